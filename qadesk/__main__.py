@@ -1,0 +1,3 @@
+from qadesk.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The domain of qadesk in plain Python: no Qt, no SQLAlchemy."""
