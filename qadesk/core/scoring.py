@@ -1,0 +1,107 @@
+"""Scores and the suggested overall grade.
+
+- A ``choice`` or ``grade`` answer scores the ``score`` of its choice (none
+  if the choice has no score, e.g. "Not applicable").
+- A section judgement scores the score of its grade on the section's list.
+- ``lowest_section``: the lowest-scoring section judgement given, mapped to
+  the overall list (same value if it is there, else the overall choice with
+  the highest score not above it).
+- ``mean_score``: the weighted mean of the scores of answered ``grade``
+  questions (their ``weight``) and of section judgements (weight 1), mapped
+  through the thresholds, read in order: the first whose ``min`` the mean
+  reaches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from qadesk.core.template import Choice, Question, Template
+
+
+def question_score(q: Question, value: object) -> float | None:
+    if q.type not in ("choice", "grade") or not isinstance(value, str):
+        return None
+    choice = q.choice(value)
+    return choice.score if choice else None
+
+
+def choice_score(choices: tuple[Choice, ...], value: object) -> float | None:
+    for c in choices:
+        if c.value == value:
+            return c.score
+    return None
+
+
+def section_scores(t: Template, section_grades: Mapping[str, str], values: Mapping[str, Any],
+                   today: date | None = None) -> dict[str, float]:
+    from qadesk.core.audit import section_relevant
+
+    out: dict[str, float] = {}
+    for s in t.sections:
+        if not s.grade_list or not section_relevant(s, values, today):
+            continue
+        score = choice_score(t.lists[s.grade_list], section_grades.get(s.id))
+        if score is not None:
+            out[s.id] = score
+    return out
+
+
+def mean_score(t: Template, values: Mapping[str, Any], section_grades: Mapping[str, str],
+               today: date | None = None) -> float | None:
+    from qadesk.core.audit import relevant_questions
+
+    total = weights = 0.0
+    for q in relevant_questions(t, values, today):
+        if q.type != "grade":
+            continue
+        score = question_score(q, values.get(q.id))
+        if score is not None and q.weight > 0:
+            total += score * q.weight
+            weights += q.weight
+    for score in section_scores(t, section_grades, values, today).values():
+        total += score
+        weights += 1
+    return total / weights if weights else None
+
+
+def suggest_overall(t: Template, values: Mapping[str, Any], section_grades: Mapping[str, str],
+                    today: date | None = None) -> str | None:
+    """The grade qadesk suggests from the answers, or None (rule ``none`` or nothing to go on)."""
+    rule = t.overall.suggest
+    overall = t.lists[t.overall.list]
+    if rule == "lowest_section":
+        scores = section_scores(t, section_grades, values, today)
+        if not scores:
+            return None
+        sid = min(scores, key=lambda k: (scores[k], k))
+        value = section_grades[sid]
+        if any(c.value == value for c in overall):
+            return value
+        return _nearest_not_above(overall, scores[sid])
+    if rule == "mean_score":
+        mean = mean_score(t, values, section_grades, today)
+        if mean is None:
+            return None
+        for minimum, value in t.overall.thresholds:
+            if mean >= minimum - 1e-9:
+                return value
+        return None
+    return None
+
+
+def _nearest_not_above(choices: tuple[Choice, ...], score: float) -> str | None:
+    scored = [c for c in choices if c.score is not None]
+    below = [c for c in scored if c.score <= score]  # type: ignore[operator]
+    if below:
+        return max(below, key=lambda c: c.score).value  # type: ignore[arg-type,return-value]
+    if scored:
+        return min(scored, key=lambda c: c.score).value  # type: ignore[arg-type,return-value]
+    return None
+
+
+def rationale_needed(grade: str | None, suggested: str | None) -> bool:
+    """The auditor's own judgement wins, but must carry a rationale when it differs."""
+    return bool(grade) and suggested is not None and grade != suggested

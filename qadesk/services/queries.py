@@ -1,0 +1,202 @@
+"""Finding audits: the one SELECTION used by the window, the command line, reports and packs.
+
+Filtering and sorting happen in SQL, a page at a time, so the audits list
+stays fast on 100,000 audits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from qadesk.store.models import ActionItem, Audit, Programme, TemplateVersion
+
+
+@dataclass
+class Selection:
+    """Which audits: every field narrows; an empty selection means all."""
+
+    audit_ids: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    teams: list[str] = field(default_factory=list)
+    template_id: str | None = None
+    since: date | None = None
+    until: date | None = None
+    programme: str | None = None
+    auditor: str | None = None
+    case_type: str | None = None
+    search: str | None = None
+
+    def is_empty(self) -> bool:
+        return not any([self.audit_ids, self.statuses, self.teams, self.template_id, self.since, self.until,
+                        self.programme, self.auditor, self.case_type, self.search])
+
+
+SORT_COLUMNS = {
+    "reference": Audit.reference,
+    "status": Audit.status,
+    "case_ref": Audit.case_ref,
+    "case_type": Audit.case_type,
+    "team": Audit.team,
+    "practitioner": Audit.practitioner,
+    "auditor": Audit.auditor_name,
+    "started_at": Audit.started_at,
+    "completed_at": Audit.completed_at,
+    "grade": Audit.overall_grade,
+    "template": TemplateVersion.title,
+    "updated_at": Audit.updated_at,
+}
+
+
+def _day_start(d: date) -> datetime:
+    return datetime.combine(d, time.min, tzinfo=timezone.utc)
+
+
+def apply(query: Select[Any], sel: Selection) -> Select[Any]:
+    if sel.audit_ids:
+        query = query.where(or_(Audit.id.in_(sel.audit_ids), Audit.reference.in_(sel.audit_ids)))
+    if sel.statuses:
+        query = query.where(Audit.status.in_(sel.statuses))
+    if sel.teams:
+        query = query.where(Audit.team.in_(sel.teams))
+    if sel.template_id:
+        query = query.where(Audit.template_pk.in_(
+            select(TemplateVersion.pk).where(TemplateVersion.template_id == sel.template_id)))
+    if sel.since:
+        query = query.where(Audit.started_at >= _day_start(sel.since))
+    if sel.until:
+        query = query.where(Audit.started_at < _day_start(sel.until + timedelta(days=1)))
+    if sel.programme:
+        query = query.where(Audit.programme_pk.in_(select(Programme.pk).where(Programme.name == sel.programme)))
+    if sel.auditor:
+        query = query.where(Audit.auditor_name == sel.auditor)
+    if sel.case_type:
+        query = query.where(Audit.case_type == sel.case_type)
+    if sel.search:
+        needle = sel.search.strip()
+        like = f"%{needle.replace('%', '').replace('_', '')}%"
+        query = query.where(or_(Audit.reference.ilike(like), Audit.case_ref.ilike(like),
+                                Audit.practitioner.ilike(like)))
+    return query
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: str
+    reference: str
+    status: str
+    template_id: str
+    template_version: int
+    template_title: str
+    kind: str
+    case_ref: str | None
+    case_type: str | None
+    team: str | None
+    practitioner: str | None
+    auditor: str | None
+    started_at: datetime
+    completed_at: datetime | None
+    grade: str | None
+    answered: int
+
+    def as_dict(self) -> dict[str, Any]:
+        from qadesk.services.audits import iso
+
+        return {
+            "id": self.id, "reference": self.reference, "status": self.status,
+            "template": {"id": self.template_id, "version": self.template_version, "title": self.template_title},
+            "subject": {"case_ref": self.case_ref, "case_type": self.case_type, "team": self.team,
+                        "practitioner": self.practitioner},
+            "auditor": self.auditor, "started_at": iso(self.started_at), "completed_at": iso(self.completed_at),
+            "grade": self.grade,
+        }
+
+
+_ROW_COLUMNS = (
+    Audit.id, Audit.reference, Audit.status, TemplateVersion.template_id, TemplateVersion.version,
+    TemplateVersion.title, TemplateVersion.kind, Audit.case_ref, Audit.case_type, Audit.team,
+    Audit.practitioner, Audit.auditor_name, Audit.started_at, Audit.completed_at, Audit.overall_grade,
+    Audit.answered_count,
+)
+
+
+def list_audits(session: Session, sel: Selection | None = None, *, sort: str = "started_at",
+                descending: bool = True, offset: int = 0, limit: int | None = 200) -> list[AuditRow]:
+    """One page of audits, filtered and sorted in SQL."""
+    from qadesk.services.audits import aware
+
+    query = select(*_ROW_COLUMNS).join(TemplateVersion, Audit.template_pk == TemplateVersion.pk)
+    query = apply(query, sel or Selection())
+    column = SORT_COLUMNS.get(sort, Audit.started_at)
+    order = column.desc() if descending else column.asc()
+    query = query.order_by(order, Audit.reference.desc() if descending else Audit.reference.asc())
+    if offset:
+        query = query.offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    out = []
+    for r in session.execute(query).all():
+        out.append(AuditRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
+                            aware(r[12]), aware(r[13]), r[14], r[15] or 0))  # type: ignore[arg-type]
+    return out
+
+
+def count_audits(session: Session, sel: Selection | None = None) -> int:
+    query = apply(select(func.count(Audit.id)), sel or Selection())
+    return int(session.execute(query).scalar() or 0)
+
+
+def audit_ids(session: Session, sel: Selection | None = None) -> list[str]:
+    query = apply(select(Audit.id), sel or Selection()).order_by(Audit.started_at, Audit.reference)
+    return list(session.execute(query).scalars())
+
+
+def distinct_values(session: Session, column: str) -> list[str]:
+    """Teams, auditors, case types... for filter drop-downs."""
+    col = {"team": Audit.team, "auditor": Audit.auditor_name, "case_type": Audit.case_type,
+           "practitioner": Audit.practitioner}[column]
+    return [v for v in session.execute(select(col).where(col.is_not(None)).distinct().order_by(col)).scalars()]
+
+
+def programme_names(session: Session) -> list[str]:
+    return list(session.execute(select(Programme.name).order_by(Programme.name)).scalars())
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    id: str
+    audit_id: str
+    audit_reference: str
+    text: str
+    owner: str | None
+    due: date | None
+    status: str
+    urgent: bool
+    team: str | None
+
+    def overdue(self, today: date | None = None) -> bool:
+        return self.status == "open" and self.due is not None and self.due < (today or date.today())
+
+
+def list_actions(session: Session, *, status: str | None = "open", owner: str | None = None,
+                 auditor: str | None = None, overdue_only: bool = False, today: date | None = None,
+                 limit: int | None = 500) -> list[ActionRow]:
+    query = select(ActionItem.id, ActionItem.audit_id, Audit.reference, ActionItem.text, ActionItem.owner,
+                   ActionItem.due, ActionItem.status, ActionItem.urgent, Audit.team).join(
+        Audit, ActionItem.audit_id == Audit.id)
+    if status:
+        query = query.where(ActionItem.status == status)
+    if owner:
+        query = query.where(ActionItem.owner == owner)
+    if auditor:
+        query = query.where(Audit.auditor_name == auditor)
+    if overdue_only:
+        query = query.where(ActionItem.due < (today or date.today()))
+    query = query.order_by(ActionItem.urgent.desc(), ActionItem.due.is_(None), ActionItem.due)
+    if limit:
+        query = query.limit(limit)
+    return [ActionRow(*r) for r in session.execute(query).all()]

@@ -1,0 +1,231 @@
+"""The tables of the qadesk store (SQLAlchemy 2, typed mappings).
+
+A child is never named here: a case is its reference from the case
+management system, its case type, team and an age band.  Every change to an
+audit, judgement, action or moderation also lands in ``history`` (see
+:mod:`qadesk.store.history`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Setting(Base):
+    """Key/value settings that belong with the data (the user's profile, counters)."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class TemplateVersion(Base):
+    __tablename__ = "template_versions"
+    __table_args__ = (UniqueConstraint("template_id", "version", name="uq_template_version"),)
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    template_id: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(400))
+    kind: Mapped[str] = mapped_column(String(32))
+    theme: Mapped[str | None] = mapped_column(String(400))
+    publisher: Mapped[str | None] = mapped_column(String(400))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    content: Mapped[str] = mapped_column(Text)  # canonical JSON
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Person(Base):
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("name", "organisation", name="uq_person"),)
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str | None] = mapped_column(String(200))
+    team: Mapped[str | None] = mapped_column(String(200))
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(100), unique=True)
+    case_type: Mapped[str | None] = mapped_column(String(8))
+    team: Mapped[str | None] = mapped_column(String(200))
+    age_band: Mapped[str | None] = mapped_column(String(20))
+
+
+class Programme(Base):
+    """An audit programme: e.g. 'Neglect thematic Q3' or 'Monthly regular audits, December'."""
+
+    __tablename__ = "programmes"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Audit(Base):
+    __tablename__ = "audits"
+    __table_args__ = (
+        Index("ix_audits_status_started", "status", "started_at"),
+        Index("ix_audits_team_started", "team", "started_at"),
+        Index("ix_audits_started", "started_at"),
+        Index("ix_audits_template", "template_pk"),
+        Index("ix_audits_case_ref", "case_ref"),
+        Index("ix_audits_practitioner", "practitioner"),
+        Index("ix_audits_auditor", "auditor_name"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # UUID
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    template_pk: Mapped[int] = mapped_column(ForeignKey("template_versions.pk"))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    case_ref: Mapped[str | None] = mapped_column(String(100))
+    case_type: Mapped[str | None] = mapped_column(String(8))
+    team: Mapped[str | None] = mapped_column(String(200))
+    practitioner: Mapped[str | None] = mapped_column(String(200))
+    subject_extra: Mapped[str | None] = mapped_column(Text)  # JSON: supervisor, respondent, ...
+    auditor_name: Mapped[str | None] = mapped_column(String(200))
+    auditor_role: Mapped[str | None] = mapped_column(String(200))
+    programme_pk: Mapped[int | None] = mapped_column(ForeignKey("programmes.pk"))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    overall_grade: Mapped[str | None] = mapped_column(String(64))
+    overall_suggested: Mapped[str | None] = mapped_column(String(64))
+    overall_rationale: Mapped[str | None] = mapped_column(Text)
+    strengths: Mapped[str | None] = mapped_column(Text)
+    development: Mapped[str | None] = mapped_column(Text)
+    impact_on_child: Mapped[str | None] = mapped_column(Text)
+    practitioner_reflection: Mapped[str | None] = mapped_column(Text)
+    family_feedback: Mapped[str | None] = mapped_column(Text)
+    answered_count: Mapped[int] = mapped_column(Integer, default=0)
+    origin: Mapped[str | None] = mapped_column(String(200))  # the organisation an imported audit came from
+
+    template: Mapped[TemplateVersion] = relationship(lazy="joined")
+    programme: Mapped[Programme | None] = relationship(lazy="joined")
+    answers: Mapped[list[Answer]] = relationship(cascade="all, delete-orphan", lazy="selectin",
+                                                 order_by="Answer.position")
+    section_judgements: Mapped[list[SectionJudgement]] = relationship(cascade="all, delete-orphan",
+                                                                      lazy="selectin")
+    actions: Mapped[list[ActionItem]] = relationship(cascade="all, delete-orphan", lazy="selectin",
+                                                     order_by="ActionItem.created_at")
+    moderations: Mapped[list[Moderation]] = relationship(cascade="all, delete-orphan", lazy="selectin",
+                                                         order_by="Moderation.at")
+
+
+class Answer(Base):
+    __tablename__ = "answers"
+
+    audit_id: Mapped[str] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)  # the question's place in the form
+    value: Mapped[str | None] = mapped_column(Text)  # JSON
+    evidence: Mapped[str | None] = mapped_column(Text)
+    score: Mapped[float | None] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SectionJudgement(Base):
+    __tablename__ = "section_judgements"
+
+    audit_id: Mapped[str] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), primary_key=True)
+    section_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    grade: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ActionItem(Base):
+    __tablename__ = "actions"
+    __table_args__ = (Index("ix_actions_status_due", "status", "due"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    audit_id: Mapped[str] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(String(200))
+    due: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, done, cancelled
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closing_note: Mapped[str | None] = mapped_column(Text)
+
+
+class Moderation(Base):
+    __tablename__ = "moderations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    audit_id: Mapped[str] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), index=True)
+    moderator_name: Mapped[str] = mapped_column(String(200))
+    moderator_organisation: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16), default="internal")  # internal, external
+    grade: Mapped[str | None] = mapped_column(String(64))
+    agreed: Mapped[bool] = mapped_column(Boolean, default=True)
+    rationale: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class HistoryEntry(Base):
+    """Append-only, hash-chained record of every change (who, when, what, before, after)."""
+
+    __tablename__ = "history"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(200))
+    audit_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str | None] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(32))
+    before: Mapped[str | None] = mapped_column(Text)  # JSON
+    after: Mapped[str | None] = mapped_column(Text)  # JSON
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class PackMapping(Base):
+    """Pseudonyms the sender keeps, so that a moderation return re-links to the right audits."""
+
+    __tablename__ = "pack_mappings"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pack_id: Mapped[str] = mapped_column(String(36), index=True)
+    audit_id: Mapped[str] = mapped_column(String(36), index=True)
+    field: Mapped[str] = mapped_column(String(40))
+    real_value: Mapped[str] = mapped_column(Text)
+    pseudonym: Mapped[str] = mapped_column(String(200))
+
+
+class ImportedPack(Base):
+    """Packs already imported (importing the same pack twice changes nothing)."""
+
+    __tablename__ = "imported_packs"
+
+    pack_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sender: Mapped[str | None] = mapped_column(Text)
