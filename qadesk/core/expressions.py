@@ -51,6 +51,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from qadesk.core.errors import ValidationError
 
@@ -258,7 +259,7 @@ _Node = _Literal | _Ref | _Current | _Logic | _Compare | _Call
 # ------------------------------------------------------------------ values
 
 _COLLECTIONS = (list, tuple, set, frozenset)
-_COMPARE: dict[str, Callable[[object, object], bool]] = {
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "=": operator.eq, "!=": operator.ne, "<": operator.lt,
     "<=": operator.le, ">": operator.gt, ">=": operator.ge,
 }
