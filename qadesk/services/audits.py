@@ -215,7 +215,7 @@ def save_answer(session: Session, audit_id: str, question_id: str, value: Any, *
                                        "evidence": row.evidence}
     new_evidence = (row.evidence if row is not None else None) if evidence is ... else (evidence or None)
     after = {"value": clean, "evidence": new_evidence}
-    if before == after:
+    if before == after or (before is None and clean is None and new_evidence is None):
         return _result(audit, t, values, state, at, problem, today)
     if row is None:
         position = next(i for i, x in enumerate(t.questions()) if x.id == question_id)
