@@ -85,6 +85,11 @@ class Programme(Base):
     description: Mapped[str | None] = mapped_column(Text)
     starts_on: Mapped[date | None] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
+    # The plan (migration 0002): which template, which teams, how many audits per team.
+    template_id: Mapped[str | None] = mapped_column(String(64))
+    teams: Mapped[str | None] = mapped_column(Text)  # JSON list of team names
+    target_per_team: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Audit(Base):
