@@ -1,0 +1,235 @@
+"""One audit's report as a person reads it (PDF, reportlab).
+
+The report is built from the audit *document* (contracts.md section 3) and
+its template, not from the tables, so the same code renders a pseudonymised
+copy for a moderation pack.  Questions hidden by the template's relevance
+rules are left out; answers show choice labels, dates are British.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from sqlalchemy.orm import Session
+
+from qadesk.core.audit import (
+    CASE_TYPE_LABELS,
+    SUMMARY_KEYS,
+    SUMMARY_LABELS,
+    question_relevant,
+    section_relevant,
+)
+from qadesk.core.template import Template
+from qadesk.exchange import pdfkit
+from qadesk.exchange.display import answer_text, grade_label, overall_label
+from qadesk.exchange.output import (
+    Cancel,
+    Progress,
+    atomic_path,
+    check_cancel,
+    report_progress,
+    uk_date,
+    uk_datetime,
+)
+from qadesk.exchange.pdfkit import esc
+
+STATUS_LABELS = {"draft": "Draft", "completed": "Completed", "moderated": "Moderated", "closed": "Closed"}
+ACTION_STATUS_LABELS = {"open": "Open", "done": "Done", "cancelled": "Cancelled"}
+SUBJECT_LABELS = {"case_ref": "Case reference", "case_type": "Case type", "team": "Team",
+                  "practitioner": "Practitioner"}
+
+
+def _kv_table(rows: Sequence[tuple[str, str]], ss: Any, width: float) -> Table:
+    data = [[Paragraph(esc(k), ss["CellBold"]), Paragraph(esc(v) or "—", ss["Cell"])] for k, v in rows]
+    t = Table(data, colWidths=[width * 0.28, width * 0.72])
+    t.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, pdfkit.RULE),
+        ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f0f4f8")),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+    ]))
+    return t
+
+
+def _header(doc: dict[str, Any], t: Template, ss: Any, width: float) -> list[Flowable]:
+    subj = doc.get("subject") or {}
+    overall = doc.get("overall") or {}
+    rows = [("Audit", f"{doc['reference']} — {STATUS_LABELS.get(doc['status'], doc['status'])}"),
+            ("Template", f"{t.title} (version {t.version})" + (f"; {t.kind_label}" if t.kind_label != t.title else ""))]
+    if t.theme:
+        rows.append(("Theme", t.theme))
+    for key, label in SUBJECT_LABELS.items():
+        value = subj.get(key)
+        if key == "case_type" and value:
+            value = f"{CASE_TYPE_LABELS.get(value, value)} ({value})"
+        rows.append((label, value or ""))
+    for key, value in subj.items():
+        if key not in SUBJECT_LABELS and value:
+            rows.append((key.replace("_", " ").capitalize(), str(value)))
+    auditor = doc.get("auditor") or {}
+    rows.append(("Auditor", ", ".join(x for x in (auditor.get("name"), auditor.get("role")) if x)))
+    if doc.get("programme"):
+        rows.append(("Programme", doc["programme"]))
+    rows.append(("Started", uk_datetime(doc.get("started_at"))))
+    rows.append(("Completed", uk_datetime(doc.get("completed_at"))))
+    rows.append(("Overall judgement", overall_label(t, overall.get("grade")) or "Not yet given"))
+    if overall.get("suggested"):
+        rows.append(("Suggested from the answers", overall_label(t, overall.get("suggested"))))
+    if overall.get("rationale"):
+        rows.append(("Rationale", overall["rationale"]))
+    grades = [(s.title, grade_label(t, s.grade_list, (doc.get("sections") or {}).get(s.id, {}).get("grade")))
+              for s in t.sections if s.grade_list]
+    out: list[Flowable] = [Paragraph(f"Audit report: {esc(doc['reference'])}", ss["Title"]),
+                           _kv_table(rows, ss, width)]
+    if grades:
+        out += [Paragraph("Section judgements", ss["H2"]), _kv_table([(a, b or "Not given") for a, b in grades], ss, width)]
+    return out
+
+
+def _sections(doc: dict[str, Any], t: Template, ss: Any, today: date | None) -> list[Flowable]:
+    answers = doc.get("answers") or {}
+    values = {k: v.get("value") for k, v in answers.items() if isinstance(v, dict)}
+    out: list[Flowable] = []
+    for s in t.sections:
+        if not section_relevant(s, values, today):
+            continue
+        grade = grade_label(t, s.grade_list, (doc.get("sections") or {}).get(s.id, {}).get("grade"))
+        head = [CondPageBreak(40 * mm), Paragraph(esc(s.title), ss["H1"])]
+        if s.agency:
+            head.append(Paragraph(f"Completed by: {esc(s.agency)}", ss["Small"]))
+        if s.grade_list:
+            head.append(Paragraph(f"<b>Section judgement:</b> {esc(grade) or 'Not given'}", ss["Body"]))
+        out += head
+        for q in s.questions:
+            if not q.answerable or not question_relevant(t, q, values, today):
+                continue
+            entry = answers.get(q.id) or {}
+            shown = answer_text(q, entry.get("value"))
+            block: list[Flowable] = [Paragraph(esc(q.label), ss["Question"]),
+                                     Paragraph(esc(shown) if shown else "<i>Not answered</i>", ss["Answer"])]
+            if entry.get("evidence"):
+                block.append(Paragraph("Evidence: " + esc(entry["evidence"]), ss["Evidence"]))
+            # Short answers stay with their question; long ones may break across pages.
+            length = len(shown) + len(entry.get("evidence") or "")
+            out += [KeepTogether(block)] if length < 1500 else block
+    return out
+
+
+def _actions(doc: dict[str, Any], ss: Any, width: float) -> list[Flowable]:
+    actions = doc.get("actions") or []
+    out: list[Flowable] = [CondPageBreak(30 * mm), Paragraph("Actions", ss["H1"])]
+    if not actions:
+        return out + [Paragraph("No actions were recorded.", ss["Body"])]
+    data = [[Paragraph(h, ss["CellBold"]) for h in ("Action", "Owner", "Due", "Status")]]
+    for a in actions:
+        status = ACTION_STATUS_LABELS.get(a.get("status"), a.get("status") or "")
+        if a.get("urgent"):
+            status += " (urgent)"
+        text = a.get("text") or ""
+        # A table cell cannot break across pages, so very long action text is cut here and given in full below.
+        data.append([Paragraph(esc(text if len(text) < 1200 else text[:1200] + " … (continued below)"), ss["Cell"]),
+                     Paragraph(esc(a.get("owner")), ss["Cell"]), Paragraph(esc(uk_date(a.get("due"))), ss["Cell"]),
+                     Paragraph(esc(status), ss["Cell"])])
+    table = Table(data, colWidths=[width * 0.52, width * 0.2, width * 0.13, width * 0.15], repeatRows=1)
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e4ecf2")),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, pdfkit.RULE),
+    ]))
+    out.append(table)
+    for a in actions:
+        if len(a.get("text") or "") >= 1200:
+            out += [Paragraph("Action in full", ss["H2"]), Paragraph(esc(a["text"]), ss["Body"])]
+    return out
+
+
+def _moderations(doc: dict[str, Any], t: Template, ss: Any) -> list[Flowable]:
+    mods = doc.get("moderations") or []
+    if not mods:
+        return []
+    out: list[Flowable] = [CondPageBreak(30 * mm), Paragraph("Moderation", ss["H1"])]
+    for m in mods:
+        who = m.get("moderator") or {}
+        by = ", ".join(x for x in (who.get("name"), who.get("organisation")) if x)
+        verdict = "Agreed with the judgement" if m.get("agreed") else \
+            f"Moderated grade: {overall_label(t, m.get('grade'))}"
+        out.append(Paragraph(f"<b>{esc(verdict)}</b> — {esc(m.get('kind', 'internal'))} moderation by {esc(by)}, "
+                             f"{esc(uk_date(m.get('at')))}", ss["Body"]))
+        if m.get("rationale"):
+            out.append(Paragraph(esc(m["rationale"]), ss["Answer"]))
+    return out
+
+
+def audit_story(doc: dict[str, Any], t: Template, ss: Any | None = None, *, width: float | None = None,
+                today: date | None = None) -> list[Flowable]:
+    """The flowables of one audit's report, for :func:`write_audit_report` and for packs."""
+    ss = ss or pdfkit.styles()
+    width = width or (pdfkit.A4[0] - 2 * pdfkit.MARGIN)
+    story = _header(doc, t, ss, width)
+    story += _sections(doc, t, ss, today)
+    summary = doc.get("summary") or {}
+    story += [CondPageBreak(30 * mm), Paragraph("Summary", ss["H1"])]
+    for key in SUMMARY_KEYS:
+        story += [Paragraph(esc(SUMMARY_LABELS[key]), ss["H2"]),
+                  Paragraph(esc(summary.get(key)) or "<i>Not recorded</i>", ss["Body"])]
+    story += _actions(doc, ss, width)
+    story += _moderations(doc, t, ss)
+    return story
+
+
+def render_audits(items: Iterable[tuple[dict[str, Any], Template]], target: Any, *, organisation: str | None,
+                  title: str, total: int = 0, progress: Progress | None = None, cancel: Cancel | None = None,
+                  generated: datetime | None = None) -> None:
+    """Several audits' reports in one PDF (each from a new page) into a path or a binary file."""
+    ss = pdfkit.styles()
+    story: list[Flowable] = []
+    for n, (doc, t) in enumerate(items):
+        check_cancel(cancel)
+        if n:
+            story.append(PageBreak())
+        story += audit_story(doc, t, ss)
+        report_progress(progress, n + 1, total or n + 1)
+    if not story:
+        story = [Paragraph("No audits were chosen.", ss["Body"]), Spacer(1, 1)]
+    pdfkit.build(target, story, title=title, organisation=organisation, generated=generated)
+
+
+def audit_report_bytes(doc: dict[str, Any], t: Template, organisation: str | None) -> bytes:
+    buf = io.BytesIO()
+    render_audits([(doc, t)], buf, organisation=organisation, title=f"Audit report {doc['reference']}")
+    return buf.getvalue()
+
+
+def write_audit_report(session: Session, audit_id: str, path: Path, *, progress: Progress | None = None,
+                       cancel: Cancel | None = None, pseudonymise: bool = False) -> Path:
+    """Write one audit's report to ``path`` (PDF), whole or not at all; returns the path."""
+    from qadesk.services.audits import audit_document, get_audit, template_for
+    from qadesk.services.profile import get_profile
+
+    audit = get_audit(session, audit_id)
+    doc, t = audit_document(audit), template_for(audit)
+    if pseudonymise:
+        from qadesk.services.pseudonymise import Pseudonymiser
+
+        doc = Pseudonymiser(session).apply(doc)
+    profile = get_profile(session)
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        render_audits([(doc, t)], str(tmp), organisation=profile.organisation if profile else None,
+                      title=f"Audit report {doc['reference']}", total=1, progress=progress, cancel=cancel)
+    return path
