@@ -269,6 +269,9 @@ def parse_key(text: str) -> tuple[str, int | None]:
 class _Collector:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        # Every question id declared, even of questions refused for another mistake, so that a
+        # reference to such a question is not reported a second time as "unknown".
+        self.declared: set[str] = set()
 
     def add(self, where: str, message: str) -> None:
         self.problems.append(Problem(where, message))
@@ -460,6 +463,7 @@ def _parse_overall(c: _Collector, raw: object, lists: Mapping[str, tuple[Choice,
     elif raw_t is not None and not isinstance(raw_t, list):
         c.add(where, "'thresholds' must be a list")
         raw_t = []
+    read: list[tuple[int, float]] = []
     for i, t in enumerate(raw_t or [], start=1):
         w = f"{where} / threshold {i}"
         if not isinstance(t, dict) or set(t) != {"min", "value"}:
@@ -471,6 +475,12 @@ def _parse_overall(c: _Collector, raw: object, lists: Mapping[str, tuple[Choice,
         if lname and t["value"] not in {ch.value for ch in lists[lname]}:
             c.add(w, f"value {_describe(t['value'])} is not in the list '{lname}'")
             continue
+        # Thresholds are read in order; one after a lower-or-equal 'min' could never be chosen.
+        shadow = next(((j, m) for j, m in read if m <= t["min"]), None)
+        if shadow is not None:
+            c.add(w, f"'min' {t['min']} can never be reached: threshold {shadow[0]} (min "
+                     f"{_plain_number(shadow[1])}) is read first; list thresholds from the highest 'min' down")
+        read.append((i, float(t["min"])))
         thresholds.append((float(t["min"]), str(t["value"])))
     if lname is None:
         return None
@@ -553,6 +563,7 @@ def _parse_question(c: _Collector, swhere: str, qi: int, q: object, lists: Mappi
         c.add(where, f"the id '{qid}' is already used by {seen_ids[qid]}")
         return None
     seen_ids[qid] = f"question {qid} in section {sid}"
+    c.declared.add(qid)
     before = len(c.problems)
     _unknown_keys(c, where, q, QUESTION_KEYS)
     qtype = q.get("type")
@@ -715,6 +726,8 @@ def _refs(c: _Collector, where: str, key: str, text: str | None, questions: dict
     found: set[str] = set()
     for ref, pos in reference_positions(text):
         target = questions.get(ref)
+        if target is None and ref in c.declared:
+            continue  # the question exists but was refused for its own mistake, reported there
         if target is None:
             hint = _closest(ref, set(questions))
             extra = f" (did you mean ${{{hint}}}?)" if hint else ""

@@ -202,7 +202,7 @@ def save_answer(session: Session, audit_id: str, question_id: str, value: Any, *
     problem = constraint_problem(q, clean, values, today)
     if problem and strict:
         raise AnswerRefused(question_id, problem)
-    if evidence is not ... and evidence is not None:
+    if evidence is not ... and evidence is not None and evidence != "":  # "" clears, like None
         if not isinstance(evidence, str):
             raise AnswerRefused(question_id, "the evidence note must be text")
         if q.evidence == "none":
