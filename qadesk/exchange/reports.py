@@ -1,0 +1,248 @@
+"""The monthly QA summary report (PDF) and the dispatch to the Excel return.
+
+``write_report(store, path, selection)`` writes the summary report for
+``.pdf`` and the Excel return (:mod:`qadesk.exchange.returns_xlsx`) for
+``.xlsx``.  The figures come from :mod:`qadesk.services.stats`, the same
+numbers the window and the return's Summary sheet show.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table, TableStyle
+
+from qadesk.core.audit import CASE_TYPE_LABELS
+from qadesk.core.errors import ValidationError
+from qadesk.exchange import pdfkit
+from qadesk.exchange.output import Cancel, Progress, atomic_path, check_cancel, report_progress, uk_date
+from qadesk.exchange.pdfkit import esc
+from qadesk.services.queries import Selection
+from qadesk.services.stats import Stats, compute
+
+WIDTH = pdfkit.A4[0] - 2 * pdfkit.MARGIN
+
+
+def write_report(store: Any, path: Path, selection: Selection | None = None, *, progress: Progress | None = None,
+                 cancel: Cancel | None = None, today: date | None = None) -> Path:
+    """Write the QA summary report (``.pdf``) or the Excel return (``.xlsx``); whole or not at all."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        from qadesk.exchange.returns_xlsx import write_return
+
+        return write_return(store, path, selection, progress=progress, cancel=cancel, today=today)
+    if suffix != ".pdf":
+        raise ValidationError(f"a report is written as .pdf (the summary report) or .xlsx (the Excel return), "
+                              f"not '{path.suffix or path.name}'")
+    from qadesk.services.profile import get_profile
+
+    report_progress(progress, 0, 3)
+    with store.session() as s:
+        stats = compute(s, selection, today=today)
+        profile = get_profile(s)
+    check_cancel(cancel)
+    report_progress(progress, 1, 3)
+    with atomic_path(path) as tmp:
+        summary_pdf(stats, str(tmp), organisation=profile.organisation if profile else None)
+        check_cancel(cancel)
+        report_progress(progress, 2, 3)
+    report_progress(progress, 3, 3)
+    return path
+
+
+def period_text(sel: Selection) -> str:
+    """The selection in words, for titles: 'Audits started 1 Nov 2026 to 30 Nov 2026; team X'."""
+    if sel.since and sel.until:
+        text = f"Audits started {uk_date(sel.since)} to {uk_date(sel.until)}"
+    elif sel.since:
+        text = f"Audits started from {uk_date(sel.since)}"
+    elif sel.until:
+        text = f"Audits started up to {uk_date(sel.until)}"
+    else:
+        text = "All audits"
+    extra = []
+    if sel.teams:
+        extra.append(("team " if len(sel.teams) == 1 else "teams ") + ", ".join(sel.teams))
+    if sel.programme:
+        extra.append(f"programme {sel.programme}")
+    if sel.template_id:
+        extra.append(f"template {sel.template_id}")
+    if sel.statuses:
+        extra.append("status " + ", ".join(sel.statuses))
+    if sel.audit_ids:
+        extra.append(f"{len(sel.audit_ids)} chosen audits")
+    return "; ".join([text, *extra])
+
+
+def month_label(key: str) -> str:
+    try:
+        return datetime.strptime(key, "%Y-%m").strftime("%b %Y")
+    except ValueError:
+        return key
+
+
+def stacked_bars(title: str, groups: dict[str, Counter[str]], scale: list[str], *, horizontal: bool = False,
+                 width: float = WIDTH, height: float = 62 * mm) -> Drawing:
+    """A stacked bar chart of grade counts per group, with a legend of the grades."""
+    cats = list(groups)[:24]
+    if horizontal:
+        height = 22 * mm + max(len(cats), 1) * 7 * mm
+    d = Drawing(width, height)
+    d.add(String(0, d.height - 10, title, fontName="Helvetica-Bold", fontSize=9.5, fillColor=pdfkit.INK))
+    if not cats or not scale:
+        d.add(String(0, d.height - 26, "No graded audits in this selection.", fontName="Helvetica", fontSize=8.5))
+        return d
+    chart: Any = HorizontalBarChart() if horizontal else VerticalBarChart()
+    chart.x, chart.y = (110, 14) if horizontal else (30, 28)
+    chart.width = width - chart.x - 160
+    chart.height = d.height - chart.y - 22
+    chart.data = [[groups[c].get(g, 0) for c in cats] for g in scale]
+    chart.categoryAxis.categoryNames = [c[:26] if horizontal else month_label(c)[:12] for c in cats]
+    chart.categoryAxis.style = "stacked"
+    chart.categoryAxis.labels.fontSize = 7
+    chart.valueAxis.labels.fontSize = 7
+    _whole_steps(chart, max((sum(groups[c].values()) for c in cats), default=1))
+    if not horizontal:
+        chart.categoryAxis.labels.angle = 30 if len(cats) > 6 else 0
+        chart.categoryAxis.labels.boxAnchor = "ne" if len(cats) > 6 else "n"
+    for i in range(len(scale)):
+        chart.bars[i].fillColor = colors.HexColor(pdfkit.GRADE_COLOURS[i % len(pdfkit.GRADE_COLOURS)])
+        chart.bars[i].strokeColor = None
+    d.add(chart)
+    legend = Legend()
+    legend.x, legend.y = width - 135, d.height - 24
+    legend.fontSize, legend.fontName = 7.5, "Helvetica"
+    legend.alignment = "right"
+    legend.columnMaximum = 8
+    legend.colorNamePairs = [(colors.HexColor(pdfkit.GRADE_COLOURS[i % len(pdfkit.GRADE_COLOURS)]), g[:36])
+                             for i, g in enumerate(scale)]
+    d.add(legend)
+    return d
+
+
+def _whole_steps(chart: Any, top: int) -> None:
+    """Counts are whole numbers: no 0.5 ticks on the value axis."""
+    chart.valueAxis.valueMin = 0
+    step = max(1, -(-top // 6))
+    chart.valueAxis.valueStep = step
+    chart.valueAxis.valueMax = max(step, -(-top // step) * step)
+
+
+def simple_bars(title: str, values: dict[str, int], colour: str = "#0b4f6c", width: float = WIDTH) -> Drawing:
+    cats = list(values)[:20]
+    d = Drawing(width, 24 + max(len(cats), 1) * 5 * mm)
+    d.add(String(0, d.height - 10, title, fontName="Helvetica-Bold", fontSize=9.5, fillColor=pdfkit.INK))
+    if not cats:
+        d.add(String(0, d.height - 24, "None.", fontName="Helvetica", fontSize=8.5))
+        return d
+    chart = HorizontalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 110, 6, width - 150, d.height - 22
+    chart.data = [[values[c] for c in cats]]
+    chart.categoryAxis.categoryNames = [c[:22] for c in cats]
+    chart.categoryAxis.labels.fontSize = chart.valueAxis.labels.fontSize = 7
+    _whole_steps(chart, max(values[c] for c in cats))
+    chart.bars[0].fillColor = colors.HexColor(colour)
+    chart.bars[0].strokeColor = None
+    d.add(chart)
+    return d
+
+
+def _table(rows: list[list[Any]], widths: list[float], ss: Any) -> Table:
+    data = [[c if isinstance(c, Flowable) else Paragraph(esc(c), ss["CellBold" if i == 0 else "Cell"]) for c in r]
+            for i, r in enumerate(rows)]
+    t = Table(data, colWidths=[w * WIDTH for w in widths], repeatRows=1)
+    t.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e4ecf2")),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, pdfkit.RULE),
+        ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]))
+    return t
+
+
+def headline_rows(st: Stats) -> list[tuple[str, str]]:
+    """The headline counts, shared by the PDF and the Excel return's Summary sheet."""
+    rate = st.agreement_rate
+    return [
+        ("Audits in the selection", f"{st.audits:,}"),
+        ("Audits completed", f"{st.completed:,}"),
+        ("Drafts", f"{st.by_status.get('draft', 0):,}"),
+        ("Moderated", f"{st.by_status.get('moderated', 0):,}"),
+        ("Moderations", f"{st.moderations:,}"),
+        ("Moderators agreed", f"{st.moderations_agreed:,}" + (f" ({rate:.0%})" if rate is not None else "")),
+        ("Actions open", f"{st.actions_open:,}"),
+        ("Actions overdue", f"{st.actions_overdue:,}"),
+        ("Actions done", f"{st.actions_done:,}"),
+        ("Actions cancelled", f"{st.actions_cancelled:,}"),
+        ("Urgent actions open", f"{st.urgent_total:,}"),
+    ]
+
+
+def summary_story(st: Stats, ss: Any | None = None) -> list[Flowable]:
+    """The summary report's flowables (the numbers first, then charts, then learning)."""
+    ss = ss or pdfkit.styles()
+    story: list[Flowable] = [Paragraph("QA summary report", ss["Title"]),
+                             Paragraph(esc(period_text(st.selection)), ss["H2"]),
+                             Paragraph(f"Figures as at {esc(uk_date(st.today))}.", ss["Small"]), Spacer(1, 4)]
+    story.append(Paragraph("Urgent concerns", ss["H1"]))
+    if st.urgent:
+        rows: list[list[Any]] = [["Audit", "Team", "Action", "Owner", "Due"]]
+        rows += [[u.audit_reference, u.team or "", u.text, u.owner or "", uk_date(u.due) or "—"] for u in st.urgent]
+        story.append(_table(rows, [0.15, 0.15, 0.44, 0.14, 0.12], ss))
+        if st.urgent_total > len(st.urgent):
+            story.append(Paragraph(f"… and {st.urgent_total - len(st.urgent):,} more urgent actions.", ss["Small"]))
+    else:
+        story.append(Paragraph("No urgent actions are open.", ss["Body"]))
+    story += [Paragraph("In numbers", ss["H1"]),
+              _table([["Measure", "Count"], *[list(r) for r in headline_rows(st)]], [0.6, 0.4], ss)]
+    story += [CondPageBreak(80 * mm), Paragraph("Grades", ss["H1"]),
+              stacked_bars("Overall grade by team", st.grades_by_team, st.grade_scale, horizontal=True),
+              Spacer(1, 6),
+              stacked_bars("Overall grade by case type", {
+                  (f"{CASE_TYPE_LABELS[k]} ({k})" if k in CASE_TYPE_LABELS else k): v
+                  for k, v in st.grades_by_case_type.items()}, st.grade_scale, horizontal=True),
+              Spacer(1, 6), CondPageBreak(70 * mm),
+              stacked_bars("Overall grade by month started", st.grades_by_month, st.grade_scale)]
+    story += [CondPageBreak(60 * mm), Paragraph("Moderation", ss["H1"])]
+    if st.moderations:
+        rows = [["Kind", "Agreed", "Moderated", "Agreement"]]
+        for kind, (agreed, total) in sorted(st.moderation_by_kind.items()):
+            rows.append([kind.capitalize(), f"{agreed:,}", f"{total:,}", f"{agreed / total:.0%}"])
+        story.append(_table(rows, [0.3, 0.2, 0.2, 0.3], ss))
+        story.append(simple_bars("Moderation: agreed and changed", {
+            "Agreed": st.moderations_agreed, "Grade changed": st.moderations - st.moderations_agreed}))
+    else:
+        story.append(Paragraph("No audits in this selection have been moderated.", ss["Body"]))
+    story += [CondPageBreak(50 * mm), Paragraph("Actions", ss["H1"]),
+              simple_bars("Overdue actions by team", st.overdue_by_team, colour="#cc0000")]
+    story += [CondPageBreak(60 * mm), Paragraph("Learning themes", ss["H1"]),
+              Paragraph("The questions where practice most often fell short: the share of scored answers "
+                        "given the lowest choice on the question's scale.", ss["Small"])]
+    if st.themes:
+        rows = [["Question", "Template", "Fell short", "Share"]]
+        rows += [[th.label, th.template_title, f"{th.short:,} of {th.answered:,}", f"{th.share:.0%}"]
+                 for th in st.themes]
+        story.append(_table(rows, [0.5, 0.24, 0.14, 0.12], ss))
+        for team, themes in st.themes_by_team.items():
+            if themes:
+                story.append(Paragraph(esc(team), ss["H2"]))
+                story.append(_table([["Question", "Fell short", "Share"]] + [
+                    [th.label, f"{th.short:,} of {th.answered:,}", f"{th.share:.0%}"] for th in themes],
+                    [0.68, 0.18, 0.14], ss))
+    else:
+        story.append(Paragraph("No scored answers fell short in this selection.", ss["Body"]))
+    return story
+
+
+def summary_pdf(st: Stats, target: Any, *, organisation: str | None) -> None:
+    """Lay the summary report out into a path or binary file."""
+    pdfkit.build(target, summary_story(st), title="QA summary report", organisation=organisation,
+                 subject=period_text(st.selection))

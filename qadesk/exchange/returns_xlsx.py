@@ -1,0 +1,306 @@
+"""The Excel return (openpyxl, write-only so large returns stream).
+
+Sheets: Summary (the same counts as the PDF report), Audits (a row an
+audit), Answers (a row an answer), one wide sheet per template whose columns
+stay put across template versions (matched by question id; the union of the
+ids of every version, in first-seen order, so a removed question leaves its
+column empty rather than shifting the rest), Actions and Moderation.
+
+Every piece of user text is written as text: a note that starts with ``=``
+stays a note in the moderator's Excel (data type ``s`` and a quote prefix).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from sqlalchemy import select
+
+from qadesk.core.audit import SUMMARY_KEYS, SUMMARY_LABELS, question_relevant
+from qadesk.core.scoring import question_score
+from qadesk.core.template import Template
+from qadesk.exchange.display import answer_text, grade_label, overall_label
+from qadesk.exchange.output import Cancel, Progress, atomic_path, check_cancel, report_progress
+from qadesk.services.queries import Selection
+from qadesk.services.stats import Stats, compute
+
+MAX_CELL = 32_000  # Excel keeps at most 32,767 characters in a cell
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="0B4F6C")
+BATCH = 200
+
+
+def _dt(value: str | None) -> datetime | date | None:
+    """An ISO date or datetime as a naive Excel date (Excel has no time zones)."""
+    if not value:
+        return None
+    try:
+        if "T" in value:
+            return datetime.fromisoformat(value).replace(tzinfo=None)
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+class Sheet:
+    """One write-only worksheet: header, widths, frozen header, auto filter, text written as text."""
+
+    def __init__(self, wb: Workbook, title: str, columns: list[tuple[str, float]], *, label_row: list[str] | None = None) -> None:
+        self.ws = wb.create_sheet(title)
+        self.width = len(columns)
+        for i, (_, w) in enumerate(columns, start=1):
+            self.ws.column_dimensions[get_column_letter(i)].width = w
+        self.header_row = 2 if label_row is not None else 1
+        # Write-only sheets write their views with the first row: freeze before appending.
+        self.ws.freeze_panes = f"A{self.header_row + 1}"
+        if label_row is not None:
+            self.ws.append([self._head(v, bold=False) for v in label_row])
+        self.ws.append([self._head(name) for name, _ in columns])
+        self.rows = self.header_row
+
+    def _head(self, value: str, bold: bool = True) -> WriteOnlyCell:
+        c = self.text(value)
+        if bold:
+            c.font, c.fill = HEADER_FONT, HEADER_FILL
+        else:
+            c.alignment = Alignment(wrap_text=True, vertical="top")
+        return c
+
+    def text(self, value: Any) -> Any:
+        """User text as a text cell, never a formula; clipped to what a cell holds."""
+        if value is None:
+            return None
+        s = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+        if len(s) > MAX_CELL:
+            s = s[:MAX_CELL] + " … (cut: the full text is in qadesk)"
+        c = WriteOnlyCell(self.ws, value=s)
+        c.data_type = "s"
+        if s.startswith(FORMULA_START):
+            c.quotePrefix = True
+        return c
+
+    def when(self, value: date | datetime | None) -> Any:
+        if value is None:
+            return None
+        c = WriteOnlyCell(self.ws, value=value)
+        c.number_format = "dd mmm yyyy hh:mm" if isinstance(value, datetime) else "dd mmm yyyy"
+        return c
+
+    def append(self, row: list[Any]) -> None:
+        self.ws.append(row)
+        self.rows += 1
+
+    def finish(self) -> None:
+        self.ws.auto_filter.ref = f"A{self.header_row}:{get_column_letter(max(self.width, 1))}{max(self.rows, self.header_row)}"
+
+
+def _sheet_title(template_id: str, used: set[str]) -> str:
+    base = re.sub(r"[\[\]:*?/\\]", "-", template_id)[:28] or "template"
+    title, n = base, 2
+    while title.lower() in used or title.lower() in {"summary", "audits", "answers", "actions", "moderation"}:
+        title, n = f"{base[:26]}-{n}", n + 1
+    used.add(title.lower())
+    return title
+
+
+class ReturnBook:
+    """Builds the return from audit documents: ``add(doc, template)`` for each, then :meth:`save`."""
+
+    def __init__(self, versions: dict[str, list[Template]], stats: Stats | None, today: date | None = None) -> None:
+        self.wb = Workbook(write_only=True)
+        self.today = today or date.today()
+        if stats is not None:
+            self._summary(stats)
+        self.audits = Sheet(self.wb, "Audits", [
+            ("Reference", 15), ("Audit id", 38), ("Template", 30), ("Template id", 24), ("Version", 8),
+            ("Status", 11), ("Case reference", 15), ("Case type", 9), ("Team", 20), ("Practitioner", 20),
+            ("Auditor", 20), ("Auditor role", 18), ("Programme", 20), ("Started", 17), ("Completed", 17),
+            ("Overall grade", 22), ("Suggested grade", 22), ("Rationale", 40), ("Actions", 8),
+            ("Moderated grade", 22), *[(SUMMARY_LABELS[k], 40) for k in SUMMARY_KEYS]])
+        self.answers = Sheet(self.wb, "Answers", [
+            ("Audit", 15), ("Template id", 24), ("Version", 8), ("Section", 18), ("Question id", 20),
+            ("Question", 50), ("Answer", 40), ("Score", 7), ("Evidence", 50)])
+        self.wide: dict[str, tuple[Sheet, dict[str, int], list[str]]] = {}
+        used: set[str] = set()
+        for template_id, vs in versions.items():
+            qids: list[str] = []
+            labels: dict[str, str] = {}
+            sids: list[str] = []
+            for t in sorted(vs, key=lambda x: x.version):
+                for s in t.sections:
+                    if s.grade_list and s.id not in sids:
+                        sids.append(s.id)
+                    for q in s.questions:
+                        if q.answerable and q.id not in labels:
+                            qids.append(q.id)
+                        labels[q.id] = q.label  # the newest wording names the column
+                        if s.grade_list:
+                            labels["judgement." + s.id] = f"Judgement: {s.title}"
+            cols = ["judgement." + s for s in sids] + qids
+            fixed = [("Audit", 15), ("Version", 8), ("Status", 11), ("Team", 20), ("Started", 14),
+                     ("Overall grade", 22)]
+            sheet = Sheet(self.wb, _sheet_title(template_id, used), fixed + [(c, 24) for c in cols],
+                          label_row=[""] * len(fixed) + [labels.get(c, c) for c in cols])
+            self.wide[template_id] = (sheet, {c: i for i, c in enumerate(cols)}, cols)
+        self.actions = Sheet(self.wb, "Actions", [
+            ("Audit", 15), ("Team", 20), ("Action", 60), ("Owner", 20), ("Due", 13), ("Status", 10),
+            ("Urgent", 8), ("Overdue", 8)])
+        self.moderation = Sheet(self.wb, "Moderation", [
+            ("Audit", 15), ("Team", 20), ("Moderator", 22), ("Organisation", 24), ("Kind", 10), ("Agreed", 8),
+            ("Auditor's grade", 22), ("Moderated grade", 22), ("Rationale", 60), ("Date", 14)])
+
+    def _summary(self, st: Stats) -> None:
+        from qadesk.exchange.reports import headline_rows, month_label, period_text
+
+        sh = Sheet(self.wb, "Summary", [("Measure", 40), ("Count", 14)] + [(g[:30], 14) for g in st.grade_scale])
+        sh.append([sh.text("Selection"), sh.text(period_text(st.selection))])
+        for label, value in headline_rows(st):
+            sh.append([sh.text(label), int(value.split(" ")[0].replace(",", ""))])
+        for title, groups in (("Grades by team", st.grades_by_team), ("Grades by case type", st.grades_by_case_type),
+                              ("Grades by month", st.grades_by_month)):
+            sh.append([])
+            sh.append([sh.text(title), sh.text("Graded"), *[sh.text(g) for g in st.grade_scale]])
+            for key, counts in groups.items():
+                name = month_label(key) if title == "Grades by month" else key
+                sh.append([sh.text(name), sum(counts.values()), *[counts.get(g, 0) for g in st.grade_scale]])
+        sh.append([])
+        sh.append([sh.text("Overdue actions by team"), sh.text("Overdue")])
+        for team, n in st.overdue_by_team.items():
+            sh.append([sh.text(team), n])
+        sh.append([])
+        sh.append([sh.text("Learning themes (lowest choice given)"), sh.text("Fell short"), sh.text("Scored answers")])
+        for th in st.themes:
+            sh.append([sh.text(f"{th.label} ({th.template_title})"), th.short, th.answered])
+        sh.ws.freeze_panes = "A2"
+
+    def add(self, doc: dict[str, Any], t: Template) -> None:
+        """One audit's rows on every sheet."""
+        a, subj = self.audits, doc.get("subject") or {}
+        ref = doc["reference"]
+        overall = doc.get("overall") or {}
+        mods = doc.get("moderations") or []
+        last_mod = mods[-1] if mods else None
+        summary = doc.get("summary") or {}
+        a.append([a.text(ref), a.text(doc["id"]), a.text(t.title), a.text(t.id), t.version, a.text(doc["status"]),
+                  a.text(subj.get("case_ref")), a.text(subj.get("case_type")), a.text(subj.get("team")),
+                  a.text(subj.get("practitioner")), a.text((doc.get("auditor") or {}).get("name")),
+                  a.text((doc.get("auditor") or {}).get("role")), a.text(doc.get("programme")),
+                  a.when(_dt(doc.get("started_at"))), a.when(_dt(doc.get("completed_at"))),
+                  a.text(overall_label(t, overall.get("grade"))), a.text(overall_label(t, overall.get("suggested"))),
+                  a.text(overall.get("rationale")), len(doc.get("actions") or []),
+                  a.text(overall_label(t, last_mod.get("grade")) if last_mod else None),
+                  *[a.text(summary.get(k)) for k in SUMMARY_KEYS]])
+        answers = doc.get("answers") or {}
+        values = {k: v.get("value") for k, v in answers.items() if isinstance(v, dict)}
+        wide, index, cols = self.wide[t.id]
+        row: list[Any] = [None] * len(cols)
+        w = self.answers
+        for q in t.questions():
+            entry = answers.get(q.id)
+            if not entry or not question_relevant(t, q, values):
+                continue
+            shown = answer_text(q, entry.get("value"))
+            score = question_score(q, entry.get("value"))
+            w.append([w.text(ref), w.text(t.id), t.version, w.text(q.section_id), w.text(q.id), w.text(q.label),
+                      w.text(shown), score, w.text(entry.get("evidence"))])
+            if q.id in index:
+                v = entry.get("value")
+                row[index[q.id]] = v if q.type in ("integer", "decimal", "range") and isinstance(v, (int, float)) \
+                    else wide.when(_dt(v)) if q.type == "date" else wide.text(shown)
+        for sid, j in (doc.get("sections") or {}).items():
+            key = "judgement." + sid
+            if key in index:
+                try:
+                    lst = t.section(sid).grade_list
+                except KeyError:
+                    lst = None
+                row[index[key]] = wide.text(grade_label(t, lst, j.get("grade")))
+        wide.append([wide.text(ref), t.version, wide.text(doc["status"]), wide.text(subj.get("team")),
+                     wide.when(_dt((doc.get("started_at") or "")[:10])), wide.text(overall_label(t, overall.get("grade"))),
+                     *row])
+        x = self.actions
+        for act in doc.get("actions") or []:
+            due = _dt(act.get("due"))
+            overdue = act.get("status") == "open" and isinstance(due, date) and due < self.today
+            x.append([x.text(ref), x.text(subj.get("team")), x.text(act.get("text")), x.text(act.get("owner")),
+                      x.when(due), x.text(act.get("status")), "Yes" if act.get("urgent") else "No",
+                      "Yes" if overdue else "No"])
+        m = self.moderation
+        for mod in mods:
+            who = mod.get("moderator") or {}
+            m.append([m.text(ref), m.text(subj.get("team")), m.text(who.get("name")), m.text(who.get("organisation")),
+                      m.text(mod.get("kind")), "Yes" if mod.get("agreed") else "No",
+                      m.text(overall_label(t, overall.get("grade"))), m.text(overall_label(t, mod.get("grade"))),
+                      m.text(mod.get("rationale")), m.when(_dt((mod.get("at") or "")[:10]))])
+
+    def save(self, target: Any) -> None:
+        for sheet in (self.audits, self.answers, self.actions, self.moderation, *[w[0] for w in self.wide.values()]):
+            sheet.finish()
+        self.wb.save(target)
+
+
+def write_documents(items: Iterable[tuple[dict[str, Any], Template]], target: Any, *, stats: Stats | None,
+                    today: date | None = None) -> None:
+    """A return of the given audit documents (used by packs, where they may be pseudonymised)."""
+    items = list(items)
+    versions: dict[str, dict[int, Template]] = {}
+    for _, t in items:
+        versions.setdefault(t.id, {})[t.version] = t
+    book = ReturnBook({k: list(v.values()) for k, v in versions.items()}, stats, today)
+    for doc, t in items:
+        book.add(doc, t)
+    book.save(target)
+
+
+def iter_documents(session: Any, sel: Selection | None, cancel: Cancel | None = None,
+                   progress: Progress | None = None) -> Iterator[tuple[dict[str, Any], Template]]:
+    """The selected audits as documents, a batch at a time (never all loaded at once)."""
+    from qadesk.services.audits import audit_document, template_for
+    from qadesk.services.queries import audit_ids
+    from qadesk.store.models import Audit
+
+    ids = audit_ids(session, sel)
+    for start in range(0, len(ids), BATCH):
+        check_cancel(cancel)
+        chunk = ids[start:start + BATCH]
+        rows = {a.id: a for a in session.execute(select(Audit).where(Audit.id.in_(chunk))).scalars()}
+        for aid in chunk:
+            yield audit_document(rows[aid]), template_for(rows[aid])
+        session.expunge_all()
+        report_progress(progress, min(start + BATCH, len(ids)), len(ids))
+
+
+def write_return(store: Any, path: Path, selection: Selection | None = None, *, progress: Progress | None = None,
+                 cancel: Cancel | None = None, today: date | None = None) -> Path:
+    """Write the Excel return of the selected audits to ``path``; whole or not at all."""
+    from qadesk.services.queries import apply
+    from qadesk.services.templates import template_of
+    from qadesk.store.models import Audit, TemplateVersion
+
+    path = Path(path)
+    with store.session() as s:
+        stats = compute(s, selection, today=today)
+        used = select(TemplateVersion.template_id).where(
+            TemplateVersion.pk.in_(apply(select(Audit.template_pk), selection or Selection())))
+        rows = s.execute(select(TemplateVersion).where(TemplateVersion.template_id.in_(used))
+                         .order_by(TemplateVersion.template_id, TemplateVersion.version)).scalars().all()
+        versions: dict[str, list[Template]] = {}
+        for r in rows:
+            versions.setdefault(r.template_id, []).append(template_of(r))
+        book = ReturnBook(versions, stats, today or stats.today)
+        for doc, t in iter_documents(s, selection, cancel, progress):
+            book.add(doc, t)
+        check_cancel(cancel)
+        with atomic_path(path) as tmp:
+            book.save(str(tmp))
+    return path
