@@ -184,7 +184,9 @@ class ActionRow:
 
 def list_actions(session: Session, *, status: str | None = "open", owner: str | None = None,
                  auditor: str | None = None, overdue_only: bool = False, today: date | None = None,
-                 limit: int | None = 500) -> list[ActionRow]:
+                 limit: int | None = 500, team: str | None = None, urgent_only: bool = False,
+                 mine: str | None = None) -> list[ActionRow]:
+    """Actions, urgent and soonest due first; ``mine`` = owned by that person or from their audits."""
     query = select(ActionItem.id, ActionItem.audit_id, Audit.reference, ActionItem.text, ActionItem.owner,
                    ActionItem.due, ActionItem.status, ActionItem.urgent, Audit.team).join(
         Audit, ActionItem.audit_id == Audit.id)
@@ -196,6 +198,12 @@ def list_actions(session: Session, *, status: str | None = "open", owner: str | 
         query = query.where(Audit.auditor_name == auditor)
     if overdue_only:
         query = query.where(ActionItem.due < (today or date.today()))
+    if team:
+        query = query.where(Audit.team == team)
+    if urgent_only:
+        query = query.where(ActionItem.urgent.is_(True))
+    if mine:
+        query = query.where(or_(ActionItem.owner == mine, Audit.auditor_name == mine))
     query = query.order_by(ActionItem.urgent.desc(), ActionItem.due.is_(None), ActionItem.due)
     if limit:
         query = query.limit(limit)
