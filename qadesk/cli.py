@@ -64,6 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("files", nargs="+", metavar="FILE")
     i = tsub.add_parser("import", help="validate and store template files (JSON or Excel)")
     i.add_argument("files", nargs="+", metavar="FILE")
+    for tp in (v, i):
+        tp.add_argument("--lenient", action="store_true",
+                        help="XLSForm: skip what qadesk cannot represent (each skip a warning) instead of refusing")
+        tp.add_argument("--language", metavar="LANG", help="XLSForm: the label language to read, e.g. English or fr")
+    df = tsub.add_parser("diff", help="what changed between two stored template versions")
+    df.add_argument("old", metavar="ID@VERSION")
+    df.add_argument("new", metavar="ID@VERSION")
     e = tsub.add_parser("export", help="write a stored template to JSON or Excel (by the file's ending)")
     e.add_argument("key", metavar="ID[@VERSION]")
     e.add_argument("--to", required=True, metavar="FILE")
@@ -127,15 +134,70 @@ def build_parser() -> argparse.ArgumentParser:
     hsub = h.add_subparsers(dest="action", metavar="ACTION", required=True)
     hsub.add_parser("verify", help="check the hash chain; reports the first broken link")
 
+    ar = sub.add_parser("agency-return", help="workbooks for partner agencies of a multi-agency audit")
+    arsub = ar.add_subparsers(dest="action", metavar="ACTION", required=True)
+    are = arsub.add_parser("export", help="one workbook per agency section (or --agency NAME --to FILE)")
+    are.add_argument("audit", metavar="AUDIT_ID")
+    are.add_argument("--to", required=True, metavar="DIR|FILE")
+    are.add_argument("--agency", metavar="NAME")
+    ari = arsub.add_parser("import", help="take the answers of a completed return into its audit")
+    ari.add_argument("file", metavar="FILE")
+
     b = sub.add_parser("backup", help="write a consistent copy of the store")
     b.add_argument("--to", required=True, metavar="FILE")
+
+    st = sub.add_parser("store", help="encrypt the store, change or remove its passphrase")
+    stsub = st.add_subparsers(dest="action", metavar="ACTION", required=True)
+    stsub.add_parser("status", help="whether the store is encrypted")
+    stsub.add_parser("encrypt", help="encrypt the store with a passphrase (QADESK_PASSPHRASE, or asked twice)")
+    stsub.add_parser("change-passphrase", help="new passphrase (current: QADESK_PASSPHRASE, new: "
+                     "QADESK_NEW_PASSPHRASE, or asked)")
+    stsub.add_parser("decrypt", help="turn encryption off: the store becomes a plain SQLite file again")
     return p
 
 
-def _store(args: argparse.Namespace) -> Any:
-    from qadesk.store import open_store
+def _sqlite_folder(args: argparse.Namespace) -> Path | None:
+    """The data folder of the SQLite store, or None when QADESK_DATABASE_URL points elsewhere."""
+    if os.environ.get("QADESK_DATABASE_URL"):
+        return None
+    from qadesk.store import default_data_dir
 
-    return open_store(args.data_dir)
+    return Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
+
+
+def _ask_passphrase(prompt: str, env: str = "QADESK_PASSPHRASE", confirm: bool = False) -> str:
+    """A passphrase from ``env``, else typed at the terminal (never echoed); refused without either."""
+    from qadesk.core.errors import WrongPassphrase
+
+    given = os.environ.get(env)
+    if given:
+        return given
+    if not sys.stdin.isatty():
+        raise WrongPassphrase(f"A passphrase is needed: set {env}, or run qadesk in a terminal to be asked.")
+    import getpass
+
+    first = getpass.getpass(prompt)
+    if confirm and getpass.getpass("The same again, to confirm: ") != first:
+        raise WrongPassphrase("The two passphrases differ; nothing was changed.")
+    return first
+
+
+def _store(args: argparse.Namespace) -> Any:
+    from qadesk.core.errors import WrongPassphrase
+    from qadesk.store import open_store
+    from qadesk.store.crypto import is_encrypted
+
+    folder = _sqlite_folder(args)
+    if folder is None or not is_encrypted(folder):
+        return open_store(args.data_dir)
+    interactive = not os.environ.get("QADESK_PASSPHRASE") and sys.stdin.isatty()
+    attempts = 3 if interactive else 1
+    for attempt in range(1, attempts):
+        try:
+            return open_store(args.data_dir, passphrase=_ask_passphrase("Passphrase of the store: "))
+        except WrongPassphrase:
+            print(f"That passphrase does not open the store; try again ({attempts - attempt} left).", file=sys.stderr)
+    return open_store(args.data_dir, passphrase=_ask_passphrase("Passphrase of the store: "))
 
 
 def _actor(session: Any) -> str:
@@ -155,6 +217,30 @@ def cmd_template(args: argparse.Namespace) -> int:
     from qadesk.exchange.templates import read_template, write_template
     from qadesk.services import templates as svc
 
+    _read_any = read_template
+
+    if args.action in ("validate", "import"):
+        from qadesk.exchange.templates import EXCEL_SUFFIXES
+
+        def read_template(f: str) -> Any:  # noqa: F811 — Excel files take --lenient/--language
+            if Path(f).suffix.lower() not in EXCEL_SUFFIXES:
+                return _read_any(f)
+            from qadesk.exchange.template_xlsx import read_template_xlsx_report
+
+            t, warnings = read_template_xlsx_report(f, lenient=args.lenient, language=args.language)
+            for w in warnings:
+                print(f"{f}: warning: {w}", file=sys.stderr)
+            return t
+
+    if args.action == "diff":
+        from qadesk.core.template import parse_key
+        from qadesk.core.template_diff import diff_templates
+
+        keys = [parse_key(args.old), parse_key(args.new)]
+        with _store(args).session() as s:
+            old, new = (svc.get_template(s, tid, ver) for tid, ver in keys)
+        print(diff_templates(old, new).describe())
+        return EXIT_OK
     if args.action == "validate":
         failed = False
         for f in args.files:
@@ -385,16 +471,71 @@ def cmd_history(args: argparse.Namespace) -> int:
     return EXIT_REFUSED
 
 
+def cmd_agency_return(args: argparse.Namespace) -> int:
+    from qadesk.exchange.agency_return import export_returns, import_return
+
+    store = _store(args)
+    if args.action == "export":
+        with store.session() as s:
+            if args.agency:
+                paths = export_returns(s, args.audit, agency=args.agency, to_file=args.to)
+            else:
+                paths = export_returns(s, args.audit, Path(args.to))
+        for path in paths:
+            print(f"Written {path}")
+        return EXIT_OK
+    with store.transaction() as s:
+        report = import_return(s, Path(args.file), actor=_actor(s))
+    print(report.describe())
+    return EXIT_OK if report.taken else EXIT_REFUSED
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     store = _store(args)
     path = store.backup_to(Path(args.to))
     print(f"Backup written to {path}")
+    if store.encrypted:
+        from qadesk.store.crypto import keyinfo_beside
+
+        print(f"It is encrypted with the store's passphrase; keep {keyinfo_beside(path).name} beside it.")
+    return EXIT_OK
+
+
+def cmd_store(args: argparse.Namespace) -> int:
+    from qadesk.store import crypto, open_store
+
+    folder = _sqlite_folder(args)
+    if folder is None:
+        raise UsageError("encryption is for the SQLite store in a data folder, not for QADESK_DATABASE_URL")
+    if args.action == "status":
+        if crypto.is_encrypted(folder):
+            p = crypto.read_keyinfo(crypto.keyinfo_path(folder)).current
+            print(f"Encrypted (SQLCipher 4; key from the passphrase by Argon2id, {p.time_cost} passes, "
+                  f"{p.memory_kib // 1024} MiB, {p.parallelism} lanes): {crypto.db_path(folder)}")
+        else:
+            print(f"Not encrypted: {crypto.db_path(folder)}")
+        return EXIT_OK
+    if args.action == "encrypt":
+        passphrase = _ask_passphrase("New passphrase: ", confirm=True)
+        if crypto.db_path(folder).exists():
+            crypto.encrypt_store(folder, passphrase)
+        else:
+            open_store(folder, passphrase=passphrase).close()
+        print(f"The store in {folder} is encrypted. Keep the passphrase safe: without it nobody, "
+              "not even support, can open the store.")
+    elif args.action == "change-passphrase":
+        old = _ask_passphrase("Current passphrase: ")
+        crypto.change_passphrase(folder, old, _ask_passphrase("New passphrase: ", "QADESK_NEW_PASSPHRASE", True))
+        print("The passphrase is changed. Backups made before keep the passphrase they were made with.")
+    else:
+        crypto.decrypt_store(folder, _ask_passphrase("Passphrase: "))
+        print(f"The store in {folder} is no longer encrypted.")
     return EXIT_OK
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "template": cmd_template, "audit": cmd_audit, "demo-data": cmd_demo_data, "pack": cmd_pack,
-    "report": cmd_report, "history": cmd_history, "backup": cmd_backup,
+    "report": cmd_report, "history": cmd_history, "backup": cmd_backup, "agency-return": cmd_agency_return, "store": cmd_store,
 }
 
 

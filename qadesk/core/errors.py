@@ -89,3 +89,7 @@ class StateError(QadeskError):
 
 class StoreLocked(QadeskError):
     """Another copy of qadesk is using the store."""
+
+
+class WrongPassphrase(QadeskError):
+    """The passphrase does not open the encrypted store (or none was given for one)."""

@@ -4,21 +4,31 @@ Durability comes first: WAL, ``synchronous=FULL``, foreign keys, a busy
 timeout and in-memory temp storage on *every* connection.  Migrations
 (Alembic) run on open, so a store written by an older qadesk opens in a newer
 one with every record intact.
+
+With a passphrase the SQLite file is encrypted with SQLCipher (see
+:mod:`qadesk.store.crypto`): the raw key goes to each new connection first,
+then the same pragmas as for a plain store.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from qadesk import APP_ID, ORGANISATION
+from qadesk.core.errors import StateError, WrongPassphrase
+
+if TYPE_CHECKING:
+    from qadesk.store.crypto import Unlocked
 
 DB_FILENAME = "qadesk.sqlite"
 BUSY_TIMEOUT_MS = 5000
@@ -53,6 +63,7 @@ class Store:
     engine: Engine
     url: str
     data_dir: Path | None
+    cipher: Unlocked | None = field(default=None, repr=False)  # the key, while the store is open
 
     def __post_init__(self) -> None:
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
@@ -67,6 +78,14 @@ class Store:
             return Path(str(self.engine.url.database))
         return None
 
+    @property
+    def encrypted(self) -> bool:
+        return self.cipher is not None
+
+    def check_passphrase(self, passphrase: str) -> bool:
+        """True when ``passphrase`` is this open store's passphrase (derives the key; no new connection)."""
+        return self.cipher is not None and self.cipher.matches(passphrase)
+
     def session(self) -> Session:
         return self._factory()
 
@@ -79,17 +98,67 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    def set_passphrase(self, passphrase: str) -> None:
+        """Encrypt this open plain store; it stays open, now keyed."""
+        from qadesk.store import crypto
+
+        self._reopen_after(lambda folder: crypto.encrypt_store(folder, passphrase))
+
+    def change_passphrase(self, old: str, new: str) -> None:
+        """Rekey this open encrypted store with a new passphrase; it stays open."""
+        from qadesk.store import crypto
+
+        self._reopen_after(lambda folder: crypto.change_passphrase(folder, old, new))
+
+    def remove_passphrase(self, passphrase: str) -> None:
+        """Decrypt this open store (encryption turned off); it stays open, plain."""
+        from qadesk.store import crypto
+
+        def decrypt(folder: Path) -> None:
+            crypto.decrypt_store(folder, passphrase)
+
+        self._reopen_after(decrypt)
+
+    def _reopen_after(self, change: Callable[[Path], Unlocked | None]) -> None:
+        # Every pooled connection holds the old key (or none): they are closed before the
+        # file changes and the engine is built afresh on the result, so no connection ever
+        # writes a page under the wrong key.  Sessions must be closed by the caller.
+        if self.data_dir is None or self.path is None:
+            raise StateError("Only the SQLite store in a data folder can be encrypted.")
+        self.engine.dispose()
+        cipher = self.cipher
+        try:
+            cipher = change(self.data_dir)
+        finally:
+            url = f"sqlite:///{self.data_dir / DB_FILENAME}"
+            self.engine = make_engine(url, key=cipher.key if cipher else None)
+            self.url = url.replace("sqlite:", "sqlite+pysqlcipher:", 1) if cipher else url
+            self.cipher = cipher
+            self._factory = sessionmaker(self.engine, expire_on_commit=False)
+
     def backup_to(self, target: Path) -> Path:
-        """A consistent copy through SQLite's online backup API (never a file copy)."""
+        """A consistent copy through SQLite's online backup API (never a file copy).
+
+        The backup of an encrypted store is encrypted with the same key, and the
+        keyinfo goes beside it (``<file>.keyinfo.json``): the store's passphrase
+        opens it, and neither file is any use without the other.
+        """
         if not self.is_sqlite:
             raise RuntimeError("backup is for the SQLite store; use the database server's own tools")
         target = Path(target)
         tmp = target.with_name(target.name + ".part")
         tmp.unlink(missing_ok=True)
+        if self.cipher is not None:
+            from qadesk.store import crypto
+
+            crypto.write_keyinfo(crypto.keyinfo_beside(target), crypto.KeyInfo(current=self.cipher.params))
         raw = self.engine.raw_connection()
         try:
             source = raw.driver_connection
-            dest = sqlite3.connect(str(tmp))
+            if self.cipher is not None:
+                dest = crypto.connect(tmp, self.cipher.key)
+            else:
+                dest = sqlite3.connect(str(tmp))
             try:
                 source.backup(dest)  # type: ignore[union-attr]
                 dest.execute("PRAGMA journal_mode=DELETE")
@@ -101,7 +170,18 @@ class Store:
         return target
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, key: bytes | None = None) -> Engine:
+    """The engine; with ``key`` an SQLCipher one whose every connection is keyed before anything else."""
+    if key is not None:
+        from qadesk.store.crypto import raw_key_literal
+
+        # The pysqlcipher dialect's own connect hook runs ``PRAGMA key = "<password>"`` before
+        # every other connect listener, so the raw key literal travels as the URL's password
+        # (URL renders hide it).  QueuePool as for plain SQLite: a raw key makes connecting cheap.
+        keyed = make_url(url).set(drivername="sqlite+pysqlcipher", password=raw_key_literal(key))
+        engine = create_engine(keyed, poolclass=QueuePool, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine, "connect", _set_sqlite_pragmas)
+        return engine
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _set_sqlite_pragmas)
@@ -109,20 +189,31 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def open_store(data_dir: Path | str | None = None, url: str | None = None, *, migrate: bool = True) -> Store:
+def open_store(data_dir: Path | str | None = None, url: str | None = None, *,
+               passphrase: str | None = None, migrate: bool = True) -> Store:
     """Open (and create or upgrade) the store.
 
     ``url`` (or QADESK_DATABASE_URL) points at another database, e.g. PostgreSQL;
     otherwise the SQLite file in ``data_dir`` (or the user's data folder).
+    An encrypted store needs its ``passphrase`` (:class:`WrongPassphrase` if it is
+    missing or wrong); a passphrase for a store not yet created makes it
+    encrypted; a passphrase for an existing plain store is refused (encrypt it
+    with :func:`qadesk.store.crypto.encrypt_store`).
     """
     url = url or os.environ.get("QADESK_DATABASE_URL") or None
     folder: Path | None = None
+    cipher: Unlocked | None = None
     if url is None:
         folder = Path(data_dir) if data_dir is not None else default_data_dir()
         folder.mkdir(parents=True, exist_ok=True)
+        cipher = _unlock_for_open(folder, passphrase)
         url = f"sqlite:///{folder / DB_FILENAME}"
-    engine = make_engine(url)
-    store = Store(engine=engine, url=url, data_dir=folder)
+    elif passphrase is not None:
+        raise StateError("A passphrase encrypts only the SQLite store; protect a database server with its own means.")
+    engine = make_engine(url, key=cipher.key if cipher else None)
+    if cipher is not None:
+        url = url.replace("sqlite:", "sqlite+pysqlcipher:", 1)
+    store = Store(engine=engine, url=url, data_dir=folder, cipher=cipher)
     if migrate:
         from qadesk.store.migrate import upgrade
 
@@ -130,10 +221,40 @@ def open_store(data_dir: Path | str | None = None, url: str | None = None, *, mi
     return store
 
 
-def restore_from(backup: Path, data_dir: Path) -> Path:
-    """Replace the store in ``data_dir`` with a backup (the old one kept beside it)."""
+def _unlock_for_open(folder: Path, passphrase: str | None) -> Unlocked | None:
+    from qadesk.store import crypto
+
+    database = folder / DB_FILENAME
+    if crypto.is_encrypted_file(database):
+        if passphrase is None:
+            raise WrongPassphrase(f"The store in {folder} is encrypted: its passphrase is needed to open it.")
+        return crypto.unlock(folder, passphrase)
+    if passphrase is None:
+        return None
+    if database.exists() and database.stat().st_size > 0:
+        raise StateError(f"The store in {folder} is not encrypted; encrypt it first (qadesk store encrypt).")
+    return crypto.key_for_new_store(folder, passphrase)
+
+
+def restore_from(backup: Path, data_dir: Path, passphrase: str | None = None) -> Path:
+    """Replace the store in ``data_dir`` with a backup (the old one kept beside it).
+
+    An encrypted backup needs the passphrase it was made under and its keyinfo
+    beside it; the restored store is encrypted with the same key.  The store
+    being replaced is kept as ``qadesk.sqlite.before-restore`` (with its WAL and,
+    when encrypted, its keyinfo beside it).
+    """
+    from qadesk.store import crypto
+
     backup = Path(backup)
-    check = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+    cipher: Unlocked | None = None
+    if crypto.is_encrypted_file(backup):
+        if passphrase is None:
+            raise WrongPassphrase(f"The backup {backup} is encrypted: its passphrase is needed to restore it.")
+        cipher = crypto.unlock_file(backup, crypto.keyinfo_beside(backup), passphrase)
+        check = crypto.connect(backup, cipher.key)
+    else:
+        check = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
     try:
         ok = check.execute("PRAGMA integrity_check").fetchone()[0]
         check.execute("SELECT count(*) FROM audits").fetchone()
@@ -141,18 +262,33 @@ def restore_from(backup: Path, data_dir: Path) -> Path:
         check.close()
     if ok != "ok":
         raise ValueError(f"{backup} is damaged: {ok}")
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
     target = Path(data_dir) / DB_FILENAME
-    for suffix in ("-wal", "-shm"):
-        Path(str(target) + suffix).unlink(missing_ok=True)
-    if target.exists():
-        os.replace(target, target.with_name(target.name + ".before-restore"))
-    dest = sqlite3.connect(str(target))
-    src = sqlite3.connect(str(backup))
+    part = target.with_name(target.name + ".restoring")
+    part.unlink(missing_ok=True)
+    if cipher is not None:
+        src = crypto.connect(backup, cipher.key)
+        dest = crypto.connect(part, cipher.key)
+    else:
+        src, dest = sqlite3.connect(str(backup)), sqlite3.connect(str(part))
     try:
         src.backup(dest)
     finally:
         src.close()
         dest.close()
+    kept = target.with_name(target.name + ".before-restore")
+    keyinfo = crypto.keyinfo_path(data_dir)
+    for stale in (Path(str(kept) + "-wal"), Path(str(kept) + "-shm"), crypto.keyinfo_beside(kept),
+                  Path(str(target) + "-shm")):
+        stale.unlink(missing_ok=True)
+    for suffix in ("", "-wal"):  # the WAL travels with its database, so the kept copy is whole
+        if Path(str(target) + suffix).exists():
+            os.replace(str(target) + suffix, str(kept) + suffix)
+    if keyinfo.exists():
+        os.replace(keyinfo, crypto.keyinfo_beside(kept))
+    if cipher is not None:
+        crypto.write_keyinfo(keyinfo, crypto.KeyInfo(current=cipher.params))
+    os.replace(part, target)
     return target
 
 
