@@ -1,0 +1,303 @@
+"""Packs (``.qapack``, format ``qadesk-pack/1``): how audits travel between laptops and councils.
+
+Export writes manifest.json, templates/<id>@<version>.json, audits/<uuid>.json,
+report.pdf and returns.xlsx into a zip, atomically.  Packs for another
+organisation are pseudonymised unless the sender says otherwise; the sender
+keeps the mapping.  Import verifies and validates the whole pack first
+(:mod:`qadesk.exchange.pack_check`), then writes it in one transaction:
+new audits are created, moderation returns re-link to the audits they came
+from, a record edited on both sides is reported as a conflict and left alone,
+and the same pack imported twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from qadesk import __version__
+from qadesk.core.errors import ValidationError
+from qadesk.core.template import Template
+from qadesk.exchange.audit_report import render_audits
+from qadesk.exchange.output import Cancel, Progress, atomic_path, check_cancel, report_progress
+from qadesk.exchange.pack_check import FORMAT, KINDS, MANIFEST, check_against_template, read_pack
+from qadesk.exchange.returns_xlsx import write_documents
+from qadesk.services.queries import Selection
+from qadesk.services.stats import compute
+
+KIND_LABELS = {"moderation_request": "moderation pack", "moderation_return": "moderation return",
+               "audit_transfer": "audit transfer pack"}
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    pack_id: str
+    kind: str
+    audits: int
+    pseudonymised: bool
+    size: int
+
+    def __str__(self) -> str:
+        how = "pseudonymised" if self.pseudonymised else "identifiable"
+        article = "an" if KIND_LABELS[self.kind][0] in "aeiou" else "a"
+        return (f"Written {self.path}: {article} {KIND_LABELS[self.kind]} of {self.audits:,} audit"
+                f"{'s' if self.audits != 1 else ''} ({how}, {self.size / 1024:,.0f} KB, pack {self.pack_id}).")
+
+
+@dataclass
+class PackConflict:
+    audit_id: str
+    reference: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.reason}"
+
+
+@dataclass
+class ImportResult:
+    path: Path
+    pack_id: str
+    kind: str
+    sender: str = ""
+    already_imported: bool = False
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    kept_local: list[str] = field(default_factory=list)
+    moderations_added: int = 0
+    templates_added: list[str] = field(default_factory=list)
+    conflicts: list[PackConflict] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.moderations_added or self.templates_added)
+
+    def __str__(self) -> str:
+        head = f"{self.path.name}: {KIND_LABELS.get(self.kind, self.kind)} from {self.sender or 'an unknown sender'}"
+        if self.already_imported:
+            return f"{head} was imported before; nothing changed."
+        lines = [head]
+        for label, items in (("new audits", self.created), ("audits updated", self.updated),
+                             ("unchanged", self.unchanged), ("kept (this copy is newer)", self.kept_local),
+                             ("templates added", self.templates_added)):
+            if items:
+                lines.append(f"  {label}: {len(items):,} ({', '.join(items[:8])}{' …' if len(items) > 8 else ''})")
+        if self.moderations_added:
+            lines.append(f"  moderations linked to their audits: {self.moderations_added:,}")
+        if self.conflicts:
+            lines.append(f"  conflicts, left unchanged for you to resolve: {len(self.conflicts):,}")
+            lines += [f"    {c}" for c in self.conflicts]
+        if len(lines) == 1:
+            lines.append("  nothing to change")
+        return "\n".join(lines)
+
+
+def _sender(session: Any) -> dict[str, Any]:
+    from qadesk.services.profile import current_actor_name, get_profile
+
+    p = get_profile(session)
+    return {"name": (p.name if p and p.is_set else current_actor_name(session)),
+            "role": p.role if p else None, "organisation": p.organisation if p else None}
+
+
+def preview_pseudonymisation(store: Any, selection: Selection) -> list[tuple[str, str, str, str]]:
+    """What an external pack of these audits would change: (audit ref, field, original, masked)."""
+    from qadesk.services.audits import audit_document
+    from qadesk.services.pseudonymise import Pseudonymiser
+    from qadesk.services.queries import audit_ids
+    from qadesk.store.models import Audit
+
+    with store.session() as s:
+        pz = Pseudonymiser(s)
+        for aid in audit_ids(s, selection):
+            audit = s.get(Audit, aid)
+            assert audit is not None
+            pz.apply(audit_document(audit))
+        return [(c.audit_ref, c.field, c.original, c.masked) for c in pz.changes]
+
+
+def export_pack(store: Any, path: Path, *, kind: str = "audit_transfer", selection: Selection | None = None,
+                external: bool = False, identifiable: bool = False, progress: Progress | None = None,
+                cancel: Cancel | None = None) -> ExportResult:
+    """Write a pack of the selected audits to ``path``, whole or not at all."""
+    from qadesk.services.audits import audit_document, template_for
+    from qadesk.services.pseudonymise import Pseudonymiser
+    from qadesk.services.queries import audit_ids
+    from qadesk.services.transfer import remember_revision
+    from qadesk.store.models import Audit, PackMapping
+
+    if kind not in KINDS:
+        raise ValidationError(f"a pack's kind is one of {', '.join(KINDS)}, not '{kind}'")
+    path = Path(path)
+    pseudonymise = external and not identifiable
+    pack_id = str(uuid.uuid4())
+    # Read in a plain session: the store is not locked while the pages and rows are laid out.
+    with store.session() as s:
+        ids = audit_ids(s, selection)
+        if not ids:
+            raise ValidationError("no audits match the selection; the pack would be empty")
+        pz = Pseudonymiser(s)
+        items: list[tuple[dict[str, Any], Template]] = []
+        revisions: list[tuple[str, int]] = []
+        total = len(ids) + 3
+        for n, aid in enumerate(ids):
+            check_cancel(cancel)
+            audit = s.get(Audit, aid)
+            assert audit is not None
+            if kind == "moderation_request" and audit.status == "draft":
+                raise ValidationError(f"{audit.reference} is a draft; only completed audits go for moderation")
+            doc = audit_document(audit)
+            items.append((pz.apply(doc) if pseudonymise else doc, template_for(audit)))
+            revisions.append((aid, audit.revision))
+            report_progress(progress, n + 1, total)
+        sender = _sender(s)
+        stats = compute(s, Selection(audit_ids=ids))
+    members: dict[str, bytes] = {}
+    for t in {t.key: t for _, t in items}.values():
+        members[f"templates/{t.key}.json"] = t.to_json().encode("utf-8")
+    for doc, _ in items:
+        members[f"audits/{doc['id']}.json"] = json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
+    check_cancel(cancel)
+    pdf = io.BytesIO()
+    render_audits(items, pdf, organisation=sender["organisation"], cancel=cancel,
+                  title=f"{KIND_LABELS[kind].capitalize()} ({len(items)} audits)")
+    members["report.pdf"] = pdf.getvalue()
+    report_progress(progress, len(ids) + 1, total)
+    check_cancel(cancel)
+    xlsx = io.BytesIO()
+    write_documents(items, xlsx, stats=stats)
+    members["returns.xlsx"] = xlsx.getvalue()
+    report_progress(progress, len(ids) + 2, total)
+    manifest = {
+        "format": FORMAT, "pack_id": pack_id, "kind": kind,
+        "created_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "created_by": sender, "pseudonymised": pseudonymise, "external": external,
+        "app_version": __version__, "audits": [doc["id"] for doc, _ in items],
+        "files": {name: hashlib.sha256(data).hexdigest() for name, data in members.items()},
+    }
+    with atomic_path(path) as tmp:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+            zf.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
+            for name, data in members.items():
+                # PDF and xlsx are compressed already.
+                zf.writestr(name, data, compress_type=zipfile.ZIP_STORED if name.endswith((".xlsx", ".pdf")) else None)
+        check_cancel(cancel)
+        # The sender keeps the sync points and pseudonyms only if the file is written whole.
+        with store.transaction() as s:
+            for aid, revision in revisions:
+                remember_revision(s, pack_id, aid, revision)
+            if pseudonymise:
+                for audit_id, fld, real, pseudonym in pz.mappings:
+                    s.add(PackMapping(pack_id=pack_id, audit_id=audit_id, field=fld, real_value=real,
+                                      pseudonym=pseudonym))
+    report_progress(progress, total, total)
+    return ExportResult(path, pack_id, kind, len(items), pseudonymise, path.stat().st_size)
+
+
+def import_pack(store: Any, path: Path, *, progress: Progress | None = None,
+                cancel: Cancel | None = None) -> ImportResult:
+    """Verify, validate, then import a pack in one transaction (see the module's docstring)."""
+    from qadesk.services.profile import current_actor_name
+    from qadesk.services.templates import import_template
+    from qadesk.store.models import Audit, ImportedPack, TemplateVersion
+
+    path = Path(path)
+    with store.session() as s:
+        stored = {f"{r.template_id}@{r.version}": r.fingerprint for r in s.execute(select(TemplateVersion)).scalars()}
+    contents = read_pack(path, stored=stored, progress=progress)
+    check_cancel(cancel, "The import")
+    m = contents.manifest
+    by = m.get("created_by") or {}
+    sender = ", ".join(x for x in (by.get("name"), by.get("organisation")) if x)
+    result = ImportResult(path, contents.pack_id, contents.kind, sender)
+    with store.transaction() as s:
+        if s.get(ImportedPack, contents.pack_id) is not None:
+            result.already_imported = True
+            return result
+        problems = []
+        for doc in contents.documents:
+            key = f"{doc['template']['id']}@{doc['template']['version']}"
+            t = contents.templates.get(key)
+            if t is None and key in stored:
+                from qadesk.services.templates import get_template
+
+                t = get_template(s, doc["template"]["id"], doc["template"]["version"])
+            if t is None:
+                problems.append(f"audits/{doc['id']}.json uses the template {key}, which is neither in the pack nor here")
+                continue
+            problems += [str(p) for p in check_against_template(doc, t, f"audits/{doc['id']}.json")]
+            local = s.get(Audit, doc["id"])
+            if contents.kind == "moderation_return" and local is None:
+                problems.append(f"audits/{doc['id']}.json: this return is for audit {doc['reference']}, "
+                                f"which is not in this store")
+            if local is None:
+                problems += _id_clashes(s, doc)
+        if problems:
+            raise ValidationError(problems[:10], path.name)
+        actor = current_actor_name(s)
+        for t in contents.templates.values():
+            _, created = import_template(s, t, actor=actor)
+            if created:
+                result.templates_added.append(t.key)
+        for doc in contents.documents:
+            check_cancel(cancel, "The import")
+            _apply(s, doc, contents, result, actor, by.get("organisation") or sender or None)
+        if not result.conflicts:
+            s.add(ImportedPack(pack_id=contents.pack_id, kind=contents.kind, sender=json.dumps(by, ensure_ascii=False),
+                               imported_at=datetime.now().astimezone()))
+    return result
+
+
+def _id_clashes(s: Any, doc: dict[str, Any]) -> list[str]:
+    from qadesk.store.models import ActionItem, Moderation
+
+    out = []
+    for model, items, what in ((ActionItem, doc.get("actions") or [], "action"),
+                               (Moderation, doc.get("moderations") or [], "moderation")):
+        for item in items:
+            row = s.get(model, item["id"])
+            if row is not None and row.audit_id != doc["id"]:
+                out.append(f"audits/{doc['id']}.json: {what} {item['id']} already belongs to another audit here")
+    return out
+
+
+def _apply(s: Any, doc: dict[str, Any], contents: Any, result: ImportResult, actor: str, origin: str | None) -> None:
+    from qadesk.services import transfer
+    from qadesk.services.templates import get_row, template_of
+    from qadesk.store.models import Audit
+
+    local = s.get(Audit, doc["id"])
+    verdict = transfer.judge(s, local, doc, contents.kind)
+    ref = local.reference if local is not None else doc["reference"]
+    if verdict.action == "unchanged":
+        result.unchanged.append(ref)
+        return
+    if verdict.action == "keep_local":
+        result.kept_local.append(ref)
+        return
+    if verdict.action == "conflict":
+        result.conflicts.append(PackConflict(doc["id"], ref, verdict.reason))
+        return
+    row = get_row(s, doc["template"]["id"], doc["template"]["version"])
+    t = template_of(row)
+    if verdict.action == "create":
+        audit = transfer.create_from_document(s, doc, row, t, origin=origin, actor=actor, pack_id=contents.pack_id)
+        result.created.append(audit.reference)
+    elif contents.kind == "moderation_return":
+        result.moderations_added += transfer.add_returned_moderations(s, local, doc, actor=actor,
+                                                                      pack_id=contents.pack_id)
+        result.updated.append(ref)
+    else:
+        transfer.replace_from_document(s, local, doc, t, actor=actor, pack_id=contents.pack_id)
+        result.updated.append(ref)

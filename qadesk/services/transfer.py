@@ -1,0 +1,247 @@
+"""Writing audits that arrive in a pack into the store, and remembering where each copy stood.
+
+A pack carries audit documents (contracts.md section 3).  These functions
+turn a *validated* document into rows (create, replace, add moderations),
+each with a history entry, in the caller's transaction.  Every audit that
+leaves or arrives in a pack has its revision remembered (a ``PackMapping``
+row with field ``_revision``): the sync point.  A later pack for the same
+audit is then judged against it — changed only there: apply; changed only
+here: keep ours; changed on both sides: a conflict for the user, never an
+overwrite.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qadesk.core.audit import SUMMARY_KEYS
+from qadesk.core.scoring import question_score
+from qadesk.core.template import Template
+from qadesk.services.audits import audit_document, moderation_dict, now_utc
+from qadesk.services.pseudonymise import restore_text
+from qadesk.store import history
+from qadesk.store.models import (
+    ActionItem,
+    Answer,
+    Audit,
+    Moderation,
+    PackMapping,
+    Programme,
+    SectionJudgement,
+    TemplateVersion,
+)
+
+REVISION_FIELD = "_revision"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What to do with one incoming audit document."""
+
+    action: str  # create, apply, unchanged, keep_local, conflict
+    reason: str = ""
+
+
+def _ts(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+def sync_revision(session: Session, audit_id: str) -> int | None:
+    """The revision this audit had when it last left in, or arrived from, a pack (None: never)."""
+    value = session.execute(select(PackMapping.real_value).where(
+        PackMapping.audit_id == audit_id, PackMapping.field == REVISION_FIELD).order_by(
+        PackMapping.pk.desc()).limit(1)).scalar()
+    return int(value) if value is not None else None
+
+
+def remember_revision(session: Session, pack_id: str, audit_id: str, revision: int) -> None:
+    session.add(PackMapping(pack_id=pack_id, audit_id=audit_id, field=REVISION_FIELD, real_value=str(revision),
+                            pseudonym=""))
+
+
+def pseudonym_pairs(session: Session, audit_id: str) -> list[tuple[str, str]]:
+    """(pseudonym, real value) pairs the sender kept for this audit."""
+    rows = session.execute(select(PackMapping.pseudonym, PackMapping.real_value).where(
+        PackMapping.audit_id == audit_id, PackMapping.field != REVISION_FIELD)).all()
+    return [(p, r) for p, r in rows if p]
+
+
+def _content(doc: dict[str, Any]) -> dict[str, Any]:
+    """The parts of a document that two copies must share to count as the same."""
+    return {k: v for k, v in doc.items() if k not in ("revision", "updated_at", "reference")}
+
+
+def judge(session: Session, local: Audit | None, doc: dict[str, Any], kind: str) -> Verdict:
+    """Decide what an incoming document does to the local copy (see the module's docstring)."""
+    if local is None:
+        return Verdict("create")
+    base = sync_revision(session, local.id)
+    if kind == "moderation_return":
+        known = {m.id for m in local.moderations}
+        if all(m["id"] in known for m in doc.get("moderations") or []):
+            return Verdict("unchanged")
+    elif _content(audit_document(local)) == _content(doc) or (base is not None and doc["revision"] == base):
+        return Verdict("unchanged")
+    if base is None:
+        return Verdict("conflict", "this copy was never sent or received in a pack, and both copies differ")
+    local_changed, remote_changed = local.revision != base, doc["revision"] != base
+    if local_changed and remote_changed:
+        return Verdict("conflict", f"edited here (revision {base} → {local.revision}) and in the pack "
+                                   f"(revision {base} → {doc['revision']}) since it left")
+    if local_changed:
+        return Verdict("keep_local", "this copy is newer than the pack's")
+    return Verdict("apply")
+
+
+def _programme(session: Session, name: str | None) -> Programme | None:
+    if not name:
+        return None
+    prog = session.execute(select(Programme).where(Programme.name == name)).scalar_one_or_none()
+    if prog is None:
+        prog = Programme(name=name)
+        session.add(prog)
+    return prog
+
+
+def free_reference(session: Session, reference: str, audit_id: str) -> str:
+    """The document's reference, or a suffixed one when another audit here already uses it."""
+    candidate, n = reference, 2
+    while True:
+        owner = session.execute(select(Audit.id).where(Audit.reference == candidate)).scalar()
+        if owner is None or owner == audit_id:
+            return candidate
+        candidate, n = f"{reference[:34]}-{n}", n + 1
+
+
+def _fill(session: Session, audit: Audit, doc: dict[str, Any], t: Template, at: datetime) -> None:
+    subj = dict(doc.get("subject") or {})
+    audit.case_ref, audit.case_type = subj.pop("case_ref", None), subj.pop("case_type", None)
+    audit.team, audit.practitioner = subj.pop("team", None), subj.pop("practitioner", None)
+    extra = {k: v for k, v in subj.items() if v is not None}
+    audit.subject_extra = json.dumps(extra, ensure_ascii=False) if extra else None
+    audit.auditor_name = (doc.get("auditor") or {}).get("name")
+    audit.auditor_role = (doc.get("auditor") or {}).get("role")
+    audit.programme = _programme(session, doc.get("programme"))
+    audit.status = doc["status"]
+    audit.started_at = _ts(doc["started_at"])  # type: ignore[assignment]
+    audit.completed_at = _ts(doc.get("completed_at"))
+    audit.updated_at = _ts(doc.get("updated_at")) or at
+    overall = doc.get("overall") or {}
+    audit.overall_grade, audit.overall_suggested = overall.get("grade"), overall.get("suggested")
+    audit.overall_rationale = overall.get("rationale")
+    for key in SUMMARY_KEYS:
+        setattr(audit, key, (doc.get("summary") or {}).get(key))
+    positions = {q.id: i for i, q in enumerate(t.questions())}
+    incoming = {qid: e for qid, e in (doc.get("answers") or {}).items()}
+    existing = {a.question_id: a for a in audit.answers}
+    for qid, row in existing.items():
+        if qid not in incoming:
+            audit.answers.remove(row)
+    for qid, entry in incoming.items():
+        row = existing.get(qid) or Answer(audit_id=audit.id, question_id=qid, updated_at=at)
+        if qid not in existing:
+            audit.answers.append(row)
+        value = entry.get("value")
+        row.position = positions[qid]
+        row.value = json.dumps(value, ensure_ascii=False) if value is not None else None
+        row.evidence = entry.get("evidence") or None
+        row.score = question_score(t.question(qid), value)
+        row.updated_at = at
+    audit.answers.sort(key=lambda a: a.position)
+    audit.answered_count = sum(1 for a in audit.answers if a.value is not None)
+    grades = {sid: j["grade"] for sid, j in (doc.get("sections") or {}).items()}
+    for j in list(audit.section_judgements):
+        if j.section_id not in grades:
+            audit.section_judgements.remove(j)
+        else:
+            j.grade, j.updated_at = grades.pop(j.section_id), at
+    for sid, grade in grades.items():
+        audit.section_judgements.append(SectionJudgement(audit_id=audit.id, section_id=sid, grade=grade, updated_at=at))
+    actions = {a["id"]: a for a in doc.get("actions") or []}
+    for item in list(audit.actions):
+        if item.id not in actions:
+            audit.actions.remove(item)
+    have = {a.id: a for a in audit.actions}
+    for aid, a in actions.items():
+        item = have.get(aid)
+        if item is None:
+            item = ActionItem(id=aid, audit_id=audit.id, created_at=at)
+            audit.actions.append(item)
+        item.text, item.owner, item.status = a["text"], a.get("owner"), a["status"]
+        item.due = date.fromisoformat(a["due"]) if a.get("due") else None
+        item.urgent = bool(a.get("urgent"))
+        item.closed_at = at if a["status"] != "open" else None
+    _merge_moderations(audit, doc.get("moderations") or [], [])
+
+
+def _merge_moderations(audit: Audit, mods: list[dict[str, Any]], pairs: list[tuple[str, str]]) -> int:
+    known = {m.id for m in audit.moderations}
+    added = 0
+    for m in mods:
+        if m["id"] in known:
+            continue
+        who = m.get("moderator") or {}
+        audit.moderations.append(Moderation(
+            id=m["id"], audit_id=audit.id, moderator_name=who.get("name") or "unknown",
+            moderator_organisation=who.get("organisation"), kind=m.get("kind", "internal"), grade=m.get("grade"),
+            agreed=bool(m.get("agreed")), rationale=restore_text(m.get("rationale"), pairs), at=_ts(m["at"])))
+        added += 1
+    return added
+
+
+def create_from_document(session: Session, doc: dict[str, Any], row: TemplateVersion, t: Template, *,
+                         origin: str | None, actor: str, pack_id: str) -> Audit:
+    """A new local audit from a validated document (same id; reference suffixed if taken here)."""
+    at = now_utc()
+    audit = Audit(id=doc["id"], reference=free_reference(session, doc["reference"], doc["id"]), template_pk=row.pk,
+                  template=row, revision=doc["revision"], origin=origin, started_at=at, updated_at=at)
+    session.add(audit)
+    _fill(session, audit, doc, t, at)
+    session.flush()
+    remember_revision(session, pack_id, audit.id, audit.revision)
+    history.record(session, actor=actor, entity="audit", entity_id=audit.id, audit_id=audit.id, action="import",
+                   after={"pack": pack_id, "from": origin, "document": audit_document(audit)}, at=at)
+    return audit
+
+
+def replace_from_document(session: Session, audit: Audit, doc: dict[str, Any], t: Template, *, actor: str,
+                          pack_id: str) -> None:
+    """Bring a local copy (unchanged since it left) up to the pack's version; history keeps the old one."""
+    before = audit_document(audit)
+    at = now_utc()
+    _fill(session, audit, doc, t, at)
+    audit.revision = max(audit.revision + 1, doc["revision"])
+    session.flush()
+    remember_revision(session, pack_id, audit.id, audit.revision)
+    history.record(session, actor=actor, entity="audit", entity_id=audit.id, audit_id=audit.id, action="import",
+                   before=before, after={"pack": pack_id, "document": audit_document(audit)}, at=at)
+
+
+def add_returned_moderations(session: Session, audit: Audit, doc: dict[str, Any], *, actor: str,
+                             pack_id: str) -> int:
+    """Link a moderation return to the local audit: its new moderations, pseudonyms mapped back."""
+    at = now_utc()
+    added = _merge_moderations(audit, doc.get("moderations") or [], pseudonym_pairs(session, audit.id))
+    if not added:
+        return 0
+    before = audit.status
+    if audit.status == "completed":
+        audit.status = "moderated"
+    audit.revision = max(audit.revision + 1, doc["revision"])
+    audit.updated_at = at
+    session.flush()
+    remember_revision(session, pack_id, audit.id, audit.revision)
+    for m in audit.moderations[-added:]:
+        history.record(session, actor=actor, entity="moderation", entity_id=m.id, audit_id=audit.id,
+                       action="import", before={"status": before}, after={"pack": pack_id, **moderation_dict(m)},
+                       at=at)
+    return added
