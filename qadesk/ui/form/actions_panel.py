@@ -1,0 +1,231 @@
+"""Actions agreed in the audit: what must happen, who does it, by when, how urgent.
+
+Each change goes straight to the store through ``services.audits``
+(add_action, update_action, remove_action).  The dialog asks; the methods
+``add``, ``edit``, ``remove`` and ``mark_done`` do the work, so tests and the
+self-test can drive them without a dialog.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qadesk.core.errors import QadeskError
+from qadesk.services import audits
+from qadesk.ui.context import AppContext
+from qadesk.ui.form.widgets import DateInput, LongTextInput
+
+STATUS_WORDS = {"open": "Open", "done": "Done", "cancelled": "Cancelled"}
+
+
+def show_date(d: date | None) -> str:
+    return f"{d.day} {d.strftime('%b %Y')}" if d else ""
+
+
+def action_row(item: Any) -> dict[str, Any]:
+    return {"id": item.id, "text": item.text, "owner": item.owner, "due": item.due, "urgent": bool(item.urgent),
+            "status": item.status}
+
+
+class ActionDialog(QDialog):
+    def __init__(self, parent: QWidget | None, action: dict[str, Any] | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Edit action" if action else "Add an action")
+        form = QFormLayout(self)
+        self.text = LongTextInput(self, min_lines=3, max_lines=8)
+        self.text.setAccessibleName("What must happen")
+        self.owner = QLineEdit(self)
+        self.owner.setAccessibleName("Who will do it")
+        self.due = DateInput(parent=self)
+        self.due.setAccessibleName("Due date")
+        self.urgent = QCheckBox("Urgent — the child may be at risk until this is done", self)
+        form.addRow("What must &happen", self.text)
+        form.addRow("&Who", self.owner)
+        form.addRow("&Due", self.due)
+        form.addRow("", self.urgent)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
+                                   self)
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        self.problem = QLabel(self)
+        self.problem.setProperty("role", "problem")
+        self.problem.hide()
+        form.addRow(self.problem)
+        form.addRow(buttons)
+        if action:
+            self.text.setValue(action["text"])
+            self.owner.setText(action["owner"] or "")
+            self.due.setValue(action["due"])
+            self.urgent.setChecked(action["urgent"])
+        self.resize(520, 300)
+
+    def _accept(self) -> None:
+        if self.text.value() is None:
+            self.problem.setText("Say what must happen.")
+            self.problem.show()
+            self.text.setFocus()
+            return
+        self.accept()
+
+    def values(self) -> dict[str, Any]:
+        due = self.due.value()
+        return {"text": (self.text.value() or "").strip(), "owner": self.owner.text().strip() or None,
+                "due": date.fromisoformat(due) if due else None, "urgent": self.urgent.isChecked()}
+
+
+class ActionsPanel(QWidget):
+    """Emits ``changed()`` after every stored change and ``refused(str)`` when the service says no."""
+
+    changed = Signal()
+    refused = Signal(str)
+
+    def __init__(self, ctx: AppContext, audit_id: str, actor: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("page.actions")
+        self.ctx, self.audit_id, self.actor = ctx, audit_id, actor
+        self.rows: list[dict[str, Any]] = []
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(28, 20, 28, 28)
+        title = QLabel("Actions", self)
+        title.setProperty("role", "section-title")
+        hint = QLabel("What must happen for the child, who will do it and by when. Actions stay open after the "
+                      "audit is submitted, until they are marked done.", self)
+        hint.setProperty("role", "hint")
+        hint.setWordWrap(True)
+        lay.addWidget(title)
+        lay.addWidget(hint)
+        self.table = QTableWidget(0, 5, self)
+        self.table.setObjectName("actions.table")
+        self.table.setAccessibleName("Actions")
+        self.table.setHorizontalHeaderLabels(["Action", "Who", "Due", "Urgent", "Status"])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in range(1, 5):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.doubleClicked.connect(lambda _i: self.edit_dialog())
+        lay.addWidget(self.table, 1)
+        buttons = QHBoxLayout()
+        self.add_button = self._button("actions.add", "&Add action…", self.add_dialog, buttons)
+        self.edit_button = self._button("actions.edit", "&Edit…", self.edit_dialog, buttons)
+        self.done_button = self._button("actions.done", "Mark &done", self._mark_selected_done, buttons)
+        self.remove_button = self._button("actions.remove", "&Remove", self._remove_selected, buttons)
+        buttons.addStretch(1)
+        lay.addLayout(buttons)
+        self.problem = QLabel(self)
+        self.problem.setProperty("role", "problem")
+        self.problem.hide()
+        lay.addWidget(self.problem)
+        self.table.itemSelectionChanged.connect(self._sync_buttons)
+        self._status = "draft"
+
+    def _button(self, name: str, text: str, slot, box: QHBoxLayout) -> QPushButton:
+        b = QPushButton(text, self)
+        b.setObjectName(name)
+        b.setAutoDefault(False)
+        b.clicked.connect(slot)
+        box.addWidget(b)
+        return b
+
+    def load(self, rows: list[dict[str, Any]], status: str) -> None:
+        self.rows = rows
+        self._status = status
+        self.table.setRowCount(len(rows))
+        for r, a in enumerate(rows):
+            cells = [a["text"], a["owner"] or "", show_date(a["due"]), "Urgent" if a["urgent"] else "",
+                     STATUS_WORDS.get(a["status"], a["status"])]
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if c == 3 and a["urgent"]:
+                    item.setForeground(Qt.GlobalColor.darkRed)
+                self.table.setItem(r, c, item)
+        self.table.resizeRowsToContents()
+        self._sync_buttons()
+
+    def _selected(self) -> dict[str, Any] | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.rows[rows[0].row()] if rows else None
+
+    def _sync_buttons(self) -> None:
+        chosen = self._selected()
+        closed = self._status == "closed"
+        self.add_button.setEnabled(not closed)
+        self.edit_button.setEnabled(chosen is not None and not closed)
+        self.done_button.setEnabled(chosen is not None and chosen["status"] == "open" and not closed)
+        self.remove_button.setEnabled(chosen is not None and self._status == "draft")
+
+    def _run(self, work) -> bool:
+        try:
+            with self.ctx.store.transaction() as s:
+                work(s)
+                audit = audits.get_audit(s, self.audit_id)
+                rows = [action_row(a) for a in audit.actions]
+                status = audit.status
+        except QadeskError as exc:
+            self.problem.setText(str(exc))
+            self.problem.show()
+            self.refused.emit(str(exc))
+            return False
+        self.problem.hide()
+        self.load(rows, status)
+        self.changed.emit()
+        return True
+
+    def add(self, text: str, *, owner: str | None = None, due: date | None = None, urgent: bool = False) -> bool:
+        return self._run(lambda s: audits.add_action(s, self.audit_id, text, actor=self.actor, owner=owner,
+                                                     due=due, urgent=urgent))
+
+    def edit(self, action_id: str, **changes: Any) -> bool:
+        return self._run(lambda s: audits.update_action(s, action_id, actor=self.actor, **changes))
+
+    def mark_done(self, action_id: str) -> bool:
+        return self.edit(action_id, status="done")
+
+    def remove(self, action_id: str) -> bool:
+        return self._run(lambda s: audits.remove_action(s, action_id, actor=self.actor))
+
+    def add_dialog(self) -> None:
+        dialog = ActionDialog(self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.add(**dialog.values())
+
+    def edit_dialog(self) -> None:
+        chosen = self._selected()
+        if chosen is None or self._status == "closed":
+            return
+        dialog = ActionDialog(self, chosen)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.edit(chosen["id"], **dialog.values())
+
+    def _mark_selected_done(self) -> None:
+        chosen = self._selected()
+        if chosen is not None:
+            self.mark_done(chosen["id"])
+
+    def _remove_selected(self) -> None:
+        chosen = self._selected()
+        if chosen is not None:
+            self.remove(chosen["id"])

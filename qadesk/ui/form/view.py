@@ -1,0 +1,624 @@
+"""The audit form: one audit, generated from its template, saved as the auditor works.
+
+Layout: a header (which audit, saved indicator, Submit / Reopen), the list of
+what stops submit when there is one, then three columns: the navigator
+(sections with their state, Judgement, Summary, Actions), the page, and the
+guidance pane that follows the focus.
+
+Every change is kept in :attr:`state` at once (so relevance, problems and
+the navigator update live) and handed to the :class:`Autosaver`, which
+writes it through ``services.audits`` within a second.  Jobs capture the
+values when they are scheduled, so a save never reads a widget that may
+already be gone (closing the form flushes what is pending).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QInputDialog,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qadesk.core.audit import (
+    AuditState,
+    completion,
+    is_blank,
+    question_problems,
+    question_relevant,
+    section_relevant,
+    section_state,
+)
+from qadesk.core.errors import Missing, QadeskError, SubmitRefused
+from qadesk.core.scoring import rationale_needed, suggest_overall
+from qadesk.core.template import Template
+from qadesk.services import audits
+from qadesk.services.queries import Selection, list_audits
+from qadesk.ui.context import AppContext
+from qadesk.ui.form.actions_panel import ActionsPanel, action_row
+from qadesk.ui.form.autosave import Autosaver
+from qadesk.ui.form.guidance import GuidancePane
+from qadesk.ui.form.header import FormHeader, MissingPanel, show_date
+from qadesk.ui.form.navigator import Navigator
+from qadesk.ui.form.sections import QuestionRow, SectionPage, build_pages
+from qadesk.ui.form.style import FORM_QSS
+from qadesk.ui.form.summary import JudgementPage, SummaryPage
+
+PAGE_HELP = {
+    "judgement": ("Overall judgement", "Weigh the section judgements and what the child's record shows. "
+                  "qadesk suggests a grade from the template's rule; your own judgement wins, and when it "
+                  "differs you say why in the rationale."),
+    "summary": ("Summary", "Write for the practitioner and their manager: what is working well, what must "
+                "improve, and what difference the work makes to the child. Record the practitioner's "
+                "reflections from your conversation, and anything the family told you."),
+    "actions": ("Actions", "Agree actions that change things for the child: specific, owned, with a date. "
+                "Mark an action urgent when the child may be at risk until it is done."),
+}
+REQUIRED_MESSAGE = "An answer is required."
+
+
+class AuditFormView(QWidget):
+    """The form for one audit.  ``flush()`` before closing; signals tell the shell what happened."""
+
+    statusChanged = Signal(str)
+    savedAt = Signal(object)
+    openAuditRequested = Signal(str)
+    built = Signal()  # every page exists: any question can now be found by its object name
+
+    def __init__(self, ctx: AppContext, audit_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("audit.form")
+        self.setStyleSheet(FORM_QSS)
+        self.ctx = ctx
+        with ctx.store.session() as s:
+            audit = audits.get_audit(s, audit_id)
+            self._audit_id = audit.id
+            self.template: Template = audits.template_for(audit)
+            self.state: AuditState = audits.state_of(audit)
+            self.status = audit.status
+            self.reference = audit.reference
+            subject = audits.subject_dict(audit)
+            actions = [action_row(a) for a in audit.actions]
+            others = [o for o in self._other_audits(s, audit.case_ref) if o[0] != audit.id]
+        self.actor = ctx.actor()
+        self.show_missing = False
+        self._refusals: dict[str, str] = {}
+        self._loading = True
+
+        # Not a child of the form: it must outlive the widgets to flush when they are destroyed.
+        self.saver = Autosaver(ctx.store)
+        self.saver.saving.connect(lambda: self._set_status("Saving…"))
+        self.saver.saved.connect(self._saved)
+        self.saver.refused.connect(self._refused)
+        self.saver.failed.connect(lambda _k, why: self._set_status(f"Not saved: {why}"))
+        saver = self.saver
+        self.destroyed.connect(lambda *_: _flush_quietly(saver))
+
+        self.header = FormHeader(self)
+        self.header.set_audit(self.reference, self.template.title, _subject_line(subject), self.status)
+        self.header.set_others(others)
+        self.header.submit.clicked.connect(self.submit)
+        self.header.reopen.clicked.connect(lambda: self.reopen())
+        self.header.otherAuditRequested.connect(self._open_other)
+        self.missing_panel = MissingPanel(self)
+        self.missing_panel.goTo.connect(self.go_to)
+
+        self.navigator = Navigator(self)
+        self.stack = QStackedWidget(self)
+        self.guidance = GuidancePane(self)
+        self.pages: dict[str, QWidget] = {}
+        self.section_pages: dict[str, SectionPage] = {}
+        self.rows: dict[str, QuestionRow] = {}
+        for page in build_pages(self.template, build=False):
+            sid = page.section.id
+            self._add_page(f"section:{sid}", page.section.title, page)
+            self.section_pages[sid] = page
+        self.navigator.add_separator()
+        self.judgement = JudgementPage(self.template)
+        self.judgement.pageRequested.connect(self.show_page)
+        self._add_page("judgement", "Judgement", self.judgement)
+        self.summary = SummaryPage()
+        self._add_page("summary", "Summary", self.summary)
+        self.actions = ActionsPanel(ctx, self._audit_id, self.actor)
+        self.actions.changed.connect(lambda: self._saved("actions", None, datetime.now().astimezone()))
+        self.actions.changed.connect(self._update_actions_title)
+        self.actions.refused.connect(lambda why: self._set_status(f"Not saved: {why}"))
+        self._add_page("actions", "Actions", self.actions)
+        self.navigator.pageRequested.connect(self.show_page)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(self.navigator)
+        splitter.addWidget(self.stack)
+        splitter.addWidget(self.guidance)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(2, 0)
+        splitter.setSizes([230, 640, 300])
+        splitter.setChildrenCollapsible(False)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.header)
+        lay.addWidget(self.missing_panel)
+        lay.addWidget(splitter, 1)
+
+        self._wire()
+        self._load_values(actions)
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(0)
+        self._refresh_timer.timeout.connect(self.refresh)
+        self._loading = False
+        self._apply_status()
+        first = next((k for k in self.navigator.visible_keys() if k.startswith("section:")), "judgement")
+        self.show_page(first, focus=False)
+        self.refresh()
+        # The first page is on screen; the others are built one per turn of the event loop.
+        self._build_timer = QTimer(self)
+        self._build_timer.setInterval(0)
+        self._build_timer.timeout.connect(self._build_next)
+        self._build_timer.start()
+        for keys, step in (("Ctrl+Return", 1), ("Ctrl+Enter", 1), ("Ctrl+PgDown", 1), ("Ctrl+PgUp", -1)):
+            sc = QShortcut(QKeySequence(keys), self)
+            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            sc.activated.connect(lambda step=step: self.move_page(step))
+        QApplication.instance().focusChanged.connect(self._focus_changed)  # type: ignore[union-attr]
+        self._set_status(_saved_text(None) if self.status == "draft" else "Read only: the audit is "
+                         f"{self.status}")
+
+    # ------------------------------------------------------------------ building
+
+    @property
+    def audit_id(self) -> str:
+        return self._audit_id
+
+    def _add_page(self, key: str, title: str, widget: QWidget) -> None:
+        self.pages[key] = widget
+        self.stack.addWidget(widget)
+        self.navigator.add_page(key, title, "not_started" if key.startswith("section:") else None)
+
+    @staticmethod
+    def _other_audits(session, case_ref: str | None) -> list[tuple[str, str, str]]:
+        if not case_ref:
+            return []
+        rows = list_audits(session, Selection(search=case_ref), limit=12)
+        return [(r.id, r.reference, show_date(r.started_at)) for r in rows if r.case_ref == case_ref]
+
+    def _load_values(self, actions: list[dict[str, Any]]) -> None:
+        st = self.state
+        for page in self.section_pages.values():
+            if page.built:
+                self._load_page(page)
+        self.judgement.grade.setValue(st.overall_grade)
+        self.judgement.rationale.setValue(st.overall_rationale)
+        for key, edit in self.summary.fields.items():
+            edit.setValue(st.summary.get(key))
+        self.actions.load(actions, self.status)
+        self._update_actions_title()
+
+    def _load_page(self, page: SectionPage) -> None:
+        st = self.state
+        for row in page.rows:
+            qid = row.question.id
+            if row.input is not None:
+                row.input.setValue(st.answers.get(qid))  # type: ignore[attr-defined]
+            if row.evidence is not None:
+                row.evidence.setValue(st.evidence.get(qid))
+        if page.grade is not None:
+            page.grade.setValue(st.section_grades.get(page.section.id))
+
+    def ensure_page(self, sid: str) -> SectionPage:
+        """The section's page, built (with its values and wiring) if it was not yet."""
+        page = self.section_pages[sid]
+        if page.build():
+            for row in page.rows:
+                self.rows[row.question.id] = row
+            was_loading, self._loading = self._loading, True
+            try:
+                self._load_page(page)
+            finally:
+                self._loading = was_loading
+            self._wire_page(page)
+            page.set_read_only(self.read_only)
+            self._refresh_page(page)
+        return page
+
+    def build_all(self) -> None:
+        """Build every page now (the form otherwise does it just after opening)."""
+        for sid in self.section_pages:
+            self.ensure_page(sid)
+        self._build_next()
+
+    def is_built(self) -> bool:
+        return all(p.built for p in self.section_pages.values())
+
+    def _build_next(self) -> None:
+        pending = next((sid for sid, p in self.section_pages.items() if not p.built), None)
+        if pending is not None:
+            self.ensure_page(pending)
+        if self.is_built() and self._build_timer.isActive():
+            self._build_timer.stop()
+            self.built.emit()
+
+    def _wire(self) -> None:
+        self.judgement.grade.changed.connect(lambda: self._overall_changed(True))
+        self.judgement.rationale.changed.connect(lambda: self._overall_changed(False))
+        for key, edit in self.summary.fields.items():
+            edit.changed.connect(lambda key=key: self._summary_changed(key))
+
+    def _wire_page(self, page: SectionPage) -> None:
+        for row in page.rows:
+            qid = row.question.id
+            if row.input is not None:
+                row.input.changed.connect(lambda qid=qid: self._answer_changed(qid))  # type: ignore[attr-defined]
+            if row.evidence is not None:
+                row.evidence.changed.connect(lambda qid=qid: self._answer_changed(qid, evidence=True))
+        if page.grade is not None:
+            sid = page.section.id
+            page.grade.changed.connect(lambda sid=sid: self._grade_changed(sid))
+
+    # ------------------------------------------------------------------ changes
+
+    def _answer_changed(self, qid: str, evidence: bool = False) -> None:
+        if self._loading:
+            return
+        row = self.rows[qid]
+        value = row.input.value()  # type: ignore[union-attr]
+        if evidence:
+            note = row.evidence.value() if row.evidence else None
+            if note:
+                self.state.evidence[qid] = note
+            else:
+                self.state.evidence.pop(qid, None)
+        elif is_blank(value):
+            self.state.answers.pop(qid, None)
+        else:
+            self.state.answers[qid] = value
+        note_arg: object = ... if row.evidence is None else (row.evidence.value() or None)
+        audit_id, actor = self._audit_id, self.actor
+        immediate = not evidence and bool(row.input.immediate)  # type: ignore[union-attr]
+        self.saver.schedule(
+            f"answer:{qid}",
+            lambda s: audits.save_answer(s, audit_id, qid, value, actor=actor, evidence=note_arg),
+            immediate=immediate)
+        self._refresh_soon()
+
+    def _grade_changed(self, sid: str) -> None:
+        if self._loading:
+            return
+        grade = self.section_pages[sid].grade.value()  # type: ignore[union-attr]
+        if grade:
+            self.state.section_grades[sid] = grade
+        else:
+            self.state.section_grades.pop(sid, None)
+        audit_id, actor = self._audit_id, self.actor
+        self.saver.schedule(f"grade:{sid}",
+                            lambda s: audits.set_section_grade(s, audit_id, sid, grade, actor=actor),
+                            immediate=True)
+        self._refresh_soon()
+
+    def _overall_changed(self, immediate: bool) -> None:
+        if self._loading:
+            return
+        grade, rationale = self.judgement.grade.value(), self.judgement.rationale.value()
+        self.state.overall_grade, self.state.overall_rationale = grade, rationale
+        audit_id, actor = self._audit_id, self.actor
+        self.saver.schedule("overall", lambda s: audits.set_overall(s, audit_id, actor=actor, grade=grade,
+                                                                    rationale=rationale), immediate=immediate)
+        self._refresh_soon()
+
+    def _summary_changed(self, key: str) -> None:
+        if self._loading:
+            return
+        text = self.summary.fields[key].value()
+        if text:
+            self.state.summary[key] = text
+        else:
+            self.state.summary.pop(key, None)
+        audit_id, actor = self._audit_id, self.actor
+        self.saver.schedule(f"summary:{key}",
+                            lambda s: audits.set_summary(s, audit_id, key, text, actor=actor))
+
+    def _saved(self, key: str, _result: object, when: datetime) -> None:
+        if key.startswith("answer:"):
+            qid = key.split(":", 1)[1]
+            if self._refusals.pop(qid, None) is not None:
+                self._refresh_soon()
+        if not self.saver.pending:
+            self._set_status(_saved_text(when))
+            self.savedAt.emit(when)
+
+    def _refused(self, key: str, why: str) -> None:
+        if key.startswith("answer:"):
+            qid = key.split(":", 1)[1]
+            self._refusals[qid] = f"Not saved: {why}"
+            self.refresh()
+            if not self.rows[qid].isHidden():
+                self._set_status(f"Not saved: {why}")
+            return
+        self._set_status(f"Not saved: {why}")
+
+    def _set_status(self, text: str) -> None:
+        self.header.saved.setText(text)
+        self.header.saved.setProperty("state", "error" if text.startswith("Not saved") else "")
+        self.header.saved.style().unpolish(self.header.saved)
+        self.header.saved.style().polish(self.header.saved)
+        self.statusChanged.emit(text)
+
+    def flush(self) -> bool:
+        """Save every pending edit now; True when everything is in the store."""
+        return self.saver.flush()
+
+    # ------------------------------------------------------------------ live rules
+
+    def _refresh_soon(self) -> None:
+        self._refresh_timer.start()
+
+    def refresh(self) -> None:
+        """Apply relevance, show problems, update the navigator, progress and the judgement page."""
+        t, st = self.template, self.state
+        for page in self.section_pages.values():
+            self._refresh_page(page)
+        done, total = completion(t, st)
+        self.navigator.set_progress(done, total)
+        suggested = suggest_overall(t, st.answers, st.section_grades)
+        self.judgement.update_view(st.section_grades, suggested, rationale_needed(st.overall_grade, suggested),
+                                   self.show_missing)
+
+    def _refresh_page(self, page: SectionPage) -> None:
+        t, st = self.template, self.state
+        s = page.section
+        shown = section_relevant(s, st.answers)
+        state = section_state(t, s, st)
+        missing = False
+        for q in s.questions if shown else ():
+            if not q.answerable or not question_relevant(t, q, st.answers):
+                continue
+            problems = question_problems(t, q, st)
+            missing = missing or bool(problems) or q.id in self._refusals
+            if not self.show_missing:
+                problems = [p for p in problems if p != REQUIRED_MESSAGE]
+            if q.id in self._refusals:
+                problems.insert(0, self._refusals[q.id])
+            row = self.rows.get(q.id)
+            if row is not None:
+                row.show_problems(problems)
+        grade_missing = shown and bool(s.grade_list) and not st.section_grades.get(s.id)
+        if self.show_missing and shown and (missing or grade_missing):
+            state = "problems"
+        self.navigator.set_state(f"section:{s.id}", state)
+        if not page.built:
+            return
+        for row in page.rows:
+            relevant = shown and question_relevant(t, row.question, st.answers)
+            if row.isHidden() == relevant:
+                row.setHidden(not relevant)
+            if not relevant:
+                row.show_problems([])
+        page.show_grade_missing(self.show_missing and grade_missing)
+
+    def _update_actions_title(self) -> None:
+        n = sum(1 for a in self.actions.rows if a["status"] == "open")
+        self.navigator.set_title("actions", f"Actions ({n} open)" if n else "Actions")
+
+    # ------------------------------------------------------------------ moving around
+
+    def show_page(self, key: str, focus: bool = False) -> None:
+        widget = self.pages.get(key)
+        if widget is None:
+            return
+        if isinstance(widget, SectionPage):
+            self.ensure_page(widget.section.id)
+        self.stack.setCurrentWidget(widget)
+        self.navigator.select(key)
+        if key.startswith("section:"):
+            self.guidance.show_for(self.template.section(key.split(":", 1)[1]))
+        else:
+            self.guidance.show_text(*PAGE_HELP[key])
+        if focus:
+            target = _first_input(widget)
+            if target is not None:
+                target.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def current_page(self) -> str | None:
+        return self.navigator.current_key()
+
+    def move_page(self, step: int) -> None:
+        keys = self.navigator.visible_keys()
+        current = self.current_page()
+        i = keys.index(current) if current in keys else 0
+        j = max(0, min(len(keys) - 1, i + step))
+        if j != i:
+            self.show_page(keys[j], focus=True)
+
+    def go_to(self, missing: Missing) -> None:
+        """Switch to the page of a missing item, scroll to its widget and give it focus."""
+        key = missing.key
+        if missing.section_id:
+            page_key = f"section:{missing.section_id}"
+        elif key.startswith("overall."):
+            page_key = "judgement"
+        elif key.startswith("summary."):
+            page_key = "summary"
+        else:
+            page_key = self.current_page() or "judgement"
+        if missing.section_id:
+            self.ensure_page(missing.section_id)
+        self.show_page(page_key)
+        target = self.findChild(QWidget, key) if key else None
+        if target is None:
+            return
+        page = self.pages[page_key]
+        if isinstance(page, QScrollArea) and page.widget() is not None:
+            page.widget().layout().activate()
+            row = target.parentWidget() if isinstance(target.parentWidget(), QuestionRow) else target
+            page.ensureWidgetVisible(row, 40, 60)
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if new is None or not self.isAncestorOf(new):
+            return
+        w: QWidget | None = new
+        while w is not None and w is not self:
+            if isinstance(w, QuestionRow):
+                self.guidance.show_for(self.template.section(w.question.section_id), w.question)
+                return
+            if isinstance(w, SectionPage):
+                self.guidance.show_for(w.section)
+                return
+            w = w.parentWidget()
+
+    def _open_other(self, audit_id: str) -> None:
+        self.flush()
+        self.openAuditRequested.emit(audit_id)
+
+    # ------------------------------------------------------------------ submit and reopen
+
+    def submit(self) -> bool:
+        """Complete the audit; when refused, list what is missing and go to the first item."""
+        self.build_all()
+        if not self.flush():
+            return False
+        missing = self._unsaved_as_missing()
+        if not missing:
+            try:
+                with self.ctx.store.transaction() as s:
+                    audits.submit(s, self._audit_id, actor=self.actor)
+            except SubmitRefused as exc:
+                missing = list(exc.missing)
+            except QadeskError as exc:
+                self._set_status(f"Not submitted: {exc}")
+                return False
+        if missing:
+            self.show_missing = True
+            self.refresh()
+            self.missing_panel.show_missing(missing)
+            self._set_status(f"Not submitted: {len(missing)} thing{'s' if len(missing) != 1 else ''} "
+                             "to finish")
+            self.go_to(missing[0])
+            return False
+        self.missing_panel.show_missing([])
+        self._reload()
+        self._set_status("Submitted")
+        return True
+
+    def _unsaved_as_missing(self) -> list[Missing]:
+        out = []
+        for qid, why in self._refusals.items():
+            row = self.rows[qid]
+            if not row.isHidden():
+                q = row.question
+                section = self.template.section(q.section_id)
+                out.append(Missing(q.section_id, qid, f"{section.title} — {q.label}: {why}", key=f"question.{qid}"))
+        return out
+
+    def reopen(self, reason: str | None = None) -> bool:
+        """Make a completed audit a draft again; asks for the reason unless one is given."""
+        if reason is None:
+            text, ok = QInputDialog.getMultiLineText(
+                self, "Reopen the audit",
+                f"Why does {self.reference} need to change? The reason is kept in the audit's history,\n"
+                "together with the completed version.")
+            if not ok or not text.strip():
+                return False
+            reason = text
+        try:
+            with self.ctx.store.transaction() as s:
+                audits.reopen(s, self._audit_id, reason, actor=self.actor)
+        except QadeskError as exc:
+            self._set_status(f"Not reopened: {exc}")
+            return False
+        self._reload()
+        self._set_status("Reopened: changes are saved as you work")
+        return True
+
+    def _reload(self) -> None:
+        with self.ctx.store.session() as s:
+            audit = audits.get_audit(s, self._audit_id)
+            self.state = audits.state_of(audit)
+            self.status = audit.status
+            actions = [action_row(a) for a in audit.actions]
+            subject = audits.subject_dict(audit)
+        self._loading = True
+        try:
+            self._load_values(actions)
+        finally:
+            self._loading = False
+        self.header.set_audit(self.reference, self.template.title, _subject_line(subject), self.status)
+        self.show_missing = self.show_missing and self.status == "draft"
+        self._refusals.clear()
+        self._apply_status()
+        self.refresh()
+
+    def _apply_status(self) -> None:
+        read_only = self.status != "draft"
+        for page in self.section_pages.values():
+            if page.built:
+                page.set_read_only(read_only)
+        self.judgement.set_read_only(read_only)
+        self.summary.set_read_only(read_only)
+
+    @property
+    def read_only(self) -> bool:
+        return self.status != "draft"
+
+    def snapshot(self) -> AuditState:
+        """A copy of what the form holds now (for tests and the self-test)."""
+        return copy.deepcopy(self.state)
+
+    # ------------------------------------------------------------------ closing
+
+    def hideEvent(self, event) -> None:  # noqa: N802
+        self.flush()
+        super().hideEvent(event)
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.flush()
+        super().closeEvent(event)
+
+
+def _flush_quietly(saver: Autosaver) -> None:
+    # The store may have been closed first; then nothing more can be written.
+    with contextlib.suppress(RuntimeError):
+        saver.flush()
+
+
+def _saved_text(when: datetime | None) -> str:
+    if when is None:
+        return "All changes saved"
+    return f"Saved {when.strftime('%H:%M')}"
+
+
+def _subject_line(subject: dict[str, Any]) -> str:
+    from qadesk.core.audit import CASE_TYPE_LABELS
+
+    parts = []
+    if subject.get("case_ref"):
+        parts.append(f"Case {subject['case_ref']}")
+    if subject.get("case_type"):
+        parts.append(CASE_TYPE_LABELS.get(subject["case_type"], subject["case_type"]))
+    for key in ("team", "practitioner"):
+        if subject.get(key):
+            parts.append(str(subject[key]))
+    return " · ".join(parts) or "No case details recorded"
+
+
+def _first_input(page: QWidget) -> QWidget | None:
+    for name_prefix in ("question.", "section_grade.", "overall.", "summary."):
+        for w in page.findChildren(QWidget):
+            if w.objectName().startswith(name_prefix) and w.isVisibleTo(page) and w.isEnabled():
+                return w
+    if isinstance(page, QScrollArea):
+        return None
+    return page.findChild(QWidget, "actions.table")
