@@ -22,7 +22,7 @@ from qadesk.core.errors import Problem, ValidationError
 from qadesk.core.template import FORMAT, NAME_RE, Template, template_from_dict
 from qadesk.exchange.template_xlsx_write import write_template_xlsx
 from qadesk.exchange.xlsx_io import Sheet, read_workbook
-from qadesk.exchange.xlsx_layout import Locator, Table, number_of, read_header, text_of
+from qadesk.exchange.xlsx_layout import Locator, Table, number_of, read_header, reading_order, text_of
 
 __all__ = ["read_template_xlsx", "read_template_xlsx_report", "write_template_xlsx", "looks_like_xlsform",
            "SURVEY_COLUMNS", "SETTINGS_COLUMNS", "CHOICES_COLUMNS", "SIMPLE_TYPES"]
@@ -89,7 +89,7 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
         if (p.where, p.message) not in seen:
             seen.add((p.where, p.message))
             out.append(p)
-    return out
+    return sorted(out, key=reading_order)
 
 
 def looks_like_xlsform(sheets: dict[str, Sheet]) -> bool:

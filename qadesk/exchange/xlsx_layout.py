@@ -34,7 +34,7 @@ CHOICE_COLUMNS = {"value": "name", "label": "label", "score": "score"}
 # Messages that name no key but clearly concern one column.
 _PHRASES = (("cannot be required", "required"), ("cannot have a constraint", "constraint"),
             ("takes no evidence", "evidence"), ("whole numbers", "min"), ("may span at most", "max"),
-            ("carry scores", "list"), ("logic goes round", "relevant"), ("no questions and no judgement", "questions"))
+            ("carry scores", "list"), ("is not defined in 'lists'", "list"), ("logic goes round", "relevant"), ("no questions and no judgement", "questions"))
 _QUOTED = re.compile(r"'([A-Za-z_]+)'")
 
 
@@ -85,7 +85,7 @@ def read_header(sheet: Sheet, known: dict[str, str], problems: list[Problem], *,
         if text.startswith("#"):
             continue
         canonical = known.get(text) or known.get(text.replace(" ", "_"))
-        where = f"{sheet.name}!{get_column_letter(idx + 1)}{table.header_row}"
+        where = f"{sheet.name}!{get_column_letter(idx + 1)}{table.header_row} ({str(raw).strip()[:40]})"
         if canonical is None:
             if strict:
                 hint = difflib.get_close_matches(text, sorted(set(known.values())), n=1, cutoff=0.7)
@@ -196,11 +196,24 @@ class Locator:
 
 
 def key_in(message: str, columns: dict[str, str], default: str) -> str:
-    """The first key a core message names in quotes (values are quoted after keys), else by phrase."""
-    for found in _QUOTED.findall(message):
-        if found in columns:
-            return found
+    """The key a core message concerns: by a telling phrase, else the first key it names in quotes."""
     for phrase, key in _PHRASES:
         if phrase in message and key in columns:
             return key
+    for found in _QUOTED.findall(message):
+        if found in columns:
+            return found
     return default
+
+
+_WHERE = re.compile(r"^(\w+)!([A-Z]+)(\d+)")
+_SHEET_ORDER = {"settings": 0, "survey": 1, "choices": 2}
+
+
+def reading_order(problem: Problem) -> tuple[int, str, int, int, str]:
+    """Sort key: sheet, then row, then column, as a person reads the workbook."""
+    m = _WHERE.match(problem.where)
+    sheet = problem.where.split("!")[0].split(" ")[0]
+    if not m:
+        return (_SHEET_ORDER.get(sheet, 3), sheet, 0, 0, problem.where)
+    return (_SHEET_ORDER.get(sheet, 3), sheet, int(m.group(3)), len(m.group(2)), m.group(2))

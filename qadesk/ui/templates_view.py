@@ -1,13 +1,37 @@
-"""The Templates screen: the template library of this copy of qadesk."""
+"""The Templates screen: the template library of this copy of qadesk.
+
+Installed templates grouped by kind, with versions, publisher and how many
+audits use them; import (file dialog or drag and drop, JSON or Excel) always
+shows the validation report before anything is stored; preview, compare two
+versions, retire, export to JSON or Excel.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from pathlib import Path
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qadesk.core.errors import QadeskError
 from qadesk.core.template import KIND_LABELS
+from qadesk.exchange.templates import write_template
 from qadesk.services import templates as svc
+from qadesk.ui import messages
 from qadesk.ui.context import AppContext
+from qadesk.ui.templates_dialogs import DiffDialog, ImportReportDialog, PreviewDialog
+
+SUFFIXES = (".json", ".xlsx", ".xlsm")
 
 
 class TemplatesView(QWidget):
@@ -17,16 +41,44 @@ class TemplatesView(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName("templates.view")
+        self.setAcceptDrops(True)
+        self.dialogs: list[QWidget] = []
         layout = QVBoxLayout(self)
         title = QLabel("<h2>Templates</h2>")
         layout.addWidget(title)
+        hint = QLabel("Drop a template file (JSON or Excel, including ODK and KoboToolbox XLSForms) here to "
+                      "import it. You will see what it contains, or what needs putting right, before anything "
+                      "is stored.")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        bar = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        for key, text, slot, shortcut in (
+            ("import", "&Import…", self.choose_import, QKeySequence.StandardKey.Open),
+            ("preview", "&Preview", self.preview_selected, None),
+            ("diff", "&Compare versions…", self.compare_selected, None),
+            ("retire", "&Retire", self.toggle_retired, None),
+            ("export", "&Export…", self.choose_export, None),
+        ):
+            button = QPushButton(text)
+            button.setObjectName(f"templates.{key}")
+            button.clicked.connect(slot)
+            if shortcut is not None:
+                button.setShortcut(QKeySequence(shortcut))
+            bar.addWidget(button)
+            self.buttons[key] = button
+        bar.addStretch(1)
+        layout.addLayout(bar)
         self.tree = QTreeWidget()
         self.tree.setObjectName("templates.list")
         self.tree.setAccessibleName("Installed templates")
-        self.tree.setHeaderLabels(["Template", "Version", "Publisher", "Audits", "Status"])
-        layout.addWidget(self.tree)
+        self.tree.setHeaderLabels(["Template", "Version", "Publisher", "Audits", "Status", "Id"])
+        self.tree.currentItemChanged.connect(lambda *_: self._update_buttons())
+        self.tree.itemActivated.connect(lambda *_: self.preview_selected())
+        layout.addWidget(self.tree, 1)
         self.refresh()
 
+    # ------------------------------------------------------------------ list
     def refresh(self) -> None:
         """Reload the list of installed templates from the store."""
         with self.ctx.store.session() as s:
@@ -37,12 +89,133 @@ class TemplatesView(QWidget):
             group = groups.get(info.kind)
             if group is None:
                 group = QTreeWidgetItem([KIND_LABELS.get(info.kind, info.kind)])
+                font = group.font(0)
+                font.setBold(True)
+                group.setFont(0, font)
                 self.tree.addTopLevelItem(group)
                 groups[info.kind] = group
             item = QTreeWidgetItem([info.title, str(info.version), info.publisher or "",
-                                    str(info.audits), "Retired" if info.retired else "In use"])
-            item.setData(0, Qt.ItemDataRole.UserRole, (info.id, info.version))
+                                    str(info.audits), "Retired" if info.retired else "In use", info.id])
+            item.setData(0, Qt.ItemDataRole.UserRole, (info.id, info.version, info.retired))
             group.addChild(item)
         self.tree.expandAll()
         for col in range(self.tree.columnCount()):
             self.tree.resizeColumnToContents(col)
+        self._update_buttons()
+
+    def selected(self) -> tuple[str, int, bool] | None:
+        item = self.tree.currentItem()
+        data = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
+        return tuple(data) if data else None  # type: ignore[return-value]
+
+    def select(self, template_id: str, version: int | None = None) -> bool:
+        """Make a template (its newest version unless given) the current row."""
+        found = None
+        for g in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(g)
+            for i in range(group.childCount()):
+                tid, ver, _ = group.child(i).data(0, Qt.ItemDataRole.UserRole)
+                if tid == template_id and (version is None or ver == version):
+                    found = group.child(i)
+        if found is not None:
+            self.tree.setCurrentItem(found)
+        return found is not None
+
+    def _update_buttons(self) -> None:
+        sel = self.selected()
+        for key in ("preview", "diff", "retire", "export"):
+            self.buttons[key].setEnabled(sel is not None)
+        self.buttons["retire"].setText("&Restore" if sel and sel[2] else "&Retire")
+
+    # ---------------------------------------------------------------- import
+    def choose_import(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Import templates", str(Path.home()),
+                                                "Templates (*.json *.xlsx *.xlsm)")
+        for p in paths:
+            self.import_file(p)
+
+    def import_file(self, path: Path | str) -> ImportReportDialog:
+        """Open the validation report for a file; importing happens only from the report."""
+        dialog = ImportReportDialog(self.ctx, path, self)
+        dialog.imported.connect(self._imported)
+        self.dialogs.append(dialog)
+        dialog.finished.connect(lambda _r, d=dialog: self.dialogs.remove(d) if d in self.dialogs else None)
+        dialog.open()
+        return dialog
+
+    def _imported(self, key: str) -> None:
+        self.refresh()
+        tid, _, ver = key.partition("@")
+        self.select(tid, int(ver))
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt name)
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        if any(u.toLocalFile().lower().endswith(SUFFIXES) for u in urls):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt name)
+        for url in event.mimeData().urls():
+            local = url.toLocalFile()
+            if local.lower().endswith(SUFFIXES):
+                self.import_file(local)
+        event.acceptProposedAction()
+
+    # ---------------------------------------------------------- other actions
+    def preview_selected(self) -> PreviewDialog | None:
+        sel = self.selected()
+        if sel is None:
+            return None
+        with self.ctx.store.session() as s:
+            t = svc.get_template(s, sel[0], sel[1])
+        dialog = PreviewDialog(t, self)
+        dialog.open()
+        return dialog
+
+    def compare_selected(self) -> DiffDialog:
+        sel = self.selected()
+        dialog = DiffDialog(self.ctx, sel[0] if sel else None, self)
+        dialog.open()
+        return dialog
+
+    def toggle_retired(self) -> None:
+        sel = self.selected()
+        if sel is None:
+            return
+        tid, ver, retired = sel
+        if not retired and not messages.ask(
+                f"Retire every version of '{tid}'? No new audits can be started on it; audits already "
+                f"started are not affected.", parent=self, yes="Retire"):
+            return
+        self.set_retired(tid, not retired)
+        self.select(tid, ver)
+
+    def set_retired(self, template_id: str, retired: bool) -> None:
+        """Retire (no new audits; old ones unaffected) or restore a template."""
+        with self.ctx.store.transaction() as s:
+            svc.set_retired(s, template_id, retired, actor=self.ctx.actor())
+        self.refresh()
+
+    def choose_export(self) -> None:
+        sel = self.selected()
+        if sel is None:
+            return
+        suggested = str(Path.home() / f"{sel[0]}-v{sel[1]}.xlsx")
+        path, _ = QFileDialog.getSaveFileName(self, "Export template", suggested,
+                                              "Excel workbook (*.xlsx);;JSON (*.json)")
+        if path:
+            self.export_to(path)
+
+    def export_to(self, path: Path | str) -> Path | None:
+        """Write the selected template to ``path`` (JSON or Excel by its ending)."""
+        sel = self.selected()
+        if sel is None:
+            return None
+        try:
+            with self.ctx.store.session() as s:
+                t = svc.get_template(s, sel[0], sel[1])
+            written = write_template(t, path)
+        except (QadeskError, OSError) as exc:
+            messages.error(str(exc), parent=self, title="The template could not be exported")
+            return None
+        messages.info(f"{t.key} written to {written}", parent=self, title="Template exported")
+        return written
