@@ -1,0 +1,277 @@
+"""Starting the window: options, the data folder and its lock, first run, ``--demo`` and ``--self-test``.
+
+``create_window(argv)`` builds the main window exactly as ``qadesk ARGV``
+would, without entering the event loop (tests drive it); ``run(argv)`` is
+what ``qadesk`` with no subcommand calls.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QLockFile
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from qadesk import APP_ID, APP_NAME, ORGANISATION, __version__
+from qadesk.store import Store, default_data_dir, open_store
+from qadesk.ui import messages
+from qadesk.ui.context import AppContext
+from qadesk.ui.main_window import MainWindow
+from qadesk.ui.settings import Settings
+from qadesk.ui.widgets import app_icon, bundle_path, resource_path
+
+log = logging.getLogger("qadesk.app")
+
+LOCK_NAME = "qadesk.lock"
+DEMO_AUDITS = 300
+DEMO_SEED = 1
+
+
+# ---------------------------------------------------------------------- the data folder and its lock
+
+
+def chosen_data_dir(data_dir_option: str | None, settings: Settings) -> tuple[Path, bool]:
+    """(folder, fixed): --data-dir, QADESK_DATA_DIR, the folder used last, or the platform's."""
+    if data_dir_option:
+        return Path(data_dir_option).expanduser(), True
+    if os.environ.get("QADESK_DATA_DIR"):
+        return default_data_dir(), True
+    last = settings.get("data/last_folder")
+    return (Path(last) if last else default_data_dir()), False
+
+
+def take_lock(folder: Path) -> tuple[QLockFile | None, str]:
+    """Lock the data folder for this copy of qadesk; (None, who holds it) if another copy does."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = QLockFile(str(folder / LOCK_NAME))
+    lock.setStaleLockTime(0)  # a lock left by a crashed copy is recognised by its dead process id
+    if lock.tryLock(0):
+        return lock, ""
+    ok, pid, host, app = lock.getLockInfo()
+    who = f"{app or 'qadesk'} (process {pid} on {host})" if ok else "another program"
+    return None, who
+
+
+def install_shipped_templates(store: Store) -> int:
+    """A new store gets the templates shipped in forms/, so the first audit can start at once."""
+    from qadesk.exchange.templates import read_template
+    from qadesk.services.templates import import_template, list_templates
+
+    with store.session() as s:
+        if list_templates(s):
+            return 0
+    forms = bundle_path("forms")
+    n = 0
+    with store.transaction() as s:
+        for path in sorted(forms.glob("*.json")):
+            import_template(s, read_template(path), actor="qadesk")
+            n += 1
+    return n
+
+
+class LockedPage(QWidget):
+    """Shown instead of the screens when another copy of qadesk has the data folder open."""
+
+    def __init__(self, folder: Path, holder: str) -> None:
+        super().__init__()
+        self.setObjectName("locked.page")
+        self.folder = folder
+        title = QLabel("This data folder is already open")
+        title.setObjectName("heading")
+        text = QLabel(
+            f"{holder} is using the data in\n{folder}\n\n"
+            f"Two copies of {APP_NAME} writing to the same audits could overwrite each other's work, so this "
+            "copy has not opened it. Switch to the other window, or quit it and try again here.")
+        text.setObjectName("locked.text")
+        text.setWordWrap(True)
+        self.quit_button = QPushButton("&Quit")
+        self.quit_button.setObjectName("locked.quit")
+        self.retry_button = QPushButton("&Try again")
+        self.retry_button.setObjectName("locked.retry")
+        self.other_button = QPushButton("Use another &folder…")
+        self.other_button.setObjectName("locked.other_folder")
+        buttons = QHBoxLayout()
+        for b in (self.quit_button, self.retry_button, self.other_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(48, 48, 48, 48)
+        layout.addWidget(title)
+        layout.addWidget(text)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+        self.setAccessibleName("This data folder is already open in another copy of QA Desk")
+
+
+# ---------------------------------------------------------------------- opening a store in a window
+
+
+def _open(window: MainWindow, folder: Path, *, demo: bool) -> bool:
+    """Lock ``folder``, open its store and show it in ``window``; False (and a message) if locked."""
+    lock, holder = take_lock(folder)
+    if lock is None:
+        messages.warning(f"{holder} is using the data in {folder}. It was not opened.", parent=window,
+                         title="Data folder in use")
+        return False
+    try:
+        store = open_store(folder)
+        install_shipped_templates(store)
+    except BaseException:
+        lock.unlock()
+        raise
+    window.store_lock = lock  # type: ignore[attr-defined]
+
+    def release() -> None:
+        store.close()
+        lock.unlock()
+        if demo:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    window.release_store = release  # type: ignore[attr-defined]
+    window.attach(AppContext(store=store, data_dir=folder, demo=demo))
+    return True
+
+
+def switch_store(window: MainWindow, folder: Path) -> bool:
+    """Close the window's store (saving open audits) and open the one in ``folder``."""
+    folder = Path(folder).expanduser()
+    if window.ctx is not None and window.ctx.data_dir == folder:
+        return True
+    lock, holder = take_lock(folder)
+    if lock is None:
+        messages.warning(f"{holder} is using the data in {folder}. Nothing was changed.", parent=window,
+                         title="Data folder in use")
+        return False
+    lock.unlock()  # taken again by _open, after the old store is let go
+    window.ops.wait()
+    window.detach()
+    old = getattr(window, "release_store", None)
+    if old is not None:
+        old()
+    if window.locked_page is not None:
+        window.locked_page = None
+        window.setCentralWidget(window.body)
+    ok = _open(window, folder, demo=False)
+    if ok:
+        window.settings.set("data/last_folder", str(folder))
+    return ok
+
+
+def _release(window: MainWindow) -> None:
+    release = getattr(window, "release_store", None)
+    if release is not None:
+        window.release_store = None  # type: ignore[attr-defined]
+        release()
+
+
+def _start_demo(window: MainWindow) -> None:
+    from qadesk.services.demo import generate
+
+    ctx = window.ctx
+    assert ctx is not None
+    store = ctx.store
+
+    def done(summary: object) -> None:
+        from qadesk.services.profile import Profile, get_profile, set_profile
+        from qadesk.services.queries import Selection, list_audits
+
+        with store.transaction() as s:
+            if get_profile(s) is None:
+                drafts = list_audits(s, Selection(statuses=["draft"]), sort="updated_at", limit=1)
+                name = drafts[0].auditor if drafts and drafts[0].auditor else "Demo User"
+                set_profile(s, Profile(name=name, role="Team manager", organisation="Demonstration data"))
+        window.refresh_all()
+        window.demo_ready = True  # type: ignore[attr-defined]
+        window.statusBar().showMessage(f"Demonstration data ready: {summary}", 8000)
+
+    window.demo_ready = False  # type: ignore[attr-defined]
+    window.demo_operation = window.ops.run(  # type: ignore[attr-defined]
+        lambda progress, cancel: generate(store, audits=DEMO_AUDITS, seed=DEMO_SEED, progress=progress,
+                                          cancel=cancel),
+        label="Making demonstration data", on_success=done)
+
+
+# ---------------------------------------------------------------------- the window
+
+
+def apply_style(app: QApplication) -> None:
+    """The one style sheet, the icon and the names Qt uses for settings and the task bar."""
+    app.setApplicationName(APP_ID)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationVersion(__version__)
+    app.setWindowIcon(app_icon())
+    qss = resource_path("style.qss")
+    if qss.exists() and not app.property("qadesk_styled"):
+        app.setStyle("Fusion")
+        app.setStyleSheet(qss.read_text(encoding="utf-8"))
+        app.setProperty("qadesk_styled", True)
+
+
+def create_window(argv: Sequence[str]) -> MainWindow:
+    """The main window as ``qadesk ARGV`` would show it (the caller owns the QApplication)."""
+    from qadesk.cli import build_parser
+
+    args = build_parser().parse_args(list(argv))
+    app = QApplication.instance()
+    assert isinstance(app, QApplication), "create a QApplication first"
+    apply_style(app)
+    messages.setup_logging()
+    settings = Settings()
+    if args.demo:
+        folder, fixed = Path(tempfile.mkdtemp(prefix="qadesk-demo-")), True
+    else:
+        folder, fixed = chosen_data_dir(args.data_dir, settings)
+
+    lock, holder = take_lock(folder)
+    if lock is None:
+        page = LockedPage(folder, holder)
+        window = MainWindow(None, settings, locked=page)
+        page.quit_button.clicked.connect(window.close)
+        page.retry_button.clicked.connect(lambda: switch_store(window, folder))
+        page.other_button.clicked.connect(window.choose_folder)
+        log.warning("data folder %s is locked by %s", folder, holder)
+    else:
+        lock.unlock()  # _open takes it again, with the store
+        window = MainWindow(None, settings)
+        _open(window, folder, demo=args.demo)
+    window.on_close.append(lambda: _release(window))
+    window.show()
+
+    if window.ctx is None:
+        return window
+    if args.demo:
+        _start_demo(window)
+    elif window.ctx.profile() is None:
+        window.edit_profile(first_run=True, folder_fixed=fixed)
+    elif not fixed:
+        settings.set("data/last_folder", str(folder))
+    if args.open_audit:
+        window.open_audit(args.open_audit)
+    return window
+
+
+def run(argv: Sequence[str]) -> int:
+    """``qadesk`` with no subcommand: the window, or the offscreen self-test."""
+    from qadesk.cli import build_parser
+
+    args = build_parser().parse_args(list(argv))
+    if args.self_test and not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_ID])
+    assert isinstance(app, QApplication)
+    apply_style(app)
+    messages.install_excepthooks()
+    if args.self_test:
+        from qadesk.ui.selftest import run_self_test
+
+        return int(run_self_test(app))
+    window = create_window(argv)
+    log.info("started %s %s on %s", APP_NAME, __version__, window.ctx.data_dir if window.ctx else "a locked folder")
+    return int(app.exec())

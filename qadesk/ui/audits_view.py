@@ -1,0 +1,224 @@
+"""The audits list: filters, a debounced search box and the lazily fetched table."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qadesk.core.audit import CASE_TYPE_LABELS, CASE_TYPES
+from qadesk.core.template import KIND_LABELS
+from qadesk.services.queries import Selection, distinct_values, programme_names
+from qadesk.services.templates import list_templates
+from qadesk.ui.audits_model import AUDIT_ID_ROLE, COLUMNS, AuditsModel
+from qadesk.ui.context import AppContext
+from qadesk.ui.widgets import STATUS_LABELS
+
+SEARCH_DELAY_MS = 300
+PERIODS = ("Any time", "Last 30 days", "Last 3 months", "Last 12 months", "This year", "Last year")
+
+
+def period_dates(name: str, today: date | None = None) -> tuple[date | None, date | None]:
+    today = today or date.today()
+    if name == "Last 30 days":
+        return today - timedelta(days=30), None
+    if name == "Last 3 months":
+        return today - timedelta(days=91), None
+    if name == "Last 12 months":
+        return today - timedelta(days=365), None
+    if name == "This year":
+        return date(today.year, 1, 1), None
+    if name == "Last year":
+        return date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
+    return None, None
+
+
+class AuditTable(QTableView):
+    """The table; Enter opens the current audit (double-click does too)."""
+
+    openRequested = Signal(QModelIndex)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.openRequested.emit(self.currentIndex())
+            return
+        super().keyPressEvent(event)
+
+
+def _combo(name: str, accessible: str) -> QComboBox:
+    c = QComboBox()
+    c.setObjectName(name)
+    c.setAccessibleName(accessible)
+    c.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    return c
+
+
+class AuditsView(QWidget):
+    """Every audit in the store, filtered and sorted in SQL."""
+
+    openAudit = Signal(str)
+    countChanged = Signal(int)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("audits.view")
+        self.model = AuditsModel(ctx.store, self)
+
+        self.search = QLineEdit()
+        self.search.setObjectName("audits.search")
+        self.search.setPlaceholderText("Search reference, case or practitioner  (Ctrl+F)")
+        self.search.setAccessibleName("Search audits by reference, case reference or practitioner")
+        self.search.setClearButtonEnabled(True)
+        self.status = _combo("audits.filter.status", "Filter by status")
+        self.team = _combo("audits.filter.team", "Filter by team")
+        self.template = _combo("audits.filter.template", "Filter by template")
+        self.auditor = _combo("audits.filter.auditor", "Filter by auditor")
+        self.case_type = _combo("audits.filter.case_type", "Filter by case type")
+        self.period = _combo("audits.filter.period", "Filter by the period the audit started in")
+        self.programme = _combo("audits.filter.programme", "Filter by programme")
+        self.clear = QPushButton("Clear filters")
+        self.clear.setObjectName("audits.clear")
+        self.count = QLabel()
+        self.count.setObjectName("audits.count")
+
+        filters = QHBoxLayout()
+        filters.setSpacing(6)
+        for w in (self.status, self.team, self.template, self.auditor, self.case_type, self.period,
+                  self.programme, self.clear):
+            filters.addWidget(w)
+        filters.addStretch(1)
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.count)
+
+        self.table = AuditTable()
+        self.table.setObjectName("audits.table")
+        self.table.setAccessibleName("Audits")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSortingEnabled(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSortIndicator([k for k, _ in COLUMNS].index("started_at"),
+                                                       Qt.SortOrder.DescendingOrder)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for key, width in (("reference", 120), ("status", 95), ("template", 210), ("case_ref", 100),
+                           ("case_type", 50), ("team", 170), ("practitioner", 130), ("auditor", 130),
+                           ("started_at", 100), ("completed_at", 100)):
+            self.table.setColumnWidth([k for k, _ in COLUMNS].index(key), width)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 8, 0, 0)
+        layout.addLayout(top)
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(SEARCH_DELAY_MS)
+        self._debounce.timeout.connect(self.apply_filters)
+        self.search.textChanged.connect(self._debounce.start)
+        self.search.returnPressed.connect(self.apply_filters)
+        for c in (self.status, self.team, self.template, self.auditor, self.case_type, self.period, self.programme):
+            c.currentIndexChanged.connect(self.apply_filters)
+        self.clear.clicked.connect(self.clear_filters)
+        self.table.openRequested.connect(self._open)
+        self.table.doubleClicked.connect(self._open)
+        self.model.reloaded.connect(self._show_count)
+        self._filling = False
+        self.refresh_filters()
+        self.apply_filters()
+
+    # Filters
+
+    def refresh_filters(self) -> None:
+        """Fill the drop-downs from the store (after data arrives), keeping what is chosen."""
+        with self.ctx.store.session() as s:
+            teams = distinct_values(s, "team")
+            auditors = distinct_values(s, "auditor")
+            templates = list_templates(s, newest_only=True)
+            programmes = programme_names(s)
+        self._filling = True
+        try:
+            self._fill(self.status, "All statuses", [(v, label) for v, label in STATUS_LABELS.items()])
+            self._fill(self.team, "All teams", [(t, t) for t in teams])
+            self._fill(self.template, "All templates",
+                       [(t.id, f"{t.title}  ·  {KIND_LABELS.get(t.kind, t.kind)}") for t in templates])
+            self._fill(self.auditor, "All auditors", [(a, a) for a in auditors])
+            self._fill(self.case_type, "All case types", [(c, f"{c} – {CASE_TYPE_LABELS[c]}") for c in CASE_TYPES])
+            self._fill(self.period, PERIODS[0], [(p, p) for p in PERIODS[1:]])
+            self._fill(self.programme, "All programmes", [(p, p) for p in programmes])
+        finally:
+            self._filling = False
+
+    @staticmethod
+    def _fill(combo: QComboBox, everything: str, items: list[tuple[str, str]]) -> None:
+        current = combo.currentData()
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem(everything, None)
+        for value, label in items:
+            combo.addItem(label, value)
+        i = combo.findData(current) if current is not None else 0
+        combo.setCurrentIndex(max(i, 0))
+        combo.blockSignals(False)
+
+    def selection(self) -> Selection:
+        since, until = period_dates(self.period.currentData() or PERIODS[0])
+        status = self.status.currentData()
+        team = self.team.currentData()
+        return Selection(statuses=[status] if status else [], teams=[team] if team else [],
+                         template_id=self.template.currentData(), auditor=self.auditor.currentData(),
+                         case_type=self.case_type.currentData(), since=since, until=until,
+                         programme=self.programme.currentData(), search=self.search.text().strip() or None)
+
+    def apply_filters(self) -> None:
+        if self._filling:
+            return
+        self._debounce.stop()
+        self.model.set_selection(self.selection())
+
+    def clear_filters(self) -> None:
+        self._filling = True
+        for c in (self.status, self.team, self.template, self.auditor, self.case_type, self.period, self.programme):
+            c.setCurrentIndex(0)
+        self.search.clear()
+        self._filling = False
+        self.apply_filters()
+
+    def refresh(self) -> None:
+        self.refresh_filters()
+        self.model.reload()
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    # Opening
+
+    def _open(self, index: QModelIndex) -> None:
+        audit_id = index.siblingAtColumn(0).data(AUDIT_ID_ROLE)
+        if audit_id:
+            self.openAudit.emit(audit_id)
+
+    def _show_count(self, total: int) -> None:
+        filtered = not self.model.selection.is_empty()
+        self.count.setText(f"{total:,} audit{'s' if total != 1 else ''}{' match' if filtered else ''}")
+        self.countChanged.emit(total)

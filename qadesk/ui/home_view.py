@@ -1,0 +1,173 @@
+"""Home: the user's drafts, recent completions and actions, each a click away, and a chart of grades."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qadesk.services.overview import HomeSummary, home_summary
+from qadesk.services.queries import AuditRow
+from qadesk.ui.context import AppContext
+from qadesk.ui.widgets import (
+    GRADE_COLOURS,
+    OFSTED_LABELS,
+    OFSTED_ORDER,
+    Heading,
+    StackedBarChart,
+    StatCard,
+    fmt_date,
+    grade_label,
+)
+
+AUDIT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def _greeting(now: datetime) -> str:
+    return "Good morning" if now.hour < 12 else "Good afternoon" if now.hour < 18 else "Good evening"
+
+
+class ClickList(QListWidget):
+    """A short list whose items open an audit on click, double-click or Enter."""
+
+    def __init__(self, name: str, accessible: str, empty: str) -> None:
+        super().__init__()
+        self.setObjectName(name)
+        self.setAccessibleName(accessible)
+        self.empty = empty
+        self.setUniformItemSizes(True)
+        self.setMinimumHeight(150)
+
+    def fill(self, items: list[tuple[str, str, str]]) -> None:
+        """(text, tooltip, audit id) per row."""
+        self.clear()
+        for text, tip, audit_id in items:
+            item = QListWidgetItem(text)
+            item.setToolTip(tip)
+            item.setData(AUDIT_ROLE, audit_id)
+            self.addItem(item)
+        if not items:
+            item = QListWidgetItem(self.empty)
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.addItem(item)
+
+
+class HomeView(QWidget):
+    openAudit = Signal(str)
+    showScreen = Signal(str, str)  # screen name, a filter to apply there (e.g. "actions", "overdue")
+    newAudit = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("home.view")
+        self.summary: HomeSummary | None = None
+        self.heading = Heading("Home")
+        self.subtitle = QLabel()
+        self.subtitle.setProperty("role", "hint")
+
+        self.cards = {
+            "drafts": StatCard("Your drafts"),
+            "moderation": StatCard("Awaiting moderation"),
+            "open": StatCard("Open actions"),
+            "overdue": StatCard("Actions overdue", warn=True),
+        }
+        for key, card in self.cards.items():
+            card.setObjectName(f"home.card.{key}")
+        self.cards["drafts"].clicked.connect(lambda: self.showScreen.emit("audits", "my_drafts"))
+        self.cards["moderation"].clicked.connect(lambda: self.showScreen.emit("moderation", ""))
+        self.cards["open"].clicked.connect(lambda: self.showScreen.emit("actions", ""))
+        self.cards["overdue"].clicked.connect(lambda: self.showScreen.emit("actions", "overdue"))
+
+        self.drafts = ClickList("home.drafts", "Your draft audits", "No drafts. Start one with Ctrl+N.")
+        self.completed = ClickList("home.completed", "Your recently completed audits", "Nothing completed yet.")
+        self.actions = ClickList("home.actions", "Your open actions", "No open actions for you.")
+        self.chart = StackedBarChart("Grades of audits completed, last six months")
+        self.chart.setObjectName("home.chart")
+        for lst in (self.drafts, self.completed, self.actions):
+            lst.itemActivated.connect(self._activated)
+            lst.itemClicked.connect(self._activated)
+
+        cards = QHBoxLayout()
+        for card in self.cards.values():
+            cards.addWidget(card)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(24)
+        grid.setVerticalSpacing(6)
+        grid.addWidget(self._title("Your drafts"), 0, 0)
+        grid.addWidget(self.drafts, 1, 0)
+        grid.addWidget(self._title("Recently completed"), 2, 0)
+        grid.addWidget(self.completed, 3, 0)
+        grid.addWidget(self.chart, 0, 1, 2, 1)
+        grid.addWidget(self._title("Your actions"), 2, 1)
+        grid.addWidget(self.actions, 3, 1)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+
+        inner = QWidget()
+        inner.setObjectName("home.inner")
+        body = QVBoxLayout(inner)
+        body.addWidget(self.heading)
+        body.addWidget(self.subtitle)
+        body.addLayout(cards)
+        body.addSpacing(8)
+        body.addLayout(grid, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self.refresh()
+
+    @staticmethod
+    def _title(text: str) -> QLabel:
+        label = QLabel(text)
+        label.setObjectName("subheading")
+        return label
+
+    def _activated(self, item: QListWidgetItem) -> None:
+        audit_id = item.data(AUDIT_ROLE)
+        if audit_id:
+            self.openAudit.emit(audit_id)
+
+    def refresh(self) -> None:
+        me = self.ctx.actor()
+        with self.ctx.store.session() as s:
+            summary = home_summary(s, me)
+        self.summary = summary
+        first = me.split()[0] if me else ""
+        self.heading.setText(f"{_greeting(datetime.now())}, {first}" if first else "Home")
+        self.subtitle.setText(f"{fmt_date(date.today())}" + ("  ·  demonstration data" if self.ctx.demo else ""))
+        self.cards["drafts"].set_value(summary.draft_count)
+        self.cards["moderation"].set_value(summary.awaiting_moderation)
+        self.cards["open"].set_value(summary.open_actions)
+        self.cards["overdue"].set_value(summary.overdue_actions)
+
+        def row(a: AuditRow, when: str) -> tuple[str, str, str]:
+            who = a.case_ref or a.practitioner or ""
+            grade = grade_label(summary.labels, a.template_id, a.template_version, a.grade)
+            text = f"{a.reference}   {a.template_title}   {who}   {when}" + (f"   {grade}" if grade else "")
+            return text, f"{a.template_title}, {a.team or 'no team'}", a.id
+
+        self.drafts.fill([row(a, f"{a.answered} answered, started {fmt_date(a.started_at)}") for a in summary.drafts])
+        self.completed.fill([row(a, f"completed {fmt_date(a.completed_at)}") for a in summary.recently_completed])
+        today = date.today()
+        self.actions.fill([
+            (("OVERDUE  " if a.overdue(today) else "URGENT  " if a.urgent else "")
+             + f"{a.text[:80]}   due {fmt_date(a.due)}   ({a.audit_reference})",
+             f"{a.text}\nOwner: {a.owner or 'not set'}", a.audit_id)
+            for a in summary.my_actions])
+        self.chart.set_data([(f"{m:%b}", counts) for m, counts in summary.grades],
+                            [(g, OFSTED_LABELS[g], GRADE_COLOURS[g]) for g in OFSTED_ORDER])

@@ -1,0 +1,482 @@
+"""The main window: navigation, menus with shortcuts, the screens, open audits in tabs, the status bar."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMenu,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qadesk import APP_NAME, __version__
+from qadesk.core.errors import QadeskError
+from qadesk.services.audits import get_audit
+from qadesk.services.queries import Selection, list_audits
+from qadesk.ui import messages
+from qadesk.ui.context import AppContext
+from qadesk.ui.operations import Operations
+from qadesk.ui.settings import Settings
+from qadesk.ui.widgets import app_icon, fmt_time
+
+log = logging.getLogger("qadesk.window")
+
+SCREENS = (("home", "Home"), ("audits", "Audits"), ("actions", "Actions"), ("moderation", "Moderation"),
+           ("programmes", "Programmes"), ("templates", "Templates"), ("reports", "Reports"))
+
+
+class MainWindow(QMainWindow):
+    """One store, seven screens; ``ctx`` is None while the store is locked by another copy."""
+
+    storeChanged = Signal()
+
+    def __init__(self, ctx: AppContext | None, settings: Settings, *, locked: QWidget | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.settings = settings
+        self.on_close: list[Callable[[], None]] = []
+        self.setObjectName("main_window")
+        self.setWindowIcon(app_icon())
+        self.ops = Operations(self)
+        self.ops.started.connect(lambda label: self.statusBar().showMessage(f"{label}…"))
+        self.ops.ended.connect(lambda _label: self.statusBar().clearMessage())
+        self.screens: dict[str, QWidget] = {}
+        self.forms: dict[str, QWidget] = {}
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("nav")
+        self.nav.setAccessibleName("Screens")
+        self.nav.setIconSize(QSize(18, 18))
+        for i, (key, label) in enumerate(SCREENS):
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setToolTip(f"{label}  (Ctrl+{i + 1})")
+            self.nav.addItem(item)
+        self.nav.setFixedWidth(170)
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("screens")
+        self.audit_tabs = QTabWidget()
+        self.audit_tabs.setObjectName("audits.tabs")
+        self.audit_tabs.setTabsClosable(True)
+        self.audit_tabs.setDocumentMode(True)
+        self.audit_tabs.tabCloseRequested.connect(self.close_tab)
+        self.audit_tabs.currentChanged.connect(lambda _i: self._update_title())
+        self.body = QWidget()
+        self.body.setObjectName("main.body")
+        row = QHBoxLayout(self.body)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.nav)
+        screens = QVBoxLayout()
+        screens.setContentsMargins(16, 8, 16, 8)
+        screens.addWidget(self.stack)
+        row.addLayout(screens, 1)
+        self.setCentralWidget(locked if locked is not None else self.body)
+        self.locked_page = locked
+
+        self.saved_label = QLabel()
+        self.saved_label.setObjectName("status.saved")
+        self.folder_label = QLabel()
+        self.folder_label.setObjectName("status.folder")
+        self.statusBar().addPermanentWidget(self.saved_label)
+        self.statusBar().addPermanentWidget(self.folder_label)
+        self._build_menus()
+        self.nav.currentRowChanged.connect(self._nav_changed)
+        self.resize(1280, 800)
+        self._restore_state()
+        if ctx is not None:
+            self.attach(ctx)
+        else:
+            self.nav.setEnabled(False)
+            for a in self.store_actions:
+                a.setEnabled(False)
+            self._update_title()
+
+    # ------------------------------------------------------------------ store
+
+    def attach(self, ctx: AppContext) -> None:
+        """Show a (newly) opened store: every screen is rebuilt on first use."""
+        self.ctx = ctx
+        for key in list(self.screens):
+            w = self.screens.pop(key)
+            self.stack.removeWidget(w)
+            w.deleteLater()
+        self.nav.setEnabled(True)
+        for a in self.store_actions:
+            a.setEnabled(True)
+        where = "demonstration data (thrown away on quit)" if ctx.demo else str(ctx.data_dir or ctx.store.url)
+        self.folder_label.setText(where)
+        self.folder_label.setToolTip("Where the data lives")
+        row = self.settings.get("window/screen")
+        self.nav.setCurrentRow(row if 0 <= row < len(SCREENS) else 0)
+        self._nav_changed(self.nav.currentRow())
+        self._fill_recent()
+        self._update_title()
+        self.storeChanged.emit()
+
+    def detach(self) -> None:
+        """Save and close every open audit (before quitting or switching store)."""
+        self.flush_forms()
+        while self.audit_tabs.count() > 1:
+            self.close_tab(1)
+
+    def flush_forms(self) -> None:
+        for form in self.forms.values():
+            form.flush()  # type: ignore[attr-defined]
+
+    # ------------------------------------------------------------------ screens
+
+    def screen(self, key: str) -> QWidget:
+        """The screen, built the first time it is shown (start-up stays quick on a large store)."""
+        if key not in self.screens:
+            assert self.ctx is not None
+            w = self._make_screen(key)
+            w.setObjectName(w.objectName() or f"{key}.view")
+            self.screens[key] = w
+            self.stack.addWidget(w if key != "audits" else self.audit_tabs)
+        return self.screens[key]
+
+    def _make_screen(self, key: str) -> QWidget:
+        ctx = self.ctx
+        assert ctx is not None
+        if key == "home":
+            from qadesk.ui.home_view import HomeView
+
+            w = HomeView(ctx)
+            w.openAudit.connect(self.open_audit)
+            w.showScreen.connect(self._show_filtered)
+            return w
+        if key == "audits":
+            from qadesk.ui.audits_view import AuditsView
+
+            w = AuditsView(ctx)
+            w.openAudit.connect(self.open_audit)
+            self.audit_tabs.insertTab(0, w, "All audits")
+            tab_bar = self.audit_tabs.tabBar()
+            tab_bar.setTabButton(0, tab_bar.ButtonPosition.RightSide, None)  # the list itself never closes
+            tab_bar.setTabButton(0, tab_bar.ButtonPosition.LeftSide, None)
+            w.countChanged.connect(lambda n: self.statusBar().showMessage(f"{n:,} audits", 4000))
+            return w
+        if key == "actions":
+            from qadesk.ui.actions_view import ActionsView
+
+            w = ActionsView(ctx)
+            w.openAudit.connect(self.open_audit)
+            return w
+        if key == "moderation":
+            from qadesk.ui.moderation_view import ModerationView
+
+            w = ModerationView(ctx)
+            w.openAudit.connect(self.open_audit)
+            return w
+        if key == "programmes":
+            from qadesk.ui.programmes_view import ProgrammesView
+
+            w = ProgrammesView(ctx)
+            w.startAudit.connect(lambda name, tid: self.new_audit(programme=name, template_id=tid))
+            w.showAudits.connect(self._show_programme_audits)
+            return w
+        if key == "templates":
+            from qadesk.ui.templates_view import TemplatesView
+
+            return TemplatesView(ctx)
+        from qadesk.ui.reports_view import ReportsView
+
+        return ReportsView(ctx)
+
+    def show_screen(self, key: str) -> QWidget:
+        self.nav.setCurrentRow([k for k, _ in SCREENS].index(key))
+        return self.screens[key]
+
+    def _nav_changed(self, row: int) -> None:
+        if row < 0 or self.ctx is None:
+            return
+        key = SCREENS[row][0]
+        fresh = key not in self.screens
+        w = self.screen(key)
+        self.stack.setCurrentWidget(self.audit_tabs if key == "audits" else w)
+        if not fresh and hasattr(w, "refresh") and key != "audits":
+            w.refresh()  # figures may have changed on another screen
+        self.settings.set("window/screen", row)
+        self._update_title()
+
+    def _show_filtered(self, key: str, what: str) -> None:
+        w = self.show_screen(key)
+        if key == "actions" and what:
+            w.set_filter(what)  # type: ignore[attr-defined]
+        if key == "audits" and what == "my_drafts":
+            self.audit_tabs.setCurrentIndex(0)
+            w.clear_filters()  # type: ignore[attr-defined]
+            w.status.setCurrentIndex(w.status.findData("draft"))  # type: ignore[attr-defined]
+            w.auditor.setCurrentIndex(max(0, w.auditor.findData(self.ctx.actor())))  # type: ignore[attr-defined,union-attr]
+
+    def _show_programme_audits(self, name: str) -> None:
+        w = self.show_screen("audits")
+        self.audit_tabs.setCurrentIndex(0)
+        w.clear_filters()  # type: ignore[attr-defined]
+        w.programme.setCurrentIndex(max(0, w.programme.findData(name)))  # type: ignore[attr-defined]
+
+    def refresh_all(self) -> None:
+        for w in self.screens.values():
+            if hasattr(w, "refresh"):
+                w.refresh()
+
+    # ------------------------------------------------------------------ audits
+
+    def open_audit(self, audit_id: str) -> QWidget | None:
+        """Open (or bring forward) an audit's form in a tab of the Audits screen."""
+        if self.ctx is None:
+            return None
+        try:
+            with self.ctx.store.session() as s:
+                audit = get_audit(s, audit_id)
+                audit_id, reference = audit.id, audit.reference
+        except QadeskError as exc:
+            messages.show_exception(exc, self)
+            return None
+        self.show_screen("audits")
+        if audit_id in self.forms:
+            self.audit_tabs.setCurrentWidget(self.forms[audit_id])
+            return self.forms[audit_id]
+        from qadesk.ui.form import AuditFormView
+
+        form = AuditFormView(self.ctx, audit_id)
+        form.savedAt.connect(self._saved_at)
+        form.statusChanged.connect(lambda _s: self.refresh_lists())
+        form.openAuditRequested.connect(self.open_audit)
+        self.forms[audit_id] = form
+        i = self.audit_tabs.addTab(form, reference)
+        self.audit_tabs.setTabToolTip(i, f"{reference}  (Ctrl+W closes)")
+        self.audit_tabs.setCurrentIndex(i)
+        self.settings.remember_audit(audit_id)
+        self._fill_recent()
+        return form
+
+    def current_form(self) -> QWidget | None:
+        w = self.audit_tabs.currentWidget()
+        return w if w in self.forms.values() and self.stack.currentWidget() is self.audit_tabs else None
+
+    def close_tab(self, index: int) -> None:
+        w = self.audit_tabs.widget(index)
+        if w is None or w not in self.forms.values():
+            return
+        w.flush()  # type: ignore[attr-defined]
+        self.forms.pop(w.audit_id)  # type: ignore[attr-defined]
+        self.audit_tabs.removeTab(index)
+        w.deleteLater()
+        self.refresh_lists()
+
+    def close_current_audit(self) -> None:
+        form = self.current_form()
+        if form is not None:
+            self.close_tab(self.audit_tabs.indexOf(form))
+
+    def refresh_lists(self) -> None:
+        if "audits" in self.screens:
+            self.screens["audits"].model.reload()  # type: ignore[attr-defined]
+
+    def _saved_at(self, when: object) -> None:
+        if isinstance(when, datetime):
+            self.saved_label.setText(f"Saved {fmt_time(when)}")
+
+    def new_audit(self, *, programme: str | None = None, template_id: str | None = None) -> None:
+        if self.ctx is None:
+            return
+        from qadesk.ui.new_audit_dialog import NewAuditDialog
+
+        dialog = NewAuditDialog(self.ctx, self.settings, self, programme=programme, template_id=template_id)
+        self.new_audit_dialog = dialog
+
+        def started() -> None:
+            self.refresh_lists()
+            if dialog.audit_id:
+                self.statusBar().showMessage(f"Started {dialog.reference}", 5000)
+                self.open_audit(dialog.audit_id)
+
+        dialog.accepted.connect(started)
+        dialog.open()
+
+    # ------------------------------------------------------------------ menus
+
+    def _action(self, menu: QMenu, text: str, slot: Callable[[], object], shortcut: str | QKeySequence | None = None,
+                name: str | None = None) -> QAction:
+        a = QAction(text, self)
+        if shortcut:
+            a.setShortcut(QKeySequence(shortcut))
+        a.triggered.connect(lambda _checked=False: slot())
+        if name:
+            a.setObjectName(name)
+        menu.addAction(a)
+        return a
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self.store_actions = [
+            self._action(file, "&New audit…", self.new_audit, "Ctrl+N", "action.new_audit"),
+        ]
+        self.recent_menu = file.addMenu("&Recent audits")
+        file.addSeparator()
+        self.store_actions.append(self._action(file, "Your &profile…", self.edit_profile, None, "action.profile"))
+        self.store_actions.append(self._action(file, "&Back up the data…", self.back_up, None, "action.backup"))
+        self._action(file, "Use another data &folder…", self.choose_folder, None, "action.folder")
+        file.addSeparator()
+        self._action(file, "&Quit", self.close, "Ctrl+Q", "action.quit")
+        go = bar.addMenu("&Go")
+        for i, (key, label) in enumerate(SCREENS):
+            self.store_actions.append(self._action(go, label, lambda k=key: self.show_screen(k), f"Ctrl+{i + 1}",
+                                                   f"action.go.{key}"))
+        go.addSeparator()
+        self.store_actions.append(self._action(go, "&Find audits", self.focus_search, "Ctrl+F", "action.find"))
+        audit = bar.addMenu("&Audit")
+        self.store_actions.append(self._action(audit, "&Close audit", self.close_current_audit, "Ctrl+W",
+                                               "action.close_audit"))
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, "F1", "action.shortcuts")
+        self._action(help_menu, f"&About {APP_NAME}", self.show_about, None, "action.about")
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        if self.ctx is None:
+            return
+        ids = self.settings.get("audits/recent")
+        with self.ctx.store.session() as s:
+            found = {r.id: r.reference for r in list_audits(s, Selection(audit_ids=ids), limit=None)} if ids else {}
+        for audit_id in ids:
+            if audit_id in found:
+                self._action(self.recent_menu, found[audit_id], lambda a=audit_id: self.open_audit(a))
+        self.recent_menu.setEnabled(bool(found))
+
+    def focus_search(self) -> None:
+        w = self.show_screen("audits")
+        self.audit_tabs.setCurrentIndex(0)
+        w.focus_search()  # type: ignore[attr-defined]
+
+    def shortcuts_text(self) -> str:
+        lines = []
+        for menu in self.menuBar().findChildren(QMenu):
+            for a in menu.actions():
+                if not a.shortcut().isEmpty():
+                    name = a.text().replace("&", "").rstrip("…")
+                    lines.append(f"{a.shortcut().toString(QKeySequence.SequenceFormat.NativeText):<10} {name}")
+        lines += ["Ctrl+Enter  Next page of the audit form", "Ctrl+PgUp   Previous page of the audit form",
+                  "Enter       Open the chosen audit in a list"]
+        return "\n".join(lines)
+
+    def show_shortcuts(self) -> None:
+        messages.info(self.shortcuts_text(), parent=self, title="Keyboard shortcuts")
+
+    def show_about(self) -> None:
+        messages.info(f"{APP_NAME} {__version__}\nQuality assurance of children's social care case work, offline.\n"
+                      f"Log file: {messages.log_file()}", parent=self, title=f"About {APP_NAME}")
+
+    # ------------------------------------------------------------------ profile, folder, backup
+
+    def edit_profile(self, *, first_run: bool = False, folder_fixed: bool = True) -> QWidget | None:
+        if self.ctx is None:
+            return None
+        from qadesk.services.profile import set_profile
+        from qadesk.ui.profile_dialog import ProfileDialog
+
+        dialog = ProfileDialog(self.ctx.profile(), self.ctx.data_dir, self.settings, self,
+                               first_run=first_run, folder_fixed=folder_fixed or self.ctx.demo)
+        self.profile_dialog = dialog
+
+        def accepted() -> None:
+            folder = dialog.data_dir()
+            if folder and self.ctx and folder != self.ctx.data_dir and not self.switch_folder(folder):
+                return
+            assert self.ctx is not None
+            with self.ctx.store.transaction() as s:
+                set_profile(s, dialog.profile())
+            if self.ctx.data_dir and not self.ctx.demo:
+                self.settings.set("data/last_folder", str(self.ctx.data_dir))
+            self.refresh_all()
+
+        dialog.accepted.connect(accepted)
+        if first_run:
+            dialog.rejected.connect(self.close)
+        dialog.open()
+        return dialog
+
+    def choose_folder(self) -> None:
+        start = str(self.ctx.data_dir) if self.ctx and self.ctx.data_dir else ""
+        folder = QFileDialog.getExistingDirectory(self, "Use another data folder", start)
+        if folder:
+            self.switch_folder(Path(folder))
+
+    def switch_folder(self, folder: Path) -> bool:
+        """Close this store and open the one in ``folder`` (handled by the app, which owns the lock)."""
+        from qadesk.ui.app import switch_store
+
+        return switch_store(self, folder)
+
+    def back_up(self) -> None:
+        if self.ctx is None:
+            return
+        stamp = datetime.now().strftime("%Y-%m-%d")
+        target, _ = QFileDialog.getSaveFileName(self, "Back up the data", f"qadesk-backup-{stamp}.sqlite",
+                                                "SQLite database (*.sqlite)")
+        if not target:
+            return
+        store = self.ctx.store
+        self.ops.run(lambda _p, _c: store.backup_to(Path(target)), label="Backing up the data",
+                     on_success=lambda path: messages.info(f"A consistent copy was written to\n{path}",
+                                                           parent=self, title="Backup written"))
+
+    # ------------------------------------------------------------------ state
+
+    def _update_title(self) -> None:
+        parts = [APP_NAME]
+        form = self.current_form()
+        if form is not None:
+            parts.insert(0, getattr(form, "reference", ""))
+        if self.ctx is not None and self.ctx.demo:
+            parts.append("demonstration data")
+        self.setWindowTitle(" — ".join(p for p in parts if p))
+
+    def _restore_state(self) -> None:
+        geometry = self.settings.get("window/geometry")
+        if geometry:
+            self.restoreGeometry(QByteArray(geometry))
+        state = self.settings.get("window/state")
+        if state:
+            self.restoreState(QByteArray(state))
+
+    def save_state(self) -> None:
+        self.settings.set("window/geometry", bytes(self.saveGeometry().data()))
+        self.settings.set("window/state", bytes(self.saveState().data()))
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if self.ops.running:
+            if not messages.ask("Work is still running in the background. Stop it and quit?", parent=self,
+                                yes="Stop and quit", no="Keep working"):
+                event.ignore()
+                return
+            self.ops.cancel_all()
+        self.ops.wait()
+        self.detach()
+        self.save_state()
+        for callback in self.on_close:
+            try:
+                callback()
+            except Exception:  # noqa: BLE001 - closing must finish; the log keeps what went wrong
+                log.exception("while closing")
+        self.on_close.clear()
+        event.accept()
+

@@ -1,0 +1,234 @@
+"""Moderation: completed audits waiting for a second view, recording a moderation, and the agreement rate."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qadesk.core.errors import QadeskError
+from qadesk.services import audits as svc
+from qadesk.services.overview import agreement, grade_labels, list_moderations
+from qadesk.services.queries import AuditRow, Selection
+from qadesk.services.templates import get_template
+from qadesk.ui import messages
+from qadesk.ui.audits_model import AuditsModel
+from qadesk.ui.audits_view import AuditTable
+from qadesk.ui.context import AppContext
+from qadesk.ui.widgets import Heading, fmt_date, grade_label
+
+PAST_COLUMNS = ("Date", "Audit", "Moderator", "Kind", "Auditor's grade", "Moderated grade", "Rationale")
+
+
+class ModerationView(QWidget):
+    openAudit = Signal(str)
+    changed = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("moderation.view")
+        self.audit: AuditRow | None = None
+
+        self.rate = QLabel()
+        self.rate.setObjectName("moderation.rate")
+        self.rate_bar = QProgressBar()
+        self.rate_bar.setObjectName("moderation.rate_bar")
+        self.rate_bar.setAccessibleName("Agreement rate")
+        self.rate_bar.setMaximumWidth(240)
+        self.rate_bar.setFormat("%p% agreed")
+
+        self.model = AuditsModel(ctx.store, self, selection=Selection(statuses=["completed"]))
+        self.model.sort_key, self.model.descending = "completed_at", False  # oldest waiting first
+        self.waiting = AuditTable()
+        self.waiting.setObjectName("moderation.waiting")
+        self.waiting.setAccessibleName("Completed audits awaiting moderation")
+        self.waiting.setModel(self.model)
+        self.waiting.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.waiting.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.waiting.verticalHeader().hide()
+        self.waiting.horizontalHeader().setStretchLastSection(True)
+        for col in (1, 8):  # status is always "Completed" here; the start date matters less than completion
+            self.waiting.hideColumn(col)
+        self.waiting_label = QLabel()
+
+        # The record form.
+        self.audit_info = QLabel("Choose an audit on the left.")
+        self.audit_info.setWordWrap(True)
+        self.audit_info.setObjectName("moderation.audit_info")
+        self.agree = QRadioButton("I &agree with the auditor's grade")
+        self.agree.setObjectName("moderation.agree")
+        self.disagree = QRadioButton("I &disagree: the grade should be")
+        self.disagree.setObjectName("moderation.disagree")
+        group = QButtonGroup(self)
+        group.addButton(self.agree)
+        group.addButton(self.disagree)
+        self.agree.setChecked(True)
+        self.grade = QComboBox()
+        self.grade.setObjectName("moderation.grade")
+        self.grade.setAccessibleName("Moderated grade")
+        self.rationale = QPlainTextEdit()
+        self.rationale.setObjectName("moderation.rationale")
+        self.rationale.setAccessibleName("Rationale")
+        self.rationale.setPlaceholderText("Why (needed when you disagree; welcome when you agree)")
+        self.kind = QComboBox()
+        self.kind.setObjectName("moderation.kind")
+        self.kind.setAccessibleName("Internal or external moderation")
+        self.kind.addItem("Internal", "internal")
+        self.kind.addItem("External", "external")
+        self.record = QPushButton("&Record moderation")
+        self.record.setObjectName("moderation.record")
+        self.open_button = QPushButton("&Open audit")
+        self.open_button.setObjectName("moderation.open_audit")
+        self.problem = QLabel()
+        self.problem.setProperty("role", "problem")
+        self.problem.setWordWrap(True)
+        self.problem.hide()
+        box = QGroupBox("Record a moderation")
+        form = QFormLayout(box)
+        form.addRow(self.audit_info)
+        form.addRow(self.agree)
+        form.addRow(self.disagree, self.grade)
+        form.addRow("Rationale", self.rationale)
+        form.addRow("Moderation", self.kind)
+        form.addRow(self.problem)
+        row = QHBoxLayout()
+        row.addWidget(self.record)
+        row.addWidget(self.open_button)
+        row.addStretch(1)
+        form.addRow(row)
+
+        self.past = QTableWidget(0, len(PAST_COLUMNS))
+        self.past.setObjectName("moderation.past")
+        self.past.setAccessibleName("Past moderations")
+        self.past.setHorizontalHeaderLabels(PAST_COLUMNS)
+        self.past.verticalHeader().hide()
+        self.past.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.past.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.past.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
+        self.past.setAlternatingRowColors(True)
+
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.addWidget(self.waiting_label)
+        lv.addWidget(self.waiting)
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(left)
+        top.addWidget(box)
+        top.setStretchFactor(0, 3)
+        top.setStretchFactor(1, 2)
+        lower = QWidget()
+        bv = QVBoxLayout(lower)
+        bv.setContentsMargins(0, 0, 0, 0)
+        past_title = QLabel("Past moderations")
+        past_title.setObjectName("subheading")
+        bv.addWidget(past_title)
+        bv.addWidget(self.past)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(top)
+        split.addWidget(lower)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        head = QHBoxLayout()
+        head.addWidget(Heading("Moderation"))
+        head.addStretch(1)
+        head.addWidget(self.rate)
+        head.addWidget(self.rate_bar)
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+        layout.addWidget(split, 1)
+
+        self.waiting.selectionModel().currentRowChanged.connect(self._chosen)
+        self.waiting.openRequested.connect(lambda i: self.openAudit.emit(self.model.row_at(i.row()).id))
+        self.waiting.doubleClicked.connect(lambda i: self.openAudit.emit(self.model.row_at(i.row()).id))
+        self.model.reloaded.connect(lambda n: self.waiting_label.setText(f"{n:,} completed audits awaiting moderation"))
+        self.disagree.toggled.connect(self.grade.setEnabled)
+        self.record.clicked.connect(self.record_moderation)
+        self.open_button.clicked.connect(lambda: self.audit and self.openAudit.emit(self.audit.id))
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.model.reload()
+        self._chosen(self.waiting.currentIndex())
+        with self.ctx.store.session() as s:
+            agreed, total = agreement(s)
+            past = list_moderations(s)
+            labels = grade_labels(s)
+        if total:
+            self.rate.setText(f"Agreement: {agreed:,} of {total:,} moderations")
+            self.rate_bar.setValue(round(100 * agreed / total))
+        else:
+            self.rate.setText("No moderations recorded yet")
+            self.rate_bar.setValue(0)
+        self.past.setRowCount(len(past))
+        for i, m in enumerate(past):
+            cells = (fmt_date(m.at), m.audit_reference, m.moderator + (f", {m.organisation}" if m.organisation else ""),
+                     m.kind.capitalize(), grade_label(labels, m.template_id, m.template_version, m.audit_grade),
+                     "Agreed" if m.agreed else grade_label(labels, m.template_id, m.template_version, m.moderated_grade),
+                     m.rationale or "")
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.past.setItem(i, col, item)
+
+    def _chosen(self, index: QModelIndex, *_: object) -> None:
+        self.audit = self.model.row_at(index.row()) if index.isValid() and index.row() < len(self.model.rows) else None
+        enabled = self.audit is not None
+        for w in (self.agree, self.disagree, self.rationale, self.kind, self.record, self.open_button):
+            w.setEnabled(enabled)
+        self.grade.clear()
+        self.problem.hide()
+        if self.audit is None:
+            self.audit_info.setText("Choose an audit on the left.")
+            self.grade.setEnabled(False)
+            return
+        a = self.audit
+        with self.ctx.store.session() as s:
+            t = get_template(s, a.template_id, a.template_version)
+        for c in t.overall_choices():
+            self.grade.addItem(c.label, c.value)
+        self.grade.setEnabled(self.disagree.isChecked())
+        auditor_grade = grade_label(self.model.labels, a.template_id, a.template_version, a.grade) or "no grade"
+        self.audit_info.setText(f"<b>{a.reference}</b> — {a.template_title}<br>Case {a.case_ref or '—'}, "
+                                f"{a.team or 'no team'}; audited by {a.auditor or '—'}, completed "
+                                f"{fmt_date(a.completed_at)}<br>Auditor's grade: <b>{auditor_grade}</b>")
+
+    def record_moderation(self) -> None:
+        if self.audit is None:
+            return
+        profile = self.ctx.profile()
+        moderator = svc.Actor(name=self.ctx.actor(), role=profile.role if profile else None,
+                              organisation=profile.organisation if profile else None)
+        agreed = self.agree.isChecked()
+        try:
+            with self.ctx.store.transaction() as s:
+                svc.moderate(s, self.audit.id, moderator=moderator, agreed=agreed,
+                             grade=None if agreed else self.grade.currentData(),
+                             rationale=self.rationale.toPlainText().strip() or None, kind=self.kind.currentData())
+        except QadeskError as exc:
+            self.problem.setText(str(exc).capitalize())
+            self.problem.show()
+            messages.log.info("moderation refused: %s", exc)
+            return
+        self.rationale.clear()
+        self.agree.setChecked(True)
+        self.refresh()
+        self.changed.emit()

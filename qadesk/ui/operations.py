@@ -1,0 +1,187 @@
+"""Background work through one helper (Anki's ``aqt.operations`` idea).
+
+An operation is a plain function ``fn(progress, cancel)`` that runs off the UI
+thread: ``progress(done, total)`` reports how far it is and ``cancel()`` says
+whether the user asked it to stop.  Database work runs one job at a time (its
+own single-thread pool); success and failure come back on the main thread; a
+failure with no handler becomes a dialog through :mod:`qadesk.ui.messages`.
+The progress dialog appears only when the work takes longer than half a
+second, with a Cancel button.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
+
+from qadesk.ui import messages
+
+log = logging.getLogger("qadesk.operations")
+
+PROGRESS_DELAY_MS = 500
+
+Progress = Callable[[int, int], None]
+CancelCheck = Callable[[], bool]
+
+
+class _Signals(QObject):
+    """Lives on the main thread, so signals emitted by the worker are delivered there."""
+
+    progressed = Signal(int, int)
+    succeeded = Signal(object)
+    failed = Signal(object)
+
+
+class Operation(QObject):
+    """A running piece of work; ``finished`` fires on the main thread when it ends, however it ends."""
+
+    finished = Signal()
+
+    def __init__(self, label: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.label = label
+        self.done = False
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self._cancel = threading.Event()
+        self.signals = _Signals()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+
+class _Runnable(QRunnable):
+    def __init__(self, op: Operation, fn: Callable[[Progress, CancelCheck], Any]) -> None:
+        super().__init__()
+        self.op = op
+        self.fn = fn
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        signals = self.op.signals
+        try:
+            result = self.fn(lambda done, total: signals.progressed.emit(int(done), int(total)),
+                             self.op._cancel.is_set)
+        except BaseException as exc:  # noqa: BLE001 - every failure goes back to the main thread
+            signals.failed.emit(exc)
+        else:
+            signals.succeeded.emit(result)
+
+
+class Operations(QObject):
+    """Runs operations for one window and shows their progress over it."""
+
+    started = Signal(str)
+    ended = Signal(str)
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self.window = window
+        self._db = QThreadPool(self)
+        self._db.setMaxThreadCount(1)  # SQLite has one writer: database jobs queue, never race
+        self._other = QThreadPool(self)
+        self.running: list[Operation] = []
+
+    def run(self, fn: Callable[[Progress, CancelCheck], Any], *, label: str,
+            on_success: Callable[[Any], None] | None = None,
+            on_failure: Callable[[BaseException], None] | None = None,
+            on_cancelled: Callable[[], None] | None = None,
+            database: bool = True, show_progress: bool = True) -> Operation:
+        """Start ``fn(progress, cancel)`` in the background; callbacks run on the main thread."""
+        op = Operation(label, self)
+        dialog: list[QProgressDialog] = []
+        last = [0, 0]
+
+        def on_progress(done: int, total: int) -> None:
+            last[:] = [done, total]
+            if dialog:
+                _update(dialog[0], done, total)
+
+        def show_dialog() -> None:
+            if op.done or not show_progress:
+                return
+            d = QProgressDialog(label, "Cancel", 0, 0, self.window)
+            d.setObjectName("operation.progress")
+            d.setWindowTitle(label)
+            d.setAccessibleName(label)
+            d.setWindowModality(Qt.WindowModality.WindowModal)
+            d.setMinimumDuration(0)
+            d.setAutoClose(False)
+            d.setAutoReset(False)
+            d.canceled.connect(lambda: _cancel_requested(d))
+            _update(d, *last)
+            d.show()
+            dialog.append(d)
+
+        def _cancel_requested(d: QProgressDialog) -> None:
+            op.cancel()
+            d.setLabelText(f"{label}\nStopping…")
+
+        def finish() -> None:
+            op.done = True
+            if dialog:
+                dialog[0].hide()
+                dialog[0].deleteLater()
+            if op in self.running:
+                self.running.remove(op)
+            self.ended.emit(label)
+            op.finished.emit()
+
+        def on_succeeded(result: Any) -> None:
+            op.result = result
+            finish()
+            if op.cancelled and on_cancelled is not None:
+                on_cancelled()
+            elif on_success is not None:
+                on_success(result)
+
+        def on_failed(exc: BaseException) -> None:
+            op.error = exc
+            finish()
+            if op.cancelled:
+                log.info("%s: cancelled (%s)", label, type(exc).__name__)
+                if on_cancelled is not None:
+                    on_cancelled()
+                return
+            if on_failure is not None:
+                on_failure(exc)
+            else:
+                messages.show_exception(exc, self.window)
+
+        op.signals.progressed.connect(on_progress)
+        op.signals.succeeded.connect(on_succeeded)
+        op.signals.failed.connect(on_failed)
+        self.running.append(op)
+        self.started.emit(label)
+        QTimer.singleShot(PROGRESS_DELAY_MS, op, show_dialog)
+        (self._db if database else self._other).start(_Runnable(op, fn))
+        return op
+
+    def cancel_all(self) -> None:
+        for op in list(self.running):
+            op.cancel()
+
+    def wait(self, timeout_ms: int = 30_000) -> bool:
+        """Wait for every operation to end and deliver its results (closing the window, tests)."""
+        ok = self._db.waitForDone(timeout_ms) and self._other.waitForDone(timeout_ms)
+        app = QApplication.instance()
+        if app is not None:
+            app.processEvents()
+        return ok
+
+
+def _update(d: QProgressDialog, done: int, total: int) -> None:
+    if total > 0:
+        d.setMaximum(total)
+        d.setValue(min(done, total))
+        d.setLabelText(f"{d.windowTitle()}\n{done:,} of {total:,}")
+

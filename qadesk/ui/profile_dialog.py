@@ -1,0 +1,123 @@
+"""Who is using qadesk and where the data lives: asked on first run, changeable from the File menu."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QCompleter,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qadesk.services.profile import Profile
+from qadesk.ui.settings import Settings
+
+ROLES = ("Team manager", "Practice manager", "QA officer", "Senior practitioner", "Principal Social Worker",
+         "Head of service", "Independent Reviewing Officer")
+
+
+class ProfileDialog(QDialog):
+    """Name (required), role, team, organisation — and the data folder."""
+
+    def __init__(self, profile: Profile | None, data_dir: Path | None, settings: Settings,
+                 parent: QWidget | None = None, *, first_run: bool = False, folder_fixed: bool = False) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.setObjectName("profile.dialog")
+        self.setWindowTitle("Welcome to QA Desk" if first_run else "Your profile")
+        intro = QLabel(
+            "Tell QA Desk who you are. Your name is recorded with every audit, judgement and action you "
+            "make, so that the history shows who did what." if first_run else
+            "Your name is recorded with every change you make from now on.")
+        intro.setWordWrap(True)
+        p = profile or Profile(name="")
+        self.name = self._line("profile.name", "Your name (required)", p.name, "e.g. Sam Taylor")
+        self.role = self._line("profile.role", "Your role", p.role, "e.g. Team manager")
+        self.role.setCompleter(QCompleter(list(ROLES), self.role))
+        self.team = self._line("profile.team", "Your team", p.team, "e.g. Quality Assurance")
+        self.organisation = self._line("profile.organisation", "Your organisation", p.organisation,
+                                       "e.g. Example Borough Council")
+        self.folder = self._line("profile.data_dir", "Data folder", str(data_dir or ""), "")
+        self.folder.setReadOnly(True)
+        self.choose = QPushButton("Choose…")
+        self.choose.setObjectName("profile.choose_folder")
+        self.choose.setAccessibleName("Choose another data folder")
+        self.choose.clicked.connect(self._choose)
+        self.choose.setEnabled(not folder_fixed)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder, 1)
+        folder_row.addWidget(self.choose)
+        self.problem = QLabel()
+        self.problem.setObjectName("profile.problem")
+        self.problem.setProperty("role", "problem")
+        self.problem.hide()
+
+        form = QFormLayout()
+        form.addRow("&Name", self.name)
+        form.addRow("&Role", self.role)
+        form.addRow("&Team", self.team)
+        form.addRow("&Organisation", self.organisation)
+        form.addRow("&Data folder", folder_row)
+        note = QLabel("The audits are kept in this folder on this computer. Choose a folder that is backed "
+                      "up and not shared with other people." if not folder_fixed else
+                      "This copy was started with a fixed data folder (--data-dir or --demo).")
+        note.setWordWrap(True)
+        note.setProperty("role", "hint")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Start" if first_run else "Save")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(520)
+        settings.restore_geometry(self)
+
+    @staticmethod
+    def _line(name: str, accessible: str, value: str | None, placeholder: str) -> QLineEdit:
+        e = QLineEdit(value or "")
+        e.setObjectName(name)
+        e.setAccessibleName(accessible)
+        e.setPlaceholderText(placeholder)
+        e.setMaxLength(200)
+        return e
+
+    def _choose(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Where should QA Desk keep its data?", self.folder.text())
+        if folder:
+            self.folder.setText(folder)
+
+    def profile(self) -> Profile:
+        def clean(e: QLineEdit) -> str | None:
+            return e.text().strip() or None
+
+        return Profile(name=self.name.text().strip(), role=clean(self.role), team=clean(self.team),
+                       organisation=clean(self.organisation))
+
+    def data_dir(self) -> Path | None:
+        return Path(self.folder.text()) if self.folder.text() else None
+
+    def accept(self) -> None:
+        if not self.name.text().strip():
+            self.problem.setText("Please give your name: it is recorded with every change you make.")
+            self.problem.show()
+            self.name.setFocus()
+            return
+        self.settings.save_geometry(self)
+        super().accept()
+
+    def reject(self) -> None:
+        self.settings.save_geometry(self)
+        super().reject()

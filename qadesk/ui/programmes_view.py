@@ -1,0 +1,244 @@
+"""Programmes: plan a round of audits (template, teams, a target per team) and follow its progress."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qadesk.core.errors import QadeskError
+from qadesk.services.programmes import ProgrammePlan, ProgrammeProgress, create_programme, list_programmes
+from qadesk.services.queries import distinct_values
+from qadesk.services.templates import list_templates
+from qadesk.ui.context import AppContext
+from qadesk.ui.widgets import Heading, fmt_date
+
+COLUMNS = ("Programme", "Template", "Period", "Target", "Started", "Completed", "Progress")
+
+
+def _qdate(d: date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+class ProgrammeDialog(QDialog):
+    """A new programme: name, description, period, template, teams and a target per team."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("programme.dialog")
+        self.setWindowTitle("New programme")
+        with ctx.store.session() as s:
+            templates = list_templates(s, include_retired=False, newest_only=True)
+            teams = distinct_values(s, "team")
+        self.name = QLineEdit()
+        self.name.setObjectName("programme.name")
+        self.name.setAccessibleName("Programme name (required)")
+        self.name.setPlaceholderText("e.g. Neglect thematic audit, Q1 2027")
+        self.name.setMaxLength(200)
+        self.description = QPlainTextEdit()
+        self.description.setObjectName("programme.description")
+        self.description.setAccessibleName("Description")
+        self.description.setMaximumHeight(70)
+        today = date.today()
+        self.starts = QDateEdit(_qdate(today.replace(day=1)))
+        self.ends = QDateEdit(_qdate(today.replace(day=28)))
+        for w, name in ((self.starts, "starts"), (self.ends, "ends")):
+            w.setObjectName(f"programme.{name}")
+            w.setAccessibleName("Starts on" if name == "starts" else "Ends on")
+            w.setCalendarPopup(True)
+            w.setDisplayFormat("d MMM yyyy")
+        self.template = QComboBox()
+        self.template.setObjectName("programme.template")
+        self.template.setAccessibleName("Template")
+        self.template.addItem("Any template", None)
+        for t in templates:
+            self.template.addItem(t.title, t.id)
+        self.teams = QListWidget()
+        self.teams.setObjectName("programme.teams")
+        self.teams.setAccessibleName("Teams taking part")
+        self.teams.setMaximumHeight(140)
+        for t in teams:
+            self.add_team(t, checked=False)
+        self.new_team = QLineEdit()
+        self.new_team.setObjectName("programme.new_team")
+        self.new_team.setAccessibleName("Add a team")
+        self.new_team.setPlaceholderText("Another team, then Enter")
+        self.new_team.returnPressed.connect(self._add_typed_team)
+        self.target = QSpinBox()
+        self.target.setObjectName("programme.target")
+        self.target.setAccessibleName("Target audits per team (0 for none)")
+        self.target.setRange(0, 10_000)
+        self.target.setSpecialValueText("No target")
+        self.target.setSuffix(" per team")
+        self.problem = QLabel()
+        self.problem.setProperty("role", "problem")
+        self.problem.setWordWrap(True)
+        self.problem.hide()
+        form = QFormLayout(self)
+        form.addRow("&Name *", self.name)
+        form.addRow("&Description", self.description)
+        period = QHBoxLayout()
+        period.addWidget(self.starts)
+        period.addWidget(QLabel("to"))
+        period.addWidget(self.ends)
+        period.addStretch(1)
+        form.addRow("&Period", period)
+        form.addRow("T&emplate", self.template)
+        form.addRow("&Teams", self.teams)
+        form.addRow("", self.new_team)
+        form.addRow("T&arget", self.target)
+        form.addRow(self.problem)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create programme")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.setMinimumWidth(520)
+
+    def add_team(self, name: str, *, checked: bool) -> None:
+        item = QListWidgetItem(name)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+        self.teams.addItem(item)
+
+    def _add_typed_team(self) -> None:
+        name = self.new_team.text().strip()
+        if name and not self.teams.findItems(name, Qt.MatchFlag.MatchExactly):
+            self.add_team(name, checked=True)
+        self.new_team.clear()
+
+    def plan(self) -> ProgrammePlan:
+        teams = [self.teams.item(i).text() for i in range(self.teams.count())
+                 if self.teams.item(i).checkState() == Qt.CheckState.Checked]
+        return ProgrammePlan(name=self.name.text().strip(), description=self.description.toPlainText(),
+                             starts_on=self.starts.date().toPython(), ends_on=self.ends.date().toPython(),
+                             template_id=self.template.currentData(), teams=teams,
+                             target_per_team=self.target.value() or None)
+
+    def accept(self) -> None:
+        try:
+            with self.ctx.store.transaction() as s:
+                create_programme(s, self.plan(), actor=self.ctx.actor())
+        except QadeskError as exc:
+            self.problem.setText(str(exc).capitalize())
+            self.problem.show()
+            return
+        super().accept()
+
+
+class ProgrammesView(QWidget):
+    startAudit = Signal(str, object)  # programme name, template id (or None)
+    showAudits = Signal(str)  # programme name
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("programmes.view")
+        self.items: list[ProgrammeProgress] = []
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("programmes.table")
+        self.table.setAccessibleName("Programmes")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col, width in ((1, 200), (2, 190), (3, 150), (4, 70), (5, 85), (6, 160)):
+            self.table.setColumnWidth(col, width)
+        self.detail = QLabel()
+        self.detail.setObjectName("programmes.detail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.RichText)
+        self.new_button = QPushButton("&New programme…")
+        self.new_button.setObjectName("programmes.new")
+        self.start_button = QPushButton("&Start an audit in it…")
+        self.start_button.setObjectName("programmes.start_audit")
+        self.audits_button = QPushButton("Show its &audits")
+        self.audits_button.setObjectName("programmes.show_audits")
+        buttons = QHBoxLayout()
+        for b in (self.new_button, self.start_button, self.audits_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(Heading("Programmes"))
+        layout.addLayout(buttons)
+        layout.addWidget(self.table, 3)
+        layout.addWidget(self.detail, 1)
+        self.new_button.clicked.connect(self.new_programme)
+        self.start_button.clicked.connect(self._start)
+        self.audits_button.clicked.connect(lambda: self.current() and self.showAudits.emit(self.current().name))
+        self.table.itemSelectionChanged.connect(self._chosen)
+        self.refresh()
+
+    def refresh(self) -> None:
+        with self.ctx.store.session() as s:
+            self.items = list_programmes(s)
+        self.table.setRowCount(len(self.items))
+        for i, p in enumerate(self.items):
+            period = f"{fmt_date(p.starts_on)} – {fmt_date(p.ends_on)}" if p.starts_on or p.ends_on else "Open"
+            cells = (p.name, p.template_title or "Any", period, p.describe_target(), f"{p.started:,}",
+                     f"{p.completed:,}")
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(p.description or text)
+                self.table.setItem(i, col, item)
+            bar = QProgressBar()
+            bar.setAccessibleName(f"{p.name}: completed against target")
+            bar.setRange(0, p.target or max(p.started, 1))
+            bar.setValue(min(p.completed, bar.maximum()))
+            bar.setFormat(f"{p.completed} of {p.target}" if p.target else f"{p.completed} of {p.started} started")
+            self.table.setCellWidget(i, 6, bar)
+        self._chosen()
+
+    def current(self) -> ProgrammeProgress | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.items[rows[0].row()] if rows else None
+
+    def _chosen(self) -> None:
+        p = self.current()
+        self.start_button.setEnabled(p is not None)
+        self.audits_button.setEnabled(p is not None)
+        if p is None:
+            self.detail.setText("Choose a programme to see its progress team by team." if self.items else
+                                "No programmes yet. A programme plans a round of audits, e.g. ten cases per "
+                                "team this month; create one with New programme.")
+            return
+        lines = [f"<b>{p.name}</b>" + (f" — {p.description}" if p.description else "")]
+        for t in p.by_team:
+            target = f" of {p.target_per_team}" if p.target_per_team and t.team in p.teams else ""
+            lines.append(f"{t.team}: {t.completed}{target} completed, {t.started} started")
+        self.detail.setText("<br>".join(lines))
+
+    def new_programme(self) -> None:
+        dialog = ProgrammeDialog(self.ctx, self)
+        dialog.accepted.connect(self.refresh)
+        dialog.open()
+
+    def _start(self) -> None:
+        p = self.current()
+        if p is not None:
+            self.startAudit.emit(p.name, p.template_id)
