@@ -1,0 +1,273 @@
+"""Packs read back: members and hashes, round trip, refusal of damaged packs, pseudonymisation, returns."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pypdf
+import pytest
+from openpyxl import load_workbook
+
+from qadesk.core.errors import ValidationError
+from qadesk.exchange.output import Cancelled
+from qadesk.exchange.packs import export_pack, import_pack, preview_pseudonymisation
+from qadesk.services import audits as svc
+from qadesk.services.profile import Profile, set_profile
+from qadesk.services.queries import Selection
+from qadesk.store import open_store
+from qadesk.store.models import Audit
+from tests.helpers.exports import dump_store, make_audits
+
+
+def _documents(store) -> dict[str, dict]:
+    from sqlalchemy import select
+
+    with store.session() as s:
+        return {a.id: svc.audit_document(a) for a in s.execute(select(Audit)).scalars()}
+
+
+def _rewrite(src: Path, dst: Path, change) -> Path:
+    """Copy a pack member by member, letting ``change(name, data)`` alter or drop (None) each."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for name in zin.namelist():
+            data = change(name, zin.read(name))
+            if data is not None:
+                zout.writestr(name, data)
+    return dst
+
+
+@pytest.fixture
+def sent(loaded_store, tmp_path):
+    ids = make_audits(loaded_store, 4)
+    path = tmp_path / "transfer.qapack"
+    result = export_pack(loaded_store, path, kind="audit_transfer", selection=Selection())
+    return loaded_store, ids, path, result
+
+
+@pytest.fixture
+def empty_store(tmp_path):
+    s = open_store(tmp_path / "other")
+    yield s
+    s.close()
+
+
+def test_pack_members_and_hashes(sent):
+    store, ids, path, result = sent
+    assert result.audits == 4 and "4 audits" in str(result)
+    with zipfile.ZipFile(path) as z:
+        manifest = json.loads(z.read("manifest.json"))
+        assert manifest["format"] == "qadesk-pack/1" and manifest["kind"] == "audit_transfer"
+        assert sorted(manifest["audits"]) == sorted(ids)
+        assert manifest["created_by"]["organisation"] == "Example Borough Council"
+        assert manifest["created_at"][-6] in "+-"  # ISO 8601 with an offset
+        names = set(z.namelist()) - {"manifest.json"}
+        assert names == set(manifest["files"])
+        for name, digest in manifest["files"].items():
+            assert hashlib.sha256(z.read(name)).hexdigest() == digest
+        assert {f"audits/{i}.json" for i in ids} <= names
+        assert "templates/regular-case-audit@1.json" in names
+        pdf = pypdf.PdfReader(io.BytesIO(z.read("report.pdf")))
+        text = "".join(p.extract_text() for p in pdf.pages)
+        wb = load_workbook(io.BytesIO(z.read("returns.xlsx")))
+        assert wb["Audits"].max_row == 5
+    with store.session() as s:
+        for aid in ids:
+            ref = svc.get_audit(s, aid).reference
+            assert ref in text
+            doc = json.loads(zipfile.ZipFile(path).read(f"audits/{aid}.json"))
+            assert doc == svc.audit_document(svc.get_audit(s, aid))
+
+
+def test_round_trip_into_an_empty_store_and_twice_changes_nothing(sent, empty_store):
+    store, ids, path, _ = sent
+    result = import_pack(empty_store, path)
+    assert len(result.created) == 4 and not result.conflicts
+    assert _documents(empty_store) == _documents(store)
+    before = dump_store(empty_store)
+    again = import_pack(empty_store, path)
+    assert again.already_imported and not again.changed
+    assert "nothing changed" in str(again)
+    assert dump_store(empty_store) == before
+
+
+@pytest.mark.parametrize("damage", ["flip", "missing", "extra", "invalid_doc", "bad_answer", "manifest"])
+def test_a_damaged_pack_is_refused_whole(sent, empty_store, tmp_path, damage):
+    _, ids, path, _ = sent
+    victim = f"audits/{ids[1]}.json"
+
+    def change(name, data):
+        if damage == "flip" and name == victim:
+            i = len(data) // 2
+            return data[:i] + bytes([data[i] ^ 0x01]) + data[i + 1:]
+        if damage == "missing" and name == "report.pdf":
+            return None
+        if damage in ("invalid_doc", "bad_answer") and name == victim:
+            doc = json.loads(data)
+            if damage == "invalid_doc":
+                doc["status"] = "lost"
+            else:
+                doc["answers"][next(iter(doc["answers"]))] = {"value": {"not": "an answer"}}
+            return json.dumps(doc).encode()
+        if damage in ("invalid_doc", "bad_answer") and name == "manifest.json":
+            return data  # hashes fixed below
+        if damage == "manifest" and name == "manifest.json":
+            m = json.loads(data)
+            m["format"] = "qadesk-pack/9"
+            return json.dumps(m).encode()
+        return data
+
+    bad = _rewrite(path, tmp_path / "bad.qapack", change)
+    if damage == "extra":
+        with zipfile.ZipFile(bad, "a") as z:
+            z.writestr("audits/notes.txt", b"unlisted")
+    if damage in ("invalid_doc", "bad_answer"):  # a sender who hashed the invalid member: schema must catch it
+        with zipfile.ZipFile(bad) as z:
+            members = {n: z.read(n) for n in z.namelist()}
+        m = json.loads(members["manifest.json"])
+        m["files"][victim] = hashlib.sha256(members[victim]).hexdigest()
+        members["manifest.json"] = json.dumps(m).encode()
+        with zipfile.ZipFile(bad, "w") as z:
+            for n, d in members.items():
+                z.writestr(n, d)
+    before = dump_store(empty_store)
+    with pytest.raises(ValidationError) as err:
+        import_pack(empty_store, bad)
+    reason = str(err.value)
+    expected = {"flip": "SHA-256", "missing": "missing", "extra": "not listed", "invalid_doc": "status",
+                "bad_answer": "answers", "manifest": "format"}[damage]
+    assert expected in reason
+    assert dump_store(empty_store) == before
+
+
+def test_a_template_that_clashes_with_a_stored_one_refuses_the_pack(sent, empty_store, tmp_path):
+    from qadesk.core.template import template_from_dict
+    from qadesk.services.templates import import_template
+
+    _, _, path, _ = sent
+    data = json.loads(zipfile.ZipFile(path).read("templates/regular-case-audit@1.json"))
+    data["title"] = "Regular case audit, our own wording"
+    with empty_store.transaction() as s:
+        import_template(s, template_from_dict(data), actor="test")
+    before = dump_store(empty_store)
+    with pytest.raises(ValidationError, match="different content"):
+        import_pack(empty_store, path)
+    assert dump_store(empty_store) == before
+
+
+def test_cancelled_export_leaves_nothing(loaded_store, tmp_path):
+    make_audits(loaded_store, 2)
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "x.qapack"
+    before = dump_store(loaded_store)
+    calls = []
+    with pytest.raises(Cancelled):
+        export_pack(loaded_store, target, selection=Selection(), cancel=lambda: len(calls) > 0,
+                    progress=lambda d, t: calls.append(d))
+    assert list(out.iterdir()) == []
+    assert dump_store(loaded_store) == before
+
+
+def test_pseudonymised_pack_leaks_no_identifier(loaded_store, tmp_path):
+    ids = make_audits(loaded_store, 4)
+    with loaded_store.session() as s:
+        secrets = set()
+        for aid in ids:
+            a = svc.get_audit(s, aid)
+            secrets |= {a.case_ref, a.practitioner, a.auditor_name}
+    secrets |= {"Sam Teammate", "Fictional", "Madeup"}  # a team member and the surnames alone
+    preview = preview_pseudonymisation(loaded_store, Selection())
+    assert {p[1] for p in preview} >= {"subject.case_ref", "subject.practitioner", "summary.strengths"}
+    assert all(p[3] != p[2] for p in preview)
+    path = tmp_path / "external.qapack"
+    result = export_pack(loaded_store, path, kind="moderation_request", selection=Selection(), external=True)
+    assert result.pseudonymised
+    with zipfile.ZipFile(path) as z:
+        blobs = {n: z.read(n) for n in z.namelist()}
+    assert json.loads(blobs["manifest.json"])["pseudonymised"] is True
+    pdf_text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(blobs["report.pdf"])).pages)
+    wb = load_workbook(io.BytesIO(blobs["returns.xlsx"]))
+    cells = " ".join(str(c) for ws in wb for row in ws.iter_rows(values_only=True) for c in row if c is not None)
+    with zipfile.ZipFile(io.BytesIO(blobs["returns.xlsx"])) as x:
+        xml = b"".join(x.read(n) for n in x.namelist())
+    for secret in secrets:
+        for name, data in blobs.items():
+            assert secret.encode() not in data, (secret, name)
+        assert secret not in pdf_text and secret not in cells
+        assert secret.encode() not in xml
+    assert "CASE-0001" in pdf_text and "Practitioner A" in cells
+
+
+def test_moderation_return_relinks_to_the_sent_audits(loaded_store, tmp_path):
+    ids = make_audits(loaded_store, 3)
+    request = tmp_path / "request.qapack"
+    export_pack(loaded_store, request, kind="moderation_request", selection=Selection(), external=True)
+    moderator = open_store(tmp_path / "moderator")
+    try:
+        with moderator.transaction() as s:
+            set_profile(s, Profile(name="Mo Derator", organisation="Neighbouring Council"))
+        assert len(import_pack(moderator, request).created) == 3
+        with moderator.transaction() as s:
+            a = svc.get_audit(s, ids[0])
+            assert a.case_ref == "CASE-0001" and a.origin == "Example Borough Council"
+            svc.moderate(s, ids[0], moderator=svc.Actor("Mo Derator", organisation="Neighbouring Council"),
+                         agreed=False, grade="good", rationale=f"{a.practitioner} showed good analysis",
+                         kind="external")
+            svc.moderate(s, ids[1], moderator=svc.Actor("Mo Derator"), agreed=True, kind="external")
+        back = tmp_path / "return.qapack"
+        export_pack(moderator, back, kind="moderation_return", selection=Selection(audit_ids=ids[:2]))
+    finally:
+        moderator.close()
+    result = import_pack(loaded_store, back)
+    assert result.moderations_added == 2 and not result.conflicts
+    with loaded_store.session() as s:
+        a = svc.get_audit(s, ids[0])
+        assert a.status == "moderated" and a.case_ref == "CR-900000"
+        m = a.moderations[-1]
+        assert (m.moderator_name, m.grade, m.agreed) == ("Mo Derator", "good", False)
+        assert m.rationale == "Alex Fictional showed good analysis"  # the pseudonym mapped back
+        assert svc.get_audit(s, ids[2]).status == "completed"
+    before = dump_store(loaded_store)
+    assert import_pack(loaded_store, back).already_imported
+    assert dump_store(loaded_store) == before
+
+
+def test_edits_on_both_sides_are_a_conflict_not_an_overwrite(loaded_store, tmp_path, empty_store):
+    ids = make_audits(loaded_store, 1)
+    first = tmp_path / "first.qapack"
+    export_pack(loaded_store, first, selection=Selection())
+    import_pack(empty_store, first)
+    for store, reason in ((loaded_store, "ours"), (empty_store, "theirs")):
+        with store.transaction() as s:
+            svc.add_action(s, ids[0], f"Follow-up agreed by {reason}", actor="test")
+    back = tmp_path / "back.qapack"
+    export_pack(empty_store, back, selection=Selection())
+    before = _documents(loaded_store)
+    result = import_pack(loaded_store, back)
+    assert len(result.conflicts) == 1 and "edited here" in str(result)
+    assert _documents(loaded_store) == before
+    # Changed only on the other side: the local copy follows.
+    with empty_store.transaction() as s:
+        svc.add_action(s, ids[0], "Another follow-up", actor="test")
+    third = tmp_path / "third.qapack"
+    export_pack(empty_store, third, selection=Selection())
+    fresh = open_store(tmp_path / "fresh")
+    try:
+        import_pack(fresh, first)
+        result = import_pack(fresh, third)
+        assert result.updated and not result.conflicts
+        texts = [a["text"] for a in _documents(fresh)[ids[0]]["actions"]]
+        assert "Another follow-up" in texts and "Follow-up agreed by theirs" in texts
+    finally:
+        fresh.close()
+
+
+def test_moderation_request_refuses_drafts(loaded_store, tmp_path):
+    make_audits(loaded_store, 1, submit=False)
+    with pytest.raises(ValidationError, match="draft"):
+        export_pack(loaded_store, tmp_path / "x.qapack", kind="moderation_request", selection=Selection())
+    assert not (tmp_path / "x.qapack").exists()
