@@ -472,6 +472,9 @@ def _parse_overall(c: _Collector, raw: object, lists: Mapping[str, tuple[Choice,
         if not _is_number(t["min"]):
             c.add(w, f"'min' must be a number, not {_describe(t['min'])}")
             continue
+        if not isinstance(t["value"], str):
+            c.add(w, f"'value' must be a choice value in text, not {_describe(t['value'])}")
+            continue
         if lname and t["value"] not in {ch.value for ch in lists[lname]}:
             c.add(w, f"value {_describe(t['value'])} is not in the list '{lname}'")
             continue
@@ -519,7 +522,8 @@ def _parse_sections(c: _Collector, raw: object, lists: Mapping[str, tuple[Choice
         grade_list = None
         graw = sraw.get("grade")
         if graw is not None:
-            if not isinstance(graw, dict) or set(graw) != {"list"} or graw.get("list") not in lists:
+            if (not isinstance(graw, dict) or set(graw) != {"list"} or not isinstance(graw["list"], str)
+                    or graw["list"] not in lists):
                 c.add(f"{where} / grade", f"'grade' must be {{\"list\": NAME}} naming one of the template's lists; got {_describe(graw.get('list') if isinstance(graw, dict) else graw)}")
             else:
                 grade_list = graw["list"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -406,3 +407,47 @@ def test_higher_version_is_new_and_existing_audits_stay_on_theirs(store) -> None
         assert svc.audit_document(new)["template"] == {"id": "mini-audit", "version": 2}
         assert not svc.template_for(old).has_question("plan")
         assert svc.template_for(new).has_question("plan")
+
+
+# ------------------------------------------------------------------ hostile input: wrong types everywhere
+
+WRONG_VALUES = [None, True, 0, -1, 1.5, 1e300, "", "x", "${x}", [], ["x"], {}, {"list": ["x"]}, [{}]]
+
+
+def _every_path(obj: object, prefix: tuple = ()):
+    yield prefix
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            yield from _every_path(value, prefix + (key,))
+    elif isinstance(obj, list):
+        for i, value in enumerate(obj):
+            yield from _every_path(value, prefix + (i,))
+
+
+def test_any_value_of_the_wrong_type_anywhere_is_a_validation_error_never_a_crash() -> None:
+    # Bug fixed: a threshold 'value' or a section 'grade' list given as a list/object raised
+    # TypeError (unhashable) instead of a located validation error.
+    base = minimal()
+    base["overall"].update(suggest="mean_score", thresholds=[{"min": 2.5, "value": "good"}, {"min": 0, "value": "ri"}])
+    questions(base).extend([
+        {"id": "seen_on", "type": "date", "label": "Seen on", "min": "2020-01-01", "max": "2030-12-31",
+         "constraint": ". <= today()", "constraint_message": "Not in the future"},
+        {"id": "scale", "type": "range", "label": "Scale", "min": 0, "max": 10, "weight": 2,
+         "required": "${visits} > 0"},
+        {"id": "mood", "type": "multi_choice", "label": "Mood", "guidance": "Tick all",
+         "choices": [{"value": "calm", "label": "Calm", "score": 1}]},
+    ])
+    template_from_dict(base)
+    for path in list(_every_path(base))[1:]:
+        for wrong in WRONG_VALUES:
+            d = copy.deepcopy(base)
+            target = d
+            for step in path[:-1]:
+                target = target[step]
+            target[path[-1]] = wrong
+            try:
+                template_from_dict(d)
+            except ValidationError as exc:
+                assert exc.problems and all(p.message for p in exc.problems)
+            except Exception as exc:  # pragma: no cover - the failure message names the culprit
+                pytest.fail(f"{path} = {wrong!r} raised {type(exc).__name__}: {exc}")
