@@ -80,43 +80,54 @@ def read_workbook(path: Path | str, wanted: tuple[str, ...] | None = None) -> di
     path = Path(path)
     label = str(path)
     require_defusedxml()
+    if not path.is_file():
+        raise ValidationError("the file does not exist" if not path.exists() else "this is not a file", label)
     with SafeZip(path, WORKBOOK_LIMITS, label=label) as zf:
         names = {n.lower() for n in zf.names()}
         if "xl/workbook.xml" not in names:
             raise ValidationError("this is a zip archive but not an Excel workbook (.xlsx)", label)
-        _scan_xml(zf)
+        try:
+            _scan_xml(zf)
+        except ValidationError:
+            raise
+        except Exception as exc:  # a corrupt member (bad CRC, broken deflate stream)
+            raise ValidationError(f"this workbook is damaged ({type(exc).__name__}: {str(exc)[:200]})",
+                                  label) from None
         import openpyxl
 
+    # openpyxl leaves its archive open when a workbook fails to load: hand it a file we close ourselves.
+    with path.open("rb") as fh:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                wb = openpyxl.load_workbook(path, read_only=True, data_only=True,
-                                            keep_links=False)
-        except ValidationError:
-            raise
+                wb = openpyxl.load_workbook(fh, read_only=True, data_only=True, keep_links=False)
         except Exception as exc:  # a hostile or broken file must never crash the caller
             raise ValidationError(f"this workbook could not be read ({type(exc).__name__}: {str(exc)[:200]})",
                                   label) from None
-    try:
-        if len(wb.sheetnames) > MAX_SHEETS:
-            raise LimitError(f"the workbook has {len(wb.sheetnames)} sheets; the limit is {MAX_SHEETS}", label)
-        out: dict[str, Sheet] = {}
-        for title in wb.sheetnames:
-            key = title.strip().lower()
-            if (wanted is not None and key not in wanted) or key in out:
-                continue
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    out[key] = _read_sheet(wb[title], title, label)
-            except ValidationError:
-                raise
-            except Exception as exc:
-                raise ValidationError(f"sheet '{title}' could not be read ({type(exc).__name__}: "
-                                      f"{str(exc)[:200]})", label) from None
-        return out
-    finally:
-        wb.close()
+        try:
+            return _read_sheets(wb, wanted, label)
+        finally:
+            wb.close()
+
+
+def _read_sheets(wb: Any, wanted: tuple[str, ...] | None, label: str) -> dict[str, Sheet]:
+    if len(wb.sheetnames) > MAX_SHEETS:
+        raise LimitError(f"the workbook has {len(wb.sheetnames)} sheets; the limit is {MAX_SHEETS}", label)
+    out: dict[str, Sheet] = {}
+    for title in wb.sheetnames:
+        key = title.strip().lower()
+        if (wanted is not None and key not in wanted) or key in out:
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out[key] = _read_sheet(wb[title], title, label)
+        except ValidationError:
+            raise
+        except Exception as exc:
+            raise ValidationError(f"sheet '{title}' could not be read ({type(exc).__name__}: "
+                                  f"{str(exc)[:200]})", label) from None
+    return out
 
 
 def _read_sheet(ws: Any, title: str, label: str) -> Sheet:
