@@ -243,6 +243,18 @@ class ReturnBook:
                       m.text(overall_label(t, overall.get("grade"))), m.text(overall_label(t, mod.get("grade"))),
                       m.text(mod.get("rationale")), m.when(_dt((mod.get("at") or "")[:10]))])
 
+    def discard(self) -> None:
+        """Close and delete the sheets' temporary files after a cancel or a failure."""
+        import contextlib
+        import os
+
+        for ws in self.wb.worksheets:
+            with contextlib.suppress(Exception):  # best effort: the sheet may be closed already
+                ws.close()
+            out = getattr(getattr(ws, "_writer", None), "out", None)
+            if isinstance(out, str) and os.path.exists(out):
+                os.remove(out)
+
     def save(self, target: Any) -> None:
         for sheet in (self.audits, self.answers, self.actions, self.moderation, *[w[0] for w in self.wide.values()]):
             sheet.finish()
@@ -257,9 +269,13 @@ def write_documents(items: Iterable[tuple[dict[str, Any], Template]], target: An
     for _, t in items:
         versions.setdefault(t.id, {})[t.version] = t
     book = ReturnBook({k: list(v.values()) for k, v in versions.items()}, stats, today)
-    for doc, t in items:
-        book.add(doc, t)
-    book.save(target)
+    try:
+        for doc, t in items:
+            book.add(doc, t)
+        book.save(target)
+    except BaseException:
+        book.discard()
+        raise
 
 
 def iter_documents(session: Any, sel: Selection | None, cancel: Cancel | None = None,
@@ -298,9 +314,13 @@ def write_return(store: Any, path: Path, selection: Selection | None = None, *, 
         for r in rows:
             versions.setdefault(r.template_id, []).append(template_of(r))
         book = ReturnBook(versions, stats, today or stats.today)
-        for doc, t in iter_documents(s, selection, cancel, progress):
-            book.add(doc, t)
-        check_cancel(cancel)
-        with atomic_path(path) as tmp:
-            book.save(str(tmp))
+        try:
+            for doc, t in iter_documents(s, selection, cancel, progress):
+                book.add(doc, t)
+            check_cancel(cancel)
+            with atomic_path(path) as tmp:
+                book.save(str(tmp))
+        except BaseException:
+            book.discard()
+            raise
     return path
