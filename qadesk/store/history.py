@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from qadesk.store.models import HistoryEntry
@@ -58,6 +59,29 @@ def record(session: Session, *, actor: str, entity: str, action: str, audit_id: 
     session.add(entry)
     session.flush()
     return entry
+
+
+def record_many(session: Session, entries: Iterable[Mapping[str, Any]]) -> int:
+    """Append many entries in the caller's transaction with one executemany (bulk work, the demo data).
+
+    Each mapping holds :func:`record`'s keyword arguments (``at`` included);
+    the entries are chained exactly as that many calls of :func:`record` would
+    chain them.  Returns how many were written.
+    """
+    prev = session.execute(select(HistoryEntry.hash).order_by(HistoryEntry.seq.desc()).limit(1)).scalar() or GENESIS
+    rows = []
+    for e in entries:
+        at = (e.get("at") or datetime.now(timezone.utc)).astimezone(timezone.utc)
+        b, a = _dump(e.get("before")), _dump(e.get("after"))
+        audit_id, entity_id = e.get("audit_id"), e.get("entity_id")
+        digest = _entry_hash(prev, at, e["actor"], audit_id, e["entity"], entity_id, e["action"], b, a)
+        rows.append({"at": at, "actor": e["actor"], "audit_id": audit_id, "entity": e["entity"],
+                     "entity_id": entity_id, "action": e["action"], "before": b, "after": a,
+                     "prev_hash": prev, "hash": digest})
+        prev = digest
+    if rows:
+        session.execute(insert(HistoryEntry.__table__), rows)
+    return len(rows)
 
 
 @dataclass

@@ -1,0 +1,36 @@
+"""`qadesk demo-data` through the real command line, in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+
+def _qadesk(data_dir, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "qadesk", "--data-dir", str(data_dir), *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_demo_data_fills_a_store_that_the_other_commands_read(tmp_path):
+    made = _qadesk(tmp_path, "demo-data", "--audits", "50", "--seed", "3")
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.startswith("Made 50 demo audits (seed 3")
+    listed = _qadesk(tmp_path, "audit", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    assert len(rows) == 50
+    assert all(r["reference"].startswith("AUD-") and r["subject"]["team"] for r in rows)
+    shown = _qadesk(tmp_path, "audit", "show", rows[0]["reference"], "--json")
+    assert shown.returncode == 0, shown.stderr
+    doc = json.loads(shown.stdout)
+    assert doc["id"] == rows[0]["id"] and doc["answers"]
+    templates = json.loads(_qadesk(tmp_path, "template", "list", "--json").stdout)
+    assert len(templates) == 7
+    checked = _qadesk(tmp_path, "history", "verify")
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_demo_data_refuses_a_negative_count(tmp_path):
+    result = _qadesk(tmp_path, "demo-data", "--audits", "-1")
+    assert result.returncode == 2
