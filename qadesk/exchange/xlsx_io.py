@@ -95,12 +95,13 @@ def read_workbook(path: Path | str, wanted: tuple[str, ...] | None = None) -> di
                                   label) from None
         import openpyxl
 
+    # Formulas are read as typed (data_only=False): nothing is evaluated, and '=text' stays what was written.
     # openpyxl leaves its archive open when a workbook fails to load: hand it a file we close ourselves.
     with path.open("rb") as fh:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                wb = openpyxl.load_workbook(fh, read_only=True, data_only=True, keep_links=False)
+                wb = openpyxl.load_workbook(fh, read_only=True, data_only=False, keep_links=False)
         except Exception as exc:  # a hostile or broken file must never crash the caller
             raise ValidationError(f"this workbook could not be read ({type(exc).__name__}: {str(exc)[:200]})",
                                   label) from None
