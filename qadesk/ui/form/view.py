@@ -98,12 +98,12 @@ class AuditFormView(QWidget):
 
         # Not a child of the form: it must outlive the widgets to flush when they are destroyed.
         self.saver = Autosaver(ctx.store)
-        self.saver.saving.connect(lambda: self._set_status("Saving…"))
+        self.saver.saving.connect(self._saving)
         self.saver.saved.connect(self._saved)
         self.saver.refused.connect(self._refused)
-        self.saver.failed.connect(lambda _k, why: self._set_status(f"Not saved: {why}"))
+        self.saver.failed.connect(self._failed)
         saver = self.saver
-        self.destroyed.connect(lambda *_: _flush_quietly(saver))
+        self.destroyed.connect(lambda *_: _flush_orphan(saver))
 
         self.header = FormHeader(self)
         self.header.set_audit(self.reference, self.template.title, _subject_line(subject), self.status)
@@ -334,10 +334,16 @@ class AuditFormView(QWidget):
         if key.startswith("answer:"):
             qid = key.split(":", 1)[1]
             if self._refusals.pop(qid, None) is not None:
-                self._refresh_soon()
+                self.refresh()
         if not self.saver.pending:
             self._set_status(_saved_text(when))
             self.savedAt.emit(when)
+
+    def _saving(self) -> None:
+        self._set_status("Saving…")
+
+    def _failed(self, _key: str, why: str) -> None:
+        self._set_status(f"Not saved: {why}")
 
     def _refused(self, key: str, why: str) -> None:
         if key.startswith("answer:"):
@@ -588,7 +594,11 @@ class AuditFormView(QWidget):
         super().closeEvent(event)
 
 
-def _flush_quietly(saver: Autosaver) -> None:
+def _flush_orphan(saver: Autosaver) -> None:
+    """The form is gone: save what it left pending, telling no one (its widgets no longer exist)."""
+    for signal in (saver.saving, saver.saved, saver.refused, saver.failed):
+        with contextlib.suppress(RuntimeError, TypeError):
+            signal.disconnect()
     # The store may have been closed first; then nothing more can be written.
     with contextlib.suppress(RuntimeError):
         saver.flush()
