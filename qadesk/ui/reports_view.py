@@ -1,35 +1,326 @@
-"""The Reports screen: choose audits, make a report, a return or a pack, or import a pack."""
+"""The Reports screen: choose audits, see the QA figures as charts, make reports, returns and packs.
+
+Everything long (statistics on a big store, PDF, Excel, packs) runs through
+:mod:`qadesk.ui.operations`, off the UI thread, with progress and Cancel.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from datetime import date
+from pathlib import Path
+from typing import Any
 
-from qadesk.ui.context import AppContext
-
-PRODUCTS = (
-    ("summary_pdf", "QA summary report (PDF)"),
-    ("return_xlsx", "Excel return"),
-    ("moderation_pack", "Moderation pack"),
-    ("transfer_pack", "Audit transfer pack"),
-    ("import_pack", "Import a pack"),
+from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
 )
+
+from qadesk.core.audit import STATUSES
+from qadesk.exchange.packs import ImportResult, export_pack, import_pack
+from qadesk.services.queries import Selection, count_audits, distinct_values, programme_names
+from qadesk.services.stats import Stats, compute
+from qadesk.services.templates import list_templates
+from qadesk.ui import messages
+from qadesk.ui.audits_view import PERIODS, period_dates
+from qadesk.ui.context import AppContext
+from qadesk.ui.export_dialogs import (
+    PackExportDialog,
+    PackImportDialog,
+    ask_open_pack,
+    ask_save_path,
+)
+from qadesk.ui.operations import Operations
+from qadesk.ui.widgets import STATUS_LABELS, Heading, StackedBarChart
+
+CUSTOM = "Between dates…"
+PRODUCTS = (
+    ("summary_pdf", "QA summary report (PDF)…", "The monthly report: grades, moderation, actions, learning themes."),
+    ("return_xlsx", "Excel return…", "One row an audit and an answer, a sheet per template, for the region."),
+    ("moderation_pack", "Moderation pack…", "Completed audits for a moderator (pseudonymised when external)."),
+    ("transfer_pack", "Audit transfer pack…", "Audits for another qadesk: a partner, a colleague's laptop."),
+    ("import_pack", "Import a pack…", "A moderation return, a transfer or a moderation request."),
+)
+SERIES_COLOURS = ("#1f7a5a", "#64a46c", "#e3a82b", "#c4533d", "#7b6fb0", "#8a8f98")
+REFRESH_DELAY_MS = 250
+
+
+def _combo(name: str, accessible: str) -> QComboBox:
+    c = QComboBox()
+    c.setObjectName(name)
+    c.setAccessibleName(accessible)
+    c.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    c.setMinimumContentsLength(12)
+    return c
 
 
 class ReportsView(QWidget):
-    """Reports, returns and packs for the chosen audits."""
+    """Reports, returns and packs for the chosen audits, with the same figures drawn as charts."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName("reports")
-        layout = QVBoxLayout(self)
-        title = QLabel("<h2>Reports and packs</h2>")
-        layout.addWidget(title)
-        self.products = QListWidget()
-        self.products.setObjectName("reports.products")
-        self.products.setAccessibleName("What to make")
-        for key, label in PRODUCTS:
-            item = QListWidgetItem(label)
-            item.setData(256, key)
-            self.products.addItem(item)
-        layout.addWidget(self.products)
+        self.stats: Stats | None = None
+        self.last_result: Any = None
+        self._own_ops: Operations | None = None
+        self._filling = False
+        self._debounce = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
+        self._debounce.timeout.connect(self.refresh_figures)
+
+        self.period = _combo("reports.period", "Audits started in")
+        self.since = QDateEdit(calendarPopup=True, objectName="reports.since", displayFormat="d MMM yyyy")
+        self.until = QDateEdit(calendarPopup=True, objectName="reports.until", displayFormat="d MMM yyyy")
+        self.since.setAccessibleName("Started on or after")
+        self.until.setAccessibleName("Started on or before")
+        today = QDate.currentDate()
+        self.since.setDate(QDate(today.year(), today.month(), 1))
+        self.until.setDate(today)
+        self.team = _combo("reports.team", "Team")
+        self.status = _combo("reports.status", "Status")
+        self.programme = _combo("reports.programme", "Programme")
+        self.template = _combo("reports.template", "Template")
+        self.use_list = QCheckBox("Only the audits filtered on the Audits screen")
+        self.use_list.setObjectName("reports.use_audits_list")
+        self.count = QLabel(objectName="reports.count")
+
+        choose = QGroupBox("Which audits")
+        grid = QGridLayout(choose)
+        for i, (label, w) in enumerate((("Started", self.period), ("From", self.since), ("To", self.until),
+                                        ("Team", self.team), ("Status", self.status),
+                                        ("Programme", self.programme), ("Template", self.template))):
+            lbl = QLabel(label)
+            lbl.setBuddy(w)
+            grid.addWidget(lbl, i // 4 * 2, i % 4)
+            grid.addWidget(w, i // 4 * 2 + 1, i % 4)
+        grid.addWidget(self.use_list, 4, 0, 1, 3)
+        grid.addWidget(self.count, 4, 3)
+
+        make = QGroupBox("What to make")
+        make_layout = QVBoxLayout(make)
+        self.buttons: dict[str, QPushButton] = {}
+        for key, label, tip in PRODUCTS:
+            b = QPushButton(label)
+            b.setObjectName(f"reports.make.{key}")
+            b.setToolTip(tip)
+            b.setAccessibleDescription(tip)
+            b.clicked.connect(lambda _=False, k=key: self.start(k))
+            make_layout.addWidget(b)
+            self.buttons[key] = b
+        make_layout.addStretch(1)
+
+        self.headline = QLabel(objectName="reports.headline")
+        self.headline.setWordWrap(True)
+        self.chart_team = StackedBarChart("Overall grade by team")
+        self.chart_month = StackedBarChart("Overall grade by month started")
+        self.chart_moderation = StackedBarChart("Moderation: agreed and changed")
+        self.chart_overdue = StackedBarChart("Actions overdue by team")
+        for name, chart in (("team", self.chart_team), ("month", self.chart_month),
+                            ("moderation", self.chart_moderation), ("overdue", self.chart_overdue)):
+            chart.setObjectName(f"reports.chart.{name}")
+        charts = QGridLayout()
+        charts.addWidget(self.chart_team, 0, 0)
+        charts.addWidget(self.chart_month, 0, 1)
+        charts.addWidget(self.chart_moderation, 1, 0)
+        charts.addWidget(self.chart_overdue, 1, 1)
+
+        top = QHBoxLayout()
+        top.addWidget(choose, 3)
+        top.addWidget(make, 1)
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.addWidget(Heading("Reports and packs"))
+        body_layout.addLayout(top)
+        body_layout.addWidget(self.headline)
+        body_layout.addLayout(charts, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+
+        for combo in (self.period, self.team, self.status, self.programme, self.template):
+            combo.currentIndexChanged.connect(self._changed)
+        self.since.dateChanged.connect(self._changed)
+        self.until.dateChanged.connect(self._changed)
+        self.use_list.toggled.connect(self._changed)
+        self.refresh()
+
+    # ---- choosing audits -------------------------------------------------------------------
+
+    @property
+    def ops(self) -> Operations:
+        """The window's background operations (or this screen's own when it stands alone)."""
+        win = self.window()
+        ops = getattr(win, "ops", None) if win is not self else None
+        if isinstance(ops, Operations):
+            return ops
+        if self._own_ops is None:
+            self._own_ops = Operations(self)
+        return self._own_ops
+
+    def _audits_screen(self) -> Any:
+        win = self.window()
+        screens = getattr(win, "screens", None) if win is not self else None
+        return screens.get("audits") if isinstance(screens, dict) else None
+
+    def refresh(self) -> None:
+        """Reload the filter choices (templates, teams, programmes may have changed) and the figures."""
+        self._filling = True
+        with self.ctx.store.session() as s:
+            teams = distinct_values(s, "team")
+            programmes = programme_names(s)
+            templates = sorted({(t.id, t.title) for t in list_templates(s)}, key=lambda x: x[1])
+        for combo, everything, items in (
+                (self.period, None, [(p, p) for p in PERIODS] + [(CUSTOM, CUSTOM)]),
+                (self.team, "All teams", [(t, t) for t in teams]),
+                (self.status, "Any status", [(STATUS_LABELS[s], s) for s in STATUSES]),
+                (self.programme, "Any programme", [(p, p) for p in programmes]),
+                (self.template, "Any template", [(title, tid) for tid, title in templates])):
+            current = combo.currentData()
+            combo.blockSignals(True)
+            combo.clear()
+            if everything:
+                combo.addItem(everything, None)
+            for label, data in items:
+                combo.addItem(label, data)
+            i = combo.findData(current)
+            combo.setCurrentIndex(max(i, 0))
+            combo.blockSignals(False)
+        self.use_list.setEnabled(self._audits_screen() is not None)
+        self._filling = False
+        self._sync_dates()
+        self.refresh_figures()
+
+    def _sync_dates(self) -> None:
+        custom = self.period.currentData() == CUSTOM
+        self.since.setEnabled(custom)
+        self.until.setEnabled(custom)
+
+    def _changed(self) -> None:
+        if self._filling:
+            return
+        self._sync_dates()
+        self._debounce.start()
+
+    def selection(self) -> Selection:
+        """The audits chosen on this screen (or the Audits screen's list when asked)."""
+        screen = self._audits_screen()
+        if self.use_list.isChecked() and screen is not None:
+            return screen.selection()
+        period = self.period.currentData() or PERIODS[0]
+        if period == CUSTOM:
+            since: date | None = self.since.date().toPython()
+            until: date | None = self.until.date().toPython()
+        else:
+            since, until = period_dates(period)
+        status, team = self.status.currentData(), self.team.currentData()
+        return Selection(statuses=[status] if status else [], teams=[team] if team else [], since=since,
+                         until=until, programme=self.programme.currentData(),
+                         template_id=self.template.currentData())
+
+    # ---- figures ---------------------------------------------------------------------------
+
+    def refresh_figures(self) -> None:
+        """Count the chosen audits and recompute the statistics in the background."""
+        self._debounce.stop()
+        sel = self.selection()
+        store = self.ctx.store
+
+        def work(_progress: Any, _cancel: Any) -> tuple[int, Stats]:
+            with store.session() as s:
+                return count_audits(s, sel), compute(s, sel)
+
+        self.ops.run(work, label="Counting", on_success=self._show_figures, show_progress=False)
+
+    def _show_figures(self, result: tuple[int, Stats]) -> None:
+        n, st = result
+        self.stats = st
+        self.count.setText(f"{n:,} audit{'s' if n != 1 else ''} chosen")
+        for key in ("summary_pdf", "return_xlsx", "moderation_pack", "transfer_pack"):
+            self.buttons[key].setEnabled(n > 0)
+        rate = st.agreement_rate
+        self.headline.setText(
+            f"<b>{st.completed:,}</b> completed of {st.audits:,} · moderation agreement "
+            f"<b>{'—' if rate is None else f'{rate:.0%}'}</b> of {st.moderations:,} · actions open "
+            f"<b>{st.actions_open:,}</b>, overdue <b>{st.actions_overdue:,}</b>, urgent <b>{st.urgent_total:,}</b>")
+        series = [(g, g, SERIES_COLOURS[i % len(SERIES_COLOURS)]) for i, g in enumerate(st.grade_scale)]
+        self.chart_team.set_data([(t[:14], dict(c)) for t, c in st.grades_by_team.items()], series)
+        from qadesk.exchange.reports import month_label
+
+        self.chart_month.set_data([(month_label(m), dict(c)) for m, c in list(st.grades_by_month.items())[-12:]],
+                                  series)
+        self.chart_moderation.set_data(
+            [(kind.capitalize(), {"agreed": a, "changed": t - a}) for kind, (a, t) in sorted(st.moderation_by_kind.items())],
+            [("agreed", "Agreed", SERIES_COLOURS[1]), ("changed", "Grade changed", SERIES_COLOURS[2])])
+        self.chart_overdue.set_data([(t[:14], {"overdue": n}) for t, n in st.overdue_by_team.items()],
+                                    [("overdue", "Overdue", SERIES_COLOURS[3])])
+
+    # ---- making things ---------------------------------------------------------------------
+
+    def start(self, key: str) -> None:
+        """A button: ask where (and, for packs, how), then make it in the background."""
+        if key == "import_pack":
+            path = ask_open_pack(self)
+            if path:
+                self.import_file(path)
+            return
+        if key in ("summary_pdf", "return_xlsx"):
+            pdf = key == "summary_pdf"
+            path = ask_save_path(self, "Save the QA summary report" if pdf else "Save the Excel return",
+                                 f"qa-{'report' if pdf else 'return'}-{date.today():%Y-%m}.{'pdf' if pdf else 'xlsx'}",
+                                 "PDF (*.pdf)" if pdf else "Excel workbook (*.xlsx)")
+            if path:
+                self.make_report(path)
+            return
+        kind = "moderation_request" if key == "moderation_pack" else "audit_transfer"
+        sel = self.selection()
+        with self.ctx.store.session() as s:
+            n = count_audits(s, sel)
+        dialog = PackExportDialog(self.ctx, sel, kind, n, self)
+        if dialog.exec():
+            self.make_pack(Path(dialog.path.text()), kind, external=dialog.external.isChecked(),
+                           identifiable=dialog.identifiable.isChecked(), selection=sel)
+
+    def make_report(self, path: Path, selection: Selection | None = None) -> None:
+        from qadesk.exchange.reports import write_report
+
+        sel, store = selection or self.selection(), self.ctx.store
+        label = "Writing the Excel return" if path.suffix.lower() == ".xlsx" else "Writing the QA summary report"
+        self.ops.run(lambda progress, cancel: write_report(store, path, sel, progress=progress, cancel=cancel),
+                     label=label, on_success=lambda p: self._done(f"Written {p}"))
+
+    def make_pack(self, path: Path, kind: str, *, external: bool = False, identifiable: bool = False,
+                  selection: Selection | None = None) -> None:
+        sel, store = selection or self.selection(), self.ctx.store
+        self.ops.run(lambda progress, cancel: export_pack(store, path, kind=kind, selection=sel, external=external,
+                                                          identifiable=identifiable, progress=progress,
+                                                          cancel=cancel),
+                     label="Writing the pack", on_success=lambda r: self._done(str(r), r))
+
+    def import_file(self, path: Path) -> None:
+        store = self.ctx.store
+        self.ops.run(lambda progress, cancel: import_pack(store, path, progress=progress, cancel=cancel),
+                     label="Importing the pack", on_success=self._imported)
+
+    def _done(self, text: str, result: Any = None) -> None:
+        self.last_result = result if result is not None else text
+        messages.info(text, parent=self, title="Done")
+
+    def _imported(self, result: ImportResult) -> None:
+        self.last_result = result
+        self.import_dialog = PackImportDialog(result, self)
+        self.import_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.import_dialog.show()
+        self.refresh()
