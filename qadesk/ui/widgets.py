@@ -126,6 +126,7 @@ class StackedBarChart(QWidget):
         self.bars: list[tuple[str, dict[str, int]]] = []
         self.series: list[tuple[str, str, str]] = []  # key, label, colour
         self.setMinimumSize(320, 200)
+        self.empty_text = "Nothing completed yet"  # what an empty chart says; screens may reword it
 
     def set_data(self, bars: Sequence[tuple[str, dict[str, int]]], series: Sequence[tuple[str, str, str]]) -> None:
         self.bars = list(bars)
@@ -171,7 +172,7 @@ class StackedBarChart(QWidget):
         peak = max(totals, default=0)
         if not self.bars or peak == 0:
             p.setPen(muted)
-            p.drawText(QRectF(0, top, w, bottom - top), Qt.AlignmentFlag.AlignCenter, "Nothing completed yet")
+            p.drawText(QRectF(0, top, w, bottom - top), Qt.AlignmentFlag.AlignCenter, self.empty_text)
             return
         slot = w / len(self.bars)
         bar_w = min(slot * 0.6, line * 3)
