@@ -142,9 +142,11 @@ class PackExportDialog(QDialog):
                 item = QTableWidgetItem(text)
                 item.setToolTip(value[:2000])
                 self.preview.setItem(r, c, item)
-        self.preview.resizeColumnsToContents()
-        for c in range(4):
-            self.preview.setColumnWidth(c, min(self.preview.columnWidth(c), 260))
+        header = self.preview.horizontalHeader()
+        self.preview.setColumnWidth(0, 110)
+        self.preview.setColumnWidth(1, 190)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self._previewed = True
 
 

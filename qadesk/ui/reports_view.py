@@ -127,6 +127,9 @@ class ReportsView(QWidget):
         for name, chart in (("team", self.chart_team), ("month", self.chart_month),
                             ("moderation", self.chart_moderation), ("overdue", self.chart_overdue)):
             chart.setObjectName(f"reports.chart.{name}")
+        self.chart_team.empty_text = self.chart_month.empty_text = "No graded audits in this selection"
+        self.chart_moderation.empty_text = "No moderations in this selection"
+        self.chart_overdue.empty_text = "No overdue actions"
         charts = QGridLayout()
         charts.addWidget(self.chart_team, 0, 0)
         charts.addWidget(self.chart_month, 0, 1)
@@ -256,7 +259,7 @@ class ReportsView(QWidget):
             f"<b>{'—' if rate is None else f'{rate:.0%}'}</b> of {st.moderations:,} · actions open "
             f"<b>{st.actions_open:,}</b>, overdue <b>{st.actions_overdue:,}</b>, urgent <b>{st.urgent_total:,}</b>")
         series = [(g, g, SERIES_COLOURS[i % len(SERIES_COLOURS)]) for i, g in enumerate(st.grade_scale)]
-        self.chart_team.set_data([(t[:14], dict(c)) for t, c in st.grades_by_team.items()], series)
+        self.chart_team.set_data([(t[:20], dict(c)) for t, c in st.grades_by_team.items()], series)
         from qadesk.exchange.reports import month_label
 
         self.chart_month.set_data([(month_label(m), dict(c)) for m, c in list(st.grades_by_month.items())[-12:]],
@@ -264,7 +267,7 @@ class ReportsView(QWidget):
         self.chart_moderation.set_data(
             [(kind.capitalize(), {"agreed": a, "changed": t - a}) for kind, (a, t) in sorted(st.moderation_by_kind.items())],
             [("agreed", "Agreed", SERIES_COLOURS[1]), ("changed", "Grade changed", SERIES_COLOURS[2])])
-        self.chart_overdue.set_data([(t[:14], {"overdue": n}) for t, n in st.overdue_by_team.items()],
+        self.chart_overdue.set_data([(t[:20], {"overdue": n}) for t, n in st.overdue_by_team.items()],
                                     [("overdue", "Overdue", SERIES_COLOURS[3])])
 
     # ---- making things ---------------------------------------------------------------------
