@@ -22,6 +22,7 @@ from qadesk import APP_ID, APP_NAME, ORGANISATION, __version__
 from qadesk.store import Store, default_data_dir, open_store
 from qadesk.ui import messages
 from qadesk.ui.context import AppContext
+from qadesk.ui.lock import install_security, open_store_for_window
 from qadesk.ui.main_window import MainWindow
 from qadesk.ui.settings import Settings
 from qadesk.ui.widgets import app_icon, bundle_path, resource_path
@@ -53,9 +54,11 @@ def take_lock(folder: Path) -> tuple[QLockFile | None, str]:
     lock.setStaleLockTime(0)  # a lock left by a crashed copy is recognised by its dead process id
     if lock.tryLock(0):
         return lock, ""
-    ok, pid, host, app = lock.getLockInfo()
-    who = f"{app or 'qadesk'} (process {pid} on {host})" if ok else "another program"
-    return None, who
+    info = lock.getLockInfo()  # (pid, host, app), or a shorter tuple when the file cannot be read
+    if isinstance(info, tuple) and len(info) >= 3 and info[0]:
+        pid, host, app = info[-3:]
+        return None, f"Another copy of {APP_NAME} ({app or 'qadesk'}, process {pid} on {host or 'this computer'})"
+    return None, f"Another copy of {APP_NAME}"
 
 
 def install_shipped_templates(store: Store) -> int:
@@ -120,7 +123,13 @@ def _open(window: MainWindow, folder: Path, *, demo: bool) -> bool:
                          title="Data folder in use")
         return False
     try:
-        store = open_store(folder)
+        # An encrypted store asks for its passphrase; a new one recommends setting one (qadesk.ui.lock).
+        store = open_store(folder) if demo else open_store_for_window(folder, window,
+                                                                      interactive=messages.interactive())
+        if store is None:  # the passphrase was not given
+            lock.unlock()
+            window.unlock_cancelled = True  # type: ignore[attr-defined]
+            return False
         install_shipped_templates(store)
     except BaseException:
         lock.unlock()
@@ -242,6 +251,7 @@ def create_window(argv: Sequence[str]) -> MainWindow:
         window = MainWindow(None, settings)
         _open(window, folder, demo=args.demo)
     window.on_close.append(lambda: _release(window))
+    window.idle_lock = install_security(window, settings.get("security/idle_lock_minutes"))  # type: ignore[attr-defined]
     window.show()
 
     if window.ctx is None:
@@ -273,5 +283,7 @@ def run(argv: Sequence[str]) -> int:
 
         return int(run_self_test(app))
     window = create_window(argv)
+    if getattr(window, "unlock_cancelled", False):
+        return 0  # the person chose not to unlock: nothing to show
     log.info("started %s %s on %s", APP_NAME, __version__, window.ctx.data_dir if window.ctx else "a locked folder")
     return int(app.exec())

@@ -9,6 +9,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -62,7 +63,9 @@ def _combo(name: str, accessible: str) -> QComboBox:
     c = QComboBox()
     c.setObjectName(name)
     c.setAccessibleName(accessible)
-    c.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    # Long team and template names must not widen the window past a laptop screen.
+    c.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    c.setMinimumContentsLength(11)
     return c
 
 
@@ -95,12 +98,13 @@ class AuditsView(QWidget):
         self.count = QLabel()
         self.count.setObjectName("audits.count")
 
-        filters = QHBoxLayout()
+        filters = QGridLayout()  # two rows of four: the list stays usable on a small laptop screen
         filters.setSpacing(6)
-        for w in (self.status, self.team, self.template, self.auditor, self.case_type, self.period,
-                  self.programme, self.clear):
-            filters.addWidget(w)
-        filters.addStretch(1)
+        for i, w in enumerate((self.status, self.team, self.template, self.auditor, self.case_type, self.period,
+                               self.programme, self.clear)):
+            filters.addWidget(w, i // 4, i % 4)
+        for col in range(4):
+            filters.setColumnStretch(col, 1)
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.count)

@@ -46,6 +46,8 @@ class ClickList(QListWidget):
         self.setAccessibleName(accessible)
         self.empty = empty
         self.setUniformItemSizes(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setMinimumHeight(150)
 
     def fill(self, items: list[tuple[str, str, str]]) -> None:

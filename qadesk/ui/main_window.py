@@ -249,6 +249,8 @@ class MainWindow(QMainWindow):
             messages.show_exception(exc, self)
             return None
         self.show_screen("audits")
+        self.settings.remember_audit(audit_id)
+        self._fill_recent()
         if audit_id in self.forms:
             self.audit_tabs.setCurrentWidget(self.forms[audit_id])
             return self.forms[audit_id]
@@ -262,8 +264,6 @@ class MainWindow(QMainWindow):
         i = self.audit_tabs.addTab(form, reference)
         self.audit_tabs.setTabToolTip(i, f"{reference}  (Ctrl+W closes)")
         self.audit_tabs.setCurrentIndex(i)
-        self.settings.remember_audit(audit_id)
-        self._fill_recent()
         return form
 
     def current_form(self) -> QWidget | None:

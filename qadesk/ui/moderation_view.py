@@ -29,7 +29,7 @@ from qadesk.services.overview import agreement, grade_labels, list_moderations
 from qadesk.services.queries import AuditRow, Selection
 from qadesk.services.templates import get_template
 from qadesk.ui import messages
-from qadesk.ui.audits_model import AuditsModel
+from qadesk.ui.audits_model import COLUMNS, AuditsModel
 from qadesk.ui.audits_view import AuditTable
 from qadesk.ui.context import AppContext
 from qadesk.ui.widgets import Heading, fmt_date, grade_label
@@ -65,8 +65,12 @@ class ModerationView(QWidget):
         self.waiting.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.waiting.verticalHeader().hide()
         self.waiting.horizontalHeader().setStretchLastSection(True)
-        for col in (1, 8):  # status is always "Completed" here; the start date matters less than completion
-            self.waiting.hideColumn(col)
+        # Status is always "Completed" here; the moderator needs the grade and who audited, not every detail.
+        for key in ("status", "case_type", "practitioner", "started_at"):
+            self.waiting.hideColumn([k for k, _ in COLUMNS].index(key))
+        for key, width in (("reference", 120), ("template", 180), ("case_ref", 95), ("team", 150),
+                           ("auditor", 120), ("completed_at", 100)):
+            self.waiting.setColumnWidth([k for k, _ in COLUMNS].index(key), width)
         self.waiting_label = QLabel()
 
         # The record form.
@@ -88,6 +92,7 @@ class ModerationView(QWidget):
         self.rationale.setObjectName("moderation.rationale")
         self.rationale.setAccessibleName("Rationale")
         self.rationale.setPlaceholderText("Why (needed when you disagree; welcome when you agree)")
+        self.rationale.setMaximumHeight(110)
         self.kind = QComboBox()
         self.kind.setObjectName("moderation.kind")
         self.kind.setAccessibleName("Internal or external moderation")
@@ -135,6 +140,7 @@ class ModerationView(QWidget):
         top.addWidget(box)
         top.setStretchFactor(0, 3)
         top.setStretchFactor(1, 2)
+        top.setSizes([700, 460])
         lower = QWidget()
         bv = QVBoxLayout(lower)
         bv.setContentsMargins(0, 0, 0, 0)

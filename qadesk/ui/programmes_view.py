@@ -42,6 +42,16 @@ def _qdate(d: date) -> QDate:
     return QDate(d.year, d.month, d.day)
 
 
+def _period(starts: date | None, ends: date | None) -> str:
+    if starts and ends:
+        return f"{fmt_date(starts)} – {fmt_date(ends)}"
+    if starts:
+        return f"From {fmt_date(starts)}"
+    if ends:
+        return f"Until {fmt_date(ends)}"
+    return "Open-ended"
+
+
 class ProgrammeDialog(QDialog):
     """A new programme: name, description, period, template, teams and a target per team."""
 
@@ -199,7 +209,7 @@ class ProgrammesView(QWidget):
             self.items = list_programmes(s)
         self.table.setRowCount(len(self.items))
         for i, p in enumerate(self.items):
-            period = f"{fmt_date(p.starts_on)} – {fmt_date(p.ends_on)}" if p.starts_on or p.ends_on else "Open"
+            period = _period(p.starts_on, p.ends_on)
             cells = (p.name, p.template_title or "Any", period, p.describe_target(), f"{p.started:,}",
                      f"{p.completed:,}")
             for col, text in enumerate(cells):

@@ -1,0 +1,61 @@
+"""Shared fixtures for the shell's GUI tests: a demo store made once, copied per test, and windows closed after."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+DEMO_AUDITS = 300
+ANCHOR = date(2026, 11, 25)
+
+
+@pytest.fixture(scope="session")
+def demo_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """300 made-up audits and a profile, generated once per test run."""
+    from qadesk.services.demo import generate
+    from qadesk.services.profile import Profile, set_profile
+    from qadesk.services.queries import Selection, list_audits
+    from qadesk.store import open_store
+
+    folder = tmp_path_factory.mktemp("demo-master")
+    store = open_store(folder)
+    generate(store, audits=DEMO_AUDITS, seed=3, anchor=ANCHOR)
+    with store.transaction() as s:
+        # The user is an auditor of the made-up data, so Home has drafts and completions to show.
+        name = list_audits(s, Selection(statuses=["completed"]), limit=1)[0].auditor
+        set_profile(s, Profile(name=name, role="Team manager", organisation="Example Council"))
+    store.close()
+    return folder
+
+
+@pytest.fixture
+def demo_dir(demo_master: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo store for one test."""
+    target = tmp_path / "demo-store"
+    shutil.copytree(demo_master, target, ignore=shutil.ignore_patterns("*.lock"))
+    return target
+
+
+@pytest.fixture
+def open_window(qtbot) -> Iterator[Callable[..., object]]:
+    """``open_window(*argv)``: the real main window; every window is closed (and its store let go) after."""
+    from qadesk.ui import messages
+    from qadesk.ui.app import create_window
+
+    windows = []
+
+    def make(*argv: str):
+        w = create_window(list(argv))
+        windows.append(w)
+        return w
+
+    yield make
+    for w in windows:
+        w.ops.cancel_all()
+        w.ops.wait()
+        w.close()
+    messages.close_all()
