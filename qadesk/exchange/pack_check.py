@@ -86,6 +86,8 @@ def read_pack(path: Path, *, stored: dict[str, str] | None = None, progress: Pro
     fingerprints, so a clashing template refuses the pack.
     """
     label = Path(path).name
+    if not Path(path).is_file():
+        raise ValidationError(f"there is no file {path}")
     with SafeZip(path, PACK_LIMITS, label=label) as z:
         names = z.names()
         if MANIFEST not in names:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -108,8 +109,12 @@ class SafeZip:
             info = self.zf.getinfo(name)
         except KeyError:
             raise ValidationError(f"member '{name}' is missing", self.label) from None
-        with self.zf.open(info) as fh:
-            data = fh.read(info.file_size + 1)
+        try:
+            with self.zf.open(info) as fh:
+                data = fh.read(info.file_size + 1)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+            # A flipped byte fails the CRC or the inflater: the file is damaged, not our bug.
+            raise ValidationError(f"member '{name}' is damaged ({exc})", self.label) from None
         if len(data) != info.file_size:
             raise ValidationError(f"member '{name}' is not the size its header says", self.label)
         return data
