@@ -28,7 +28,8 @@ class Option:
 
 OPTIONS: dict[str, Option] = {o.key: o for o in (
     Option("data/last_folder", str, "", "The data folder used last (empty: the platform's data folder)."),
-    Option("security/idle_lock_minutes", int, 15, "Minutes without input before the window locks."),
+    Option("security/idle_lock_minutes", int, 10,
+           "Minutes without input before the window locks (encrypted stores only; 0: never)."),
     Option("audits/recent", list, [], "Ids of the audits opened most recently, newest first."),
     Option("audits/recent_max", int, 10, "How many recent audits the File menu lists."),
     Option("window/geometry", bytes, b"", "The main window's position and size."),
