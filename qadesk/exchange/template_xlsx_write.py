@@ -148,8 +148,7 @@ def _row(ws: Worksheet, columns: tuple[str, ...], values: dict[str, Any], sectio
                           else value if float(f"{value:.15g}") == value else repr(value))
         elif value is not None:
             cell.value = value
-        if name in WRAPPED:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.alignment = Alignment(wrap_text=name in WRAPPED, vertical="top")
         if section:
             cell.fill = SECTION_FILL
             cell.font = SECTION_FONT

@@ -28,6 +28,11 @@ from qadesk.exchange.templates import EXCEL_SUFFIXES, read_template
 from qadesk.services import templates as svc
 from qadesk.ui.context import AppContext
 
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 _COLOURS = {"added": "#1b7a3a", "removed": "#b3261e", "changed": "#8a5a00"}
 
 
@@ -131,7 +136,7 @@ class ImportReportDialog(QDialog):
                 self._line("settings / version", msg, "#b3261e")
         for w in self.warnings:
             where, _, what = w.partition(": ") if "!" in w.split(": ")[0] else ("", "", w)
-            self._line(where or "note", what, "#8a5a00")
+            self._line(where or "warning", what, "#8a5a00")
         if self.problems:
             n = len(self.problems)
             self.status.setText(f"This file cannot be imported: {n} problem{'s' if n != 1 else ''} to put right "
@@ -141,10 +146,10 @@ class ImportReportDialog(QDialog):
             questions = sum(1 for q in t.questions() if q.answerable)
             already = " It is already installed, unchanged." if stored is not None else ""
             self.status.setText(f"Ready to import “{t.title}” ({t.key}): {KIND_LABELS.get(t.kind, t.kind)}, "
-                                f"{len(t.sections)} sections, {questions} questions"
-                                f"{', ' + str(len(self.warnings)) + ' notes' if self.warnings else ''}.{already}")
+                                f"{_n(len(t.sections), 'section')}, {_n(questions, 'question')}"
+                                f"{', ' + _n(len(self.warnings), 'warning') if self.warnings else ''}.{already}")
             for s in t.sections:
-                self._line(f"section {s.id}", f"{s.title} — {len(s.questions)} questions"
+                self._line(f"section {s.id}", f"{s.title} — {_n(len(s.questions), 'question')}"
                            + (f" (completed by {s.agency})" if s.agency else ""), "#1f1f1f")
         self.import_button.setEnabled(self.template is not None and not self.problems)
         self.preview_button.setEnabled(self.template is not None)
