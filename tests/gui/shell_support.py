@@ -1,4 +1,4 @@
-"""Shared fixtures for the shell's GUI tests: a demo store made once, copied per test, and windows closed after."""
+"""Shared fixtures (import the ``*_fixture`` functions into a test module) for the shell's GUI tests: a demo store made once, copied per test, and windows closed after."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ DEMO_AUDITS = 300
 ANCHOR = date(2026, 11, 25)
 
 
-@pytest.fixture(scope="session")
-def demo_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="session", name="demo_master")
+def demo_master_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """300 made-up audits and a profile, generated once per test run."""
     from qadesk.services.demo import generate
     from qadesk.services.profile import Profile, set_profile
@@ -32,16 +32,16 @@ def demo_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture
-def demo_dir(demo_master: Path, tmp_path: Path) -> Path:
+@pytest.fixture(name="demo_dir")
+def demo_dir_fixture(demo_master: Path, tmp_path: Path) -> Path:
     """A private copy of the demo store for one test."""
     target = tmp_path / "demo-store"
     shutil.copytree(demo_master, target, ignore=shutil.ignore_patterns("*.lock"))
     return target
 
 
-@pytest.fixture
-def open_window(qtbot) -> Iterator[Callable[..., object]]:
+@pytest.fixture(name="open_window")
+def open_window_fixture(qtbot) -> Iterator[Callable[..., object]]:
     """``open_window(*argv)``: the real main window; every window is closed (and its store let go) after."""
     from qadesk.ui import messages
     from qadesk.ui.app import create_window

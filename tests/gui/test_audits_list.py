@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 
 from qadesk.services.queries import Selection, count_audits, list_audits
 from qadesk.ui.audits_model import COLUMNS, PAGE
-from tests.gui.shell_support import DEMO_AUDITS, demo_dir, demo_master, open_window  # noqa: F401 - fixtures
+from tests.gui.shell_support import DEMO_AUDITS, demo_dir_fixture, demo_master_fixture, open_window_fixture  # noqa: F401
 
 pytestmark = pytest.mark.gui
 COL = {key: i for i, (key, _) in enumerate(COLUMNS)}

@@ -16,7 +16,7 @@ from qadesk.services.profile import get_profile
 from qadesk.services.queries import Selection, count_audits, list_audits
 from qadesk.store import open_store
 from qadesk.ui.main_window import SCREENS
-from tests.gui.shell_support import demo_dir, demo_master, open_window  # noqa: F401 - fixtures
+from tests.gui.shell_support import demo_dir_fixture, demo_master_fixture, open_window_fixture  # noqa: F401
 
 pytestmark = pytest.mark.gui
 

@@ -1,0 +1,126 @@
+"""The Actions, Moderation and Programmes screens, each changing the real store through the services."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QDate, Qt
+
+from qadesk.services.overview import agreement
+from qadesk.services.programmes import list_programmes
+from qadesk.store.history import verify
+from qadesk.store.models import ActionItem, Audit, Moderation
+from tests.gui.shell_support import demo_dir_fixture, demo_master_fixture, open_window_fixture  # noqa: F401
+
+pytestmark = pytest.mark.gui
+
+
+def test_an_action_is_marked_done_with_a_note(open_window, demo_dir: Path) -> None:
+    w = open_window("--data-dir", str(demo_dir))
+    view = w.show_screen("actions")
+    before = len(view.rows)
+    assert before and all(r.status == "open" for r in view.rows)
+    view.table.selectRow(0)
+    target = view.current()
+    view.done_button.click()
+    dialog = next(c for c in view.children() if c.objectName() == "actions.done_dialog")
+    dialog.note.setPlainText("Visit made on 20 Nov; child seen alone.")
+    dialog.accept()
+    assert len(view.rows) == before - 1 and target.id not in {r.id for r in view.rows}
+    with w.ctx.store.session() as s:
+        item = s.get(ActionItem, target.id)
+        assert (item.status, item.closing_note) == ("done", "Visit made on 20 Nov; child seen alone.")
+        assert verify(s).ok
+
+
+def test_an_action_gets_a_new_owner_and_due_date(open_window, demo_dir: Path) -> None:
+    w = open_window("--data-dir", str(demo_dir))
+    view = w.show_screen("actions")
+    view.table.selectRow(0)
+    target = view.current()
+    view.edit_button.click()
+    dialog = next(c for c in view.children() if c.objectName() == "actions.edit_dialog")
+    dialog.owner.setText("C. Lead")
+    dialog.has_due.setChecked(True)
+    dialog.due.setDate(QDate(2027, 1, 15))
+    dialog.urgent.setChecked(True)
+    dialog.accept()
+    with w.ctx.store.session() as s:
+        item = s.get(ActionItem, target.id)
+        assert (item.owner, item.due, item.urgent) == ("C. Lead", date(2027, 1, 15), True)
+
+
+def test_action_filters(open_window, demo_dir: Path) -> None:
+    w = open_window("--data-dir", str(demo_dir))
+    view = w.show_screen("actions")
+    everything = len(view.rows)
+    view.set_filter("overdue")
+    assert view.rows and all(r.overdue() for r in view.rows)
+    view.set_filter("urgent")
+    assert all(r.urgent for r in view.rows)
+    view.set_filter("all")
+    team = view.rows[0].team
+    view.team.setCurrentIndex(view.team.findData(team))
+    assert view.rows and {r.team for r in view.rows} == {team} and len(view.rows) <= everything
+    w.show_screen("home").cards["overdue"].clicked.emit()  # Home's card leads to the same list
+    assert w.stack.currentWidget() is view and view.show_filter.currentData() == "overdue"
+
+
+def test_a_moderation_is_recorded_and_the_agreement_rate_follows(open_window, demo_dir: Path) -> None:
+    w = open_window("--data-dir", str(demo_dir))
+    view = w.show_screen("moderation")
+    waiting = view.model.total
+    with w.ctx.store.session() as s:
+        agreed_before, total_before = agreement(s)
+    view.waiting.setCurrentIndex(view.model.index(0, 0))
+    audit = view.audit
+    assert audit is not None and audit.reference in view.audit_info.text()
+    view.disagree.setChecked(True)
+    other = next(i for i in range(view.grade.count()) if view.grade.itemData(i) != audit.grade)
+    view.grade.setCurrentIndex(other)
+    moderated = view.grade.itemData(other)
+    view.record.click()  # no rationale: refused, nothing stored
+    assert view.problem.isVisible() and "rationale" in view.problem.text()
+    view.rationale.setPlainText("The plan has no timescales, so the grade is too generous.")
+    view.record.click()
+    assert view.model.total == waiting - 1
+    with w.ctx.store.session() as s:
+        (m,) = s.query(Moderation).filter(Moderation.audit_id == audit.id).all()
+        assert (m.agreed, m.grade, m.moderator_name) == (False, moderated, w.ctx.actor())
+        assert s.get(Audit, audit.id).status == "moderated"
+        assert agreement(s) == (agreed_before, total_before + 1)
+    assert f"of {total_before + 1:,} moderations" in view.rate.text()
+    assert view.past.item(0, 1).text() == audit.reference
+
+
+def test_a_programme_is_created_and_shows_its_progress(open_window, demo_dir: Path) -> None:
+    w = open_window("--data-dir", str(demo_dir))
+    view = w.show_screen("programmes")
+    rows = view.table.rowCount()
+    view.new_button.click()
+    dialog = next(c for c in view.children() if c.objectName() == "programme.dialog")
+    dialog.accept()  # no name: refused in the dialog
+    assert dialog.isVisible() and "needs a name" in dialog.problem.text()
+    dialog.name.setText("Regular audits, December 2026")
+    dialog.template.setCurrentIndex(dialog.template.findData("regular-case-audit"))
+    dialog.teams.item(0).setCheckState(Qt.CheckState.Checked)
+    dialog.new_team.setText("New Team East")
+    dialog.new_team.returnPressed.emit()
+    dialog.target.setValue(10)
+    dialog.accept()
+    assert not dialog.isVisible() and view.table.rowCount() == rows + 1
+    with w.ctx.store.session() as s:
+        p = next(p for p in list_programmes(s) if p.name == "Regular audits, December 2026")
+    assert p.teams[-1] == "New Team East" and len(p.teams) == 2 and p.target == 20
+    row = next(i for i in range(view.table.rowCount()) if view.table.item(i, 0).text() == p.name)
+    assert view.table.item(row, 3).text() == "10 per team (20 in all)"
+    view.table.selectRow(row)
+    view.start_button.click()  # starting an audit in it: the New audit dialog, programme filled in
+    d = w.new_audit_dialog
+    assert d.programme.currentText() == p.name and d.template_id() == "regular-case-audit"
+    d.fields["case_ref"].setText("CR-900001")
+    d.accept()
+    with w.ctx.store.session() as s:
+        assert next(x for x in list_programmes(s) if x.name == p.name).started == 1
