@@ -82,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     from qadesk.ui.form import AuditFormView
 
     app = QApplication.instance() or QApplication([])
+    from qadesk.ui.app import apply_style
+
+    apply_style(app)  # the real style sheet: styling every widget is part of what opening costs
     template = template_from_dict(make_template(), "bench")
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(Path(tmp))

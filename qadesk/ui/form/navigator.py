@@ -87,7 +87,10 @@ class Navigator(QWidget):
         self.list.setAccessibleName("Sections of the audit")
         self.list.setIconSize(QSize(16, 16))
         self.list.setFrameShape(QListWidget.Shape.NoFrame)
-        self.list.setWordWrap(True)
+        self.list.setWordWrap(True)  # long section titles wrap rather than being cut short
+        self.list.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.list.setSpacing(1)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setProperty("role", "navigator")
         self.list.currentItemChanged.connect(self._current_changed)
         lay.addWidget(self.list, 1)
@@ -97,7 +100,6 @@ class Navigator(QWidget):
     def add_page(self, key: str, title: str, state: str | None = None) -> None:
         item = QListWidgetItem(title)
         item.setData(KEY_ROLE, key)
-        item.setSizeHint(QSize(0, 30))
         self.list.addItem(item)
         self._items[key] = item
         self._titles[key] = title

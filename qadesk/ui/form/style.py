@@ -29,7 +29,7 @@ QWidget#form\\.navigator { background: #f4f6f8; }
 QListWidget[role="navigator"] { background: #f4f6f8; border: none; outline: 0; }
 QListWidget[role="navigator"]::item { padding: 4px 6px; border-radius: 4px; color: #1d2b3a; }
 QListWidget[role="navigator"]::item:selected { background: #dbe6f3; color: #10233a; }
-QProgressBar { background: #e1e6ec; border: none; border-radius: 3px; }
+QProgressBar { background: #e1e6ec; border: none; border-radius: 3px; min-height: 6px; max-height: 6px; }
 QProgressBar::chunk { background: #2e7d4f; border-radius: 3px; }
 QScrollArea[role="guidance"], QWidget[role="guidance"] { background: #f7f8f3; }
 QLabel[role="guidance-heading"] { color: #5b6673; font-size: 8.5pt; font-weight: 600;
@@ -40,7 +40,8 @@ QFrame[role="guidance-rule"] { color: #dcdfd2; }
 QPushButton[role="grade"] { padding: 6px 12px; border: 1px solid #b8c1cb; background: #ffffff; color: #1d2b3a;
     margin-right: -1px; }
 QPushButton[role="grade"][position="first"] { border-top-left-radius: 5px; border-bottom-left-radius: 5px; }
-QPushButton[role="grade"][position="last"] { border-top-right-radius: 5px; border-bottom-right-radius: 5px; }
+QPushButton[role="grade"][position="last"] { border-top-right-radius: 5px; border-bottom-right-radius: 5px;
+    margin-right: 0; }
 QPushButton[role="grade"]:hover { background: #eef3f8; }
 QPushButton[role="grade"]:focus { border: 2px solid #2f6fb3; }
 QPushButton[role="grade"]:checked { background: #23497a; color: #ffffff; border-color: #23497a; }

@@ -69,7 +69,8 @@ class JudgementPage(QScrollArea):
                 grid.addWidget(name, i, 0)
                 grid.addWidget(grade, i, 1)
                 self._section_labels[s.id] = (name, grade)
-            grid.setColumnStretch(2, 1)
+            grid.setColumnStretch(0, 0)
+            grid.setColumnStretch(1, 1)
             lay.addWidget(box)
         self.suggestion = QLabel(body)
         self.suggestion.setProperty("role", "suggestion")
@@ -122,7 +123,10 @@ class JudgementPage(QScrollArea):
             value = section_grades.get(sid)
             text = next((c.label for c in self.template.lists[s.grade_list or ""] if c.value == value), None)
             label.setText(text or "Not judged yet")
-            label.setProperty("role", "" if text else "hint")
+            if label.property("role") != ("" if text else "hint"):
+                label.setProperty("role", "" if text else "hint")
+                label.style().unpolish(label)
+                label.style().polish(label)
         rule = self.template.overall.suggest
         if rule == "none":
             self.suggestion.setText("This template does not suggest an overall grade: the judgement is yours.")
