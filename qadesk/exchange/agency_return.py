@@ -170,9 +170,9 @@ def _text(cell: Any, value: str) -> None:
 
 
 def _shown(value: Any, choices: Any) -> str:
-    labels = {c.value: c.label for c in choices}
+    labels: dict[str, str] = {c.value: c.label for c in choices}
     if isinstance(value, list):
-        return "; ".join(labels.get(v, v) for v in value)
+        return "; ".join(labels.get(str(v), str(v)) for v in value)
     return labels.get(value, str(value)) if isinstance(value, str) else str(value)
 
 

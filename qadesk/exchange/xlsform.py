@@ -275,8 +275,9 @@ class _Builder:
                     sections.append(current)
                     self._register_section(sections, current, row)
                 else:
+                    outer = current["id"] if current is not None else stack[0][0]
                     self.warnings.append(f"{where}: the group '{name}' is inside another group; qadesk has no "
-                                         f"nested sections, so it was flattened into section '{current['id']}'")
+                                         f"nested sections, so it was flattened into section '{outer}'")
                     if current is not None and NAME_RE.match(name or "-"):
                         label = text_of(get(values, "label")) or name
                         self._add(current, sections, row, {"id": name, "type": "note", "label": label})

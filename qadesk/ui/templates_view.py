@@ -123,7 +123,7 @@ class TemplatesView(QWidget):
 
     def _update_buttons(self) -> None:
         sel = self.selected()
-        for key in ("preview", "diff", "retire", "export"):
+        for key in ("preview", "retire", "export"):
             self.buttons[key].setEnabled(sel is not None)
         self.buttons["retire"].setText("&Restore" if sel and sel[2] else "&Retire")
 
