@@ -171,18 +171,22 @@ def _install_templates(session: Session) -> dict[str, tuple[TemplateVersion, Tem
 
 def _programmes(session: Session, anchor: date, q3: tuple[date, date]) -> dict[str, int]:
     names = words()["programmes"]
+    teams = [t["name"] for t in words()["teams"]]
     specs = {
         "regular": (names["regular"], "Ten open cases per team each month, audited against the regular case audit.",
-                    anchor - timedelta(days=WINDOW_DAYS), None),
+                    anchor - timedelta(days=WINDOW_DAYS), None, "regular-case-audit", teams, 10),
         "thematic": (names["thematic"], f"Neglect thematic audit, {q3[0]:%B} to {q3[1]:%B %Y}: "
                      "cases where neglect is the main concern, across the assessment and child protection teams.",
-                     q3[0], q3[1]),
+                     q3[0], q3[1], "thematic-neglect-audit", [t for t in teams if "Care Leavers" not in t], 6),
     }
     out: dict[str, int] = {}
-    for kind, (name, description, starts, ends) in specs.items():
+    for kind, (name, description, starts, ends, template_id, plan_teams, target) in specs.items():
         prog = session.execute(select(Programme).where(Programme.name == name)).scalar_one_or_none()
         if prog is None:
-            prog = Programme(name=name, description=description, starts_on=starts, ends_on=ends)
+            prog = Programme(name=name, description=description, starts_on=starts, ends_on=ends,
+                             template_id=template_id, teams=json.dumps(plan_teams, ensure_ascii=False),
+                             target_per_team=target,
+                             created_at=datetime.combine(starts - timedelta(days=7), time(9), tzinfo=UTC))
             session.add(prog)
             session.flush()
         out[kind] = prog.pk

@@ -146,7 +146,8 @@ def list_audits(session: Session, sel: Selection | None = None, *, sort: str = "
 
 
 def count_audits(session: Session, sel: Selection | None = None) -> int:
-    query = apply(select(func.count(Audit.id)), sel or Selection())
+    # count(*), not count(id): SQLite can then answer from an index without reading the audit rows.
+    query = apply(select(func.count()).select_from(Audit), sel or Selection())
     return int(session.execute(query).scalar() or 0)
 
 

@@ -102,6 +102,14 @@ class Audit(Base):
         Index("ix_audits_case_ref", "case_ref"),
         Index("ix_audits_practitioner", "practitioner"),
         Index("ix_audits_auditor", "auditor_name"),
+        # Migration 0003: one index per list sort (column, reference) and a covering one for search.
+        Index("ix_audits_status_ref", "status", "reference"),
+        Index("ix_audits_case_type_ref", "case_type", "reference"),
+        Index("ix_audits_team_ref", "team", "reference"),
+        Index("ix_audits_completed_ref", "completed_at", "reference"),
+        Index("ix_audits_grade_ref", "overall_grade", "reference"),
+        Index("ix_audits_updated_ref", "updated_at", "reference"),
+        Index("ix_audits_search", "reference", "case_ref", "practitioner"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # UUID
