@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (
 
 from qadesk.services.overview import HomeSummary, home_summary
 from qadesk.services.queries import AuditRow
+from qadesk.ui import messages
 from qadesk.ui.context import AppContext
+from qadesk.ui.operations import Operations
 from qadesk.ui.widgets import (
     GRADE_COLOURS,
     OFSTED_LABELS,
@@ -69,9 +71,11 @@ class HomeView(QWidget):
     showScreen = Signal(str, str)  # screen name, a filter to apply there (e.g. "actions", "overdue")
     newAudit = Signal()
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, ops: Operations | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.ops = ops
+        self.loading = self._again = False
         self.setObjectName("home.view")
         self.summary: HomeSummary | None = None
         self.heading = Heading("Home")
@@ -145,9 +149,38 @@ class HomeView(QWidget):
             self.openAudit.emit(audit_id)
 
     def refresh(self) -> None:
+        """Count again; with ``ops`` the counting runs in the background and the window stays usable."""
         me = self.ctx.actor()
-        with self.ctx.store.session() as s:
-            summary = home_summary(s, me)
+        store = self.ctx.store
+
+        def count(_progress: object = None, _cancel: object = None) -> HomeSummary:
+            with store.session() as s:
+                return home_summary(s, me)
+
+        if self.ops is None:
+            self.show_summary(count(), me)
+            return
+        if self.loading:
+            self._again = True  # something changed while counting: count once more when this ends
+            return
+        self.loading, self._again = True, False
+        if self.summary is None:
+            self.subtitle.setText("Counting…")
+
+        def done(summary: HomeSummary) -> None:
+            self.loading = False
+            if self._again:
+                self.refresh()
+            else:
+                self.show_summary(summary, me)
+
+        def failed(exc: BaseException) -> None:
+            self.loading = False
+            messages.show_exception(exc, self)
+
+        self.ops.run(count, label="Counting for Home", on_success=done, on_failure=failed, show_progress=False)
+
+    def show_summary(self, summary: HomeSummary, me: str) -> None:
         self.summary = summary
         first = me.split()[0] if me else ""
         self.heading.setText(f"{_greeting(datetime.now())}, {first}" if first else "Home")

@@ -122,7 +122,9 @@ class MainWindow(QMainWindow):
         self.folder_label.setText(where)
         self.folder_label.setToolTip("Where the data lives")
         row = self.settings.get("window/screen")
+        self.nav.blockSignals(True)
         self.nav.setCurrentRow(row if 0 <= row < len(SCREENS) else 0)
+        self.nav.blockSignals(False)
         self._nav_changed(self.nav.currentRow())
         self._fill_recent()
         self._update_title()
@@ -156,7 +158,7 @@ class MainWindow(QMainWindow):
         if key == "home":
             from qadesk.ui.home_view import HomeView
 
-            w = HomeView(ctx)
+            w = HomeView(ctx, ops=self.ops)
             w.openAudit.connect(self.open_audit)
             w.showScreen.connect(self._show_filtered)
             return w
@@ -463,12 +465,12 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        if self.ops.running:
+        if any(op.visible for op in self.ops.running):
             if not messages.ask("Work is still running in the background. Stop it and quit?", parent=self,
                                 yes="Stop and quit", no="Keep working"):
                 event.ignore()
                 return
-            self.ops.cancel_all()
+        self.ops.cancel_all()
         self.ops.wait()
         self.detach()
         self.save_state()

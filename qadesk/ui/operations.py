@@ -48,6 +48,7 @@ class Operation(QObject):
         self.done = False
         self.result: Any = None
         self.error: BaseException | None = None
+        self.visible = True  # quiet work (counting for a screen) is cancelled on quit without asking
         self._cancel = threading.Event()
         self.signals = _Signals()
 
@@ -98,6 +99,7 @@ class Operations(QObject):
             database: bool = True, show_progress: bool = True) -> Operation:
         """Start ``fn(progress, cancel)`` in the background; callbacks run on the main thread."""
         op = Operation(label, self)
+        op.visible = show_progress
         dialog: list[QProgressDialog] = []
         last = [0, 0]
 

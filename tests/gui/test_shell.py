@@ -35,14 +35,15 @@ def test_first_run_asks_who_you_are_and_needs_a_name(open_window, data_dir: Path
     with w.ctx.store.session() as s:
         p = get_profile(s)
     assert (p.name, p.role, p.team) == ("Sam Taylor", "Practice manager", None)
-    assert w.screen("home").heading.text().endswith(", Sam")
+    home = w.screen("home")
+    qtbot.waitUntil(lambda: home.heading.text().endswith(", Sam"), timeout=5000)
     with w.ctx.store.session() as s:  # the shipped templates are ready for the first audit
         from qadesk.services.templates import list_templates
 
         assert len(list_templates(s)) == 7
 
 
-def test_every_screen_is_reached_by_its_shortcut_and_works(open_window, demo_dir: Path) -> None:
+def test_every_screen_is_reached_by_its_shortcut_and_works(open_window, demo_dir: Path, qtbot) -> None:
     w = open_window("--data-dir", str(demo_dir))
     assert not hasattr(w, "profile_dialog")  # the profile is there: no first-run questions
     for i, (key, label) in enumerate(SCREENS):
@@ -57,6 +58,7 @@ def test_every_screen_is_reached_by_its_shortcut_and_works(open_window, demo_dir
     for keys in ("Ctrl+N", "Ctrl+F", "Ctrl+W", "Ctrl+Q", "Ctrl+7", "F1"):
         assert keys in text
     home = w.show_screen("home")
+    qtbot.waitUntil(lambda: home.summary is not None and not home.loading, timeout=5000)
     assert home.cards["drafts"].number.text() == f"{home.summary.draft_count:,}"
     assert home.chart.accessibleDescription().count(":") == 6  # six months, each read out
 
@@ -167,6 +169,7 @@ def test_new_audit_dialog_asks_what_the_kind_needs(open_window, demo_dir: Path, 
 def test_keyboard_enter_on_a_home_item_opens_the_audit(open_window, demo_dir: Path, qtbot) -> None:
     w = open_window("--data-dir", str(demo_dir))
     home = w.show_screen("home")
+    qtbot.waitUntil(lambda: home.summary is not None, timeout=5000)
     assert home.summary.recently_completed  # the profile's name is one of the demo auditors
     lst = home.completed
     lst.setCurrentRow(0)
