@@ -96,6 +96,15 @@ def test_minimal_template_loads_with_its_parts() -> None:
     assert t.overall.suggest == "lowest_section"
 
 
+def test_the_example_in_the_format_doc_loads() -> None:
+    doc = (FORMS.parent / "docs" / "template-format.md").read_text("utf-8")
+    example = doc.split("```json\n", 1)[1].split("```", 1)[0]
+    t = template_from_dict(json.loads(example), "docs/template-format.md")
+    assert t.key == "voice-and-planning@1"
+    assert {q.type for q in t.questions()} == {"note", "choice", "long_text", "integer", "date", "range",
+                                               "multi_choice", "grade", "decimal", "text"}
+
+
 def test_a_constraint_may_name_its_own_question() -> None:
     d = minimal()
     questions(d)[3]["constraint"] = "${visits} <= 8 and . >= 0"
