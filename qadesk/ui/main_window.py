@@ -153,52 +153,53 @@ class MainWindow(QMainWindow):
         return self.screens[key]
 
     def _make_screen(self, key: str) -> QWidget:
+        # Built inside the window (parent given), so a screen that looks up the window's
+        # operations while it is being built finds them.
         ctx = self.ctx
         assert ctx is not None
         if key == "home":
             from qadesk.ui.home_view import HomeView
 
-            w = HomeView(ctx, ops=self.ops)
+            w = HomeView(ctx, self.stack, ops=self.ops)
             w.openAudit.connect(self.open_audit)
             w.showScreen.connect(self._show_filtered)
             return w
         if key == "audits":
             from qadesk.ui.audits_view import AuditsView
 
-            w = AuditsView(ctx)
+            w = AuditsView(ctx, self.audit_tabs)
             w.openAudit.connect(self.open_audit)
             self.audit_tabs.insertTab(0, w, "All audits")
             tab_bar = self.audit_tabs.tabBar()
             tab_bar.setTabButton(0, tab_bar.ButtonPosition.RightSide, None)  # the list itself never closes
             tab_bar.setTabButton(0, tab_bar.ButtonPosition.LeftSide, None)
-            w.countChanged.connect(lambda n: self.statusBar().showMessage(f"{n:,} audits", 4000))
             return w
         if key == "actions":
             from qadesk.ui.actions_view import ActionsView
 
-            w = ActionsView(ctx)
+            w = ActionsView(ctx, self.stack)
             w.openAudit.connect(self.open_audit)
             return w
         if key == "moderation":
             from qadesk.ui.moderation_view import ModerationView
 
-            w = ModerationView(ctx)
+            w = ModerationView(ctx, self.stack)
             w.openAudit.connect(self.open_audit)
             return w
         if key == "programmes":
             from qadesk.ui.programmes_view import ProgrammesView
 
-            w = ProgrammesView(ctx)
+            w = ProgrammesView(ctx, self.stack)
             w.startAudit.connect(lambda name, tid: self.new_audit(programme=name, template_id=tid))
             w.showAudits.connect(self._show_programme_audits)
             return w
         if key == "templates":
             from qadesk.ui.templates_view import TemplatesView
 
-            return TemplatesView(ctx)
+            return TemplatesView(ctx, self.stack)
         from qadesk.ui.reports_view import ReportsView
 
-        return ReportsView(ctx)
+        return ReportsView(ctx, self.stack)
 
     def show_screen(self, key: str) -> QWidget:
         self.nav.setCurrentRow([k for k, _ in SCREENS].index(key))
@@ -465,11 +466,11 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        if any(op.visible for op in self.ops.running):
-            if not messages.ask("Work is still running in the background. Stop it and quit?", parent=self,
-                                yes="Stop and quit", no="Keep working"):
-                event.ignore()
-                return
+        if any(op.visible for op in self.ops.running) and not messages.ask(
+                "Work is still running in the background. Stop it and quit?", parent=self,
+                yes="Stop and quit", no="Keep working"):
+            event.ignore()
+            return
         self.ops.cancel_all()
         self.ops.wait()
         self.detach()

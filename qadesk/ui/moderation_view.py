@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QComboBox,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -107,18 +106,28 @@ class ModerationView(QWidget):
         self.problem.setWordWrap(True)
         self.problem.hide()
         box = QGroupBox("Record a moderation")
-        form = QFormLayout(box)
-        form.addRow(self.audit_info)
-        form.addRow(self.agree)
-        form.addRow(self.disagree, self.grade)
-        form.addRow("Rationale", self.rationale)
-        form.addRow("Moderation", self.kind)
-        form.addRow(self.problem)
+        form = QVBoxLayout(box)
+        self.audit_info.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        form.addWidget(self.audit_info)
+        form.addSpacing(6)
+        form.addWidget(self.agree)
+        disagree_row = QHBoxLayout()
+        disagree_row.addWidget(self.disagree)
+        disagree_row.addWidget(self.grade, 1)
+        form.addLayout(disagree_row)
+        form.addWidget(QLabel("R&ationale", buddy=self.rationale))
+        form.addWidget(self.rationale)
+        kind_row = QHBoxLayout()
+        kind_row.addWidget(QLabel("&Moderation", buddy=self.kind))
+        kind_row.addWidget(self.kind, 1)
+        form.addLayout(kind_row)
+        form.addWidget(self.problem)
         row = QHBoxLayout()
         row.addWidget(self.record)
         row.addWidget(self.open_button)
         row.addStretch(1)
-        form.addRow(row)
+        form.addLayout(row)
+        form.addStretch(1)
 
         self.past = QTableWidget(0, len(PAST_COLUMNS))
         self.past.setObjectName("moderation.past")
@@ -128,6 +137,8 @@ class ModerationView(QWidget):
         self.past.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.past.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.past.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
+        for col, width in ((0, 100), (1, 125), (2, 170), (3, 75), (4, 170), (5, 170)):
+            self.past.setColumnWidth(col, width)
         self.past.setAlternatingRowColors(True)
 
         left = QWidget()

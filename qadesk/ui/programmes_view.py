@@ -177,12 +177,13 @@ class ProgrammesView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((1, 200), (2, 190), (3, 150), (4, 70), (5, 85), (6, 160)):
+        for col, width in ((1, 190), (2, 190), (3, 190), (4, 80), (5, 100), (6, 160)):
             self.table.setColumnWidth(col, width)
         self.detail = QLabel()
         self.detail.setObjectName("programmes.detail")
         self.detail.setWordWrap(True)
         self.detail.setTextFormat(Qt.TextFormat.RichText)
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.new_button = QPushButton("&New programme…")
         self.new_button.setObjectName("programmes.new")
         self.start_button = QPushButton("&Start an audit in it…")
@@ -196,7 +197,7 @@ class ProgrammesView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(Heading("Programmes"))
         layout.addLayout(buttons)
-        layout.addWidget(self.table, 3)
+        layout.addWidget(self.table, 1)
         layout.addWidget(self.detail, 1)
         self.new_button.clicked.connect(self.new_programme)
         self.start_button.clicked.connect(self._start)

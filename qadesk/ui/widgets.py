@@ -157,15 +157,22 @@ class StackedBarChart(QWidget):
         p.setPen(text)
         p.drawText(QRectF(0, 0, w, line + 4), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.title)
         p.setFont(self.font())
-        # Legend along the bottom.
-        x = 0.0
-        legend_y = h - line
+        # Legend along the bottom, wrapped onto as many lines as it needs.
+        placed: list[tuple[float, int, str, str]] = []  # x, row, label, colour
+        x, row = 0.0, 0
         for _key, label, colour in self.series:
-            p.fillRect(QRectF(x, legend_y + line * 0.2, line * 0.7, line * 0.7), QColor(colour))
-            x += line
+            width = line + fm.horizontalAdvance(label) + line
+            if x > 0 and x + width > w:
+                x, row = 0.0, row + 1
+            placed.append((x, row, label, colour))
+            x += width
+        legend_y = h - line * (row + 1)
+        for x, r, label, colour in placed:
+            y0 = legend_y + r * line
+            p.fillRect(QRectF(x, y0 + line * 0.2, line * 0.7, line * 0.7), QColor(colour))
             p.setPen(muted)
-            p.drawText(QRectF(x, legend_y, w, line), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label)
-            x += fm.horizontalAdvance(label) + line
+            p.drawText(QRectF(x + line, y0, w - x - line, line),
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label)
         top = line * 2
         bottom = legend_y - line * 1.6
         totals = [sum(v.get(k, 0) for k, _, _ in self.series) for _, v in self.bars]
@@ -187,6 +194,7 @@ class StackedBarChart(QWidget):
                 p.fillRect(QRectF(cx - bar_w / 2, y - seg, bar_w, seg), QColor(colour))
                 y -= seg
             p.setPen(muted)
-            p.drawText(QRectF(cx - slot / 2, bottom + 2, slot, line), Qt.AlignmentFlag.AlignCenter, label)
+            short = fm.elidedText(label, Qt.TextElideMode.ElideRight, max(int(slot) - 4, line))
+            p.drawText(QRectF(cx - slot / 2, bottom + 2, slot, line), Qt.AlignmentFlag.AlignCenter, short)
             p.setPen(text)
             p.drawText(QRectF(cx - slot / 2, y - line - 2, slot, line), Qt.AlignmentFlag.AlignCenter, str(total))

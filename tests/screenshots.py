@@ -1,0 +1,120 @@
+"""Screenshots of the main screens for the README, made from the real window offscreen.
+
+    python -m tests.screenshots                      # docs/screenshots/*.png
+    python -m tests.screenshots --scale 2 --out /tmp/shots2x   # check 200% scaling
+
+Uses a throw-away demo store (made-up data) and fresh settings; nothing of the
+user's own data or settings is touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SIZE = (1280, 800)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--scale", type=float, default=1.0, help="QT_SCALE_FACTOR (2 for a 200%% display)")
+    parser.add_argument("--audits", type=int, default=300)
+    args = parser.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix="qadesk-shots-"))
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    os.environ["QT_SCALE_FACTOR"] = str(args.scale)
+    os.environ["QADESK_CONFIG_DIR"] = str(work / "config")
+    os.environ.pop("QADESK_DATA_DIR", None)
+    os.environ.pop("QADESK_PASSPHRASE", None)
+    try:
+        return _shoot(args.out, work / "store", args.audits)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _shoot(out: Path, folder: Path, n: int) -> int:
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from qadesk.services.demo import generate
+    from qadesk.services.profile import Profile, set_profile
+    from qadesk.services.queries import Selection, list_audits
+    from qadesk.store import open_store
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    store = open_store(folder)
+    generate(store, audits=n, seed=1, anchor=date.today())
+    with store.transaction() as s:
+        drafts = list_audits(s, Selection(statuses=["draft"]), sort="updated_at", limit=50)
+        me = max(drafts, key=lambda r: r.answered).auditor or "A. Auditor"
+        set_profile(s, Profile(name=me, role="Practice manager", team="Quality Assurance",
+                               organisation="Example Borough Council"))
+        halfway = max((r for r in drafts if r.auditor == me), key=lambda r: r.answered)
+    store.close()
+
+    from qadesk.ui.app import create_window
+
+    out.mkdir(parents=True, exist_ok=True)
+    w = create_window(["--data-dir", str(folder)])
+    w.resize(*SIZE)
+    shots: list[Path] = []
+
+    def settle() -> None:
+        for _ in range(5):
+            app.processEvents()
+        w.ops.wait()
+        app.processEvents()
+
+    def save(widget: QWidget, name: str) -> None:
+        settle()
+        path = out / f"{name}.png"
+        widget.grab().save(str(path))
+        shots.append(path)
+
+    w.show_screen("home")
+    save(w, "01-home")
+    audits = w.show_screen("audits")
+    save(w, "02-audits")
+    w.new_audit()
+    dialog = w.new_audit_dialog
+    dialog.fields["case_ref"].setText("CR-104233")
+    dialog.fields["case_type"].setCurrentIndex(dialog.fields["case_type"].findData("CP"))
+    dialog.fields["team"].setCurrentText("Assessment Team 2")
+    save(dialog, "03-new-audit")
+    dialog.reject()
+    w.open_audit(halfway.id)
+    form = w.current_form()
+    pages = [k for k in form.navigator.visible_keys() if k.startswith("section:")]
+    if len(pages) > 2:
+        form.show_page(pages[len(pages) // 2])
+    save(w, "04-audit-form")
+    w.close_current_audit()
+    del audits
+    actions = w.show_screen("actions")
+    actions.table.selectRow(0)
+    save(w, "05-actions")
+    moderation = w.show_screen("moderation")
+    moderation.waiting.setCurrentIndex(moderation.model.index(0, 0))
+    save(w, "06-moderation")
+    programmes = w.show_screen("programmes")
+    programmes.table.selectRow(0)
+    save(w, "07-programmes")
+    w.show_screen("templates")
+    save(w, "08-templates")
+    w.show_screen("reports")
+    save(w, "09-reports")
+    w.close()
+    for p in shots:
+        print(p)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
