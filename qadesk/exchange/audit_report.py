@@ -19,7 +19,6 @@ from reportlab.lib.units import mm
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
-    KeepTogether,
     PageBreak,
     Paragraph,
     Spacer,
@@ -125,9 +124,9 @@ def _sections(doc: dict[str, Any], t: Template, ss: Any, today: date | None) -> 
                                      Paragraph(esc(shown) if shown else "<i>Not answered</i>", ss["Answer"])]
             if entry.get("evidence"):
                 block.append(Paragraph("Evidence: " + esc(entry["evidence"]), ss["Evidence"]))
-            # Short answers stay with their question; long ones may break across pages.
-            length = len(shown) + len(entry.get("evidence") or "")
-            out += [KeepTogether(block)] if length < 1500 else block
+            # A question is not left alone at the foot of a page; long answers then flow on.
+            # (CondPageBreak, not KeepTogether: it costs nothing to lay out.)
+            out += [CondPageBreak(22 * mm), *block]
     return out
 
 

@@ -151,10 +151,13 @@ def export_pack(store: Any, path: Path, *, kind: str = "audit_transfer", selecti
         items: list[tuple[dict[str, Any], Template]] = []
         revisions: list[tuple[str, int]] = []
         total = len(ids) + 3
+        loaded: dict[str, Audit] = {}
         for n, aid in enumerate(ids):
             check_cancel(cancel)
-            audit = s.get(Audit, aid)
-            assert audit is not None
+            if aid not in loaded:  # a batch at a time: answers, actions... arrive in one query per batch
+                batch = ids[n:n + 200]
+                loaded = {a.id: a for a in s.execute(select(Audit).where(Audit.id.in_(batch))).scalars()}
+            audit = loaded[aid]
             if kind == "moderation_request" and audit.status == "draft":
                 raise ValidationError(f"{audit.reference} is a draft; only completed audits go for moderation")
             doc = audit_document(audit)

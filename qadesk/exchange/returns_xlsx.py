@@ -69,7 +69,8 @@ class Sheet:
         self.rows = self.header_row
 
     def _head(self, value: str, bold: bool = True) -> WriteOnlyCell:
-        c = self.text(value)
+        c = WriteOnlyCell(self.ws, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+        c.data_type = "s"
         if bold:
             c.font, c.fill = HEADER_FONT, HEADER_FILL
         else:
@@ -83,10 +84,11 @@ class Sheet:
         s = ILLEGAL_CHARACTERS_RE.sub("", str(value))
         if len(s) > MAX_CELL:
             s = s[:MAX_CELL] + " … (cut: the full text is in qadesk)"
+        if not s.startswith(FORMULA_START):
+            return s  # openpyxl writes any other str as a string cell
         c = WriteOnlyCell(self.ws, value=s)
         c.data_type = "s"
-        if s.startswith(FORMULA_START):
-            c.quotePrefix = True
+        c.quotePrefix = True
         return c
 
     def when(self, value: date | datetime | None) -> Any:
