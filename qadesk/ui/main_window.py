@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMenu,
     QStackedWidget,
     QTabWidget,
     QVBoxLayout,
@@ -26,17 +25,16 @@ from PySide6.QtWidgets import (
 from qadesk import APP_NAME, __version__
 from qadesk.core.errors import QadeskError
 from qadesk.services.audits import get_audit
-from qadesk.services.queries import Selection, list_audits
 from qadesk.ui import messages
 from qadesk.ui.context import AppContext
+from qadesk.ui.menus import SCREENS, build_menus, fill_recent, shortcuts_text
 from qadesk.ui.operations import Operations
+from qadesk.ui.screens import make_screen
 from qadesk.ui.settings import Settings
 from qadesk.ui.widgets import app_icon, fmt_time
 
 log = logging.getLogger("qadesk.window")
 
-SCREENS = (("home", "Home"), ("audits", "Audits"), ("actions", "Actions"), ("moderation", "Moderation"),
-           ("programmes", "Programmes"), ("templates", "Templates"), ("reports", "Reports"))
 
 
 class MainWindow(QMainWindow):
@@ -146,60 +144,11 @@ class MainWindow(QMainWindow):
         """The screen, built the first time it is shown (start-up stays quick on a large store)."""
         if key not in self.screens:
             assert self.ctx is not None
-            w = self._make_screen(key)
+            w = make_screen(self, key)
             w.setObjectName(w.objectName() or f"{key}.view")
             self.screens[key] = w
             self.stack.addWidget(w if key != "audits" else self.audit_tabs)
         return self.screens[key]
-
-    def _make_screen(self, key: str) -> QWidget:
-        # Built inside the window (parent given), so a screen that looks up the window's
-        # operations while it is being built finds them.
-        ctx = self.ctx
-        assert ctx is not None
-        if key == "home":
-            from qadesk.ui.home_view import HomeView
-
-            w = HomeView(ctx, self.stack, ops=self.ops)
-            w.openAudit.connect(self.open_audit)
-            w.showScreen.connect(self._show_filtered)
-            return w
-        if key == "audits":
-            from qadesk.ui.audits_view import AuditsView
-
-            w = AuditsView(ctx, self.audit_tabs)
-            w.openAudit.connect(self.open_audit)
-            self.audit_tabs.insertTab(0, w, "All audits")
-            tab_bar = self.audit_tabs.tabBar()
-            tab_bar.setTabButton(0, tab_bar.ButtonPosition.RightSide, None)  # the list itself never closes
-            tab_bar.setTabButton(0, tab_bar.ButtonPosition.LeftSide, None)
-            return w
-        if key == "actions":
-            from qadesk.ui.actions_view import ActionsView
-
-            w = ActionsView(ctx, self.stack)
-            w.openAudit.connect(self.open_audit)
-            return w
-        if key == "moderation":
-            from qadesk.ui.moderation_view import ModerationView
-
-            w = ModerationView(ctx, self.stack)
-            w.openAudit.connect(self.open_audit)
-            return w
-        if key == "programmes":
-            from qadesk.ui.programmes_view import ProgrammesView
-
-            w = ProgrammesView(ctx, self.stack)
-            w.startAudit.connect(lambda name, tid: self.new_audit(programme=name, template_id=tid))
-            w.showAudits.connect(self._show_programme_audits)
-            return w
-        if key == "templates":
-            from qadesk.ui.templates_view import TemplatesView
-
-            return TemplatesView(ctx, self.stack)
-        from qadesk.ui.reports_view import ReportsView
-
-        return ReportsView(ctx, self.stack)
 
     def show_screen(self, key: str) -> QWidget:
         self.nav.setCurrentRow([k for k, _ in SCREENS].index(key))
@@ -217,7 +166,7 @@ class MainWindow(QMainWindow):
         self.settings.set("window/screen", row)
         self._update_title()
 
-    def _show_filtered(self, key: str, what: str) -> None:
+    def show_filtered(self, key: str, what: str) -> None:
         w = self.show_screen(key)
         if key == "actions" and what:
             w.set_filter(what)  # type: ignore[attr-defined]
@@ -227,7 +176,7 @@ class MainWindow(QMainWindow):
             w.status.setCurrentIndex(w.status.findData("draft"))  # type: ignore[attr-defined]
             w.auditor.setCurrentIndex(max(0, w.auditor.findData(self.ctx.actor())))  # type: ignore[attr-defined,union-attr]
 
-    def _show_programme_audits(self, name: str) -> None:
+    def show_programme_audits(self, name: str) -> None:
         w = self.show_screen("audits")
         self.audit_tabs.setCurrentIndex(0)
         w.clear_filters()  # type: ignore[attr-defined]
@@ -313,56 +262,13 @@ class MainWindow(QMainWindow):
         dialog.accepted.connect(started)
         dialog.open()
 
-    # ------------------------------------------------------------------ menus
-
-    def _action(self, menu: QMenu, text: str, slot: Callable[[], object], shortcut: str | QKeySequence | None = None,
-                name: str | None = None) -> QAction:
-        a = QAction(text, self)
-        if shortcut:
-            a.setShortcut(QKeySequence(shortcut))
-        a.triggered.connect(lambda _checked=False: slot())
-        if name:
-            a.setObjectName(name)
-        menu.addAction(a)
-        return a
+    # ------------------------------------------------------------------ menus (qadesk.ui.menus)
 
     def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file = bar.addMenu("&File")
-        self.store_actions = [
-            self._action(file, "&New audit…", self.new_audit, "Ctrl+N", "action.new_audit"),
-        ]
-        self.recent_menu = file.addMenu("&Recent audits")
-        file.addSeparator()
-        self.store_actions.append(self._action(file, "Your &profile…", self.edit_profile, None, "action.profile"))
-        self.store_actions.append(self._action(file, "&Back up the data…", self.back_up, None, "action.backup"))
-        self._action(file, "Use another data &folder…", self.choose_folder, None, "action.folder")
-        file.addSeparator()
-        self._action(file, "&Quit", self.close, "Ctrl+Q", "action.quit")
-        go = bar.addMenu("&Go")
-        for i, (key, label) in enumerate(SCREENS):
-            self.store_actions.append(self._action(go, label, lambda k=key: self.show_screen(k), f"Ctrl+{i + 1}",
-                                                   f"action.go.{key}"))
-        go.addSeparator()
-        self.store_actions.append(self._action(go, "&Find audits", self.focus_search, "Ctrl+F", "action.find"))
-        audit = bar.addMenu("&Audit")
-        self.store_actions.append(self._action(audit, "&Close audit", self.close_current_audit, "Ctrl+W",
-                                               "action.close_audit"))
-        help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, "F1", "action.shortcuts")
-        self._action(help_menu, f"&About {APP_NAME}", self.show_about, None, "action.about")
+        build_menus(self)
 
     def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        if self.ctx is None:
-            return
-        ids = self.settings.get("audits/recent")
-        with self.ctx.store.session() as s:
-            found = {r.id: r.reference for r in list_audits(s, Selection(audit_ids=ids), limit=None)} if ids else {}
-        for audit_id in ids:
-            if audit_id in found:
-                self._action(self.recent_menu, found[audit_id], lambda a=audit_id: self.open_audit(a))
-        self.recent_menu.setEnabled(bool(found))
+        fill_recent(self)
 
     def focus_search(self) -> None:
         w = self.show_screen("audits")
@@ -370,15 +276,7 @@ class MainWindow(QMainWindow):
         w.focus_search()  # type: ignore[attr-defined]
 
     def shortcuts_text(self) -> str:
-        lines = []
-        for menu in self.menuBar().findChildren(QMenu):
-            for a in menu.actions():
-                if not a.shortcut().isEmpty():
-                    name = a.text().replace("&", "").rstrip("…")
-                    lines.append(f"{a.shortcut().toString(QKeySequence.SequenceFormat.NativeText):<10} {name}")
-        lines += ["Ctrl+Enter  Next page of the audit form", "Ctrl+PgUp   Previous page of the audit form",
-                  "Enter       Open the chosen audit in a list"]
-        return "\n".join(lines)
+        return shortcuts_text(self)
 
     def show_shortcuts(self) -> None:
         messages.info(self.shortcuts_text(), parent=self, title="Keyboard shortcuts")

@@ -1,0 +1,110 @@
+"""The window's menus: every action with its shortcut, listed where people look for it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu
+
+from qadesk import APP_NAME
+from qadesk.services.queries import Selection, list_audits
+
+if TYPE_CHECKING:
+    from qadesk.ui.main_window import MainWindow
+
+SCREENS = (
+    ("home", "Home"),
+    ("audits", "Audits"),
+    ("actions", "Actions"),
+    ("moderation", "Moderation"),
+    ("programmes", "Programmes"),
+    ("templates", "Templates"),
+    ("reports", "Reports"),
+)
+
+
+def _action(
+    window: MainWindow,
+    menu: QMenu,
+    text: str,
+    slot: Callable[[], object],
+    shortcut: str | QKeySequence | None = None,
+    name: str | None = None,
+) -> QAction:
+    a = QAction(text, window)
+    if shortcut:
+        a.setShortcut(QKeySequence(shortcut))
+    a.triggered.connect(lambda _checked=False: slot())
+    if name:
+        a.setObjectName(name)
+    menu.addAction(a)
+    return a
+
+
+def build_menus(window: MainWindow) -> None:
+    bar = window.menuBar()
+    file = bar.addMenu("&File")
+    window.store_actions = [
+        _action(window, file, "&New audit…", window.new_audit, "Ctrl+N", "action.new_audit"),
+    ]
+    window.recent_menu = file.addMenu("&Recent audits")
+    file.addSeparator()
+    window.store_actions.append(
+        _action(window, file, "Your &profile…", window.edit_profile, None, "action.profile")
+    )
+    window.store_actions.append(
+        _action(window, file, "&Back up the data…", window.back_up, None, "action.backup")
+    )
+    _action(window, file, "Use another data &folder…", window.choose_folder, None, "action.folder")
+    file.addSeparator()
+    _action(window, file, "&Quit", window.close, "Ctrl+Q", "action.quit")
+    go = bar.addMenu("&Go")
+    for i, (key, label) in enumerate(SCREENS):
+        window.store_actions.append(
+            _action(
+                window, go, label, lambda k=key: window.show_screen(k), f"Ctrl+{i + 1}", f"action.go.{key}"
+            )
+        )
+    go.addSeparator()
+    window.store_actions.append(
+        _action(window, go, "&Find audits", window.focus_search, "Ctrl+F", "action.find")
+    )
+    audit = bar.addMenu("&Audit")
+    window.store_actions.append(
+        _action(window, audit, "&Close audit", window.close_current_audit, "Ctrl+W", "action.close_audit")
+    )
+    help_menu = bar.addMenu("&Help")
+    _action(window, help_menu, "&Keyboard shortcuts", window.show_shortcuts, "F1", "action.shortcuts")
+    _action(window, help_menu, f"&About {APP_NAME}", window.show_about, None, "action.about")
+
+
+def fill_recent(window: MainWindow) -> None:
+    window.recent_menu.clear()
+    if window.ctx is None:
+        return
+    ids = window.settings.get("audits/recent")
+    with window.ctx.store.session() as s:
+        found = (
+            {r.id: r.reference for r in list_audits(s, Selection(audit_ids=ids), limit=None)} if ids else {}
+        )
+    for audit_id in ids:
+        if audit_id in found:
+            _action(window, window.recent_menu, found[audit_id], lambda a=audit_id: window.open_audit(a))
+    window.recent_menu.setEnabled(bool(found))
+
+
+def shortcuts_text(window: MainWindow) -> str:
+    lines = []
+    for menu in window.menuBar().findChildren(QMenu):
+        for a in menu.actions():
+            if not a.shortcut().isEmpty():
+                name = a.text().replace("&", "").rstrip("…")
+                lines.append(f"{a.shortcut().toString(QKeySequence.SequenceFormat.NativeText):<10} {name}")
+    lines += [
+        "Ctrl+Enter  Next page of the audit form",
+        "Ctrl+PgUp   Previous page of the audit form",
+        "Enter       Open the chosen audit in a list",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,61 @@
+"""Building the window's screens, each wired to the window when it is first shown."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QWidget
+
+if TYPE_CHECKING:
+    from qadesk.ui.main_window import MainWindow
+
+
+def make_screen(window: MainWindow, key: str) -> QWidget:
+    """The screen ``key`` (see :data:`qadesk.ui.menus.SCREENS`), connected to ``window``."""
+    # Built inside the window (parent given), so a screen that looks up the window's
+    # operations while it is being built finds them.
+    ctx = window.ctx
+    assert ctx is not None
+    if key == "home":
+        from qadesk.ui.home_view import HomeView
+
+        w = HomeView(ctx, window.stack, ops=window.ops)
+        w.openAudit.connect(window.open_audit)
+        w.showScreen.connect(window.show_filtered)
+        return w
+    if key == "audits":
+        from qadesk.ui.audits_view import AuditsView
+
+        w = AuditsView(ctx, window.audit_tabs)
+        w.openAudit.connect(window.open_audit)
+        window.audit_tabs.insertTab(0, w, "All audits")
+        tab_bar = window.audit_tabs.tabBar()
+        tab_bar.setTabButton(0, tab_bar.ButtonPosition.RightSide, None)  # the list itself never closes
+        tab_bar.setTabButton(0, tab_bar.ButtonPosition.LeftSide, None)
+        return w
+    if key == "actions":
+        from qadesk.ui.actions_view import ActionsView
+
+        w = ActionsView(ctx, window.stack)
+        w.openAudit.connect(window.open_audit)
+        return w
+    if key == "moderation":
+        from qadesk.ui.moderation_view import ModerationView
+
+        w = ModerationView(ctx, window.stack)
+        w.openAudit.connect(window.open_audit)
+        return w
+    if key == "programmes":
+        from qadesk.ui.programmes_view import ProgrammesView
+
+        w = ProgrammesView(ctx, window.stack)
+        w.startAudit.connect(lambda name, tid: window.new_audit(programme=name, template_id=tid))
+        w.showAudits.connect(window.show_programme_audits)
+        return w
+    if key == "templates":
+        from qadesk.ui.templates_view import TemplatesView
+
+        return TemplatesView(ctx, window.stack)
+    from qadesk.ui.reports_view import ReportsView
+
+    return ReportsView(ctx, window.stack)
