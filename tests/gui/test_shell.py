@@ -182,3 +182,33 @@ def test_start_up_is_quick(open_window, demo_dir: Path) -> None:
     w = open_window("--data-dir", str(demo_dir))
     elapsed = time.perf_counter() - started
     assert w.ctx is not None and elapsed < 3.0, f"{elapsed:.2f} s to a usable window"
+
+
+def test_first_run_lets_you_choose_where_the_data_lives(open_window, tmp_path: Path, monkeypatch, qtbot) -> None:
+    monkeypatch.delenv("QADESK_DATA_DIR")  # no --data-dir and no override: the person chooses
+    w = open_window()
+    dialog = w.profile_dialog
+    assert dialog.choose.isEnabled()
+    default = w.ctx.data_dir
+    chosen = tmp_path / "Audits on the shared drive"
+    dialog.folder.setText(str(chosen))
+    dialog.name.setText("Sam Taylor")
+    dialog.accept()
+    assert w.ctx.data_dir == chosen and (chosen / "qadesk.sqlite").exists()
+    assert (chosen / "qadesk.lock").exists() and not (default / "qadesk.lock").exists()
+    with w.ctx.store.session() as s:
+        assert get_profile(s).name == "Sam Taylor"
+    w.close()
+    again = open_window()  # the next start opens the chosen folder, with no questions
+    assert again.ctx.data_dir == chosen and not hasattr(again, "profile_dialog")
+
+
+@pytest.mark.slow
+def test_qadesk_self_test_runs_offscreen_without_a_display(tmp_path: Path) -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
+    done = subprocess.run([sys.executable, "-m", "qadesk", "--self-test"], env=env, capture_output=True,
+                          text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "self-test passed" in done.stdout
