@@ -14,7 +14,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from qadesk.core.audit import (
     CASE_TYPES,
@@ -80,10 +80,13 @@ class SaveResult:
     total: int = 0
 
 
-def _get(session: Session, audit_id: str) -> Audit:
-    audit = session.get(Audit, audit_id)
+def _get(session: Session, audit_id: str, *, for_answers: bool = False) -> Audit:
+    # Autosave runs on every pause in typing: it needs the answers and judgements, not the
+    # actions and moderations, so those load only if touched.
+    opts = [lazyload(Audit.actions), lazyload(Audit.moderations)] if for_answers else []
+    audit = session.get(Audit, audit_id, options=opts)
     if audit is None:
-        audit = session.execute(select(Audit).where(Audit.reference == audit_id)).scalar_one_or_none()
+        audit = session.execute(select(Audit).where(Audit.reference == audit_id).options(*opts)).scalar_one_or_none()
     if audit is None:
         raise NotFound(f"no audit '{audit_id}' (give its id or reference, e.g. AUD-2026-0042)")
     return audit
@@ -187,7 +190,7 @@ def save_answer(session: Session, audit_id: str, question_id: str, value: Any, *
     With ``strict`` it is refused instead (the command line's behaviour).
     Pass ``evidence=...`` (the default) to leave the note as it is.
     """
-    audit = _get(session, audit_id)
+    audit = _get(session, audit_id, for_answers=True)
     _editable(audit)
     t = template_for(audit)
     if not t.has_question(question_id):
@@ -250,7 +253,7 @@ def _result(audit: Audit, t: Template, values: dict[str, Any], state: AuditState
 
 def set_section_grade(session: Session, audit_id: str, section_id: str, grade: str | None, *, actor: str,
                       today: date | None = None) -> SaveResult:
-    audit = _get(session, audit_id)
+    audit = _get(session, audit_id, for_answers=True)
     _editable(audit)
     t = template_for(audit)
     try:
@@ -286,7 +289,7 @@ def set_section_grade(session: Session, audit_id: str, section_id: str, grade: s
 def set_overall(session: Session, audit_id: str, *, actor: str, grade: str | None | object = ...,
                 rationale: str | None | object = ..., today: date | None = None) -> SaveResult:
     """The auditor's overall judgement and its rationale (needed when it differs from the suggestion)."""
-    audit = _get(session, audit_id)
+    audit = _get(session, audit_id, for_answers=True)
     _editable(audit)
     t = template_for(audit)
     before = {"grade": audit.overall_grade, "rationale": audit.overall_rationale}
@@ -312,7 +315,7 @@ def set_overall(session: Session, audit_id: str, *, actor: str, grade: str | Non
 def set_summary(session: Session, audit_id: str, key: str, text: str | None, *, actor: str) -> SaveResult:
     if key not in SUMMARY_KEYS:
         raise ValidationError(f"'{key}' is not a summary field ({', '.join(SUMMARY_KEYS)})")
-    audit = _get(session, audit_id)
+    audit = _get(session, audit_id, for_answers=True)
     _editable(audit)
     if text is not None and len(text) > 200_000:
         raise ValidationError("the summary is longer than 200,000 characters")

@@ -98,7 +98,7 @@ class Audit(Base):
         Index("ix_audits_status_started", "status", "started_at"),
         Index("ix_audits_team_started", "team", "started_at"),
         Index("ix_audits_started", "started_at"),
-        Index("ix_audits_template", "template_pk"),
+        Index("ix_audits_template_ref", "template_pk", "reference"),
         Index("ix_audits_case_ref", "case_ref"),
         Index("ix_audits_practitioner", "practitioner"),
         Index("ix_audits_auditor", "auditor_name"),
