@@ -203,7 +203,8 @@ def _start_demo(window: MainWindow) -> None:
     window.demo_operation = window.ops.run(  # type: ignore[attr-defined]
         lambda progress, cancel: generate(store, audits=DEMO_AUDITS, seed=DEMO_SEED, progress=progress,
                                           cancel=cancel),
-        label="Making demonstration data", on_success=done)
+        label="Making demonstration data", on_success=done,
+        on_cancelled=lambda: done("stopped early; the audits made so far are kept"))
 
 
 # ---------------------------------------------------------------------- the window
