@@ -25,6 +25,7 @@ from qadesk.core.audit import (
     irrelevant_answered,
     missing_for_submit,
     question_relevant,
+    section_relevant,
 )
 from qadesk.core.audit import coerce_answer as _coerce
 from qadesk.core.errors import AnswerRefused, NotFound, StateError, SubmitRefused, ValidationError
@@ -405,7 +406,8 @@ def check_submit(session: Session, audit_id: str, today: date | None = None) -> 
 def submit(session: Session, audit_id: str, *, actor: str, today: date | None = None) -> Audit:
     """Complete the audit: refused with the full list of what is missing.
 
-    Answers to questions that no longer apply are cleared now (never while typing).
+    Answers to questions that no longer apply, and judgements of sections that no longer apply,
+    are cleared now (never while typing); the history keeps them.
     """
     audit = _get(session, audit_id)
     _editable(audit)
@@ -421,6 +423,12 @@ def submit(session: Session, audit_id: str, *, actor: str, today: date | None = 
                        action="clear_irrelevant", before={"value": json.loads(row.value) if row.value else None,
                                                           "evidence": row.evidence}, at=at)
         audit.answers.remove(row)
+    # A judgement of a section that no longer applies goes the same way as its answers.
+    shown = {s.id for s in t.sections if section_relevant(s, state.answers, today)}
+    for judgement in [j for j in audit.section_judgements if j.section_id not in shown]:
+        history.record(session, actor=actor, entity="section_judgement", entity_id=judgement.section_id,
+                       audit_id=audit.id, action="clear_irrelevant", before=judgement.grade, at=at)
+        audit.section_judgements.remove(judgement)
     audit.answered_count = sum(1 for a in audit.answers if a.value is not None)
     state = state_of(audit)
     audit.overall_suggested = suggest_overall(t, state.answers, state.section_grades, today)

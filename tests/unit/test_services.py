@@ -333,19 +333,26 @@ def test_irrelevant_answers_are_cleared_only_on_submit_and_history_keeps_them(st
     save(st, a, "c", "no")
     save(st, a, "why", "Mother asked to stay")
     save(st, a, "x", "Something else")
+    with st.transaction() as s:
+        svc.set_section_grade(s, a, "extra", "ri", actor=ME, today=TODAY)
     save(st, a, "c", "na", evidence="Child is a baby")  # 'why' and section 'extra' no longer apply
     d = doc(st, a)
     assert d["answers"]["why"]["value"] == "Mother asked to stay"  # kept while typing
     assert d["answers"]["x"]["value"] == "Something else"
+    assert d["sections"]["extra"] == {"grade": "ri"}
     with st.transaction() as s:
         svc.set_section_grade(s, a, "basics", "good", actor=ME, today=TODAY)
         svc.set_overall(s, a, actor=ME, grade="good", today=TODAY)
         svc.submit(s, a, actor=ME, today=TODAY)
     d = doc(st, a)
     assert set(d["answers"]) == {"c"}
+    # Bug fixed: the judgement of a section that no longer applies stayed in the completed audit.
+    assert d["sections"] == {"basics": {"grade": "good"}}
     cleared = [h for h in history_of(st, a) if h.action == "clear_irrelevant"]
-    assert {h.entity_id: json.loads(h.before)["value"] for h in cleared} == {
+    assert {h.entity_id: json.loads(h.before)["value"] for h in cleared if h.entity == "answer"} == {
         "why": "Mother asked to stay", "x": "Something else"}
+    assert [(h.entity_id, json.loads(h.before)) for h in cleared if h.entity == "section_judgement"] == [
+        ("extra", "ri")]
 
 
 def test_reopen_needs_a_reason_and_history_keeps_the_completed_document(st) -> None:
@@ -608,3 +615,20 @@ def test_list_audits_sorting_and_paging(many) -> None:
     assert row["template"]["id"] == "service-test" and row["subject"]["team"] == "Team B"
     with st.session() as s:
         assert s.execute(select(func.count()).select_from(HistoryEntry)).scalar() > 5
+
+
+def test_the_document_kept_on_submit_is_whole_when_everything_happens_in_one_session(st) -> None:
+    # The window keeps one session per unit of work: answers saved and the audit submitted in the
+    # same session must still give the history the whole completed audit, actions included.
+    a = new_audit(st)
+    with st.transaction() as s:
+        svc.add_action(s, a, "Update the chronology", actor=ME, owner="P. Worker")
+    with st.transaction() as s:
+        svc.save_answer(s, a, "c", "yes", evidence="Seen alone", actor=ME, today=TODAY)
+        svc.set_section_grade(s, a, "basics", "good", actor=ME, today=TODAY)
+        svc.set_section_grade(s, a, "extra", "good", actor=ME, today=TODAY)
+        svc.set_overall(s, a, actor=ME, grade="good", today=TODAY)
+        svc.submit(s, a, actor=ME, today=TODAY)
+    kept = json.loads([h for h in history_of(st, a) if h.action == "submit"][0].after)
+    assert kept == doc(st, a) | {"updated_at": kept["updated_at"]}
+    assert [x["text"] for x in kept["actions"]] == ["Update the chronology"]
