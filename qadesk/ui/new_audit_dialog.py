@@ -152,6 +152,11 @@ class NewAuditDialog(QDialog):
         self.subject_title = QLabel("<b>2. What is audited</b>")
         right.addWidget(self.subject_title)
         right.addLayout(self.form)
+        hint = QLabel("* needed to start. Use the case reference from the case management system, never the "
+                      "child's name.")
+        hint.setWordWrap(True)
+        hint.setProperty("role", "hint")
+        right.addWidget(hint)
         right.addStretch(1)
         body.addLayout(left, 5)
         body.addLayout(right, 4)
