@@ -44,3 +44,18 @@ def grade_label(t: Template, list_name: str | None, value: str | None) -> str:
 
 def overall_label(t: Template, value: str | None) -> str:
     return grade_label(t, t.overall.list, value)
+
+
+_GRADE_PALETTES = {
+    1: ["#1b7f3b"],
+    2: ["#1b7f3b", "#cc0000"],
+    3: ["#1b7f3b", "#e69138", "#cc0000"],
+    4: ["#1b7f3b", "#6aa84f", "#e69138", "#cc0000"],
+    5: ["#1b7f3b", "#6aa84f", "#f1c232", "#e69138", "#cc0000"],
+}
+
+
+def grade_colours(count: int) -> list[str]:
+    """Colours for a scale of ``count`` grades, best (green) to worst (red); grey beyond five."""
+    base = _GRADE_PALETTES[min(max(count, 1), 5)]
+    return (base + ["#999999"] * count)[:count]

@@ -23,12 +23,14 @@ from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table
 from qadesk.core.audit import CASE_TYPE_LABELS
 from qadesk.core.errors import ValidationError
 from qadesk.exchange import pdfkit
+from qadesk.exchange.display import grade_colours
 from qadesk.exchange.output import Cancel, Progress, atomic_path, check_cancel, report_progress, uk_date
 from qadesk.exchange.pdfkit import esc
 from qadesk.services.queries import Selection
 from qadesk.services.stats import Stats, compute
 
 WIDTH = pdfkit.A4[0] - 2 * pdfkit.MARGIN
+URGENT_IN_PDF = 15  # the oldest first; the rest are counted
 
 
 def write_report(store: Any, path: Path, selection: Selection | None = None, *, progress: Progress | None = None,
@@ -114,8 +116,9 @@ def stacked_bars(title: str, groups: dict[str, Counter[str]], scale: list[str], 
     if not horizontal:
         chart.categoryAxis.labels.angle = 30 if len(cats) > 6 else 0
         chart.categoryAxis.labels.boxAnchor = "ne" if len(cats) > 6 else "n"
+    palette = grade_colours(len(scale))
     for i in range(len(scale)):
-        chart.bars[i].fillColor = colors.HexColor(pdfkit.GRADE_COLOURS[i % len(pdfkit.GRADE_COLOURS)])
+        chart.bars[i].fillColor = colors.HexColor(palette[i])
         chart.bars[i].strokeColor = None
     d.add(chart)
     legend = Legend()
@@ -123,8 +126,7 @@ def stacked_bars(title: str, groups: dict[str, Counter[str]], scale: list[str], 
     legend.fontSize, legend.fontName = 7.5, "Helvetica"
     legend.alignment = "right"
     legend.columnMaximum = 8
-    legend.colorNamePairs = [(colors.HexColor(pdfkit.GRADE_COLOURS[i % len(pdfkit.GRADE_COLOURS)]), g[:36])
-                             for i, g in enumerate(scale)]
+    legend.colorNamePairs = [(colors.HexColor(c), g[:36]) for c, g in zip(palette, scale, strict=True)]
     d.add(legend)
     return d
 
@@ -195,22 +197,32 @@ def summary_story(st: Stats, ss: Any | None = None) -> list[Flowable]:
     story.append(Paragraph("Urgent concerns", ss["H1"]))
     if st.urgent:
         rows: list[list[Any]] = [["Audit", "Team", "Action", "Owner", "Due"]]
-        rows += [[u.audit_reference, u.team or "", u.text, u.owner or "", uk_date(u.due) or "—"] for u in st.urgent]
+        rows += [[u.audit_reference, u.team or "", u.text, u.owner or "", uk_date(u.due) or "—"]
+                 for u in st.urgent[:URGENT_IN_PDF]]
         story.append(_table(rows, [0.15, 0.15, 0.44, 0.14, 0.12], ss))
-        if st.urgent_total > len(st.urgent):
-            story.append(Paragraph(f"… and {st.urgent_total - len(st.urgent):,} more urgent actions.", ss["Small"]))
+        shown = min(len(st.urgent), URGENT_IN_PDF)
+        if st.urgent_total > shown:
+            story.append(Paragraph(f"… and {st.urgent_total - shown:,} more urgent actions (all of them are on the "
+                                   f"Actions sheet of the Excel return).", ss["Small"]))
     else:
         story.append(Paragraph("No urgent actions are open.", ss["Body"]))
     story += [Paragraph("In numbers", ss["H1"]),
               _table([["Measure", "Count"], *[list(r) for r in headline_rows(st)]], [0.6, 0.4], ss)]
-    story += [CondPageBreak(80 * mm), Paragraph("Grades", ss["H1"]),
-              stacked_bars("Overall grade by team", st.grades_by_team, st.grade_scale, horizontal=True),
-              Spacer(1, 6),
-              stacked_bars("Overall grade by case type", {
-                  (f"{CASE_TYPE_LABELS[k]} ({k})" if k in CASE_TYPE_LABELS else k): v
-                  for k, v in st.grades_by_case_type.items()}, st.grade_scale, horizontal=True),
-              Spacer(1, 6), CondPageBreak(70 * mm),
-              stacked_bars("Overall grade by month started", st.grades_by_month, st.grade_scale)]
+    story += [CondPageBreak(80 * mm), Paragraph("Grades", ss["H1"])]
+    if not st.scales:
+        story.append(Paragraph("No audits in this selection have an overall grade yet.", ss["Body"]))
+    for n, scale in enumerate(st.scales):
+        # Templates grade on different scales (Ofsted's four points, RAG...): one set of charts per scale.
+        suffix = f" ({scale.name})" if len(st.scales) > 1 else ""
+        story += [stacked_bars("Overall grade by team" + suffix, scale.by_team, scale.labels, horizontal=True)]
+        if n == 0:
+            story += [Spacer(1, 6),
+                      stacked_bars("Overall grade by case type" + suffix, {
+                          (f"{CASE_TYPE_LABELS[k]} ({k})" if k in CASE_TYPE_LABELS else k): v
+                          for k, v in scale.by_case_type.items()}, scale.labels, horizontal=True),
+                      Spacer(1, 6), CondPageBreak(70 * mm),
+                      stacked_bars("Overall grade by month started" + suffix, scale.by_month, scale.labels)]
+        story.append(Spacer(1, 8))
     story += [CondPageBreak(60 * mm), Paragraph("Moderation", ss["H1"])]
     if st.moderations:
         rows = [["Kind", "Agreed", "Moderated", "Agreement"]]

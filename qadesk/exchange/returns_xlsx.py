@@ -164,17 +164,20 @@ class ReturnBook:
     def _summary(self, st: Stats) -> None:
         from qadesk.exchange.reports import headline_rows, month_label, period_text
 
-        sh = Sheet(self.wb, "Summary", [("Measure", 40), ("Count", 14)] + [(g[:30], 14) for g in st.grade_scale])
+        width = max((len(sc.labels) for sc in st.scales), default=0)
+        sh = Sheet(self.wb, "Summary", [("Measure", 40), ("Count", 14)] + [("", 16)] * width)
         sh.append([sh.text("Selection"), sh.text(period_text(st.selection))])
         for label, value in headline_rows(st):
             sh.append([sh.text(label), int(value.split(" ")[0].replace(",", ""))])
-        for title, groups in (("Grades by team", st.grades_by_team), ("Grades by case type", st.grades_by_case_type),
-                              ("Grades by month", st.grades_by_month)):
-            sh.append([])
-            sh.append([sh.text(title), sh.text("Graded"), *[sh.text(g) for g in st.grade_scale]])
-            for key, counts in groups.items():
-                name = month_label(key) if title == "Grades by month" else key
-                sh.append([sh.text(name), sum(counts.values()), *[counts.get(g, 0) for g in st.grade_scale]])
+        for scale in st.scales:
+            for title, groups in (("Grades by team", scale.by_team), ("Grades by case type", scale.by_case_type),
+                                  ("Grades by month", scale.by_month)):
+                sh.append([])
+                name = f"{title} ({scale.name})" if len(st.scales) > 1 else title
+                sh.append([sh.text(name), sh.text("Graded"), *[sh.text(g) for g in scale.labels]])
+                for key, counts in groups.items():
+                    row_name = month_label(key) if title == "Grades by month" else key
+                    sh.append([sh.text(row_name), sum(counts.values()), *[counts.get(g, 0) for g in scale.labels]])
         sh.append([])
         sh.append([sh.text("Overdue actions by team"), sh.text("Overdue")])
         for team, n in st.overdue_by_team.items():

@@ -8,6 +8,7 @@ by one: every figure is a GROUP BY over the selection, which stays quick on
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -51,6 +52,24 @@ class UrgentAction:
 
 
 @dataclass
+class GradeScale:
+    """Audits graded on one scale (templates whose overall choices read the same), best grade first."""
+
+    labels: list[str]
+    by_team: dict[str, Counter[str]] = field(default_factory=dict)
+    by_case_type: dict[str, Counter[str]] = field(default_factory=dict)
+    by_month: dict[str, Counter[str]] = field(default_factory=dict)  # "2026-11"
+
+    @property
+    def name(self) -> str:
+        return f"{self.labels[0]} to {self.labels[-1]}" if len(self.labels) > 1 else "".join(self.labels)
+
+    @property
+    def total(self) -> int:
+        return sum(sum(c.values()) for c in self.by_team.values())
+
+
+@dataclass
 class Stats:
     """Counts for one selection of audits (see :func:`compute`)."""
 
@@ -59,10 +78,7 @@ class Stats:
     audits: int = 0
     completed: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
-    grade_scale: list[str] = field(default_factory=list)  # grade labels, best first
-    grades_by_team: dict[str, Counter[str]] = field(default_factory=dict)
-    grades_by_case_type: dict[str, Counter[str]] = field(default_factory=dict)
-    grades_by_month: dict[str, Counter[str]] = field(default_factory=dict)  # "2026-11"
+    scales: list[GradeScale] = field(default_factory=list)  # the most used scale first
     moderations: int = 0
     moderations_agreed: int = 0
     moderation_by_kind: dict[str, tuple[int, int]] = field(default_factory=dict)  # kind -> (agreed, total)
@@ -80,10 +96,34 @@ class Stats:
     def agreement_rate(self) -> float | None:
         return self.moderations_agreed / self.moderations if self.moderations else None
 
+    @property
+    def main(self) -> GradeScale:
+        """The scale most audits in the selection were graded on (Ofsted's four points, usually)."""
+        return self.scales[0] if self.scales else GradeScale([])
+
+    # The main scale's figures, for the charts that show one scale.
+    @property
+    def grade_scale(self) -> list[str]:
+        return self.main.labels
+
+    @property
+    def grades_by_team(self) -> dict[str, Counter[str]]:
+        return self.main.by_team
+
+    @property
+    def grades_by_case_type(self) -> dict[str, Counter[str]]:
+        return self.main.by_case_type
+
+    @property
+    def grades_by_month(self) -> dict[str, Counter[str]]:
+        return self.main.by_month
+
     def grade_totals(self) -> Counter[str]:
+        """Audits per grade label over every scale."""
         total: Counter[str] = Counter()
-        for counts in self.grades_by_team.values():
-            total.update(counts)
+        for scale in self.scales:
+            for counts in scale.by_team.values():
+                total.update(counts)
         return total
 
 
@@ -127,25 +167,28 @@ def _grades(session: Session, sel: Selection, st: Stats) -> None:
     rows = session.execute(q.group_by(Audit.template_pk, Audit.overall_grade, Audit.team, Audit.case_type,
                                       month)).all()
     templates = _templates(session, {r[0] for r in rows})
-    scale: dict[str, float] = {}
-    label_of: dict[tuple[int, str], str] = {}
+    scales: dict[tuple[str, ...], GradeScale] = {}
+    where: dict[int, tuple[tuple[str, ...], dict[str, str]]] = {}
     for pk, t in templates.items():
-        for c in t.overall_choices():
-            label_of[(pk, c.value)] = c.label
-            scale[c.label] = max(scale.get(c.label, float("-inf")), c.score if c.score is not None else 0)
-    by_team: dict[str, Counter[str]] = defaultdict(Counter)
-    by_type: dict[str, Counter[str]] = defaultdict(Counter)
-    by_month: dict[str, Counter[str]] = defaultdict(Counter)
+        # Best first; choices without a score (e.g. "Not clear") go last.
+        choices = sorted(t.overall_choices(), key=lambda c: (c.score is None, -(c.score or 0)))
+        key = tuple(c.label for c in choices)
+        scales.setdefault(key, GradeScale(list(key)))
+        where[pk] = (key, {c.value: c.label for c in choices})
     for pk, grade, team, case_type, mon, n in rows:
-        label = label_of.get((pk, grade), grade)
-        scale.setdefault(label, float("-inf"))
-        by_team[team or NO_TEAM][label] += n
-        by_type[case_type or NO_CASE_TYPE][label] += n
-        by_month[str(mon)][label] += n
-    st.grade_scale = sorted(scale, key=lambda lbl: -scale[lbl])
-    st.grades_by_team = dict(sorted(by_team.items()))
-    st.grades_by_case_type = dict(sorted(by_type.items()))
-    st.grades_by_month = dict(sorted(by_month.items()))
+        key, labels = where[pk]
+        scale = scales[key]
+        label = labels.get(grade, grade)
+        if label not in scale.labels:
+            scale.labels.append(label)
+        scale.by_team.setdefault(team or NO_TEAM, Counter())[label] += n
+        scale.by_case_type.setdefault(case_type or NO_CASE_TYPE, Counter())[label] += n
+        scale.by_month.setdefault(str(mon), Counter())[label] += n
+    for scale in scales.values():
+        scale.by_team = dict(sorted(scale.by_team.items()))
+        scale.by_case_type = dict(sorted(scale.by_case_type.items()))
+        scale.by_month = dict(sorted(scale.by_month.items()))
+    st.scales = sorted((sc for sc in scales.values() if sc.total), key=lambda sc: -sc.total)
 
 
 def _moderation(session: Session, sel: Selection, st: Stats) -> None:
@@ -188,10 +231,11 @@ def _themes(session: Session, sel: Selection, st: Stats, limit: int) -> None:
     templates = _templates(session, {r[0] for r in rows})
     lowest: dict[tuple[int, str], float | None] = {}
     for pk, t in templates.items():
+        flags = _flag_questions(t)
         for question in t.questions():
             scores = [c.score for c in question.choices if c.score is not None]
-            # Only questions with a real scale can "fall short".
-            lowest[(pk, question.id)] = min(scores) if len(set(scores)) > 1 else None
+            # Only questions with a real scale can "fall short"; flags have no good or bad answer.
+            lowest[(pk, question.id)] = min(scores) if len(set(scores)) > 1 and question.id not in flags else None
     overall: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
     team_counts: dict[str, dict[tuple[int, str], list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for pk, team, qid, score, n in rows:
@@ -209,8 +253,31 @@ def _themes(session: Session, sel: Selection, st: Stats, limit: int) -> None:
             if short:
                 t = templates[pk]
                 out.append(Theme(t.title, qid, t.question(qid).label, short, answered))
-        out.sort(key=lambda th: (-th.share, -th.short, th.label))
+        # Ranked by a smoothed share, so 1 answer of 1 does not outrank 146 of 162.
+        out.sort(key=lambda th: (-(th.short + 1) / (th.answered + 2), -th.short, th.label))
         return out[:top]
 
     st.themes = themes(overall, limit)
     st.themes_by_team = {team: themes(c, 3) for team, c in sorted(team_counts.items())}
+
+
+_EQUALS = re.compile(r"\$\{(\w+)\}\s*=\s*'([^']*)'")
+_SELECTED = re.compile(r"selected\(\s*\$\{(\w+)\}\s*,\s*'([^']*)'\s*\)")
+
+
+def _flag_questions(t: Template) -> set[str]:
+    """Questions whose best-scored answer opens a follow-up ("Is anything urgent?" yes → "What?").
+
+    Their scores say yes = 1, but "yes" is not good practice there: such a
+    question raises a flag rather than judging practice, so it is no learning theme.
+    """
+    flags: set[str] = set()
+    texts = [q.relevant for q in t.questions() if q.relevant] + [s.relevant for s in t.sections if s.relevant]
+    for text in texts:
+        for qid, value in _EQUALS.findall(text) + _SELECTED.findall(text):
+            if not t.has_question(qid):
+                continue
+            scored = [c for c in t.question(qid).choices if c.score is not None]
+            if scored and value == max(scored, key=lambda c: c.score or 0).value:
+                flags.add(qid)
+    return flags

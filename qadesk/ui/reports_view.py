@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from qadesk.core.audit import STATUSES
+from qadesk.exchange.display import grade_colours
 from qadesk.exchange.packs import ImportResult, export_pack, import_pack
 from qadesk.services.queries import Selection, count_audits, distinct_values, programme_names
 from qadesk.services.stats import Stats, compute
@@ -258,7 +259,10 @@ class ReportsView(QWidget):
             f"<b>{st.completed:,}</b> completed of {st.audits:,} · moderation agreement "
             f"<b>{'—' if rate is None else f'{rate:.0%}'}</b> of {st.moderations:,} · actions open "
             f"<b>{st.actions_open:,}</b>, overdue <b>{st.actions_overdue:,}</b>, urgent <b>{st.urgent_total:,}</b>")
-        series = [(g, g, SERIES_COLOURS[i % len(SERIES_COLOURS)]) for i, g in enumerate(st.grade_scale)]
+        series = [(g, g, c) for g, c in zip(st.grade_scale, grade_colours(len(st.grade_scale)), strict=True)]
+        if len(st.scales) > 1:  # the charts show the scale most audits use; the PDF shows every scale
+            self.chart_team.title = f"Overall grade by team ({st.main.name})"
+            self.chart_month.title = f"Overall grade by month started ({st.main.name})"
         self.chart_team.set_data([(t[:20], dict(c)) for t, c in st.grades_by_team.items()], series)
         from qadesk.exchange.reports import month_label
 

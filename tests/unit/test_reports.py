@@ -95,3 +95,21 @@ def test_wrong_ending_and_cancel(audits, tmp_path):
     with pytest.raises(Cancelled):
         write_report(store, tmp_path / "r.xlsx", cancel=lambda: True)
     assert list(tmp_path.iterdir()) == [tmp_path / "store"]
+
+
+def test_templates_on_different_scales_are_charted_apart(loaded_store, tmp_path):
+    from tests.helpers.exports import fill_audit, set_up_people
+
+    with loaded_store.transaction() as s:
+        set_up_people(s)
+        fill_audit(s, "regular-case-audit", n=0)
+        fill_audit(s, "data-led-overdue-visits", n=1, case_ref="CR-2")
+    with loaded_store.session() as s:
+        st = compute(s, today=TODAY)
+    assert len(st.scales) == 2
+    names = {sc.name for sc in st.scales}
+    assert "Outstanding to Inadequate" in names and any("Red" in n or "red" in n.lower() for n in names)
+    assert all(sc.total == 1 for sc in st.scales) and sum(st.grade_totals().values()) == 2
+    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(
+        write_report(loaded_store, tmp_path / "s.pdf", today=TODAY)).pages).split())
+    assert "Overall grade by team (Outstanding to Inadequate)" in text
