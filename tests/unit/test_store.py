@@ -130,7 +130,7 @@ def test_restore_refuses_a_damaged_backup(store, data_dir: Path, tmp_path: Path)
     _fill(store)
     bad = tmp_path / "bad.sqlite"
     bad.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
-    with pytest.raises(Exception):  # noqa: B017 - sqlite3 or ValueError, both refuse
+    with pytest.raises((sqlite3.DatabaseError, ValueError)):
         restore_from(bad, data_dir)
     assert _snapshot(store)["counts"]["audits"] == 2
 
