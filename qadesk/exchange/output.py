@@ -63,9 +63,10 @@ def uk_date(value: date | datetime | str | None) -> str:
         return ""
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+            parsed: date = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
         except ValueError:
             return value
+        value = parsed
     return f"{value.day} {value.strftime('%b %Y')}"
 
 
@@ -75,7 +76,8 @@ def uk_datetime(value: datetime | str | None) -> str:
         return ""
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value)
+            when = datetime.fromisoformat(value)
         except ValueError:
             return value
+        value = when
     return f"{uk_date(value)}, {value.strftime('%H:%M')}"

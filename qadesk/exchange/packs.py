@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import select
 
 from qadesk import __version__
-from qadesk.core.errors import ValidationError
+from qadesk.core.errors import Problem, ValidationError
 from qadesk.core.template import Template
 from qadesk.exchange.audit_report import render_audits
 from qadesk.exchange.output import Cancel, Progress, atomic_path, check_cancel, report_progress
@@ -247,7 +247,7 @@ def import_pack(store: Any, path: Path, *, progress: Progress | None = None,
             if local is None:
                 problems += _id_clashes(s, doc)
         if problems:
-            raise ValidationError(problems[:10], path.name)
+            raise ValidationError([Problem("", p) for p in problems[:10]], path.name)
         actor = current_actor_name(s)
         for t in contents.templates.values():
             _, created = import_template(s, t, actor=actor)

@@ -13,7 +13,7 @@ stays a note in the moderator's Excel (data type ``s`` and a quote prefix).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -55,7 +55,7 @@ def _dt(value: str | None) -> datetime | date | None:
 class Sheet:
     """One write-only worksheet: header, widths, frozen header, auto filter, text written as text."""
 
-    def __init__(self, wb: Workbook, title: str, columns: list[tuple[str, float]], *, label_row: list[str] | None = None) -> None:
+    def __init__(self, wb: Workbook, title: str, columns: Sequence[tuple[str, float]], *, label_row: list[str] | None = None) -> None:
         self.ws = wb.create_sheet(title)
         self.width = len(columns)
         for i, (_, w) in enumerate(columns, start=1):

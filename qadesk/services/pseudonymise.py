@@ -193,5 +193,10 @@ def restore_text(text: str | None, mapping: list[tuple[str, str]]) -> str | None
         return text
     for pseudonym, real in sorted(mapping, key=lambda p: len(p[0]), reverse=True):
         if pseudonym:
-            text = re.sub(rf"(?<![\w]){re.escape(pseudonym)}(?![\w])", lambda _m, r=real: r, text)
+            # A function replacement, so a backslash in the real value is taken literally.
+            text = re.sub(rf"(?<![\w]){re.escape(pseudonym)}(?![\w])", _literal(real), text)
     return text
+
+
+def _literal(text: str) -> Callable[[re.Match[str]], str]:
+    return lambda _m: text

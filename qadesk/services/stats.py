@@ -149,7 +149,7 @@ def compute(session: Session, sel: Selection | None = None, *, today: date | Non
     """Every figure of the QA summary for the selected audits."""
     sel = sel or Selection()
     st = Stats(selection=sel, today=today or date.today())
-    base = apply(select(Audit.status, func.count(Audit.id)), sel).group_by(Audit.status)
+    base = apply(select(Audit.status, func.count(Audit.id)), sel).group_by(Audit.status)  # type: ignore[arg-type]
     st.by_status = {s: n for s, n in session.execute(base).all()}
     st.audits = sum(st.by_status.values())
     st.completed = sum(n for s, n in st.by_status.items() if s != "draft")
@@ -240,7 +240,7 @@ def _themes(session: Session, sel: Selection, st: Stats, limit: int) -> None:
     team_counts: dict[str, dict[tuple[int, str], list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for pk, team, qid, score, n in rows:
         low = lowest.get((pk, qid))
-        if low is None:
+        if low is None or score is None:
             continue
         for bucket in (overall[(pk, qid)], team_counts[team or NO_TEAM][(pk, qid)]):
             bucket[1] += n

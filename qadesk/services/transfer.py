@@ -172,10 +172,12 @@ def _fill(session: Session, audit: Audit, doc: dict[str, Any], t: Template, at: 
             audit.actions.remove(item)
     have = {a.id: a for a in audit.actions}
     for aid, a in actions.items():
-        item = have.get(aid)
-        if item is None:
+        found = have.get(aid)
+        if found is None:
             item = ActionItem(id=aid, audit_id=audit.id, created_at=at)
             audit.actions.append(item)
+        else:
+            item = found
         item.text, item.owner, item.status = a["text"], a.get("owner"), a["status"]
         item.due = date.fromisoformat(a["due"]) if a.get("due") else None
         item.urgent = bool(a.get("urgent"))

@@ -79,8 +79,11 @@ class ReportsView(QWidget):
         self._debounce.timeout.connect(self.refresh_figures)
 
         self.period = _combo("reports.period", "Audits started in")
-        self.since = QDateEdit(calendarPopup=True, objectName="reports.since", displayFormat="d MMM yyyy")
-        self.until = QDateEdit(calendarPopup=True, objectName="reports.until", displayFormat="d MMM yyyy")
+        self.since, self.until = QDateEdit(), QDateEdit()
+        for edit, name in ((self.since, "reports.since"), (self.until, "reports.until")):
+            edit.setObjectName(name)
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("d MMM yyyy")
         self.since.setAccessibleName("Started on or after")
         self.until.setAccessibleName("Started on or before")
         today = QDate.currentDate()
@@ -92,7 +95,8 @@ class ReportsView(QWidget):
         self.template = _combo("reports.template", "Template")
         self.use_list = QCheckBox("Only the audits filtered on the Audits screen")
         self.use_list.setObjectName("reports.use_audits_list")
-        self.count = QLabel(objectName="reports.count")
+        self.count = QLabel()
+        self.count.setObjectName("reports.count")
 
         choose = QGroupBox("Which audits")
         grid = QGridLayout(choose)
@@ -119,7 +123,8 @@ class ReportsView(QWidget):
             self.buttons[key] = b
         make_layout.addStretch(1)
 
-        self.headline = QLabel(objectName="reports.headline")
+        self.headline = QLabel()
+        self.headline.setObjectName("reports.headline")
         self.headline.setWordWrap(True)
         self.chart_team = StackedBarChart("Overall grade by team")
         self.chart_month = StackedBarChart("Overall grade by month started")
@@ -225,8 +230,9 @@ class ReportsView(QWidget):
             return screen.selection()
         period = self.period.currentData() or PERIODS[0]
         if period == CUSTOM:
-            since: date | None = self.since.date().toPython()
-            until: date | None = self.until.date().toPython()
+            d1, d2 = self.since.date(), self.until.date()
+            since: date | None = date(d1.year(), d1.month(), d1.day())
+            until: date | None = date(d2.year(), d2.month(), d2.day())
         else:
             since, until = period_dates(period)
         status, team = self.status.currentData(), self.team.currentData()

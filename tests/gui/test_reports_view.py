@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QCheckBox, QComboBox, QPlainTextEdit, QPushButton, QTableWidget
 
 from qadesk.exchange.packs import export_pack
@@ -14,7 +16,7 @@ from qadesk.store import open_store
 from qadesk.ui import messages
 from qadesk.ui.context import AppContext
 from qadesk.ui.export_dialogs import PackExportDialog
-from qadesk.ui.reports_view import ReportsView
+from qadesk.ui.reports_view import CUSTOM, ReportsView
 from tests.helpers.exports import make_audits
 
 pytestmark = pytest.mark.gui
@@ -44,6 +46,13 @@ def test_figures_and_charts_follow_the_selection(view, qtbot, tmp_path):
     view.ops.wait()
     assert list(view.stats.grades_by_team) == ["Family Support"]
     assert view.findChild(QCheckBox, "reports.use_audits_list") is not None
+    period = view.findChild(QComboBox, "reports.period")
+    period.setCurrentIndex(period.findData(CUSTOM))
+    view.since.setDate(QDate(2026, 9, 1))
+    view.until.setDate(QDate(2026, 9, 30))
+    sel = view.selection()
+    assert (sel.since, sel.until, sel.teams) == (date(2026, 9, 1), date(2026, 9, 30), ["Family Support"])
+    assert view.since.isEnabled()
     view.grab().save(str(tmp_path / "reports.png"))
 
 
