@@ -177,7 +177,7 @@ class ProgrammesView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((1, 190), (2, 190), (3, 190), (4, 80), (5, 100), (6, 160)):
+        for col, width in ((1, 160), (2, 170), (3, 160), (4, 70), (5, 90), (6, 140)):
             self.table.setColumnWidth(col, width)
         self.detail = QLabel()
         self.detail.setObjectName("programmes.detail")
