@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import shutil
 import statistics
 import sys
 import tempfile
@@ -150,6 +151,7 @@ def run(store_dir: Path | None = None, audits: int = 100, runs: int = 3) -> list
         n_rows = sum(len(r) for r in sheets.values())
     finally:
         store.close()
+        shutil.rmtree(tmp, ignore_errors=True)
     note = f"{len(ids)} audits, {n_rows:,} rows"
     return [Result(f"moderation pack of {len(ids)} audits", ours, baseline=bare, ratio_limit=TARGET_RATIO, note=note),
             Result("the same, pseudonymised (external)", external, baseline=bare, ratio_limit=TARGET_RATIO,
