@@ -45,6 +45,7 @@ from qadesk.ui.widgets import STATUS_LABELS, Heading, StackedBarChart
 
 CUSTOM = "Between dates…"
 PRODUCTS = (
+    ("audit_reports", "Audit reports (PDF)…", "Each chosen audit as the practitioner reads it, one PDF."),
     ("summary_pdf", "QA summary report (PDF)…", "The monthly report: grades, moderation, actions, learning themes."),
     ("return_xlsx", "Excel return…", "One row an audit and an answer, a sheet per template, for the region."),
     ("moderation_pack", "Moderation pack…", "Completed audits for a moderator (pseudonymised when external)."),
@@ -258,7 +259,7 @@ class ReportsView(QWidget):
         n, st = result
         self.stats = st
         self.count.setText(f"{n:,} audit{'s' if n != 1 else ''} chosen")
-        for key in ("summary_pdf", "return_xlsx", "moderation_pack", "transfer_pack"):
+        for key in ("audit_reports", "summary_pdf", "return_xlsx", "moderation_pack", "transfer_pack"):
             self.buttons[key].setEnabled(n > 0)
         rate = st.agreement_rate
         self.headline.setText(
@@ -289,6 +290,11 @@ class ReportsView(QWidget):
             if path:
                 self.import_file(path)
             return
+        if key == "audit_reports":
+            path = ask_save_path(self, "Save the audit reports", "audit-reports.pdf", "PDF (*.pdf)")
+            if path:
+                self.make_audit_reports(path)
+            return
         if key in ("summary_pdf", "return_xlsx"):
             pdf = key == "summary_pdf"
             path = ask_save_path(self, "Save the QA summary report" if pdf else "Save the Excel return",
@@ -313,6 +319,13 @@ class ReportsView(QWidget):
         label = "Writing the Excel return" if path.suffix.lower() == ".xlsx" else "Writing the QA summary report"
         self.ops.run(lambda progress, cancel: write_report(store, path, sel, progress=progress, cancel=cancel),
                      label=label, on_success=lambda p: self._done(f"Written {p}"))
+
+    def make_audit_reports(self, path: Path, selection: Selection | None = None) -> None:
+        from qadesk.exchange.audit_report import write_audit_reports
+
+        sel, store = selection or self.selection(), self.ctx.store
+        self.ops.run(lambda progress, cancel: write_audit_reports(store, path, sel, progress=progress, cancel=cancel),
+                     label="Writing the audit reports", on_success=lambda p: self._done(f"Written {p}"))
 
     def make_pack(self, path: Path, kind: str, *, external: bool = False, identifiable: bool = False,
                   selection: Selection | None = None) -> None:

@@ -64,6 +64,9 @@ def test_reports_and_return_are_written(view, tmp_path):
     assert (tmp_path / "summary.pdf").read_bytes().startswith(b"%PDF")
     assert zipfile.is_zipfile(tmp_path / "return.xlsx")
     assert "Written" in view.last_result
+    view.make_audit_reports(tmp_path / "audits.pdf")
+    view.ops.wait()
+    assert (tmp_path / "audits.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_export_dialog_previews_pseudonymisation(view, qtbot):

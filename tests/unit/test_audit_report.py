@@ -115,3 +115,16 @@ def test_cancel_and_failure_leave_nothing(every_type, tmp_path):
             write_audit_report(s, "AUD-1999-0001", target)
     assert target.read_bytes() == b"the previous report"
     assert [p.name for p in target.parent.iterdir()] == ["c.pdf"]
+
+
+def test_several_audit_reports_in_one_pdf(loaded_store, tmp_path):
+    from qadesk.exchange.audit_report import write_audit_reports
+    from qadesk.services.queries import Selection
+    from tests.helpers.exports import make_audits
+
+    make_audits(loaded_store, 3)
+    path = write_audit_reports(loaded_store, tmp_path / "all.pdf", Selection(teams=["Assessment 2", "Family Support"]))
+    pages, text = _text(path)
+    assert "Audit report: AUD-2026-0001" in text and "Audit report: AUD-2026-0003" in text
+    assert "AUD-2026-0002" not in text  # Children in Care East is not chosen
+    assert all(f"of {len(pages)}" in p for p in pages)
