@@ -96,6 +96,7 @@ class ReportsView(QWidget):
         self.template = _combo("reports.template", "Template")
         self.use_list = QCheckBox("Only the audits filtered on the Audits screen")
         self.use_list.setObjectName("reports.use_audits_list")
+        self.use_list.setToolTip("Use the filters set on the Audits screen (search included) instead of these")
         self.count = QLabel()
         self.count.setObjectName("reports.count")
 
@@ -208,7 +209,6 @@ class ReportsView(QWidget):
             i = combo.findData(current)
             combo.setCurrentIndex(max(i, 0))
             combo.blockSignals(False)
-        self.use_list.setEnabled(self._audits_screen() is not None)
         self._filling = False
         self._sync_dates()
         self.refresh_figures()
