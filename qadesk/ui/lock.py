@@ -305,6 +305,9 @@ def install_security(window: QWidget, minutes: float = DEFAULT_IDLE_MINUTES) -> 
             status("The audits are encrypted with the new passphrase.")
 
     passphrase.triggered.connect(lambda _checked=False: set_or_change())
+    on_close = getattr(window, "on_close", None)
+    if isinstance(on_close, list):
+        on_close.append(idle.uninstall)  # a closed window's lock must not keep filtering the app's events
     if file_menu is not None:
         before = next((a for a in file_menu.actions() if a.objectName() in ("action.folder", "action.quit")), None)
         if before is not None:

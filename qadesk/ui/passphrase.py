@@ -245,12 +245,18 @@ def open_store_for_window(data_dir: Path, parent: QWidget | None = None, *, inte
     ``QADESK_PASSPHRASE`` (for tests and automation) unlocks without asking, and
     a store created while it is set is created encrypted.  Without it an
     encrypted store asks for its passphrase, and a store about to be created
-    recommends one (only when ``interactive``: offscreen nothing may wait).
+    recommends one.  Not ``interactive`` (offscreen) nothing may wait for a
+    click: an encrypted store without the variable is refused instead.
     """
     given = os.environ.get("QADESK_PASSPHRASE")
     exists = crypto.db_path(data_dir).exists()
     if crypto.is_encrypted(data_dir):
-        return open_store(data_dir, passphrase=given) if given else unlock_store_interactive(data_dir, parent)
+        if given:
+            return open_store(data_dir, passphrase=given)
+        if not interactive:
+            raise WrongPassphrase(f"The store in {data_dir} is encrypted: set QADESK_PASSPHRASE to open it "
+                                  "without a window to type it in.")
+        return unlock_store_interactive(data_dir, parent)
     if not exists and given:
         return open_store(data_dir, passphrase=given)
     if not exists and interactive:

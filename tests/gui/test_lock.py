@@ -238,6 +238,14 @@ def test_the_real_window_asks_nothing_with_the_environment_passphrase_and_locks(
         window.close()
 
 
+def test_offscreen_without_the_passphrase_the_window_refuses_rather_than_waits(encrypted_dir: Path) -> None:
+    from qadesk.core.errors import WrongPassphrase
+    from qadesk.ui.app import create_window
+
+    with pytest.raises(WrongPassphrase, match="QADESK_PASSPHRASE"):
+        create_window(["--data-dir", str(encrypted_dir)])
+
+
 def test_setting_a_passphrase_from_the_menu_encrypts_the_open_store(qtbot, tmp_path: Path) -> None:
     from qadesk.services.profile import Profile, set_profile
     from qadesk.ui.app import create_window

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -251,6 +248,24 @@ def test_backup_of_an_encrypted_store_is_encrypted_and_restores(data_dir: Path, 
     assert plaintext_in(target) == {}
 
 
+def test_restoring_over_a_store_with_another_passphrase_keeps_both_openable(data_dir: Path, tmp_path: Path) -> None:
+    store = open_store(data_dir, passphrase=PASS)
+    audit_id = fill(store)
+    backup = store.backup_to(tmp_path / "friday.sqlite")
+    store.close()
+    other = tmp_path / "other"
+    open_store(other, passphrase=NEW_PASS).close()
+    restore_from(backup, other, passphrase=PASS)
+    restored = open_store(other, passphrase=PASS)
+    assert document(restored, audit_id)["subject"]["case_ref"] == CASE_REF
+    restored.close()
+    kept = other / "qadesk.sqlite.before-restore"
+    assert crypto.is_encrypted_file(kept) and crypto.keyinfo_beside(kept).exists()
+    crypto.unlock_file(kept, crypto.keyinfo_beside(kept), NEW_PASS)  # the replaced store, still its own
+    with pytest.raises(WrongPassphrase):
+        crypto.unlock_file(kept, crypto.keyinfo_beside(kept), PASS)
+
+
 def test_decrypt_store_gives_a_plain_store_back(data_dir: Path) -> None:
     store = open_store(data_dir, passphrase=PASS)
     audit_id = fill(store)
@@ -274,26 +289,3 @@ def test_argon2id_unlock_takes_a_moment_not_an_age() -> None:
     # Typed the same on any keyboard: a composed and a decomposed "é" give the same key.
     assert crypto.derive_key("caf\u00e9 au lait!", params) == crypto.derive_key("cafe\u0301 au lait!", params)
     assert elapsed < 2.0, f"Argon2id took {elapsed:.2f} s"
-
-
-def _cli(*args: str, env: dict[str, str], data_dir: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "qadesk", "--data-dir", str(data_dir), *args],
-                          capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=60)
-
-
-def test_cli_encrypts_and_works_with_the_passphrase_from_the_environment(data_dir: Path) -> None:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("QADESK_PASSPHRASE")}
-    store = open_store(data_dir)
-    fill(store)
-    store.close()
-    done = _cli("store", "encrypt", env={**base, "QADESK_PASSPHRASE": PASS}, data_dir=data_dir)
-    assert done.returncode == 0, done.stderr
-    assert plaintext_in(data_dir) == {}
-    refused = _cli("template", "list", env=base, data_dir=data_dir)
-    assert refused.returncode == 1 and "QADESK_PASSPHRASE" in refused.stderr and "Traceback" not in refused.stderr
-    wrong = _cli("template", "list", env={**base, "QADESK_PASSPHRASE": NEW_PASS}, data_dir=data_dir)
-    assert wrong.returncode == 1 and "does not open" in wrong.stderr
-    listed = _cli("audit", "list", env={**base, "QADESK_PASSPHRASE": PASS}, data_dir=data_dir)
-    assert listed.returncode == 0 and CASE_REF in listed.stdout
-    status = _cli("store", "status", env=base, data_dir=data_dir)
-    assert status.returncode == 0 and status.stdout.startswith("Encrypted")
