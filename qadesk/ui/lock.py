@@ -52,7 +52,7 @@ class LockScreen(QWidget):
 
     unlocked = Signal()
 
-    def __init__(self, window: QWidget, check: Callable[[str], bool], minutes: float) -> None:
+    def __init__(self, window: QWidget, check: Callable[[str], bool], idle_minutes: float | None) -> None:
         super().__init__(window)
         self._check = check
         self.setObjectName("lock.screen")
@@ -69,10 +69,15 @@ class LockScreen(QWidget):
         inner.setSpacing(10)
         title = QLabel(f"<h2>{APP_NAME} is locked</h2>")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        after = f"after {round(minutes)} minute{'s' if round(minutes) != 1 else ''} " if minutes >= 1 else ""
-        text = QLabel(f"It locked itself {after}without use, to keep the audits private. "
-                      "Enter the passphrase to carry on where you left off.")
+        if idle_minutes is None:
+            why = "The audits are hidden until the passphrase is entered. "
+        else:
+            n = round(idle_minutes)
+            after = f"after {n} minute{'s' if n != 1 else ''} " if idle_minutes >= 1 else ""
+            why = f"It locked itself {after}without use, to keep the audits private. "
+        text = QLabel(why + "Enter the passphrase to carry on where you left off.")
         text.setWordWrap(True)
+        text.ensurePolished()  # the style sheet's font decides how many lines the text wraps to
         text.setMinimumHeight(text.heightForWidth(440 - 48))  # a wrapped label in a centred card needs it
         self.field = password_field("lock.passphrase", "Passphrase")
         self.field.returnPressed.connect(self.try_unlock)
@@ -201,9 +206,9 @@ class IdleLock(QObject):
 
     def _idle(self) -> None:
         if self.active():
-            self.lock()
+            self.lock(idle=True)
 
-    def lock(self) -> bool:
+    def lock(self, idle: bool = False) -> bool:
         """Lock now (also the "Lock" menu action); False when there is no passphrase to lock with."""
         store = self.store()
         if self.locked or store is None or not store.encrypted:
@@ -215,7 +220,7 @@ class IdleLock(QObject):
         self._put_away_other_windows()
         self._title = self._window.windowTitle()
         self._window.setWindowTitle(f"{APP_NAME} — locked")
-        screen = LockScreen(self._window, store.check_passphrase, self.minutes)
+        screen = LockScreen(self._window, store.check_passphrase, self.minutes if idle else None)
         screen.unlocked.connect(self._unlock)
         self._screen = screen
         screen.show()
