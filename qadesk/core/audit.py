@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from qadesk.core.dates import valid_date
 from qadesk.core.errors import AnswerRefused, Missing
 from qadesk.core.expressions import ExpressionError, parse
-from qadesk.core.template import Question, Section, Template, _valid_date
+from qadesk.core.template import Question, Section, Template
 
 MAX_TEXT = 20_000
 MAX_LONG_TEXT = 200_000
@@ -87,7 +88,7 @@ def coerce_answer(q: Question, raw: object) -> Any:
     if t == "date":
         if isinstance(raw, date):
             raw = raw.isoformat()
-        if not isinstance(raw, str) or not _valid_date(raw.strip()):
+        if not isinstance(raw, str) or not valid_date(raw.strip()):
             raise AnswerRefused(q.id, "the answer must be a date written YYYY-MM-DD")
         text = raw.strip()
         if isinstance(q.min, str) and text < q.min:

@@ -1,0 +1,19 @@
+"""Dates as templates and answers write them: ISO ``YYYY-MM-DD``."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def valid_date(text: str) -> bool:
+    """True when ``text`` is a real calendar date written ``YYYY-MM-DD`` (no time, no spaces)."""
+    if not DATE_RE.match(text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
