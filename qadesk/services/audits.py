@@ -1,8 +1,11 @@
-"""Audit use cases: start, answer, judge, summarise, act, submit, reopen, moderate.
+"""Audit use cases: start, answer, judge, summarise, submit, reopen (and, re-exported, act and moderate).
 
 Every change runs in the caller's session, bumps the audit's revision and
 appends a history entry (who, when, what, before, after).  The window and
 the command line both call these functions; neither touches tables directly.
+Actions live in :mod:`qadesk.services.audit_actions`, moderation and closing
+in :mod:`qadesk.services.moderation`, the audit document in
+:mod:`qadesk.services.audit_document`; all are reached through this module.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 
 from qadesk.core.audit import (
     CASE_TYPES,
@@ -28,31 +31,36 @@ from qadesk.core.audit import (
     section_relevant,
 )
 from qadesk.core.audit import coerce_answer as _coerce
-from qadesk.core.errors import AnswerRefused, NotFound, StateError, SubmitRefused, ValidationError
+from qadesk.core.errors import AnswerRefused, StateError, SubmitRefused, ValidationError
 from qadesk.core.scoring import question_score, rationale_needed, suggest_overall
 from qadesk.core.template import Template
-from qadesk.services.templates import get_row, template_of
+from qadesk.services.audit_access import (
+    Actor,
+    editable,
+    get_audit,
+    now_utc,
+    state_of,
+    template_for,
+    touch,
+)
+from qadesk.services.audit_actions import ACTION_STATUSES, add_action, remove_action, update_action
+from qadesk.services.audit_document import audit_document, aware, iso, moderation_dict, subject_dict
+from qadesk.services.moderation import close, moderate
+from qadesk.services.templates import get_row
 from qadesk.store import history
-from qadesk.store.models import ActionItem, Answer, Audit, Moderation, Programme, SectionJudgement, Setting
+from qadesk.store.models import Answer, Audit, Programme, SectionJudgement, Setting
 
-ACTION_STATUSES = ("open", "done", "cancelled")
+# Every audit use case is reached through this module (the window, the command line, packs and tests
+# import them from here), including those that live in the modules imported above.
+__all__ = [
+    "ACTION_STATUSES", "MAX_SUBJECT_FIELD", "Actor", "SaveResult", "Subject", "add_action", "audit_document",
+    "aware", "check_submit", "close", "get_audit", "iso", "moderate", "moderation_dict", "next_reference",
+    "now_utc", "rationale_required", "remove_action", "reopen", "save_answer", "set_overall",
+    "set_section_grade", "set_summary", "start_audit", "state_of", "subject_dict", "submit", "template_for",
+    "update_action",
+]
+
 MAX_SUBJECT_FIELD = 200
-
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def aware(dt: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; qadesk stores UTC, so say so."""
-    if dt is None:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-
-
-def iso(dt: datetime | None) -> str | None:
-    d = aware(dt)
-    return d.isoformat(timespec="seconds") if d else None
 
 
 @dataclass
@@ -65,13 +73,6 @@ class Subject:
 
 
 @dataclass
-class Actor:
-    name: str
-    role: str | None = None
-    organisation: str | None = None
-
-
-@dataclass
 class SaveResult:
     revision: int
     saved_at: datetime
@@ -81,37 +82,8 @@ class SaveResult:
     total: int = 0
 
 
-def _get(session: Session, audit_id: str, *, for_answers: bool = False) -> Audit:
-    # Autosave runs on every pause in typing: it needs the answers and judgements, not the
-    # actions and moderations, so those load only if touched.
-    opts = [lazyload(Audit.actions), lazyload(Audit.moderations)] if for_answers else []
-    audit = session.get(Audit, audit_id, options=opts)
-    if audit is None:
-        audit = session.execute(select(Audit).where(Audit.reference == audit_id).options(*opts)).scalar_one_or_none()
-    if audit is None:
-        raise NotFound(f"no audit '{audit_id}' (give its id or reference, e.g. AUD-2026-0042)")
-    return audit
-
-
-get_audit = _get
-
-
-def template_for(audit: Audit) -> Template:
-    return template_of(audit.template)
-
-
-def state_of(audit: Audit) -> AuditState:
-    return AuditState(
-        answers={a.question_id: json.loads(a.value) for a in audit.answers if a.value is not None},
-        evidence={a.question_id: a.evidence for a in audit.answers if a.evidence},
-        section_grades={j.section_id: j.grade for j in audit.section_judgements},
-        overall_grade=audit.overall_grade,
-        overall_rationale=audit.overall_rationale,
-        summary={k: getattr(audit, k) for k in SUMMARY_KEYS if getattr(audit, k)},
-    )
-
-
-def _next_reference(session: Session, year: int) -> str:
+def next_reference(session: Session, year: int) -> str:
+    """The next ``AUD-YYYY-NNNN`` reference of the year (and count it as used)."""
     key = f"next_reference.{year}"
     row = session.get(Setting, key)
     if row is None:
@@ -153,7 +125,7 @@ def start_audit(session: Session, template_id: str, subject: Subject, auditor: A
             session.add(prog)
     audit = Audit(
         id=audit_id or str(uuid.uuid4()),
-        reference=_next_reference(session, started.year),
+        reference=next_reference(session, started.year),
         template_pk=row.pk, template=row, status="draft",
         case_ref=_clean(subject.case_ref, "The case reference"),
         case_type=subject.case_type,
@@ -171,16 +143,6 @@ def start_audit(session: Session, template_id: str, subject: Subject, auditor: A
     return audit
 
 
-def _editable(audit: Audit) -> None:
-    if audit.status != "draft":
-        raise StateError(f"{audit.reference} is {audit.status}; reopen it (with a reason) to change it")
-
-
-def _touch(audit: Audit, at: datetime) -> None:
-    audit.revision += 1
-    audit.updated_at = at
-
-
 def save_answer(session: Session, audit_id: str, question_id: str, value: Any, *, actor: str,
                 evidence: str | None | object = ..., strict: bool = False, today: date | None = None) -> SaveResult:
     """Store one answer (and/or its evidence note).
@@ -191,8 +153,8 @@ def save_answer(session: Session, audit_id: str, question_id: str, value: Any, *
     With ``strict`` it is refused instead (the command line's behaviour).
     Pass ``evidence=...`` (the default) to leave the note as it is.
     """
-    audit = _get(session, audit_id, for_answers=True)
-    _editable(audit)
+    audit = get_audit(session, audit_id, for_answers=True)
+    editable(audit)
     t = template_for(audit)
     if not t.has_question(question_id):
         raise AnswerRefused(question_id, f"the template {t.key} has no question '{question_id}'")
@@ -232,7 +194,7 @@ def save_answer(session: Session, audit_id: str, question_id: str, value: Any, *
     if row.value is None and not row.evidence:
         audit.answers.remove(row)
     audit.answered_count = sum(1 for a in audit.answers if a.value is not None)
-    _touch(audit, at)
+    touch(audit, at)
     history.record(session, actor=actor, entity="answer", entity_id=question_id, audit_id=audit.id,
                    action="answer", before=before, after=after, at=at)
     state.answers = {k: v for k, v in values.items() if v is not None}
@@ -254,8 +216,8 @@ def _result(audit: Audit, t: Template, values: dict[str, Any], state: AuditState
 
 def set_section_grade(session: Session, audit_id: str, section_id: str, grade: str | None, *, actor: str,
                       today: date | None = None) -> SaveResult:
-    audit = _get(session, audit_id, for_answers=True)
-    _editable(audit)
+    audit = get_audit(session, audit_id, for_answers=True)
+    editable(audit)
     t = template_for(audit)
     try:
         s = t.section(section_id)
@@ -280,7 +242,7 @@ def set_section_grade(session: Session, audit_id: str, section_id: str, grade: s
             row.grade, row.updated_at = grade, at
     elif row is not None:
         audit.section_judgements.remove(row)
-    _touch(audit, at)
+    touch(audit, at)
     history.record(session, actor=actor, entity="section_judgement", entity_id=section_id, audit_id=audit.id,
                    action="judge", before=before, after=grade or None, at=at)
     state = state_of(audit)
@@ -290,8 +252,8 @@ def set_section_grade(session: Session, audit_id: str, section_id: str, grade: s
 def set_overall(session: Session, audit_id: str, *, actor: str, grade: str | None | object = ...,
                 rationale: str | None | object = ..., today: date | None = None) -> SaveResult:
     """The auditor's overall judgement and its rationale (needed when it differs from the suggestion)."""
-    audit = _get(session, audit_id, for_answers=True)
-    _editable(audit)
+    audit = get_audit(session, audit_id, for_answers=True)
+    editable(audit)
     t = template_for(audit)
     before = {"grade": audit.overall_grade, "rationale": audit.overall_rationale}
     if grade is not ...:
@@ -306,7 +268,7 @@ def set_overall(session: Session, audit_id: str, *, actor: str, grade: str | Non
     after = {"grade": audit.overall_grade, "rationale": audit.overall_rationale}
     at = now_utc()
     if before != after:
-        _touch(audit, at)
+        touch(audit, at)
         history.record(session, actor=actor, entity="overall", entity_id=audit.id, audit_id=audit.id,
                        action="judge", before=before, after=after, at=at)
     state = state_of(audit)
@@ -316,88 +278,23 @@ def set_overall(session: Session, audit_id: str, *, actor: str, grade: str | Non
 def set_summary(session: Session, audit_id: str, key: str, text: str | None, *, actor: str) -> SaveResult:
     if key not in SUMMARY_KEYS:
         raise ValidationError(f"'{key}' is not a summary field ({', '.join(SUMMARY_KEYS)})")
-    audit = _get(session, audit_id, for_answers=True)
-    _editable(audit)
+    audit = get_audit(session, audit_id, for_answers=True)
+    editable(audit)
     if text is not None and len(text) > 200_000:
         raise ValidationError("the summary is longer than 200,000 characters")
     before = getattr(audit, key)
     at = now_utc()
     if before != (text or None):
         setattr(audit, key, text or None)
-        _touch(audit, at)
+        touch(audit, at)
         history.record(session, actor=actor, entity="summary", entity_id=key, audit_id=audit.id,
                        action="write", before=before, after=text or None, at=at)
     return SaveResult(audit.revision, at)
 
 
-def _action_dict(a: ActionItem) -> dict[str, Any]:
-    return {"id": a.id, "text": a.text, "owner": a.owner, "due": a.due.isoformat() if a.due else None,
-            "status": a.status, "urgent": bool(a.urgent)}
-
-
-def add_action(session: Session, audit_id: str, text: str, *, actor: str, owner: str | None = None,
-               due: date | None = None, urgent: bool = False, action_id: str | None = None) -> ActionItem:
-    audit = _get(session, audit_id)
-    if audit.status == "closed":
-        raise StateError(f"{audit.reference} is closed")
-    if not text or not text.strip():
-        raise ValidationError("an action needs a description of what must happen")
-    at = now_utc()
-    item = ActionItem(id=action_id or str(uuid.uuid4()), audit_id=audit.id, text=text.strip(), owner=owner,
-                      due=due, status="open", urgent=urgent, created_at=at)
-    audit.actions.append(item)
-    session.flush()
-    _touch(audit, at)
-    history.record(session, actor=actor, entity="action", entity_id=item.id, audit_id=audit.id,
-                   action="add", after=_action_dict(item), at=at)
-    return item
-
-
-def update_action(session: Session, action_id: str, *, actor: str, **changes: Any) -> ActionItem:
-    """Change an action's text, owner, due, urgent or status (open, done, cancelled)."""
-    item = session.get(ActionItem, action_id)
-    if item is None:
-        raise NotFound(f"no action '{action_id}'")
-    allowed = {"text", "owner", "due", "urgent", "status", "closing_note"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ValidationError(f"an action has no field {', '.join(sorted(unknown))}")
-    if "status" in changes and changes["status"] not in ACTION_STATUSES:
-        raise ValidationError(f"an action's status is one of {', '.join(ACTION_STATUSES)}")
-    if "text" in changes and not (changes["text"] or "").strip():
-        raise ValidationError("an action needs a description of what must happen")
-    before = _action_dict(item)
-    at = now_utc()
-    for key, value in changes.items():
-        setattr(item, key, value)
-    if "status" in changes:
-        item.closed_at = at if changes["status"] != "open" else None
-    after = _action_dict(item)
-    if before != after:
-        audit = _get(session, item.audit_id)
-        _touch(audit, at)
-        history.record(session, actor=actor, entity="action", entity_id=item.id, audit_id=item.audit_id,
-                       action="update", before=before, after=after, at=at)
-    return item
-
-
-def remove_action(session: Session, action_id: str, *, actor: str) -> None:
-    item = session.get(ActionItem, action_id)
-    if item is None:
-        raise NotFound(f"no action '{action_id}'")
-    audit = _get(session, item.audit_id)
-    _editable(audit)
-    before = _action_dict(item)
-    audit.actions.remove(item)
-    at = now_utc()
-    _touch(audit, at)
-    history.record(session, actor=actor, entity="action", entity_id=action_id, audit_id=audit.id,
-                   action="remove", before=before, at=at)
-
-
 def check_submit(session: Session, audit_id: str, today: date | None = None) -> list:
     """What stops submit now, in form order (empty when the audit can be submitted)."""
-    audit = _get(session, audit_id)
+    audit = get_audit(session, audit_id)
     t = template_for(audit)
     state = state_of(audit)
     return missing_for_submit(t, state, suggest_overall(t, state.answers, state.section_grades, today), today)
@@ -409,8 +306,8 @@ def submit(session: Session, audit_id: str, *, actor: str, today: date | None = 
     Answers to questions that no longer apply, and judgements of sections that no longer apply,
     are cleared now (never while typing); the history keeps them.
     """
-    audit = _get(session, audit_id)
-    _editable(audit)
+    audit = get_audit(session, audit_id)
+    editable(audit)
     missing = check_submit(session, audit_id, today)
     if missing:
         raise SubmitRefused(missing)
@@ -434,7 +331,7 @@ def submit(session: Session, audit_id: str, *, actor: str, today: date | None = 
     audit.overall_suggested = suggest_overall(t, state.answers, state.section_grades, today)
     audit.status = "completed"
     audit.completed_at = at
-    _touch(audit, at)
+    touch(audit, at)
     history.record(session, actor=actor, entity="audit", entity_id=audit.id, audit_id=audit.id,
                    action="submit", before={"status": "draft"}, after=audit_document(audit), at=at)
     return audit
@@ -442,7 +339,7 @@ def submit(session: Session, audit_id: str, *, actor: str, today: date | None = 
 
 def reopen(session: Session, audit_id: str, reason: str, *, actor: str) -> Audit:
     """Back to draft with a reason; the history keeps the completed version whole."""
-    audit = _get(session, audit_id)
+    audit = get_audit(session, audit_id)
     if audit.status == "draft":
         raise StateError(f"{audit.reference} is already a draft")
     if not reason or not reason.strip():
@@ -451,101 +348,10 @@ def reopen(session: Session, audit_id: str, reason: str, *, actor: str) -> Audit
     at = now_utc()
     audit.status = "draft"
     audit.completed_at = None
-    _touch(audit, at)
+    touch(audit, at)
     history.record(session, actor=actor, entity="audit", entity_id=audit.id, audit_id=audit.id,
                    action="reopen", before=before, after={"status": "draft", "reason": reason.strip()}, at=at)
     return audit
-
-
-def moderate(session: Session, audit_id: str, *, moderator: Actor, agreed: bool, grade: str | None = None,
-             rationale: str | None = None, kind: str = "internal", moderation_id: str | None = None,
-             at: datetime | None = None) -> Moderation:
-    """Record a moderator's view: agreed, or a different moderated grade with a rationale."""
-    audit = _get(session, audit_id)
-    if audit.status not in ("completed", "moderated"):
-        raise StateError(f"{audit.reference} is {audit.status}; only completed audits are moderated")
-    if kind not in ("internal", "external"):
-        raise ValidationError("moderation is internal or external")
-    t = template_for(audit)
-    if agreed:
-        grade = audit.overall_grade
-    else:
-        if not grade or grade not in {c.value for c in t.overall_choices()}:
-            raise ValidationError("a moderator who disagrees gives the moderated grade from the overall scale")
-        if not rationale or not rationale.strip():
-            raise ValidationError("a moderator who disagrees gives a rationale")
-    at = (at or now_utc()).astimezone(timezone.utc)
-    m = Moderation(id=moderation_id or str(uuid.uuid4()), audit_id=audit.id, moderator_name=moderator.name,
-                   moderator_organisation=moderator.organisation, kind=kind, grade=grade, agreed=agreed,
-                   rationale=rationale, at=at)
-    audit.moderations.append(m)
-    before = audit.status
-    audit.status = "moderated"
-    _touch(audit, at)
-    history.record(session, actor=moderator.name, entity="moderation", entity_id=m.id, audit_id=audit.id,
-                   action="moderate", before={"status": before}, after=moderation_dict(m), at=at)
-    return m
-
-
-def close(session: Session, audit_id: str, *, actor: str) -> Audit:
-    audit = _get(session, audit_id)
-    if audit.status not in ("completed", "moderated"):
-        raise StateError(f"{audit.reference} is {audit.status}; only completed or moderated audits are closed")
-    before = audit.status
-    at = now_utc()
-    audit.status = "closed"
-    _touch(audit, at)
-    history.record(session, actor=actor, entity="audit", entity_id=audit.id, audit_id=audit.id,
-                   action="close", before={"status": before}, after={"status": "closed"}, at=at)
-    return audit
-
-
-# ------------------------------------------------------------------------------------------
-# The audit document (contracts.md section 3)
-
-
-def subject_dict(audit: Audit) -> dict[str, Any]:
-    d: dict[str, Any] = {"case_ref": audit.case_ref, "case_type": audit.case_type, "team": audit.team,
-                         "practitioner": audit.practitioner}
-    if audit.subject_extra:
-        for k, v in json.loads(audit.subject_extra).items():
-            d.setdefault(k, v)
-    return d
-
-
-def moderation_dict(m: Moderation) -> dict[str, Any]:
-    return {"id": m.id, "moderator": {"name": m.moderator_name, "organisation": m.moderator_organisation},
-            "kind": m.kind, "grade": m.grade, "agreed": bool(m.agreed), "rationale": m.rationale, "at": iso(m.at)}
-
-
-def audit_document(audit: Audit) -> dict[str, Any]:
-    """The audit as one JSON-ready document, the same in a pack and from ``audit show --json``."""
-    answers: dict[str, Any] = {}
-    for a in audit.answers:
-        entry: dict[str, Any] = {"value": json.loads(a.value) if a.value is not None else None}
-        if a.evidence:
-            entry["evidence"] = a.evidence
-        answers[a.question_id] = entry
-    return {
-        "id": audit.id,
-        "reference": audit.reference,
-        "revision": audit.revision,
-        "template": {"id": audit.template.template_id, "version": audit.template.version},
-        "status": audit.status,
-        "subject": subject_dict(audit),
-        "auditor": {"name": audit.auditor_name, "role": audit.auditor_role},
-        "started_at": iso(audit.started_at),
-        "completed_at": iso(audit.completed_at),
-        "updated_at": iso(audit.updated_at),
-        "programme": audit.programme.name if audit.programme else None,
-        "answers": answers,
-        "sections": {j.section_id: {"grade": j.grade} for j in audit.section_judgements},
-        "overall": {"grade": audit.overall_grade, "suggested": audit.overall_suggested,
-                    "rationale": audit.overall_rationale},
-        "summary": {k: getattr(audit, k) for k in SUMMARY_KEYS},
-        "actions": [_action_dict(a) for a in audit.actions],
-        "moderations": [moderation_dict(m) for m in audit.moderations],
-    }
 
 
 def rationale_required(audit: Audit) -> bool:

@@ -38,7 +38,7 @@ from qadesk.core.audit import SUMMARY_KEYS, AuditState, missing_for_submit, sect
 from qadesk.core.errors import QadeskError
 from qadesk.core.scoring import question_score, suggest_overall
 from qadesk.core.template import Choice, Template
-from qadesk.services.audits import _next_reference, iso
+from qadesk.services.audits import iso, next_reference
 from qadesk.services.demo_answers import Answerer, clamp, forms_dir, new_uuid, weighted, words
 from qadesk.services.templates import import_template, template_of
 from qadesk.store import history
@@ -344,7 +344,7 @@ class _Maker:
         span = (finish - start) / (steps + n_actions + 1)
         clock = iter(start + span * (k + 1) for k in range(steps + n_actions))
         subject = {"case_ref": case_ref, "case_type": case_type, "team": team.name, "practitioner": worker}
-        reference = _next_reference(session, start.year)
+        reference = next_reference(session, start.year)
         events: list[dict[str, Any]] = [{"at": start, "actor": auditor, "entity": "audit", "entity_id": audit_id,
                                          "action": "start", "after": {"reference": reference, "template": row.template_id,
                                                                      "version": row.version,

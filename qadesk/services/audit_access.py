@@ -1,0 +1,78 @@
+"""Finding an audit and reading it, and the rules every change to one follows.
+
+Shared by the audit use cases (:mod:`qadesk.services.audits`,
+:mod:`qadesk.services.audit_actions`, :mod:`qadesk.services.moderation`):
+an audit is found by its id or its reference; only a draft is edited; every
+change bumps the revision and the time it was last updated.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, lazyload
+
+from qadesk.core.audit import SUMMARY_KEYS, AuditState
+from qadesk.core.errors import NotFound, StateError
+from qadesk.core.template import Template
+from qadesk.services.templates import template_of
+from qadesk.store.models import Audit
+
+
+def now_utc() -> datetime:
+    """The time now, in UTC (every timestamp qadesk stores is UTC)."""
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Actor:
+    """Who does something: a name, and a role or organisation where it matters."""
+
+    name: str
+    role: str | None = None
+    organisation: str | None = None
+
+
+def get_audit(session: Session, audit_id: str, *, for_answers: bool = False) -> Audit:
+    """The audit with this id or reference (e.g. AUD-2026-0042); :class:`NotFound` if there is none."""
+    # Autosave runs on every pause in typing: it needs the answers and judgements, not the
+    # actions and moderations, so those load only if touched.
+    opts = [lazyload(Audit.actions), lazyload(Audit.moderations)] if for_answers else []
+    audit = session.get(Audit, audit_id, options=opts)
+    if audit is None:
+        audit = session.execute(select(Audit).where(Audit.reference == audit_id).options(*opts)).scalar_one_or_none()
+    if audit is None:
+        raise NotFound(f"no audit '{audit_id}' (give its id or reference, e.g. AUD-2026-0042)")
+    return audit
+
+
+def template_for(audit: Audit) -> Template:
+    """The template version the audit was started on."""
+    return template_of(audit.template)
+
+
+def state_of(audit: Audit) -> AuditState:
+    """The audit's answers, evidence, judgements and summary as the core rules read them."""
+    return AuditState(
+        answers={a.question_id: json.loads(a.value) for a in audit.answers if a.value is not None},
+        evidence={a.question_id: a.evidence for a in audit.answers if a.evidence},
+        section_grades={j.section_id: j.grade for j in audit.section_judgements},
+        overall_grade=audit.overall_grade,
+        overall_rationale=audit.overall_rationale,
+        summary={k: getattr(audit, k) for k in SUMMARY_KEYS if getattr(audit, k)},
+    )
+
+
+def editable(audit: Audit) -> None:
+    """Refuse (:class:`StateError`) unless the audit is a draft."""
+    if audit.status != "draft":
+        raise StateError(f"{audit.reference} is {audit.status}; reopen it (with a reason) to change it")
+
+
+def touch(audit: Audit, at: datetime) -> None:
+    """Count one more change to the audit, made at ``at``."""
+    audit.revision += 1
+    audit.updated_at = at

@@ -1,0 +1,80 @@
+"""The audit document (contracts.md section 3): one audit as a JSON-ready dict.
+
+The same document goes into a moderation pack, comes out of ``audit show
+--json`` and is kept whole in the history at submit and reopen.  Timestamps
+are written in ISO 8601, in UTC.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from qadesk.core.audit import SUMMARY_KEYS
+from qadesk.store.models import ActionItem, Audit, Moderation
+
+
+def aware(dt: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; qadesk stores UTC, so say so."""
+    if dt is None:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def iso(dt: datetime | None) -> str | None:
+    """ISO 8601 to the second, in UTC; None stays None."""
+    d = aware(dt)
+    return d.isoformat(timespec="seconds") if d else None
+
+
+def subject_dict(audit: Audit) -> dict[str, Any]:
+    """Who or what was audited: the case, its type, team and practitioner, and any extra fields."""
+    d: dict[str, Any] = {"case_ref": audit.case_ref, "case_type": audit.case_type, "team": audit.team,
+                         "practitioner": audit.practitioner}
+    if audit.subject_extra:
+        for k, v in json.loads(audit.subject_extra).items():
+            d.setdefault(k, v)
+    return d
+
+
+def moderation_dict(m: Moderation) -> dict[str, Any]:
+    """One moderation as it appears in the audit document and the history."""
+    return {"id": m.id, "moderator": {"name": m.moderator_name, "organisation": m.moderator_organisation},
+            "kind": m.kind, "grade": m.grade, "agreed": bool(m.agreed), "rationale": m.rationale, "at": iso(m.at)}
+
+
+def action_dict(a: ActionItem) -> dict[str, Any]:
+    """One action as it appears in the audit document and the history."""
+    return {"id": a.id, "text": a.text, "owner": a.owner, "due": a.due.isoformat() if a.due else None,
+            "status": a.status, "urgent": bool(a.urgent)}
+
+
+def audit_document(audit: Audit) -> dict[str, Any]:
+    """The audit as one JSON-ready document, the same in a pack and from ``audit show --json``."""
+    answers: dict[str, Any] = {}
+    for a in audit.answers:
+        entry: dict[str, Any] = {"value": json.loads(a.value) if a.value is not None else None}
+        if a.evidence:
+            entry["evidence"] = a.evidence
+        answers[a.question_id] = entry
+    return {
+        "id": audit.id,
+        "reference": audit.reference,
+        "revision": audit.revision,
+        "template": {"id": audit.template.template_id, "version": audit.template.version},
+        "status": audit.status,
+        "subject": subject_dict(audit),
+        "auditor": {"name": audit.auditor_name, "role": audit.auditor_role},
+        "started_at": iso(audit.started_at),
+        "completed_at": iso(audit.completed_at),
+        "updated_at": iso(audit.updated_at),
+        "programme": audit.programme.name if audit.programme else None,
+        "answers": answers,
+        "sections": {j.section_id: {"grade": j.grade} for j in audit.section_judgements},
+        "overall": {"grade": audit.overall_grade, "suggested": audit.overall_suggested,
+                    "rationale": audit.overall_rationale},
+        "summary": {k: getattr(audit, k) for k in SUMMARY_KEYS},
+        "actions": [action_dict(a) for a in audit.actions],
+        "moderations": [moderation_dict(m) for m in audit.moderations],
+    }
