@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 from qadesk.core.errors import QadeskError
 from qadesk.services import audits
 from qadesk.ui.context import AppContext
+from qadesk.ui.form.fit import FlowLayout
 from qadesk.ui.form.widgets import DateInput, LongTextInput
 
 STATUS_WORDS = {"open": "Open", "done": "Done", "cancelled": "Cancelled"}
@@ -107,6 +107,7 @@ class ActionsPanel(QWidget):
         lay.setContentsMargins(28, 20, 28, 28)
         title = QLabel("Actions", self)
         title.setProperty("role", "section-title")
+        title.setWordWrap(True)
         hint = QLabel("What must happen for the child, who will do it and by when. Actions stay open after the "
                       "audit is submitted, until they are marked done.", self)
         hint.setProperty("role", "hint")
@@ -124,25 +125,28 @@ class ActionsPanel(QWidget):
         self.table.setWordWrap(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col in range(1, 5):
+        for col in range(2, 5):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        # Who may be long; the action itself matters more on a narrow page (the column can be widened).
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(1, 130)
         self.table.doubleClicked.connect(lambda _i: self.edit_dialog())
         lay.addWidget(self.table, 1)
-        buttons = QHBoxLayout()
+        buttons = FlowLayout(h_spacing=6, v_spacing=6)  # onto two lines when the page is narrow
         self.add_button = self._button("actions.add", "&Add action…", self.add_dialog, buttons)
         self.edit_button = self._button("actions.edit", "&Edit…", self.edit_dialog, buttons)
         self.done_button = self._button("actions.done", "Mark &done", self._mark_selected_done, buttons)
         self.remove_button = self._button("actions.remove", "&Remove", self._remove_selected, buttons)
-        buttons.addStretch(1)
         lay.addLayout(buttons)
         self.problem = QLabel(self)
         self.problem.setProperty("role", "problem")
+        self.problem.setWordWrap(True)
         self.problem.hide()
         lay.addWidget(self.problem)
         self.table.itemSelectionChanged.connect(self._sync_buttons)
         self._status = "draft"
 
-    def _button(self, name: str, text: str, slot, box: QHBoxLayout) -> QPushButton:
+    def _button(self, name: str, text: str, slot, box: FlowLayout) -> QPushButton:
         b = QPushButton(text, self)
         b.setObjectName(name)
         b.setAutoDefault(False)

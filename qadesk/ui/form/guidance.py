@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from qadesk.core.template import Question, Section
+from qadesk.ui.form.fit import FitScrollArea
 
 
-class GuidancePane(QScrollArea):
+class GuidancePane(FitScrollArea):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("form.guidance")
         self.setProperty("role", "guidance")
-        self.setWidgetResizable(True)
-        self.setFrameShape(QFrame.Shape.NoFrame)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.setMinimumWidth(240)
         body = QWidget()
         body.setProperty("role", "guidance")
         lay = QVBoxLayout(body)
@@ -24,6 +22,7 @@ class GuidancePane(QScrollArea):
         lay.setSpacing(6)
         heading = QLabel("What good looks like", body)
         heading.setProperty("role", "guidance-heading")
+        heading.setWordWrap(True)
         lay.addWidget(heading)
         self.section_title = self._label(body, "guidance-title")
         self.section_text = self._label(body, "guidance-text")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -29,6 +30,24 @@ def show_date(d: datetime | None) -> str:
         return ""
     local = d.astimezone()
     return f"{local.day} {local.strftime('%b %Y')}"
+
+
+class _SaveState(QLabel):
+    """One line up to 360 px ("Saved 14:02"); a long "Not saved: <why>" wraps rather than widening the window.
+
+    A plain word-wrapping QLabel would break even "All changes saved" in two.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setMaximumWidth(360)
+        self.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        m = self.contentsMargins()
+        width = min(self.fontMetrics().horizontalAdvance(self.text()) + m.left() + m.right() + 2, self.maximumWidth())
+        return QSize(width, self.heightForWidth(width))
 
 
 class FormHeader(QFrame):
@@ -48,6 +67,8 @@ class FormHeader(QFrame):
         self.subject.setProperty("role", "hint")
         self.others = QLabel(self)
         self.others.setProperty("role", "hint")
+        for label in (self.title, self.subject, self.others):
+            label.setWordWrap(True)
         self.others.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse
                                             | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
         self.others.linkActivated.connect(self.otherAuditRequested)
@@ -59,10 +80,11 @@ class FormHeader(QFrame):
         self.status = QLabel(self)
         self.status.setObjectName("audit.status")
         self.status.setProperty("role", "status-badge")
-        self.saved = QLabel(self)
+        self.saved = _SaveState(self)
         self.saved.setObjectName("audit.saved")
         self.saved.setProperty("role", "saved")
         self.saved.setAccessibleName("Save state")
+        self.saved.setContentsMargins(10, 0, 10, 0)
         self.submit = QPushButton("Submit…", self)
         self.submit.setObjectName("audit.submit")
         self.submit.setProperty("role", "primary")
@@ -109,6 +131,7 @@ class MissingPanel(QFrame):
         top = QHBoxLayout()
         self.heading = QLabel(self)
         self.heading.setProperty("role", "missing-heading")
+        self.heading.setWordWrap(True)
         hide = QToolButton(self)
         hide.setText("Hide")
         hide.setAccessibleName("Hide the list of what is missing")

@@ -7,9 +7,19 @@ how much of the audit is done.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 STATE_WORDS = {
     "not_started": "not started",
@@ -20,6 +30,7 @@ STATE_WORDS = {
 }
 COLOURS = {"not_started": "#9aa3ad", "in_progress": "#2f6fb3", "complete": "#2e7d4f", "problems": "#b3541e"}
 KEY_ROLE = Qt.ItemDataRole.UserRole
+ITEM_SIDE_PADDING = 24  # left + right padding of an item in style.py
 _icons: dict[str, QIcon] = {}
 
 
@@ -63,6 +74,41 @@ def state_icon(state: str) -> QIcon:
     return icon
 
 
+class _WrapDelegate(QStyledItemDelegate):
+    """Measures a wrapped title in the very rectangle it is painted in.
+
+    Qt wraps the text at the item's full width and adds the style sheet's
+    padding afterwards, so a title that needs one more line when painted was
+    cut short with "…".  Here the text rectangle comes from the style (padding
+    and icon included) and the title is wrapped at that width.
+    """
+
+    def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:  # noqa: N802 - Qt override
+        view = self.parent()
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        if not opt.text or not isinstance(view, QListWidget):
+            return super().sizeHint(option, index)
+        tall = 10_000
+        opt.rect = QRect(0, 0, view.viewport().width() - 2 * view.spacing(), tall)
+        style = view.style()
+        text = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, view)
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, opt, view) + 1
+        flags = Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignLeft
+        needed = opt.fontMetrics.boundingRect(QRect(0, 0, text.width() - 2 * margin, tall), flags, opt.text)
+        around = tall - text.height()
+        return QSize(opt.rect.width(), max(needed.height(), opt.decorationSize.height()) + around)
+
+
+class _PageList(QListWidget):
+    """Wrapped titles are laid out again at once when the width changes (Qt waits 100 ms and shows them cut)."""
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.doItemsLayout()
+
+
 class Navigator(QWidget):
     """Emits ``pageRequested(key)`` with ``section:<id>``, ``judgement``, ``summary`` or ``actions``."""
 
@@ -82,7 +128,7 @@ class Navigator(QWidget):
         self.progress.setAccessibleName("Progress through the audit")
         lay.addWidget(self.progress_label)
         lay.addWidget(self.progress)
-        self.list = QListWidget(self)
+        self.list = _PageList(self)
         self.list.setObjectName("form.sections")
         self.list.setAccessibleName("Sections of the audit")
         self.list.setIconSize(QSize(16, 16))
@@ -92,6 +138,7 @@ class Navigator(QWidget):
         self.list.setSpacing(1)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setProperty("role", "navigator")
+        self.list.setItemDelegate(_WrapDelegate(self.list))
         self.list.currentItemChanged.connect(self._current_changed)
         lay.addWidget(self.list, 1)
         self._items: dict[str, QListWidgetItem] = {}

@@ -6,10 +6,10 @@ says so, in the template's own words, so whoever checks a template sees all of i
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from qadesk.core.template import Template
+from qadesk.ui.form.fit import form_splitter
 from qadesk.ui.form.guidance import GuidancePane
 from qadesk.ui.form.navigator import Navigator
 from qadesk.ui.form.sections import QuestionRow, SectionPage, build_pages
@@ -35,6 +35,7 @@ class TemplatePreview(QWidget):
             if s.relevant:
                 note = QLabel(f"This section is asked only when: {s.relevant}", page.body)
                 note.setProperty("role", "hint")
+                note.setWordWrap(True)
                 page.body.layout().insertWidget(1, note)
             for row in page.rows:
                 q = row.question
@@ -60,11 +61,8 @@ class TemplatePreview(QWidget):
         banner = QLabel(f"Preview of {template.title} (version {template.version}) — read-only, as auditors "
                         "will see it.", self)
         banner.setProperty("role", "suggestion")
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        for w in (self.navigator, self.stack, self.guidance):
-            splitter.addWidget(w)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([220, 600, 280])
+        banner.setWordWrap(True)
+        splitter = form_splitter(self, self.navigator, self.stack, self.guidance)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)

@@ -9,9 +9,10 @@ the others just after, which keeps opening a long template fast.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from qadesk.core.template import Question, Section, Template
+from qadesk.ui.form.fit import FitScrollArea
 from qadesk.ui.form.widgets import GradeInput, LongTextInput, make_input
 
 TYPE_HINTS = {
@@ -56,6 +57,7 @@ class QuestionRow(QFrame):
             text = " ".join(x for x in ("Required." if q.required is True else "", hint or "") if x)
             small = QLabel(text, self)
             small.setProperty("role", "hint")
+            small.setWordWrap(True)
             lay.addWidget(small)
         widget = make_input(q, self)
         assert widget is not None
@@ -68,6 +70,7 @@ class QuestionRow(QFrame):
         if q.evidence != "none":
             caption = QLabel("Evidence note" + (" (required)" if q.evidence == "required" else " (optional)"), self)
             caption.setProperty("role", "evidence-label")
+            caption.setWordWrap(True)
             lay.addWidget(caption)
             self.evidence = LongTextInput(self, min_lines=2, max_lines=12)
             self.evidence.setObjectName(f"evidence.{q.id}")
@@ -116,7 +119,7 @@ class QuestionRow(QFrame):
             self.evidence.setReadOnly(on)
 
 
-class SectionPage(QScrollArea):
+class SectionPage(FitScrollArea):
     """A section's questions and its judgement, in a scroll area; the inner widget is ``section.<id>``."""
 
     def __init__(self, template: Template, s: Section, parent: QWidget | None = None, *,
@@ -124,8 +127,6 @@ class SectionPage(QScrollArea):
         super().__init__(parent)
         self.template = template
         self.section = s
-        self.setWidgetResizable(True)
-        self.setFrameShape(QFrame.Shape.NoFrame)
         self.rows: list[QuestionRow] = []
         self.grade: GradeInput | None = None
         self.body: QWidget | None = None
@@ -154,6 +155,7 @@ class SectionPage(QScrollArea):
         if s.agency:
             agency = QLabel(f"Completed by: {s.agency}", body)
             agency.setProperty("role", "hint")
+            agency.setWordWrap(True)
             lay.addWidget(agency)
         for q in s.questions:
             row = QuestionRow(q, body)
@@ -176,6 +178,7 @@ class SectionPage(QScrollArea):
             bl.addWidget(self.grade)
             self.grade_problem = QLabel(box)
             self.grade_problem.setProperty("role", "problem")
+            self.grade_problem.setWordWrap(True)
             self.grade_problem.hide()
             bl.addWidget(self.grade_problem)
             lay.addSpacing(12)

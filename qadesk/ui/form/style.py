@@ -21,7 +21,7 @@ QFrame[role="judgement"], QFrame[role="judgement-table"] {
 QFrame[role="form-header"] { background: #ffffff; border-bottom: 1px solid #dde2e8; }
 QFrame[role="missing"] { background: #fff8e6; border-bottom: 1px solid #ecd9a3; }
 QLabel[role="missing-heading"] { font-weight: 600; color: #6b4a00; }
-QLabel[role="saved"] { color: #4a6b53; padding: 0 10px; }
+QLabel[role="saved"] { color: #4a6b53; }
 QLabel[role="saved"][state="error"] { color: #9a3412; font-weight: 600; }
 QLabel[role="status-badge"] { color: #33414f; background: #e9edf2; border-radius: 9px; padding: 2px 10px; }
 QLabel[role="status-badge"][status="completed"] { color: #1f5132; background: #e2f1e7; }
@@ -42,6 +42,7 @@ QPushButton[role="grade"] { padding: 6px 12px; border: 1px solid #b8c1cb; backgr
 QPushButton[role="grade"][position="first"] { border-top-left-radius: 5px; border-bottom-left-radius: 5px; }
 QPushButton[role="grade"][position="last"] { border-top-right-radius: 5px; border-bottom-right-radius: 5px;
     margin-right: 0; }
+QPushButton[role="grade"][stacked="true"] { border-radius: 5px; margin-right: 0; }
 QPushButton[role="grade"]:hover { background: #eef3f8; }
 QPushButton[role="grade"]:focus { border: 2px solid #2f6fb3; }
 QPushButton[role="grade"]:checked { background: #23497a; color: #ffffff; border-color: #23497a; }

@@ -6,10 +6,11 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from qadesk.core.audit import SUMMARY_KEYS, SUMMARY_LABELS
 from qadesk.core.template import Template
+from qadesk.ui.form.fit import FitScrollArea
 from qadesk.ui.form.widgets import GradeInput, LongTextInput
 
 SUGGEST_WORDS = {
@@ -28,10 +29,11 @@ SUMMARY_HINTS = {
 def _title(text: str, parent: QWidget) -> QLabel:
     label = QLabel(text, parent)
     label.setProperty("role", "section-title")
+    label.setWordWrap(True)
     return label
 
 
-class JudgementPage(QScrollArea):
+class JudgementPage(FitScrollArea):
     """``overall.grade`` and ``overall.rationale``; links to sections emit ``pageRequested``."""
 
     pageRequested = Signal(str)
@@ -39,8 +41,6 @@ class JudgementPage(QScrollArea):
     def __init__(self, template: Template, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.template = template
-        self.setWidgetResizable(True)
-        self.setFrameShape(QFrame.Shape.NoFrame)
         body = QWidget()
         body.setObjectName("page.judgement")
         body.setProperty("role", "section")
@@ -65,12 +65,14 @@ class JudgementPage(QScrollArea):
                 name.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse
                                              | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
                 name.linkActivated.connect(self.pageRequested)
+                name.setWordWrap(True)
                 grade = QLabel(box)
+                grade.setWordWrap(True)
                 grid.addWidget(name, i, 0)
                 grid.addWidget(grade, i, 1)
                 self._section_labels[s.id] = (name, grade)
-            grid.setColumnStretch(0, 0)
-            grid.setColumnStretch(1, 1)
+            grid.setColumnStretch(0, 3)
+            grid.setColumnStretch(1, 2)
             lay.addWidget(box)
         self.suggestion = QLabel(body)
         self.suggestion.setProperty("role", "suggestion")
@@ -79,6 +81,7 @@ class JudgementPage(QScrollArea):
         lay.addWidget(self.suggestion)
         caption = QLabel("Your overall judgement", body)
         caption.setProperty("role", "question-label")
+        caption.setWordWrap(True)
         lay.addWidget(caption)
         self.grade = GradeInput(template.overall_choices(), body)
         self.grade.setObjectName("overall.grade")
@@ -89,6 +92,7 @@ class JudgementPage(QScrollArea):
         lay.addWidget(self.grade)
         self.grade_problem = QLabel(body)
         self.grade_problem.setProperty("role", "problem")
+        self.grade_problem.setWordWrap(True)
         self.grade_problem.hide()
         lay.addWidget(self.grade_problem)
         self.rationale_caption = QLabel("Rationale", body)
@@ -151,13 +155,11 @@ class JudgementPage(QScrollArea):
         self.rationale.setReadOnly(on)
 
 
-class SummaryPage(QScrollArea):
+class SummaryPage(FitScrollArea):
     """The summary fields, ``summary.<key>``."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWidgetResizable(True)
-        self.setFrameShape(QFrame.Shape.NoFrame)
         body = QWidget()
         body.setObjectName("page.summary")
         body.setProperty("role", "section")
@@ -169,8 +171,10 @@ class SummaryPage(QScrollArea):
         for key in SUMMARY_KEYS:
             caption = QLabel(SUMMARY_LABELS[key], body)
             caption.setProperty("role", "question-label")
+            caption.setWordWrap(True)
             hint = QLabel(SUMMARY_HINTS[key], body)
             hint.setProperty("role", "hint")
+            hint.setWordWrap(True)
             edit = LongTextInput(body, min_lines=3)
             edit.setObjectName(f"summary.{key}")
             edit.setAccessibleName(SUMMARY_LABELS[key])

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QInputDialog,
     QScrollArea,
-    QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -48,6 +47,7 @@ from qadesk.services.queries import Selection, list_audits
 from qadesk.ui.context import AppContext
 from qadesk.ui.form.actions_panel import ActionsPanel, action_row
 from qadesk.ui.form.autosave import Autosaver
+from qadesk.ui.form.fit import form_splitter
 from qadesk.ui.form.guidance import GuidancePane
 from qadesk.ui.form.header import FormHeader, MissingPanel, show_date
 from qadesk.ui.form.navigator import Navigator
@@ -137,15 +137,7 @@ class AuditFormView(QWidget):
         self._add_page("actions", "Actions", self.actions)
         self.navigator.pageRequested.connect(self.show_page)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(self.navigator)
-        splitter.addWidget(self.stack)
-        splitter.addWidget(self.guidance)
-        splitter.setStretchFactor(0, 0)
-        splitter.setStretchFactor(1, 1)
-        splitter.setStretchFactor(2, 0)
-        splitter.setSizes([250, 640, 300])
-        splitter.setChildrenCollapsible(False)
+        splitter = form_splitter(self, self.navigator, self.stack, self.guidance)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)

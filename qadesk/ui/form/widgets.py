@@ -15,20 +15,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from PySide6.QtCore import QDate, QEvent, QObject, QRegularExpression, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, QObject, QRegularExpression, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
-    QCheckBox,
     QComboBox,
     QDateEdit,
-    QGridLayout,
     QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
-    QPushButton,
-    QRadioButton,
+    QSizePolicy,
     QSlider,
     QSpinBox,
     QToolButton,
@@ -37,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from qadesk.core.template import Choice, Question
+from qadesk.ui.form.fit import FlowLayout, WrapCheckBox, WrapPushButton, WrapRadioButton
 
 # A list longer than this is offered as a drop-down rather than radio buttons.
 MAX_RADIOS = 6
@@ -130,6 +128,23 @@ class NumberInput(QLineEdit):
         self.setText("" if value is None else _num(value))
 
 
+class _ChoiceCombo(QComboBox):
+    """A drop-down that may be narrower than its longest entry; the chosen entry is also its tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.currentTextChanged.connect(self.setToolTip)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), self.fontMetrics().averageCharWidth() * 16 + 40), hint.height())
+
+    def showPopup(self) -> None:  # noqa: N802 - the list shows every entry whole
+        self.view().setMinimumWidth(self.view().sizeHintForColumn(0) + 24)
+        super().showPopup()
+
+
 def _num(x: object) -> str:
     if isinstance(x, float) and x.is_integer():
         return str(int(x))
@@ -212,7 +227,7 @@ class RangeInput(QWidget):
         self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
         self.slider.setTickInterval(1 if high - low <= 20 else max(1, (high - low) // 10))
         self.slider.setPageStep(1)
-        self.slider.setMinimumWidth(220)
+        self.slider.setMinimumWidth(120)
         self.spin = QSpinBox(self)
         self.spin.setRange(low - 1, high)  # low - 1 is "not answered"
         self.spin.setSpecialValueText("—")
@@ -287,7 +302,7 @@ class _ButtonsInput(QWidget):
     def setAccessibleName(self, name: str) -> None:  # noqa: N802
         super().setAccessibleName(name)
         for b in self.buttons:
-            b.setAccessibleName(f"{name}: {b.text()}")
+            b.setAccessibleName(f"{name}: {b.label()}")  # type: ignore[attr-defined]
 
     def setAccessibleDescription(self, text: str) -> None:  # noqa: N802
         super().setAccessibleDescription(text)
@@ -317,11 +332,10 @@ class ChoiceInput(_ButtonsInput):
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         if len(self.choices) > MAX_RADIOS:
-            self.combo = QComboBox(self)
+            self.combo = _ChoiceCombo(self)
             self.combo.addItem("— Choose —", None)
             for c in self.choices:
                 self.combo.addItem(c.label, c.value)
-            self.combo.setMinimumContentsLength(24)
             self.combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
             lay.addWidget(self.combo)
             lay.addStretch(1)
@@ -330,17 +344,17 @@ class ChoiceInput(_ButtonsInput):
         self.group = QButtonGroup(self)
         self.group.setExclusive(False)  # managed by hand so an answer can be cleared again
         vertical = sum(len(c.label) for c in self.choices) > 60
-        box = QVBoxLayout() if vertical else QHBoxLayout()
-        box.setSpacing(4 if vertical else 18)
+        # Short answers side by side (onto more lines when the page is narrow), long ones one a line.
+        box = QVBoxLayout() if vertical else FlowLayout(h_spacing=18, v_spacing=4)
+        if vertical:
+            box.setSpacing(4)
         for c in self.choices:
-            b = QRadioButton(c.label, self)
+            b = WrapRadioButton(c.label, self)
             b.setAutoExclusive(False)
             self.group.addButton(b)
             self._add(b, c)
             box.addWidget(b)
         self.group.buttonClicked.connect(self._clicked)
-        if not vertical:
-            box.addStretch(1)
         lay.addLayout(box, 1)
         self.clear_button = QToolButton(self)
         self.clear_button.setText("Clear")
@@ -393,17 +407,20 @@ class MultiChoiceInput(_ButtonsInput):
 
     def __init__(self, choices: Sequence[Choice], parent: QWidget | None = None) -> None:
         super().__init__(choices, parent)
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(24)
-        grid.setVerticalSpacing(4)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(24)
         columns = 2 if len(self.choices) > 5 else 1
-        rows = (len(self.choices) + columns - 1) // columns
-        for i, c in enumerate(self.choices):
-            b = QCheckBox(c.label, self)
-            self._add(b, c)
-            grid.addWidget(b, i % rows, i // rows)  # down the first column, then the second
-        grid.setColumnStretch(columns, 1)
+        per_column = (len(self.choices) + columns - 1) // columns
+        for first in range(0, len(self.choices), per_column):
+            column = QVBoxLayout()
+            column.setSpacing(4)
+            for c in self.choices[first:first + per_column]:  # down the first column, then the second
+                b = WrapCheckBox(c.label, self)
+                self._add(b, c)
+                column.addWidget(b)
+            column.addStretch(1)
+            row.addLayout(column, 1)
         if self.buttons:
             self.setFocusProxy(self.buttons[0])
 
@@ -422,11 +439,11 @@ class GradeInput(_ButtonsInput):
 
     def __init__(self, choices: Sequence[Choice], parent: QWidget | None = None) -> None:
         super().__init__(choices, parent)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(0)
+        # Joined buttons on one line; when they do not fit, they go onto more lines.
+        lay = FlowLayout(self, h_spacing=0, v_spacing=4, stack=True)
+        self._stacked = False
         for i, c in enumerate(self.choices):
-            b = QPushButton(c.label, self)
+            b = WrapPushButton(c.label, self)
             b.setCheckable(True)
             b.setProperty("role", "grade")
             b.setProperty("grade", c.value)
@@ -436,9 +453,18 @@ class GradeInput(_ButtonsInput):
             b.setAutoDefault(False)
             self._add(b, c)
             lay.addWidget(b)
-        lay.addStretch(1)
         if self.buttons:
             self.setFocusProxy(self.buttons[0])
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        stacked = self.layout().stacked(event.size().width())  # type: ignore[attr-defined]
+        if stacked != self._stacked:  # joined buttons in a row, separate ones in a column
+            self._stacked = stacked
+            for b in self.buttons:
+                b.setProperty("stacked", stacked)
+                b.style().unpolish(b)
+                b.style().polish(b)
 
     def _clicked(self, button: QAbstractButton) -> None:
         on = button.isChecked()
