@@ -12,6 +12,7 @@ from qadesk.core.template import Template
 from qadesk.ui.form.fit import form_splitter
 from qadesk.ui.form.guidance import GuidancePane
 from qadesk.ui.form.navigator import Navigator
+from qadesk.ui.form.paging import PAGE_HELP
 from qadesk.ui.form.sections import QuestionRow, SectionPage, build_pages
 from qadesk.ui.form.style import FORM_QSS
 from qadesk.ui.form.summary import JudgementPage, SummaryPage
@@ -86,8 +87,6 @@ class TemplatePreview(QWidget):
         if key.startswith("section:"):
             self.guidance.show_for(self.template.section(key.split(":", 1)[1]))
         else:
-            from qadesk.ui.form.view import PAGE_HELP
-
             self.guidance.show_text(*PAGE_HELP[key])
 
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:

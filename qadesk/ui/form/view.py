@@ -7,14 +7,17 @@ guidance pane that follows the focus.
 
 Every change is kept in :attr:`state` at once (so relevance, problems and
 the navigator update live) and handed to the :class:`Autosaver`, which
-writes it through ``services.audits`` within a second.  Jobs capture the
-values when they are scheduled, so a save never reads a widget that may
-already be gone (closing the form flushes what is pending).
+writes it through ``services.audits`` within a second (closing the form
+flushes what is pending).
+
+This module builds the form and applies the template's live rules; the rest
+is in mixins: ``editing`` (changes, autosave, save state), ``paging``
+(moving around, going to what is missing) and ``submitting`` (submit,
+reopen, read-only).
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
 from datetime import datetime
 from typing import Any
@@ -23,8 +26,6 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
-    QInputDialog,
-    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -33,13 +34,11 @@ from PySide6.QtWidgets import (
 from qadesk.core.audit import (
     AuditState,
     completion,
-    is_blank,
     question_problems,
     question_relevant,
     section_relevant,
     section_state,
 )
-from qadesk.core.errors import Missing, QadeskError, SubmitRefused
 from qadesk.core.scoring import rationale_needed, suggest_overall
 from qadesk.core.template import Template
 from qadesk.services import audits
@@ -47,28 +46,22 @@ from qadesk.services.queries import Selection, list_audits
 from qadesk.ui.context import AppContext
 from qadesk.ui.form.actions_panel import ActionsPanel, action_row
 from qadesk.ui.form.autosave import Autosaver
+from qadesk.ui.form.editing import EditingMixin, flush_orphan, saved_text
 from qadesk.ui.form.fit import form_splitter
 from qadesk.ui.form.guidance import GuidancePane
 from qadesk.ui.form.header import FormHeader, MissingPanel, show_date
 from qadesk.ui.form.navigator import Navigator
+from qadesk.ui.form.paging import PAGE_HELP, PagingMixin
 from qadesk.ui.form.sections import QuestionRow, SectionPage, build_pages
 from qadesk.ui.form.style import FORM_QSS
+from qadesk.ui.form.submitting import SubmittingMixin, subject_line
 from qadesk.ui.form.summary import JudgementPage, SummaryPage
 
-PAGE_HELP = {
-    "judgement": ("Overall judgement", "Weigh the section judgements and what the child's record shows. "
-                  "qadesk suggests a grade from the template's rule; your own judgement wins, and when it "
-                  "differs you say why in the rationale."),
-    "summary": ("Summary", "Write for the practitioner and their manager: what is working well, what must "
-                "improve, and what difference the work makes to the child. Record the practitioner's "
-                "reflections from your conversation, and anything the family told you."),
-    "actions": ("Actions", "Agree actions that change things for the child: specific, owned, with a date. "
-                "Mark an action urgent when the child may be at risk until it is done."),
-}
+__all__ = ["PAGE_HELP", "AuditFormView"]
 REQUIRED_MESSAGE = "An answer is required."
 
 
-class AuditFormView(QWidget):
+class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, QWidget):
     """The form for one audit.  ``flush()`` before closing; signals tell the shell what happened."""
 
     statusChanged = Signal(str)
@@ -103,10 +96,10 @@ class AuditFormView(QWidget):
         self.saver.refused.connect(self._refused)
         self.saver.failed.connect(self._failed)
         saver = self.saver
-        self.destroyed.connect(lambda *_: _flush_orphan(saver))
+        self.destroyed.connect(lambda *_: flush_orphan(saver))
 
         self.header = FormHeader(self)
-        self.header.set_audit(self.reference, self.template.title, _subject_line(subject), self.status)
+        self.header.set_audit(self.reference, self.template.title, subject_line(subject), self.status)
         self.header.set_others(others)
         self.header.submit.clicked.connect(self.submit)
         self.header.reopen.clicked.connect(lambda: self.reopen())
@@ -166,7 +159,7 @@ class AuditFormView(QWidget):
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(lambda step=step: self.move_page(step))
         QApplication.instance().focusChanged.connect(self._focus_changed)  # type: ignore[union-attr]
-        self._set_status(_saved_text(None) if self.status == "draft" else "Read only: the audit is "
+        self._set_status(saved_text(None) if self.status == "draft" else "Read only: the audit is "
                          f"{self.status}")
 
     # ------------------------------------------------------------------ building
@@ -260,103 +253,6 @@ class AuditFormView(QWidget):
             sid = page.section.id
             page.grade.changed.connect(lambda sid=sid: self._grade_changed(sid))
 
-    # ------------------------------------------------------------------ changes
-
-    def _answer_changed(self, qid: str, evidence: bool = False) -> None:
-        if self._loading:
-            return
-        row = self.rows[qid]
-        value = row.input.value()  # type: ignore[union-attr]
-        if evidence:
-            note = row.evidence.value() if row.evidence else None
-            if note:
-                self.state.evidence[qid] = note
-            else:
-                self.state.evidence.pop(qid, None)
-        elif is_blank(value):
-            self.state.answers.pop(qid, None)
-        else:
-            self.state.answers[qid] = value
-        note_arg: object = ... if row.evidence is None else (row.evidence.value() or None)
-        audit_id, actor = self._audit_id, self.actor
-        immediate = not evidence and bool(row.input.immediate)  # type: ignore[union-attr]
-        self.saver.schedule(
-            f"answer:{qid}",
-            lambda s: audits.save_answer(s, audit_id, qid, value, actor=actor, evidence=note_arg),
-            immediate=immediate)
-        self._refresh_soon()
-
-    def _grade_changed(self, sid: str) -> None:
-        if self._loading:
-            return
-        grade = self.section_pages[sid].grade.value()  # type: ignore[union-attr]
-        if grade:
-            self.state.section_grades[sid] = grade
-        else:
-            self.state.section_grades.pop(sid, None)
-        audit_id, actor = self._audit_id, self.actor
-        self.saver.schedule(f"grade:{sid}",
-                            lambda s: audits.set_section_grade(s, audit_id, sid, grade, actor=actor),
-                            immediate=True)
-        self._refresh_soon()
-
-    def _overall_changed(self, immediate: bool) -> None:
-        if self._loading:
-            return
-        grade, rationale = self.judgement.grade.value(), self.judgement.rationale.value()
-        self.state.overall_grade, self.state.overall_rationale = grade, rationale
-        audit_id, actor = self._audit_id, self.actor
-        self.saver.schedule("overall", lambda s: audits.set_overall(s, audit_id, actor=actor, grade=grade,
-                                                                    rationale=rationale), immediate=immediate)
-        self._refresh_soon()
-
-    def _summary_changed(self, key: str) -> None:
-        if self._loading:
-            return
-        text = self.summary.fields[key].value()
-        if text:
-            self.state.summary[key] = text
-        else:
-            self.state.summary.pop(key, None)
-        audit_id, actor = self._audit_id, self.actor
-        self.saver.schedule(f"summary:{key}",
-                            lambda s: audits.set_summary(s, audit_id, key, text, actor=actor))
-
-    def _saved(self, key: str, _result: object, when: datetime) -> None:
-        if key.startswith("answer:"):
-            qid = key.split(":", 1)[1]
-            if self._refusals.pop(qid, None) is not None:
-                self.refresh()
-        if not self.saver.pending:
-            self._set_status(_saved_text(when))
-            self.savedAt.emit(when)
-
-    def _saving(self) -> None:
-        self._set_status("Saving…")
-
-    def _failed(self, _key: str, why: str) -> None:
-        self._set_status(f"Not saved: {why}")
-
-    def _refused(self, key: str, why: str) -> None:
-        if key.startswith("answer:"):
-            qid = key.split(":", 1)[1]
-            self._refusals[qid] = f"Not saved: {why}"
-            self.refresh()
-            if not self.rows[qid].isHidden():
-                self._set_status(f"Not saved: {why}")
-            return
-        self._set_status(f"Not saved: {why}")
-
-    def _set_status(self, text: str) -> None:
-        self.header.saved.setText(text)
-        self.header.saved.setProperty("state", "error" if text.startswith("Not saved") else "")
-        self.header.saved.style().unpolish(self.header.saved)
-        self.header.saved.style().polish(self.header.saved)
-        self.statusChanged.emit(text)
-
-    def flush(self) -> bool:
-        """Save every pending edit now; True when everything is in the store."""
-        return self.saver.flush()
 
     # ------------------------------------------------------------------ live rules
 
@@ -410,167 +306,6 @@ class AuditFormView(QWidget):
         n = sum(1 for a in self.actions.rows if a["status"] == "open")
         self.navigator.set_title("actions", f"Actions ({n} open)" if n else "Actions")
 
-    # ------------------------------------------------------------------ moving around
-
-    def show_page(self, key: str, focus: bool = False) -> None:
-        widget = self.pages.get(key)
-        if widget is None:
-            return
-        if isinstance(widget, SectionPage):
-            self.ensure_page(widget.section.id)
-        self.stack.setCurrentWidget(widget)
-        self.navigator.select(key)
-        if key.startswith("section:"):
-            self.guidance.show_for(self.template.section(key.split(":", 1)[1]))
-        else:
-            self.guidance.show_text(*PAGE_HELP[key])
-        if focus:
-            target = _first_input(widget)
-            if target is not None:
-                target.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def current_page(self) -> str | None:
-        return self.navigator.current_key()
-
-    def move_page(self, step: int) -> None:
-        keys = self.navigator.visible_keys()
-        current = self.current_page()
-        i = keys.index(current) if current in keys else 0
-        j = max(0, min(len(keys) - 1, i + step))
-        if j != i:
-            self.show_page(keys[j], focus=True)
-
-    def go_to(self, missing: Missing) -> None:
-        """Switch to the page of a missing item, scroll to its widget and give it focus."""
-        key = missing.key
-        if missing.section_id:
-            page_key = f"section:{missing.section_id}"
-        elif key.startswith("overall."):
-            page_key = "judgement"
-        elif key.startswith("summary."):
-            page_key = "summary"
-        else:
-            page_key = self.current_page() or "judgement"
-        if missing.section_id:
-            self.ensure_page(missing.section_id)
-        self.show_page(page_key)
-        target = self.findChild(QWidget, key) if key else None
-        if target is None:
-            return
-        page = self.pages[page_key]
-        if isinstance(page, QScrollArea) and page.widget() is not None:
-            page.widget().layout().activate()
-            row = target.parentWidget() if isinstance(target.parentWidget(), QuestionRow) else target
-            page.ensureWidgetVisible(row, 40, 60)
-        target.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
-        if new is None or not self.isAncestorOf(new):
-            return
-        w: QWidget | None = new
-        while w is not None and w is not self:
-            if isinstance(w, QuestionRow):
-                self.guidance.show_for(self.template.section(w.question.section_id), w.question)
-                return
-            if isinstance(w, SectionPage):
-                self.guidance.show_for(w.section)
-                return
-            w = w.parentWidget()
-
-    def _open_other(self, audit_id: str) -> None:
-        self.flush()
-        self.openAuditRequested.emit(audit_id)
-
-    # ------------------------------------------------------------------ submit and reopen
-
-    def submit(self) -> bool:
-        """Complete the audit; when refused, list what is missing and go to the first item."""
-        self.build_all()
-        if not self.flush():
-            return False
-        missing = self._unsaved_as_missing()
-        if not missing:
-            try:
-                with self.ctx.store.transaction() as s:
-                    audits.submit(s, self._audit_id, actor=self.actor)
-            except SubmitRefused as exc:
-                missing = list(exc.missing)
-            except QadeskError as exc:
-                self._set_status(f"Not submitted: {exc}")
-                return False
-        if missing:
-            self.show_missing = True
-            self.refresh()
-            self.missing_panel.show_missing(missing)
-            self._set_status(f"Not submitted: {len(missing)} thing{'s' if len(missing) != 1 else ''} "
-                             "to finish")
-            self.go_to(missing[0])
-            return False
-        self.missing_panel.show_missing([])
-        self._reload()
-        self._set_status("Submitted")
-        return True
-
-    def _unsaved_as_missing(self) -> list[Missing]:
-        out = []
-        for qid, why in self._refusals.items():
-            row = self.rows[qid]
-            if not row.isHidden():
-                q = row.question
-                section = self.template.section(q.section_id)
-                out.append(Missing(q.section_id, qid, f"{section.title} — {q.label}: {why}", key=f"question.{qid}"))
-        return out
-
-    def reopen(self, reason: str | None = None) -> bool:
-        """Make a completed audit a draft again; asks for the reason unless one is given."""
-        if reason is None:
-            text, ok = QInputDialog.getMultiLineText(
-                self, "Reopen the audit",
-                f"Why does {self.reference} need to change? The reason is kept in the audit's history,\n"
-                "together with the completed version.")
-            if not ok or not text.strip():
-                return False
-            reason = text
-        try:
-            with self.ctx.store.transaction() as s:
-                audits.reopen(s, self._audit_id, reason, actor=self.actor)
-        except QadeskError as exc:
-            self._set_status(f"Not reopened: {exc}")
-            return False
-        self._reload()
-        self._set_status("Reopened: changes are saved as you work")
-        return True
-
-    def _reload(self) -> None:
-        with self.ctx.store.session() as s:
-            audit = audits.get_audit(s, self._audit_id)
-            self.state = audits.state_of(audit)
-            self.status = audit.status
-            actions = [action_row(a) for a in audit.actions]
-            subject = audits.subject_dict(audit)
-        self._loading = True
-        try:
-            self._load_values(actions)
-        finally:
-            self._loading = False
-        self.header.set_audit(self.reference, self.template.title, _subject_line(subject), self.status)
-        self.show_missing = self.show_missing and self.status == "draft"
-        self._refusals.clear()
-        self._apply_status()
-        self.refresh()
-
-    def _apply_status(self) -> None:
-        read_only = self.status != "draft"
-        for page in self.section_pages.values():
-            if page.built:
-                page.set_read_only(read_only)
-        self.judgement.set_read_only(read_only)
-        self.summary.set_read_only(read_only)
-
-    @property
-    def read_only(self) -> bool:
-        return self.status != "draft"
-
     def snapshot(self) -> AuditState:
         """A copy of what the form holds now (for tests and the self-test)."""
         return copy.deepcopy(self.state)
@@ -584,43 +319,3 @@ class AuditFormView(QWidget):
     def closeEvent(self, event) -> None:  # noqa: N802
         self.flush()
         super().closeEvent(event)
-
-
-def _flush_orphan(saver: Autosaver) -> None:
-    """The form is gone: save what it left pending, telling no one (its widgets no longer exist)."""
-    for signal in (saver.saving, saver.saved, saver.refused, saver.failed):
-        with contextlib.suppress(RuntimeError, TypeError):
-            signal.disconnect()
-    # The store may have been closed first; then nothing more can be written.
-    with contextlib.suppress(RuntimeError):
-        saver.flush()
-
-
-def _saved_text(when: datetime | None) -> str:
-    if when is None:
-        return "All changes saved"
-    return f"Saved {when.strftime('%H:%M')}"
-
-
-def _subject_line(subject: dict[str, Any]) -> str:
-    from qadesk.core.audit import CASE_TYPE_LABELS
-
-    parts = []
-    if subject.get("case_ref"):
-        parts.append(f"Case {subject['case_ref']}")
-    if subject.get("case_type"):
-        parts.append(CASE_TYPE_LABELS.get(subject["case_type"], subject["case_type"]))
-    for key in ("team", "practitioner"):
-        if subject.get(key):
-            parts.append(str(subject[key]))
-    return " · ".join(parts) or "No case details recorded"
-
-
-def _first_input(page: QWidget) -> QWidget | None:
-    for name_prefix in ("question.", "section_grade.", "overall.", "summary."):
-        for w in page.findChildren(QWidget):
-            if w.objectName().startswith(name_prefix) and w.isVisibleTo(page) and w.isEnabled():
-                return w
-    if isinstance(page, QScrollArea):
-        return None
-    return page.findChild(QWidget, "actions.table")

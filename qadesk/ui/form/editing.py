@@ -1,0 +1,139 @@
+"""Keeping what the auditor does: every change goes into the form's state at once (so relevance and
+the navigator follow live) and to the autosaver, which writes it through ``services.audits``;
+the header says how saving is going.
+
+A mixin of :class:`~qadesk.ui.form.view.AuditFormView`, which owns the widgets named here.
+Jobs capture the values when they are scheduled, so a save never reads a
+widget that may already be gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from qadesk.core.audit import is_blank
+from qadesk.services import audits
+from qadesk.ui.form.autosave import Autosaver
+
+if TYPE_CHECKING:
+    from qadesk.ui.form.view import AuditFormView
+
+
+class EditingMixin:
+    """From a changed widget to the store, and the save state in the header."""
+
+    def _answer_changed(self: AuditFormView, qid: str, evidence: bool = False) -> None:
+        if self._loading:
+            return
+        row = self.rows[qid]
+        value = row.input.value()  # type: ignore[union-attr]
+        if evidence:
+            note = row.evidence.value() if row.evidence else None
+            if note:
+                self.state.evidence[qid] = note
+            else:
+                self.state.evidence.pop(qid, None)
+        elif is_blank(value):
+            self.state.answers.pop(qid, None)
+        else:
+            self.state.answers[qid] = value
+        note_arg: object = ... if row.evidence is None else (row.evidence.value() or None)
+        audit_id, actor = self._audit_id, self.actor
+        immediate = not evidence and bool(row.input.immediate)  # type: ignore[union-attr]
+        self.saver.schedule(
+            f"answer:{qid}",
+            lambda s: audits.save_answer(s, audit_id, qid, value, actor=actor, evidence=note_arg),
+            immediate=immediate)
+        self._refresh_soon()
+
+    def _grade_changed(self: AuditFormView, sid: str) -> None:
+        if self._loading:
+            return
+        grade = self.section_pages[sid].grade.value()  # type: ignore[union-attr]
+        if grade:
+            self.state.section_grades[sid] = grade
+        else:
+            self.state.section_grades.pop(sid, None)
+        audit_id, actor = self._audit_id, self.actor
+        self.saver.schedule(f"grade:{sid}",
+                            lambda s: audits.set_section_grade(s, audit_id, sid, grade, actor=actor),
+                            immediate=True)
+        self._refresh_soon()
+
+    def _overall_changed(self: AuditFormView, immediate: bool) -> None:
+        if self._loading:
+            return
+        grade, rationale = self.judgement.grade.value(), self.judgement.rationale.value()
+        self.state.overall_grade, self.state.overall_rationale = grade, rationale
+        audit_id, actor = self._audit_id, self.actor
+        self.saver.schedule("overall", lambda s: audits.set_overall(s, audit_id, actor=actor, grade=grade,
+                                                                    rationale=rationale), immediate=immediate)
+        self._refresh_soon()
+
+    def _summary_changed(self: AuditFormView, key: str) -> None:
+        if self._loading:
+            return
+        text = self.summary.fields[key].value()
+        if text:
+            self.state.summary[key] = text
+        else:
+            self.state.summary.pop(key, None)
+        audit_id, actor = self._audit_id, self.actor
+        self.saver.schedule(f"summary:{key}",
+                            lambda s: audits.set_summary(s, audit_id, key, text, actor=actor))
+
+    def _saved(self: AuditFormView, key: str, _result: object, when: datetime) -> None:
+        if key.startswith("answer:"):
+            qid = key.split(":", 1)[1]
+            if self._refusals.pop(qid, None) is not None:
+                self.refresh()
+        if not self.saver.pending:
+            self._set_status(saved_text(when))
+            self.savedAt.emit(when)
+
+    def _saving(self: AuditFormView) -> None:
+        self._set_status("Saving…")
+
+    def _failed(self: AuditFormView, _key: str, why: str) -> None:
+        self._set_status(f"Not saved: {why}")
+
+    def _refused(self: AuditFormView, key: str, why: str) -> None:
+        if key.startswith("answer:"):
+            qid = key.split(":", 1)[1]
+            self._refusals[qid] = f"Not saved: {why}"
+            self.refresh()
+            if not self.rows[qid].isHidden():
+                self._set_status(f"Not saved: {why}")
+            return
+        self._set_status(f"Not saved: {why}")
+
+    def _set_status(self: AuditFormView, text: str) -> None:
+        self.header.saved.setText(text)
+        self.header.saved.setProperty("state", "error" if text.startswith("Not saved") else "")
+        self.header.saved.style().unpolish(self.header.saved)
+        self.header.saved.style().polish(self.header.saved)
+        self.statusChanged.emit(text)
+
+    def flush(self: AuditFormView) -> bool:
+        """Save every pending edit now; True when everything is in the store."""
+        return self.saver.flush()
+
+
+def flush_orphan(saver: Autosaver) -> None:
+    """The form is gone: save what it left pending, telling no one (its widgets no longer exist)."""
+    for signal in (saver.saving, saver.saved, saver.refused, saver.failed):
+        with contextlib.suppress(RuntimeError, TypeError):
+            signal.disconnect()
+    # The store may have been closed first; then nothing more can be written.
+    with contextlib.suppress(RuntimeError):
+        saver.flush()
+
+
+
+def saved_text(when: datetime | None) -> str:
+    if when is None:
+        return "All changes saved"
+    return f"Saved {when.strftime('%H:%M')}"
+

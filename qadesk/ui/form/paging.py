@@ -1,0 +1,113 @@
+"""Moving around the audit form: the page shown, the keyboard's next and previous page, going to
+what is missing, and the guidance pane following the focus.
+
+A mixin of :class:`~qadesk.ui.form.view.AuditFormView`, which owns the widgets named here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QScrollArea, QWidget
+
+from qadesk.core.errors import Missing
+from qadesk.ui.form.sections import QuestionRow, SectionPage
+
+if TYPE_CHECKING:
+    from qadesk.ui.form.view import AuditFormView
+
+PAGE_HELP = {
+    "judgement": ("Overall judgement", "Weigh the section judgements and what the child's record shows. "
+                  "qadesk suggests a grade from the template's rule; your own judgement wins, and when it "
+                  "differs you say why in the rationale."),
+    "summary": ("Summary", "Write for the practitioner and their manager: what is working well, what must "
+                "improve, and what difference the work makes to the child. Record the practitioner's "
+                "reflections from your conversation, and anything the family told you."),
+    "actions": ("Actions", "Agree actions that change things for the child: specific, owned, with a date. "
+                "Mark an action urgent when the child may be at risk until it is done."),
+}
+
+
+class PagingMixin:
+    """Which page is shown and where the focus goes."""
+
+    def show_page(self: AuditFormView, key: str, focus: bool = False) -> None:
+        widget = self.pages.get(key)
+        if widget is None:
+            return
+        if isinstance(widget, SectionPage):
+            self.ensure_page(widget.section.id)
+        self.stack.setCurrentWidget(widget)
+        self.navigator.select(key)
+        if key.startswith("section:"):
+            self.guidance.show_for(self.template.section(key.split(":", 1)[1]))
+        else:
+            self.guidance.show_text(*PAGE_HELP[key])
+        if focus:
+            target = first_input(widget)
+            if target is not None:
+                target.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def current_page(self: AuditFormView) -> str | None:
+        return self.navigator.current_key()
+
+    def move_page(self: AuditFormView, step: int) -> None:
+        keys = self.navigator.visible_keys()
+        current = self.current_page()
+        i = keys.index(current) if current in keys else 0
+        j = max(0, min(len(keys) - 1, i + step))
+        if j != i:
+            self.show_page(keys[j], focus=True)
+
+    def go_to(self: AuditFormView, missing: Missing) -> None:
+        """Switch to the page of a missing item, scroll to its widget and give it focus."""
+        key = missing.key
+        if missing.section_id:
+            page_key = f"section:{missing.section_id}"
+        elif key.startswith("overall."):
+            page_key = "judgement"
+        elif key.startswith("summary."):
+            page_key = "summary"
+        else:
+            page_key = self.current_page() or "judgement"
+        if missing.section_id:
+            self.ensure_page(missing.section_id)
+        self.show_page(page_key)
+        target = self.findChild(QWidget, key) if key else None
+        if target is None:
+            return
+        page = self.pages[page_key]
+        if isinstance(page, QScrollArea) and page.widget() is not None:
+            page.widget().layout().activate()
+            row = target.parentWidget() if isinstance(target.parentWidget(), QuestionRow) else target
+            page.ensureWidgetVisible(row, 40, 60)
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _focus_changed(self: AuditFormView, _old: QWidget | None, new: QWidget | None) -> None:
+        if new is None or not self.isAncestorOf(new):
+            return
+        w: QWidget | None = new
+        while w is not None and w is not self:
+            if isinstance(w, QuestionRow):
+                self.guidance.show_for(self.template.section(w.question.section_id), w.question)
+                return
+            if isinstance(w, SectionPage):
+                self.guidance.show_for(w.section)
+                return
+            w = w.parentWidget()
+
+    def _open_other(self: AuditFormView, audit_id: str) -> None:
+        self.flush()
+        self.openAuditRequested.emit(audit_id)
+
+
+def first_input(page: QWidget) -> QWidget | None:
+    """The first input of a page that can take the focus (the actions table on the Actions page)."""
+    for name_prefix in ("question.", "section_grade.", "overall.", "summary."):
+        for w in page.findChildren(QWidget):
+            if w.objectName().startswith(name_prefix) and w.isVisibleTo(page) and w.isEnabled():
+                return w
+    if isinstance(page, QScrollArea):
+        return None
+    return page.findChild(QWidget, "actions.table")

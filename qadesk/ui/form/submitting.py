@@ -1,0 +1,125 @@
+"""Submitting and reopening an audit from the form, and reloading it afterwards.
+
+A mixin of :class:`~qadesk.ui.form.view.AuditFormView`, which owns the widgets named here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtWidgets import QInputDialog
+
+from qadesk.core.errors import Missing, QadeskError, SubmitRefused
+from qadesk.services import audits
+from qadesk.ui.form.actions_panel import action_row
+
+if TYPE_CHECKING:
+    from qadesk.ui.form.view import AuditFormView
+
+
+class SubmittingMixin:
+    """Submit (or say what is missing and go there), reopen with a reason, read-only when not a draft."""
+
+    def submit(self: AuditFormView) -> bool:
+        """Complete the audit; when refused, list what is missing and go to the first item."""
+        self.build_all()
+        if not self.flush():
+            return False
+        missing = self._unsaved_as_missing()
+        if not missing:
+            try:
+                with self.ctx.store.transaction() as s:
+                    audits.submit(s, self._audit_id, actor=self.actor)
+            except SubmitRefused as exc:
+                missing = list(exc.missing)
+            except QadeskError as exc:
+                self._set_status(f"Not submitted: {exc}")
+                return False
+        if missing:
+            self.show_missing = True
+            self.refresh()
+            self.missing_panel.show_missing(missing)
+            self._set_status(f"Not submitted: {len(missing)} thing{'s' if len(missing) != 1 else ''} "
+                             "to finish")
+            self.go_to(missing[0])
+            return False
+        self.missing_panel.show_missing([])
+        self._reload()
+        self._set_status("Submitted")
+        return True
+
+    def _unsaved_as_missing(self: AuditFormView) -> list[Missing]:
+        out = []
+        for qid, why in self._refusals.items():
+            row = self.rows[qid]
+            if not row.isHidden():
+                q = row.question
+                section = self.template.section(q.section_id)
+                out.append(Missing(q.section_id, qid, f"{section.title} — {q.label}: {why}", key=f"question.{qid}"))
+        return out
+
+    def reopen(self: AuditFormView, reason: str | None = None) -> bool:
+        """Make a completed audit a draft again; asks for the reason unless one is given."""
+        if reason is None:
+            text, ok = QInputDialog.getMultiLineText(
+                self, "Reopen the audit",
+                f"Why does {self.reference} need to change? The reason is kept in the audit's history,\n"
+                "together with the completed version.")
+            if not ok or not text.strip():
+                return False
+            reason = text
+        try:
+            with self.ctx.store.transaction() as s:
+                audits.reopen(s, self._audit_id, reason, actor=self.actor)
+        except QadeskError as exc:
+            self._set_status(f"Not reopened: {exc}")
+            return False
+        self._reload()
+        self._set_status("Reopened: changes are saved as you work")
+        return True
+
+    def _reload(self: AuditFormView) -> None:
+        with self.ctx.store.session() as s:
+            audit = audits.get_audit(s, self._audit_id)
+            self.state = audits.state_of(audit)
+            self.status = audit.status
+            actions = [action_row(a) for a in audit.actions]
+            subject = audits.subject_dict(audit)
+        self._loading = True
+        try:
+            self._load_values(actions)
+        finally:
+            self._loading = False
+        self.header.set_audit(self.reference, self.template.title, subject_line(subject), self.status)
+        self.show_missing = self.show_missing and self.status == "draft"
+        self._refusals.clear()
+        self._apply_status()
+        self.refresh()
+
+    def _apply_status(self: AuditFormView) -> None:
+        read_only = self.status != "draft"
+        for page in self.section_pages.values():
+            if page.built:
+                page.set_read_only(read_only)
+        self.judgement.set_read_only(read_only)
+        self.summary.set_read_only(read_only)
+
+    @property
+    def read_only(self: AuditFormView) -> bool:
+        return self.status != "draft"
+
+
+def subject_line(subject: dict[str, Any]) -> str:
+    """The header's line about the case: reference, case type, team, practitioner."""
+    from qadesk.core.audit import CASE_TYPE_LABELS
+
+    parts = []
+    if subject.get("case_ref"):
+        parts.append(f"Case {subject['case_ref']}")
+    if subject.get("case_type"):
+        parts.append(CASE_TYPE_LABELS.get(subject["case_type"], subject["case_type"]))
+    for key in ("team", "practitioner"):
+        if subject.get(key):
+            parts.append(str(subject[key]))
+    return " · ".join(parts) or "No case details recorded"
+
