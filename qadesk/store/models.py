@@ -101,7 +101,6 @@ class Audit(Base):
         Index("ix_audits_template_ref", "template_pk", "reference"),
         Index("ix_audits_case_ref", "case_ref"),
         Index("ix_audits_practitioner", "practitioner"),
-        Index("ix_audits_auditor", "auditor_name"),
         # Migration 0003: one index per list sort (column, reference) and a covering one for search.
         Index("ix_audits_status_ref", "status", "reference"),
         Index("ix_audits_case_type_ref", "case_type", "reference"),
@@ -110,6 +109,9 @@ class Audit(Base):
         Index("ix_audits_grade_ref", "overall_grade", "reference"),
         Index("ix_audits_updated_ref", "updated_at", "reference"),
         Index("ix_audits_search", "reference", "case_ref", "practitioner"),
+        # Migration 0005: Home (an auditor's drafts, grades by month) and Moderation (oldest completed).
+        Index("ix_audits_auditor_status_updated", "auditor_name", "status", "updated_at"),
+        Index("ix_audits_status_completed_grade", "status", "completed_at", "overall_grade"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # UUID
@@ -174,10 +176,15 @@ class SectionJudgement(Base):
 
 class ActionItem(Base):
     __tablename__ = "actions"
-    __table_args__ = (Index("ix_actions_status_due", "status", "due"),)
+    __table_args__ = (
+        Index("ix_actions_status_due", "status", "due"),
+        # Migration 0005: the actions of some audits, and one person's actions (Home, Actions).
+        Index("ix_actions_audit_status", "audit_id", "status"),
+        Index("ix_actions_owner_status_due", "owner", "status", "due"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    audit_id: Mapped[str] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), index=True)
+    audit_id: Mapped[str] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(Text)
     owner: Mapped[str | None] = mapped_column(String(200))
     due: Mapped[date | None] = mapped_column(Date)
@@ -190,6 +197,7 @@ class ActionItem(Base):
 
 class Moderation(Base):
     __tablename__ = "moderations"
+    __table_args__ = (Index("ix_moderations_at", "at"),)  # migration 0005: past moderations, newest first
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     audit_id: Mapped[str] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), index=True)

@@ -28,9 +28,11 @@ from PySide6.QtWidgets import (
 
 from qadesk.core.errors import QadeskError
 from qadesk.services import audits as svc
+from qadesk.services.profile import current_actor_name
 from qadesk.services.queries import ActionRow, distinct_values, list_actions
 from qadesk.ui import messages
 from qadesk.ui.context import AppContext
+from qadesk.ui.operations import Loader, Operations
 from qadesk.ui.widgets import GRADE_COLOURS, Heading, fmt_date
 
 LIMIT = 500
@@ -109,11 +111,13 @@ class ActionsView(QWidget):
     openAudit = Signal(str)
     changed = Signal()
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, ops: Operations | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName("actions.view")
         self.rows: list[ActionRow] = []
+        self.loader = Loader(ops, "Loading actions", self)
+        self.loaded = False  # the first rows have arrived
         self.show_filter = QComboBox()
         self.show_filter.setObjectName("actions.filter.show")
         self.show_filter.setAccessibleName("Which actions")
@@ -172,9 +176,34 @@ class ActionsView(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        with self.ctx.store.session() as s:
-            teams = distinct_values(s, "team")
+        """Load the teams and the actions again (in the background when the window gave its operations)."""
+        self.reload()
+
+    def set_filter(self, key: str) -> None:
+        i = self.show_filter.findData(key or "all")
+        self.show_filter.blockSignals(True)
+        self.show_filter.setCurrentIndex(max(i, 0))
+        self.show_filter.blockSignals(False)
+        self.reload()
+
+    def reload(self) -> None:
+        show, team, store = self.show_filter.currentData(), self.team.currentData(), self.ctx.store
+
+        def fetch() -> tuple[list[str], list[ActionRow]]:
+            with store.session() as s:
+                teams = distinct_values(s, "team")  # a covering index: a few ms on 100,000 audits
+                rows = list_actions(s, team=team, overdue_only=show == "overdue", urgent_only=show == "urgent",
+                                    mine=current_actor_name(s) if show == "mine" else None, limit=LIMIT)
+            return teams, rows
+
+        if not self.loaded:
+            self.count.setText("Loading…")
+        self.loader.load(fetch, self._show)
+
+    def _fill_teams(self, teams: list[str]) -> None:
         current = self.team.currentData()
+        if [self.team.itemData(i) for i in range(1, self.team.count())] == teams:
+            return
         self.team.blockSignals(True)
         self.team.clear()
         self.team.addItem("All teams", None)
@@ -182,19 +211,11 @@ class ActionsView(QWidget):
             self.team.addItem(t, t)
         self.team.setCurrentIndex(max(0, self.team.findData(current)) if current else 0)
         self.team.blockSignals(False)
-        self.reload()
 
-    def set_filter(self, key: str) -> None:
-        i = self.show_filter.findData(key or "all")
-        self.show_filter.setCurrentIndex(max(i, 0))
-        self.reload()
-
-    def reload(self) -> None:
-        show = self.show_filter.currentData()
-        with self.ctx.store.session() as s:
-            self.rows = list_actions(s, team=self.team.currentData(), overdue_only=show == "overdue",
-                                     urgent_only=show == "urgent",
-                                     mine=self.ctx.actor() if show == "mine" else None, limit=LIMIT)
+    def _show(self, result: tuple[list[str], list[ActionRow]]) -> None:
+        teams, self.rows = result
+        self.loaded = True
+        self._fill_teams(teams)
         today = date.today()
         self.table.setRowCount(len(self.rows))
         for i, a in enumerate(self.rows):

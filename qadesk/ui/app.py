@@ -7,6 +7,7 @@ what ``qadesk`` with no subcommand calls.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import shutil
@@ -15,11 +16,12 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QLockFile
+from PySide6.QtCore import QLockFile, QTimer
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from qadesk import APP_ID, APP_NAME, ORGANISATION, __version__
 from qadesk.store import Store, default_data_dir, open_store
+from qadesk.store.engine import DB_FILENAME
 from qadesk.ui import messages
 from qadesk.ui.context import AppContext
 from qadesk.ui.lock import install_security, open_store_for_window
@@ -32,6 +34,7 @@ log = logging.getLogger("qadesk.app")
 LOCK_NAME = "qadesk.lock"
 DEMO_AUDITS = 300
 DEMO_SEED = 1
+EXIT_WHEN_READY = "QADESK_EXIT_WHEN_READY"  # see docs/benchmarks.md
 
 
 # ---------------------------------------------------------------------- the data folder and its lock
@@ -61,14 +64,24 @@ def take_lock(folder: Path) -> tuple[QLockFile | None, str]:
     return None, f"Another copy of {APP_NAME}"
 
 
+def store_exists(folder: Path) -> bool:
+    """True when ``folder`` holds a store (plain or encrypted: the database file has the same name)."""
+    return (folder / DB_FILENAME).exists()
+
+
 def install_shipped_templates(store: Store) -> int:
     """A new store gets the templates shipped in forms/, so the first audit can start at once."""
-    from qadesk.exchange.templates import read_template
-    from qadesk.services.templates import import_template, list_templates
+    from sqlalchemy import select
+
+    from qadesk.store.models import TemplateVersion
 
     with store.session() as s:
-        if list_templates(s):
+        # One row is enough to know (list_templates would count every audit: 100 ms on a large store).
+        if s.execute(select(TemplateVersion.pk).limit(1)).first() is not None:
             return 0
+    from qadesk.exchange.templates import read_template
+    from qadesk.services.templates import import_template
+
     forms = bundle_path("forms")
     n = 0
     with store.transaction() as s:
@@ -224,11 +237,46 @@ def apply_style(app: QApplication) -> None:
         app.setProperty("qadesk_styled", True)
 
 
+def ask_first_run(window: MainWindow, folder: Path, fixed: bool) -> QWidget:
+    """First run: who is using qadesk and where the data lives, asked before any store is created.
+
+    Only when the person presses Start is the store created (with its passphrase
+    recommendation, qadesk.ui.lock) in the folder they chose, so choosing another
+    folder leaves nothing behind in the default one; Cancel quits having created nothing.
+    """
+    from qadesk.services.profile import set_profile
+    from qadesk.ui.profile_dialog import ProfileDialog
+
+    dialog = ProfileDialog(None, folder, window.settings, window, first_run=True, folder_fixed=fixed)
+    window.profile_dialog = dialog  # type: ignore[attr-defined]
+
+    def accepted() -> None:
+        chosen = dialog.data_dir() or folder
+        window.unlock_cancelled = False  # type: ignore[attr-defined]
+        if not _open(window, chosen, demo=False):  # in use by another copy, or its passphrase not given
+            ask_first_run(window, chosen, fixed)
+            return
+        assert window.ctx is not None
+        with window.ctx.store.transaction() as s:
+            set_profile(s, dialog.profile())
+        if not fixed:
+            window.settings.set("data/last_folder", str(chosen))
+        window.refresh_all()
+
+    dialog.accepted.connect(accepted)
+    dialog.rejected.connect(window.close)
+    dialog.open()
+    return dialog
+
+
 def create_window(argv: Sequence[str]) -> MainWindow:
     """The main window as ``qadesk ARGV`` would show it (the caller owns the QApplication)."""
     from qadesk.cli import build_parser
 
-    args = build_parser().parse_args(list(argv))
+    return _create_window(build_parser().parse_args(list(argv)))
+
+
+def _create_window(args: argparse.Namespace) -> MainWindow:
     app = QApplication.instance()
     assert isinstance(app, QApplication), "create a QApplication first"
     apply_style(app)
@@ -239,8 +287,11 @@ def create_window(argv: Sequence[str]) -> MainWindow:
     else:
         folder, fixed = chosen_data_dir(args.data_dir, settings)
 
-    lock, holder = take_lock(folder)
-    if lock is None:
+    first_run = not args.demo and not store_exists(folder)
+    lock, holder = (None, "") if first_run else take_lock(folder)
+    if first_run:
+        window = MainWindow(None, settings)  # no store until the person has said where it goes
+    elif lock is None:
         page = LockedPage(folder, holder)
         window = MainWindow(None, settings, locked=page)
         page.quit_button.clicked.connect(window.close)
@@ -255,6 +306,9 @@ def create_window(argv: Sequence[str]) -> MainWindow:
     window.idle_lock = install_security(window, settings.get("security/idle_lock_minutes"))  # type: ignore[attr-defined]
     window.show()
 
+    if first_run:
+        ask_first_run(window, folder, fixed)
+        return window
     if window.ctx is None:
         return window
     if args.demo:
@@ -272,7 +326,7 @@ def run(argv: Sequence[str]) -> int:
     """``qadesk`` with no subcommand: the window, or the offscreen self-test."""
     from qadesk.cli import build_parser
 
-    args = build_parser().parse_args(list(argv))
+    args = build_parser().parse_args(list(argv))  # once: building the parser costs a few milliseconds
     if args.self_test and not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_ID])
@@ -283,8 +337,33 @@ def run(argv: Sequence[str]) -> int:
         from qadesk.ui.selftest import run_self_test
 
         return int(run_self_test(app))
-    window = create_window(argv)
+    window = _create_window(args)
     if getattr(window, "unlock_cancelled", False):
         return 0  # the person chose not to unlock: nothing to show
     log.info("started %s %s on %s", APP_NAME, __version__, window.ctx.data_dir if window.ctx else "a locked folder")
+    if os.environ.get(EXIT_WHEN_READY):
+        exit_when_ready(app, window)
     return int(app.exec())
+
+
+def window_ready(window: MainWindow) -> bool:
+    """Shown on screen, a store open, the first screen built and no background loading left."""
+    handle = window.windowHandle()
+    return (window.isVisible() and handle is not None and handle.isExposed() and window.ctx is not None
+            and bool(window.screens) and not window.ops.running)
+
+
+def exit_when_ready(app: QApplication, window: MainWindow) -> None:
+    """``QADESK_EXIT_WHEN_READY=1`` (the start-up benchmark): print "ready" and quit once usable."""
+    timer = QTimer(window)
+    timer.setInterval(2)
+
+    def check() -> None:
+        if window_ready(window):
+            timer.stop()
+            print("ready", flush=True)
+            window.close()
+            app.quit()
+
+    timer.timeout.connect(check)
+    timer.start()

@@ -7,6 +7,7 @@ It never holds every audit: Qt asks for more rows as the user scrolls
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -27,6 +28,7 @@ COLUMNS: list[tuple[str, str]] = [
 AUDIT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 Index = QModelIndex | QPersistentModelIndex
+Page = tuple[int, list[AuditRow], dict[tuple[str, int], dict[str, str]]]  # total, first rows, grade labels
 
 
 class AuditsModel(QAbstractTableModel):
@@ -50,14 +52,27 @@ class AuditsModel(QAbstractTableModel):
     def reload(self) -> None:
         """Count the matching audits and fetch the first page (one screen and a bit)."""
         started = time.perf_counter()
-        with self.store.session() as s:
-            total = count_audits(s, self.selection)
-            rows = list_audits(s, self.selection, sort=self.sort_key, descending=self.descending, limit=PAGE)
-            self.labels = grade_labels(s)
-        self.beginResetModel()
-        self.total, self.rows = total, rows
-        self.endResetModel()
+        self.show_page(self.first_page()())
         self.last_query_ms = (time.perf_counter() - started) * 1000
+
+    def first_page(self) -> Callable[[], Page]:
+        """A function that counts and fetches the first page as things stand now; it may run on any thread."""
+        store, selection, sort, descending = self.store, self.selection, self.sort_key, self.descending
+
+        def fetch() -> Page:
+            with store.session() as s:
+                total = count_audits(s, selection)
+                rows = list_audits(s, selection, sort=sort, descending=descending, limit=PAGE)
+                return total, rows, grade_labels(s)
+
+        return fetch
+
+    def show_page(self, page: Page) -> None:
+        """Show what :meth:`first_page`'s function returned (on the UI thread)."""
+        total, rows, labels = page
+        self.beginResetModel()
+        self.total, self.rows, self.labels = total, rows, labels
+        self.endResetModel()
         self.reloaded.emit(total)
 
     def set_selection(self, selection: Selection) -> None:

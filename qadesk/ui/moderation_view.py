@@ -24,13 +24,14 @@ from PySide6.QtWidgets import (
 
 from qadesk.core.errors import QadeskError
 from qadesk.services import audits as svc
-from qadesk.services.overview import agreement, grade_labels, list_moderations
+from qadesk.services.overview import ModerationRow, agreement, list_moderations
 from qadesk.services.queries import AuditRow, Selection
 from qadesk.services.templates import get_template
 from qadesk.ui import messages
-from qadesk.ui.audits_model import COLUMNS, AuditsModel
+from qadesk.ui.audits_model import COLUMNS, AuditsModel, Page
 from qadesk.ui.audits_view import AuditTable
 from qadesk.ui.context import AppContext
+from qadesk.ui.operations import Loader, Operations
 from qadesk.ui.widgets import Heading, fmt_date, grade_label
 
 PAST_COLUMNS = ("Date", "Audit", "Moderator", "Kind", "Auditor's grade", "Moderated grade", "Rationale")
@@ -40,11 +41,13 @@ class ModerationView(QWidget):
     openAudit = Signal(str)
     changed = Signal()
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, ops: Operations | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName("moderation.view")
         self.audit: AuditRow | None = None
+        self.loader = Loader(ops, "Loading moderation", self)
+        self.loaded = False  # the first figures have arrived
 
         self.rate = QLabel()
         self.rate.setObjectName("moderation.rate")
@@ -183,12 +186,26 @@ class ModerationView(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        self.model.reload()
+        """Load the waiting audits, the agreement rate and past moderations (in the background with ``ops``)."""
+        first_page, store = self.model.first_page(), self.ctx.store
+
+        def fetch() -> tuple[Page, int, int, list[ModerationRow]]:
+            page = first_page()
+            with store.session() as s:
+                agreed, total = agreement(s)
+                past = list_moderations(s)
+            return page, agreed, total, past
+
+        if not self.loaded:
+            self.waiting_label.setText("Loading…")
+        self.loader.load(fetch, self._show)
+
+    def _show(self, result: tuple[Page, int, int, list[ModerationRow]]) -> None:
+        page, agreed, total, past = result
+        self.loaded = True
+        self.model.show_page(page)
         self._chosen(self.waiting.currentIndex())
-        with self.ctx.store.session() as s:
-            agreed, total = agreement(s)
-            past = list_moderations(s)
-            labels = grade_labels(s)
+        labels = self.model.labels
         if total:
             self.rate.setText(f"Agreement: {agreed:,} of {total:,} moderations")
             self.rate_bar.setValue(round(100 * agreed / total))
@@ -247,5 +264,6 @@ class ModerationView(QWidget):
             return
         self.rationale.clear()
         self.agree.setChecked(True)
+        self._chosen(QModelIndex())  # recorded: nothing to record again until the list has reloaded
         self.refresh()
         self.changed.emit()

@@ -187,3 +187,47 @@ def _update(d: QProgressDialog, done: int, total: int) -> None:
         d.setValue(min(done, total))
         d.setLabelText(f"{d.windowTitle()}\n{done:,} of {total:,}")
 
+
+
+class Loader:
+    """A screen's data, loaded in the background one load at a time (Home, Actions, Moderation).
+
+    ``load(fetch, show)`` runs ``fetch()`` off the UI thread and then
+    ``show(result)`` on it.  A load asked for while one runs replaces any
+    waiting one and starts when the running one ends, whose result is then
+    stale and not shown: filters changed quickly cost one extra query, never a
+    flicker of old rows.  Without ``ops`` (a screen used on its own) the load
+    happens at once.
+    """
+
+    def __init__(self, ops: Operations | None, label: str, parent: QWidget) -> None:
+        self.ops = ops
+        self.label = label
+        self.parent = parent
+        self.busy = False
+        self._waiting: tuple[Callable[[], Any], Callable[[Any], None]] | None = None
+
+    def load(self, fetch: Callable[[], Any], show: Callable[[Any], None]) -> None:
+        if self.ops is None:
+            show(fetch())
+            return
+        if self.busy:
+            self._waiting = (fetch, show)
+            return
+        self.busy = True
+
+        def done(result: Any) -> None:
+            self.busy = False
+            waiting, self._waiting = self._waiting, None
+            if waiting is not None:
+                self.load(*waiting)
+            else:
+                show(result)
+
+        def failed(exc: BaseException) -> None:
+            self.busy = False
+            self._waiting = None
+            messages.show_exception(exc, self.parent)
+
+        self.ops.run(lambda _progress, _cancel: fetch(), label=self.label, on_success=done, on_failure=failed,
+                     show_progress=False)

@@ -36,13 +36,13 @@ def make_screen(window: MainWindow, key: str) -> QWidget:
     if key == "actions":
         from qadesk.ui.actions_view import ActionsView
 
-        w = ActionsView(ctx, window.stack)
+        w = ActionsView(ctx, window.stack, ops=window.ops)
         w.openAudit.connect(window.open_audit)
         return w
     if key == "moderation":
         from qadesk.ui.moderation_view import ModerationView
 
-        w = ModerationView(ctx, window.stack)
+        w = ModerationView(ctx, window.stack, ops=window.ops)
         w.openAudit.connect(window.open_audit)
         return w
     if key == "programmes":

@@ -40,6 +40,12 @@ def demo_dir_fixture(demo_master: Path, tmp_path: Path) -> Path:
     return target
 
 
+def settle(window) -> None:
+    """Wait until the window's background loading (Home, Actions, Moderation) has finished and been shown."""
+    while window.ops.running:
+        assert window.ops.wait(10_000), "background work did not finish"
+
+
 @pytest.fixture(name="open_window")
 def open_window_fixture(qtbot) -> Iterator[Callable[..., object]]:
     """``open_window(*argv)``: the real main window; every window is closed (and its store let go) after."""

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QLabel
 
 from qadesk.services.profile import get_profile
 from qadesk.services.queries import Selection, count_audits, list_audits
-from qadesk.store import open_store
+from qadesk.store import default_data_dir, open_store
 from qadesk.ui.main_window import SCREENS
 from tests.gui.shell_support import demo_dir_fixture, demo_master_fixture, open_window_fixture  # noqa: F401
 
@@ -26,8 +26,10 @@ def test_first_run_asks_who_you_are_and_needs_a_name(open_window, data_dir: Path
     dialog = w.profile_dialog
     assert dialog.isVisible() and dialog.windowTitle() == "Welcome to QA Desk"
     assert dialog.folder.text() == str(data_dir) and not dialog.choose.isEnabled()  # --data-dir fixes it
+    assert w.ctx is None and list(data_dir.iterdir()) == []  # nothing is created before the person answers
     dialog.accept()
     assert dialog.isVisible() and "give your name" in dialog.problem.text()
+    assert list(data_dir.iterdir()) == []
     qtbot.keyClicks(dialog.name, "Sam Taylor")
     dialog.role.setText("Practice manager")
     dialog.accept()
@@ -189,18 +191,45 @@ def test_first_run_lets_you_choose_where_the_data_lives(open_window, tmp_path: P
     w = open_window()
     dialog = w.profile_dialog
     assert dialog.choose.isEnabled()
-    default = w.ctx.data_dir
+    default = Path(dialog.folder.text())
+    assert default == default_data_dir() and w.ctx is None and not default.exists()  # asked before any store
     chosen = tmp_path / "Audits on the shared drive"
     dialog.folder.setText(str(chosen))
     dialog.name.setText("Sam Taylor")
     dialog.accept()
     assert w.ctx.data_dir == chosen and (chosen / "qadesk.sqlite").exists()
-    assert (chosen / "qadesk.lock").exists() and not (default / "qadesk.lock").exists()
+    assert (chosen / "qadesk.lock").exists()
+    assert not default.exists()  # no empty store left behind in the folder not chosen
     with w.ctx.store.session() as s:
         assert get_profile(s).name == "Sam Taylor"
     w.close()
     again = open_window()  # the next start opens the chosen folder, with no questions
     assert again.ctx.data_dir == chosen and not hasattr(again, "profile_dialog")
+
+
+def test_cancelling_the_first_run_questions_creates_nothing(open_window, tmp_path: Path, monkeypatch,
+                                                           qtbot) -> None:
+    monkeypatch.delenv("QADESK_DATA_DIR")
+    w = open_window()
+    default = Path(w.profile_dialog.folder.text())
+    w.profile_dialog.reject()
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=2000)  # Cancel quits
+    assert not default.exists()
+    again = open_window()  # so the next start asks again
+    assert again.ctx is None and again.profile_dialog.isVisible()
+
+
+def test_first_run_opens_a_store_already_in_the_chosen_folder(open_window, demo_dir: Path, monkeypatch,
+                                                              qtbot) -> None:
+    monkeypatch.delenv("QADESK_DATA_DIR")
+    w = open_window()
+    dialog = w.profile_dialog
+    dialog.folder.setText(str(demo_dir))
+    dialog.name.setText("Alex Morgan")
+    dialog.accept()
+    assert w.ctx.data_dir == demo_dir and not default_data_dir().exists()
+    with w.ctx.store.session() as s:
+        assert get_profile(s).name == "Alex Morgan" and count_audits(s, Selection()) == 300
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ from qadesk.services.overview import agreement
 from qadesk.services.programmes import list_programmes
 from qadesk.store.history import verify
 from qadesk.store.models import ActionItem, Audit, Moderation
-from tests.gui.shell_support import demo_dir_fixture, demo_master_fixture, open_window_fixture  # noqa: F401
+from tests.gui.shell_support import demo_dir_fixture, demo_master_fixture, open_window_fixture, settle  # noqa: F401
 
 pytestmark = pytest.mark.gui
 
@@ -20,6 +20,8 @@ pytestmark = pytest.mark.gui
 def test_an_action_is_marked_done_with_a_note(open_window, demo_dir: Path) -> None:
     w = open_window("--data-dir", str(demo_dir))
     view = w.show_screen("actions")
+    assert view.count.text() == "Loading…"  # the rows come from the background, the window stays usable
+    settle(w)
     before = len(view.rows)
     assert before and all(r.status == "open" for r in view.rows)
     view.table.selectRow(0)
@@ -28,6 +30,7 @@ def test_an_action_is_marked_done_with_a_note(open_window, demo_dir: Path) -> No
     dialog = next(c for c in view.children() if c.objectName() == "actions.done_dialog")
     dialog.note.setPlainText("Visit made on 20 Nov; child seen alone.")
     dialog.accept()
+    settle(w)
     assert len(view.rows) == before - 1 and target.id not in {r.id for r in view.rows}
     with w.ctx.store.session() as s:
         item = s.get(ActionItem, target.id)
@@ -38,6 +41,7 @@ def test_an_action_is_marked_done_with_a_note(open_window, demo_dir: Path) -> No
 def test_an_action_gets_a_new_owner_and_due_date(open_window, demo_dir: Path) -> None:
     w = open_window("--data-dir", str(demo_dir))
     view = w.show_screen("actions")
+    settle(w)
     view.table.selectRow(0)
     target = view.current()
     view.edit_button.click()
@@ -55,22 +59,42 @@ def test_an_action_gets_a_new_owner_and_due_date(open_window, demo_dir: Path) ->
 def test_action_filters(open_window, demo_dir: Path) -> None:
     w = open_window("--data-dir", str(demo_dir))
     view = w.show_screen("actions")
+    settle(w)
     everything = len(view.rows)
     view.set_filter("overdue")
+    settle(w)
     assert view.rows and all(r.overdue() for r in view.rows)
     view.set_filter("urgent")
+    view.set_filter("mine")  # asked for while "urgent" is still loading: only the newest choice is shown
+    settle(w)
+    assert view.rows and all(r.owner == w.ctx.actor() or r.id in mine_of(w) for r in view.rows)
+    assert view.show_filter.currentData() == "mine"
+    view.set_filter("urgent")
+    settle(w)
     assert all(r.urgent for r in view.rows)
     view.set_filter("all")
+    settle(w)
     team = view.rows[0].team
     view.team.setCurrentIndex(view.team.findData(team))
+    settle(w)
     assert view.rows and {r.team for r in view.rows} == {team} and len(view.rows) <= everything
     w.show_screen("home").cards["overdue"].clicked.emit()  # Home's card leads to the same list
+    settle(w)
     assert w.stack.currentWidget() is view and view.show_filter.currentData() == "overdue"
+    assert view.rows and all(r.overdue() for r in view.rows)
+
+
+def mine_of(w) -> set[str]:
+    """Ids of the open actions on audits the window's user made."""
+    with w.ctx.store.session() as s:
+        return {a.id for a in s.query(ActionItem).join(Audit).filter(Audit.auditor_name == w.ctx.actor())}
 
 
 def test_a_moderation_is_recorded_and_the_agreement_rate_follows(open_window, demo_dir: Path) -> None:
     w = open_window("--data-dir", str(demo_dir))
     view = w.show_screen("moderation")
+    assert view.waiting_label.text() == "Loading…"
+    settle(w)
     waiting = view.model.total
     with w.ctx.store.session() as s:
         agreed_before, total_before = agreement(s)
@@ -85,6 +109,8 @@ def test_a_moderation_is_recorded_and_the_agreement_rate_follows(open_window, de
     assert view.problem.isVisible() and "rationale" in view.problem.text()
     view.rationale.setPlainText("The plan has no timescales, so the grade is too generous.")
     view.record.click()
+    assert not view.record.isEnabled()  # recorded once; the list reloads in the background
+    settle(w)
     assert view.model.total == waiting - 1
     with w.ctx.store.session() as s:
         (m,) = s.query(Moderation).filter(Moderation.audit_id == audit.id).all()
