@@ -17,525 +17,39 @@ hash chain; the demo does not replay one entry per answer typed.
 
 Cancelling stops between batches: the batches already written stay (each is
 complete and consistent on its own), nothing of the current batch is kept.
+
+The council lives in :mod:`qadesk.services.demo_world`, the audits are
+built and written by :mod:`qadesk.services.demo_audits`.
 """
 
 from __future__ import annotations
 
-import json
 import random
-from bisect import bisect
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from itertools import accumulate
-from typing import Any
+from datetime import date
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from qadesk.core.audit import SUMMARY_KEYS, AuditState, missing_for_submit, section_relevant
 from qadesk.core.errors import QadeskError
-from qadesk.core.scoring import question_score, suggest_overall
-from qadesk.core.template import Choice, Template
-from qadesk.services.audits import iso, next_reference
-from qadesk.services.demo_answers import Answerer, clamp, forms_dir, new_uuid, weighted, words
-from qadesk.services.templates import import_template, template_of
-from qadesk.store import history
+from qadesk.core.template import Template
+from qadesk.services.demo_audits import AuditMaker, Batch, write_batch
+from qadesk.services.demo_world import World, add_programmes, install_templates, last_q3, schedule_audits
 from qadesk.store.engine import Store
-from qadesk.store.models import (
-    ActionItem,
-    Answer,
-    Audit,
-    Case,
-    Moderation,
-    Person,
-    Programme,
-    SectionJudgement,
-    TemplateVersion,
-)
+from qadesk.store.models import Audit, Person, TemplateVersion
 
 BATCH = 2000  # audits per transaction
-WINDOW_DAYS = 548  # the 18 months before the anchor date
-ACTOR = "qadesk demo"
-UTC = timezone.utc
-SUMMARY_CHANCE = {"strengths": 0.9, "development": 0.9, "impact_on_child": 0.85,
-                  "practitioner_reflection": 0.7, "family_feedback": 0.45}
-
-
-# ------------------------------------------------------------------------------------------
-# The council: teams, people, templates, programmes
-
-
-class _Team:
-    def __init__(self, spec: dict[str, Any]) -> None:
-        self.name: str = spec["name"]
-        self.quality: float = spec["quality"]
-        self.size: int = spec["size"]
-        self.types: dict[str, float] = spec["types"]
-        self.practitioners: list[tuple[str, str, float]] = []  # name, role, quality
-        self.manager = ""
-        self.cases: list[tuple[str, str, str]] = []  # reference, case type, age band
-
-
-class _World:
-    """The made-up council and everything the audits draw on."""
-
-    def __init__(self, rng: random.Random, session: Session, anchor: date) -> None:
-        w = words()
-        self.rng, self.anchor, self.w = rng, anchor, w
-        self.council: str = w["council"]
-        names = [f"{i}. {s}" for s in w["surnames"] for i in w["initials"]]
-        rng.shuffle(names)
-        pool = iter(names)
-        self.people: list[dict[str, Any]] = []
-        self.teams = [_Team(spec) for spec in w["teams"]]
-        self.auditors: list[tuple[str, str]] = []
-        for team in self.teams:
-            roles = w["practitioner_roles"].get(team.name, w["practitioner_roles"]["default"])
-            for _ in range(team.size):
-                p = (next(pool), rng.choice(roles), clamp(team.quality + rng.gauss(0, 0.08), 0.05, 0.95))
-                team.practitioners.append(p)
-                self._person(p[0], p[1], team.name, self.council)
-            team.manager = next(pool)
-            self._person(team.manager, "Team manager", team.name, self.council)
-            self.auditors.append((team.manager, "Team manager"))
-            pm = next(pool)
-            self._person(pm, "Practice manager", team.name, self.council)
-            self.auditors.append((pm, "Practice manager"))
-        self.internal: list[str] = []
-        for role in ("QA officer", "QA officer", "QA officer", "Service manager", "Service manager",
-                     "Principal social worker"):
-            name = next(pool)
-            self._person(name, role, "Quality Assurance", self.council)
-            self.auditors.append((name, role))
-            self.internal.append(name)
-        self.external: list[tuple[str, str]] = []
-        for council in w["neighbours"]:
-            for role in ("QA lead", "Principal social worker"):
-                name = next(pool)
-                self._person(name, role, None, council)
-                self.external.append((name, council))
-        self.case_refs = set(session.execute(select(Case.reference)).scalars())
-        self.new_cases: list[dict[str, Any]] = []
-
-    def _person(self, name: str, role: str, team: str | None, organisation: str) -> None:
-        self.people.append({"name": name, "role": role, "team": team, "organisation": organisation})
-
-    def team(self, kind: str) -> _Team:
-        teams = [t for t in self.teams if kind != "thematic" or set(t.types) - {"CL"}]
-        cum = list(accumulate(t.size for t in teams))
-        return teams[bisect(cum, self.rng.random() * cum[-1])]
-
-    def case(self, team: _Team, kind: str) -> tuple[str, str, str]:
-        rng = self.rng
-        if team.cases and rng.random() < 0.3:
-            return rng.choice(team.cases)
-        types = {k: v for k, v in team.types.items() if kind != "thematic" or k != "CL"}
-        case_type = weighted(rng, types)
-        age = weighted(rng, self.w["age_bands"][case_type])
-        while True:
-            ref = f"CR-{rng.randrange(100000, 1000000)}"
-            if ref not in self.case_refs:
-                break
-        self.case_refs.add(ref)
-        case = (ref, case_type, age)
-        team.cases.append(case)
-        self.new_cases.append({"reference": ref, "case_type": case_type, "team": team.name, "age_band": age})
-        return case
-
-
-def _install_templates(session: Session) -> dict[str, tuple[TemplateVersion, Template]]:
-    """The newest installed version of each kind, importing the shipped templates that are missing."""
-    from qadesk.exchange.templates import read_template
-
-    folder = forms_dir()
-    shipped: list[str] = []
-    for path in sorted(folder.glob("*.json")) if folder else []:
-        t = read_template(path)
-        shipped.append(t.id)
-        if session.execute(select(TemplateVersion.pk).where(TemplateVersion.template_id == t.id)).first() is None:
-            import_template(session, t, actor=ACTOR)
-    rows = session.execute(select(TemplateVersion).where(TemplateVersion.retired.is_(False))
-                           .order_by(TemplateVersion.template_id, TemplateVersion.version)).scalars().all()
-    newest = {r.template_id: r for r in rows}
-    by_kind: dict[str, tuple[TemplateVersion, Template]] = {}
-    for tid in shipped + sorted(newest):  # the shipped templates first, then any other of a missing kind
-        row = newest.get(tid)
-        if row is not None and row.kind not in by_kind:
-            by_kind[row.kind] = (row, template_of(row))
-    if not by_kind:
-        raise QadeskError("no audit templates are installed and the shipped templates (forms/) were not found")
-    return by_kind
-
-
-def _programmes(session: Session, anchor: date, q3: tuple[date, date]) -> dict[str, int]:
-    names = words()["programmes"]
-    teams = [t["name"] for t in words()["teams"]]
-    specs = {
-        "regular": (names["regular"], "Ten open cases per team each month, audited against the regular case audit.",
-                    anchor - timedelta(days=WINDOW_DAYS), None, "regular-case-audit", teams, 10),
-        "thematic": (names["thematic"], f"Neglect thematic audit, {q3[0]:%B} to {q3[1]:%B %Y}: "
-                     "cases where neglect is the main concern, across the assessment and child protection teams.",
-                     q3[0], q3[1], "thematic-neglect-audit", [t for t in teams if "Care Leavers" not in t], 6),
-    }
-    out: dict[str, int] = {}
-    for kind, (name, description, starts, ends, template_id, plan_teams, target) in specs.items():
-        prog = session.execute(select(Programme).where(Programme.name == name)).scalar_one_or_none()
-        if prog is None:
-            prog = Programme(name=name, description=description, starts_on=starts, ends_on=ends,
-                             template_id=template_id, teams=json.dumps(plan_teams, ensure_ascii=False),
-                             target_per_team=target,
-                             created_at=datetime.combine(starts - timedelta(days=7), time(9), tzinfo=UTC))
-            session.add(prog)
-            session.flush()
-        out[kind] = prog.pk
-    return out
-
-
-def _last_q3(anchor: date) -> tuple[date, date]:
-    year = anchor.year if anchor >= date(anchor.year, 10, 1) else anchor.year - 1
-    return date(year, 7, 1), date(year, 9, 30)
-
-
-def _schedule(rng: random.Random, n: int, kinds: list[str], anchor: date, q3: tuple[date, date]) -> list[tuple[datetime, str]]:
-    """When each audit starts and on which kind of template, oldest first (so references run in order)."""
-    weights = {k: v for k, v in words()["kinds"].items() if k in kinds} or dict.fromkeys(kinds, 1)
-    q3_days = (q3[1] - q3[0]).days + 1
-    out = []
-    for i in range(n):
-        kind = weighted(rng, weights)
-        if kind == "thematic" and rng.random() < 0.75:
-            day = q3[0] + timedelta(days=rng.randrange(q3_days))
-        else:  # a little busier in recent months
-            day = anchor - timedelta(days=1 + int(WINDOW_DAYS * rng.random() ** 1.15))
-        if day.weekday() >= 5:
-            day -= timedelta(days=day.weekday() - 4)
-        at = datetime.combine(day, time(8, 30), tzinfo=UTC) + timedelta(seconds=rng.randrange(9 * 3600))
-        out.append((at, i, kind))
-    out.sort()
-    return [(at, kind) for at, _, kind in out]
-
-
-# ------------------------------------------------------------------------------------------
-# One audit, as the services would have left it
-
-
-@dataclass
-class _Plan:
-    status: str
-    completed_at: datetime | None = None
-    moderated_at: list[datetime] = field(default_factory=list)
-    closed_at: datetime | None = None
-
-
-@dataclass
-class _Batch:
-    audits: list[dict[str, Any]] = field(default_factory=list)
-    answers: list[dict[str, Any]] = field(default_factory=list)
-    judgements: list[dict[str, Any]] = field(default_factory=list)
-    actions: list[dict[str, Any]] = field(default_factory=list)
-    moderations: list[dict[str, Any]] = field(default_factory=list)
-    history: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _action_dict(a: dict[str, Any], status: str) -> dict[str, Any]:
-    return {"id": a["id"], "text": a["text"], "owner": a["owner"], "due": a["due"].isoformat(),
-            "status": status, "urgent": a["urgent"]}
-
-
-def _moderation_dict(m: dict[str, Any]) -> dict[str, Any]:
-    return {"id": m["id"], "moderator": {"name": m["moderator_name"], "organisation": m["moderator_organisation"]},
-            "kind": m["kind"], "grade": m["grade"], "agreed": m["agreed"], "rationale": m["rationale"],
-            "at": iso(m["at"])}
-
-
-def _step(choices: tuple[Choice, ...], value: str | None, rng: random.Random, down: bool) -> str | None:
-    """The grade one step up or down the scale from ``value`` (None when there is no such step)."""
-    scored = sorted((c for c in choices if c.score is not None), key=lambda c: c.score)  # type: ignore[arg-type,return-value]
-    index = next((i for i, c in enumerate(scored) if c.value == value), None)
-    if index is None:
-        return None
-    target = index - 1 if down else index + 1
-    if not 0 <= target < len(scored):
-        target = index + 1 if down else index - 1
-    return scored[target].value if 0 <= target < len(scored) else None
-
-
-class _Maker:
-    """Builds the rows of one audit after another, all from one random generator."""
-
-    def __init__(self, rng: random.Random, world: _World, templates: dict[str, tuple[TemplateVersion, Template]],
-                 programmes: dict[str, int], anchor: date, q3: tuple[date, date]) -> None:
-        self.rng, self.world, self.templates, self.programmes = rng, world, templates, programmes
-        self.end = datetime.combine(anchor, time.min, tzinfo=UTC)  # nothing happens on or after the anchor day
-        self.q3 = q3
-        self.positions = {kind: {q.id: i for i, q in enumerate(t.questions())} for kind, (_, t) in templates.items()}
-        self.looks_forward = {kind: Answerer.looks_forward_in(t) for kind, (_, t) in templates.items()}
-        self.counts: Counter[str] = Counter()
-
-    def plan(self, start: datetime) -> _Plan:
-        rng, end = self.rng, self.end
-        age = (end - start).days
-        if age <= 21:
-            status = weighted(rng, {"draft": 75, "completed": 25})
-        elif age <= 60:
-            status = weighted(rng, {"draft": 25, "completed": 55, "moderated": 20})
-        else:  # a few drafts stall and are never finished
-            status = weighted(rng, {"draft": 4, "completed": 30, "moderated": 22, "closed": 44})
-        if status == "draft":
-            return _Plan("draft")
-        plan = _Plan("completed", start + timedelta(hours=rng.uniform(2, 24 * 12)))
-        if plan.completed_at >= end:  # type: ignore[operator]
-            return _Plan("draft")
-        last = plan.completed_at
-        if status == "moderated" or (status == "closed" and rng.random() < 0.35):
-            at = last + timedelta(days=rng.uniform(5, 35))  # type: ignore[operator]
-            if at < end:
-                plan.status, last = "moderated", at
-                plan.moderated_at.append(at)
-                again = at + timedelta(days=rng.uniform(3, 20))
-                if rng.random() < 0.1 and again < end:
-                    plan.moderated_at.append(again)
-                    last = again
-        if status == "closed":
-            at = last + timedelta(days=rng.uniform(10, 60))  # type: ignore[operator]
-            if at < end:
-                plan.status, plan.closed_at = "closed", at
-        return plan
-
-    def make(self, session: Session, start: datetime, kind: str, batch: _Batch) -> None:
-        rng, world = self.rng, self.world
-        row, t = self.templates[kind]
-        team = world.team(kind)
-        worker, _, worker_quality = rng.choice(team.practitioners)
-        quality = clamp(worker_quality + rng.gauss(0, 0.12), 0.02, 0.98)
-        case_ref = case_type = age = None
-        extra = {"supervisor": team.manager} if kind == "supervision" else None
-        if kind != "supervision":
-            case_ref, case_type, age = world.case(team, kind)
-        auditor, role = rng.choice(world.auditors)
-        audit_id = new_uuid(rng)
-        plan = self.plan(start)
-        today = start.date()
-        complete = plan.status != "draft"
-        stop = 1.0 if complete else rng.uniform(0.1, 1.0)
-        ans = Answerer(rng, t, quality, today, case_type, age, worker, self.looks_forward[kind])
-        ans.walk(complete, stop)
-        state = AuditState(answers=ans.values, evidence=ans.evidence)
-        grades, suggested, overall, rationale = self._judge(t, ans, state, complete, stop, quality)
-        if complete and missing_for_submit(t, state, suggested, today):
-            ans.repair(state)  # a rule that reads a later answer asked for more
-            grades, suggested, overall, rationale = self._judge(t, ans, state, complete, stop, quality)
-            if missing_for_submit(t, state, suggested, today):
-                self.counts["fell_back_to_draft"] += 1  # not seen with the shipped templates; kept valid anyway
-                plan, complete = _Plan("draft"), False
-        summary = {k: ans.fill(rng.choice(world.w["summary"][k])) for k in SUMMARY_KEYS
-                   if rng.random() < (SUMMARY_CHANCE[k] if complete else 0.25)}
-
-        # The work happens between the start and the submit (or the last edit of a draft), in form order.
-        steps = len(ans.values) + len(grades) + (overall is not None) + len(summary)
-        n_actions = self._action_count(quality, complete)
-        if plan.completed_at is not None:
-            finish = plan.completed_at
-        else:
-            room = max(60.0, min(10 * 86400.0, (self.end - start).total_seconds() - 60))
-            finish = start + timedelta(seconds=rng.uniform(60, room))
-        span = (finish - start) / (steps + n_actions + 1)
-        clock = iter(start + span * (k + 1) for k in range(steps + n_actions))
-        subject = {"case_ref": case_ref, "case_type": case_type, "team": team.name, "practitioner": worker}
-        reference = next_reference(session, start.year)
-        events: list[dict[str, Any]] = [{"at": start, "actor": auditor, "entity": "audit", "entity_id": audit_id,
-                                         "action": "start", "after": {"reference": reference, "template": row.template_id,
-                                                                     "version": row.version,
-                                                                     "subject": {**subject, **(extra or {})}}}]
-        positions = self.positions[kind]
-        answers: dict[str, dict[str, Any]] = {}
-        for qid in sorted(ans.values, key=positions.__getitem__):
-            value, note = ans.values[qid], ans.evidence.get(qid)
-            batch.answers.append({"audit_id": audit_id, "question_id": qid, "position": positions[qid],
-                                  "value": json.dumps(value, ensure_ascii=False), "evidence": note,
-                                  "score": question_score(t.question(qid), value), "updated_at": next(clock)})
-            answers[qid] = {"value": value, "evidence": note} if note else {"value": value}
-        for sid, grade in grades.items():
-            batch.judgements.append({"audit_id": audit_id, "section_id": sid, "grade": grade, "updated_at": next(clock)})
-        if overall is not None:
-            next(clock)
-        for _ in summary:
-            next(clock)
-        actions = [self._action(audit_id, next(clock), quality, worker, team.manager) for _ in range(n_actions)]
-        for a in actions:
-            events.append({"at": a["created_at"], "actor": auditor, "entity": "action", "entity_id": a["id"],
-                           "action": "add", "after": _action_dict(a, "open")})
-        revision = 1 + steps + n_actions
-        doc_head = {"id": audit_id, "reference": reference, "template": {"id": row.template_id, "version": row.version},
-                    "subject": {**subject, **(extra or {})}, "auditor": {"name": auditor, "role": role},
-                    "started_at": iso(start)}
-        programme = self._programme(kind, start)
-        if complete:
-            revision += 1
-            doc = {**doc_head, "revision": revision, "status": "completed", "completed_at": iso(plan.completed_at),
-                   "updated_at": iso(plan.completed_at), "programme": programme[1], "answers": answers,
-                   "sections": {sid: {"grade": g} for sid, g in grades.items()},
-                   "overall": {"grade": overall, "suggested": suggested, "rationale": rationale},
-                   "summary": {k: summary.get(k) for k in SUMMARY_KEYS},
-                   "actions": [_action_dict(a, "open") for a in actions], "moderations": []}
-            events.append({"at": plan.completed_at, "actor": auditor, "entity": "audit", "entity_id": audit_id,
-                           "action": "submit", "before": {"status": "draft"}, "after": doc})
-        status = "completed" if complete else "draft"
-        for at in plan.moderated_at:
-            m = self._moderation(audit_id, at, t, overall, quality)
-            batch.moderations.append(m)
-            events.append({"at": at, "actor": m["moderator_name"], "entity": "moderation", "entity_id": m["id"],
-                           "action": "moderate", "before": {"status": status}, "after": _moderation_dict(m)})
-            status = "moderated"
-        if plan.closed_at is not None:
-            events.append({"at": plan.closed_at, "actor": auditor, "entity": "audit", "entity_id": audit_id,
-                           "action": "close", "before": {"status": status}, "after": {"status": "closed"}})
-            status = "closed"
-        for a in actions:
-            self._close_action(a, status, events, auditor)
-            batch.actions.append(a)
-        events.sort(key=lambda e: e["at"])
-        for e in events:
-            e["audit_id"] = audit_id
-        revision += len(events) - 1 - n_actions - complete  # moderations, action updates and the close
-        batch.history.extend(events)
-        batch.audits.append({
-            "id": audit_id, "reference": reference, "template_pk": row.pk, "status": status, "case_ref": case_ref,
-            "case_type": case_type, "team": team.name, "practitioner": worker,
-            "subject_extra": json.dumps(extra, ensure_ascii=False) if extra else None,
-            "auditor_name": auditor, "auditor_role": role, "programme_pk": programme[0], "started_at": start,
-            "completed_at": plan.completed_at if complete else None, "updated_at": max(finish, events[-1]["at"]),
-            "revision": revision, "overall_grade": overall, "overall_suggested": suggested,
-            "overall_rationale": rationale, **{k: summary.get(k) for k in SUMMARY_KEYS},
-            "answered_count": len(ans.values), "origin": None,
-        })
-        self.counts[status] += 1
-        self.counts["answers"] += len(ans.values)
-        self.counts["actions"] += n_actions
-        self.counts["moderations"] += len(plan.moderated_at)
-
-    def _judge(self, t: Template, ans: Answerer, state: AuditState, complete: bool, stop: float,
-               quality: float) -> tuple[dict[str, str], str | None, str | None, str | None]:
-        """Section judgements, the suggestion and the auditor's overall judgement (kept in ``state``)."""
-        rng, today = self.rng, ans.today
-        grades: dict[str, str] = {}
-        for i, s in enumerate(t.sections):
-            judged = complete or (i + 1 <= stop * len(t.sections) and rng.random() < 0.8)
-            if s.grade_list and judged and section_relevant(s, ans.values, today):
-                grade = ans.grade_for(t.lists[s.grade_list], ans.section_level(s.id))
-                if grade:
-                    grades[s.id] = grade
-        suggested = suggest_overall(t, ans.values, grades, today)
-        overall = rationale = None
-        if complete or (stop > 0.9 and rng.random() < 0.5):
-            overall, rationale = self._overall(t, suggested, quality)
-        state.section_grades, state.overall_grade, state.overall_rationale = grades, overall, rationale
-        return grades, suggested, overall, rationale
-
-    def _programme(self, kind: str, start: datetime) -> tuple[int | None, str | None]:
-        names = self.world.w["programmes"]
-        if kind == "regular" and self.rng.random() < 0.85:
-            return self.programmes["regular"], names["regular"]
-        if kind == "thematic" and self.q3[0] <= start.date() <= self.q3[1]:
-            return self.programmes["thematic"], names["thematic"]
-        return None, None
-
-    def _overall(self, t: Template, suggested: str | None, quality: float) -> tuple[str | None, str | None]:
-        rng = self.rng
-        choices = t.overall_choices()
-        if suggested is None:
-            scored = sorted((c for c in choices if c.score is not None), key=lambda c: c.score)  # type: ignore[arg-type,return-value]
-            if not scored or rng.random() < 0.04:
-                return rng.choice(choices).value, None
-            return scored[round(clamp(quality + 0.12 + rng.gauss(0, 0.12)) * (len(scored) - 1))].value, None
-        if rng.random() < 0.85:
-            return suggested, None
-        down = rng.random() < 0.5
-        other = _step(choices, suggested, rng, down)
-        if other is None or other == suggested:
-            return suggested, None
-        s_score = next(c.score for c in choices if c.value == suggested)
-        o_score = next(c.score for c in choices if c.value == other)
-        bank = self.world.w["rationale"]["higher" if o_score > s_score else "lower"]  # type: ignore[operator]
-        return other, rng.choice(bank)
-
-    def _action_count(self, quality: float, complete: bool) -> int:
-        rng = self.rng
-        if not complete:
-            return 1 if rng.random() < 0.25 else 0
-        if quality < 0.4:
-            return rng.randint(1, 4)
-        return rng.randint(0, 3) if quality < 0.65 else rng.randint(0, 2)
-
-    def _action(self, audit_id: str, at: datetime, quality: float, worker: str, manager: str) -> dict[str, Any]:
-        rng = self.rng
-        text, serious = rng.choice(self.world.w["actions"])
-        urgent = (serious and rng.random() < 0.4 + 0.4 * (1 - quality)) or rng.random() < 0.03
-        due = at.date() + timedelta(days=rng.randint(3, 7) if urgent else rng.choice((14, 21, 28, 42)))
-        return {"id": new_uuid(rng), "audit_id": audit_id, "text": text, "owner": worker if rng.random() < 0.6 else manager,
-                "due": due, "status": "open", "urgent": urgent, "created_at": at, "closed_at": None,
-                "closing_note": None}
-
-    def _close_action(self, a: dict[str, Any], audit_status: str, events: list[dict[str, Any]], actor: str) -> None:
-        rng, end = self.rng, self.end
-        due_at = datetime.combine(a["due"], time(12), tzinfo=UTC)
-        p_done = 0.9 if audit_status == "closed" else 0.75 if due_at < end else 0.2
-        if rng.random() >= p_done:
-            return
-        latest = min(end - timedelta(hours=1), due_at + timedelta(days=21))
-        if latest <= a["created_at"] + timedelta(hours=1):
-            return
-        at = a["created_at"] + (latest - a["created_at"]) * rng.uniform(0.2, 1.0)
-        before = _action_dict(a, "open")
-        a["status"] = "cancelled" if rng.random() < 0.05 else "done"
-        a["closed_at"], a["closing_note"] = at, rng.choice(self.world.w["closing_notes"])
-        events.append({"at": at, "actor": actor, "entity": "action", "entity_id": a["id"], "action": "update",
-                       "before": before, "after": _action_dict(a, a["status"])})
-
-    def _moderation(self, audit_id: str, at: datetime, t: Template, overall: str | None,
-                    quality: float) -> dict[str, Any]:
-        rng, world = self.rng, self.world
-        external = rng.random() < 0.25
-        name, org = rng.choice(world.external) if external else (rng.choice(world.internal), world.council)
-        grade, agreed, rationale = overall, True, None
-        if rng.random() < 0.18:
-            other = _step(t.overall_choices(), overall, rng, down=rng.random() < 0.5 + 0.6 * (0.5 - quality))
-            if other is not None:
-                scores = {c.value: c.score for c in t.overall_choices()}
-                higher = (scores[other] or 0) > (scores[overall] or 0)  # type: ignore[index]
-                grade, agreed = other, False
-                rationale = rng.choice(world.w["moderation"]["higher" if higher else "lower"])
-        return {"id": new_uuid(rng), "audit_id": audit_id, "moderator_name": name, "moderator_organisation": org,
-                "kind": "external" if external else "internal", "grade": grade, "agreed": agreed,
-                "rationale": rationale, "at": at}
-
-
-# ------------------------------------------------------------------------------------------
-# Writing
-
-
-def _write(session: Session, world: _World, batch: _Batch) -> None:
-    if world.new_cases:
-        session.execute(insert(Case.__table__), world.new_cases)
-        world.new_cases = []
-    for table, rows in ((Audit, batch.audits), (Answer, batch.answers), (SectionJudgement, batch.judgements),
-                        (ActionItem, batch.actions), (Moderation, batch.moderations)):
-        if rows:
-            session.execute(insert(table.__table__), rows)  # type: ignore[attr-defined]
-    history.record_many(session, batch.history)
 
 
 def _setup(session: Session, rng: random.Random, anchor: date, q3: tuple[date, date]) -> tuple[
-        _World, dict[str, tuple[TemplateVersion, Template]], dict[str, int]]:
-    templates = _install_templates(session)
-    world = _World(rng, session, anchor)
+        World, dict[str, tuple[TemplateVersion, Template]], dict[str, int]]:
+    templates = install_templates(session)
+    world = World(rng, session, anchor)
     known = {(name, org) for name, org in session.execute(select(Person.name, Person.organisation))}
     people = [p for p in world.people if (p["name"], p["organisation"]) not in known]
     if people:
         session.execute(insert(Person.__table__), people)
-    return world, templates, _programmes(session, anchor, q3)
+    return world, templates, add_programmes(session, anchor, q3)
 
 
 def generate(store: Store, *, audits: int, seed: int = 1, anchor: date | None = None,
@@ -552,14 +66,14 @@ def generate(store: Store, *, audits: int, seed: int = 1, anchor: date | None = 
     if audits < 0:
         raise QadeskError("the number of audits cannot be negative")
     anchor = anchor or date.today()
-    q3 = _last_q3(anchor)
+    q3 = last_q3(anchor)
     with store.transaction() as session:
         existing = int(session.execute(select(func.count(Audit.id))).scalar() or 0)
         # Mixing in the audits already stored keeps a second run from reusing the first run's ids.
         rng = random.Random(f"qadesk-demo/{seed}/{existing}")
         world, templates, programmes = _setup(session, rng, anchor, q3)
-    schedule = _schedule(rng, audits, sorted(templates), anchor, q3)
-    maker = _Maker(rng, world, templates, programmes, anchor, q3)
+    schedule = schedule_audits(rng, audits, sorted(templates), anchor, q3)
+    maker = AuditMaker(rng, world, templates, programmes, anchor, q3)
     done = 0
     if progress:
         progress(0, audits)
@@ -568,11 +82,11 @@ def generate(store: Store, *, audits: int, seed: int = 1, anchor: date | None = 
         if cancel is not None and cancel():
             cancelled = True
             break
-        batch = _Batch()
+        batch = Batch()
         with store.transaction() as session:
             for start, kind in schedule[done:done + BATCH]:
                 maker.make(session, start, kind, batch)
-            _write(session, world, batch)
+            write_batch(session, world, batch)
         done = min(audits, done + BATCH)
         if progress:
             progress(done, audits)
