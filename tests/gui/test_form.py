@@ -259,3 +259,25 @@ def test_keyboard_moves_between_sections_and_controls_are_named(qtbot, loaded_st
             assert w.accessibleDescription() == (q.guidance or "")
     grade = widget(form, "section_grade.voice")
     assert all(b.accessibleName().startswith("Section judgement") for b in grade.buttons)
+
+
+def test_status_changed_only_when_the_audit_status_changes(qtbot, loaded_store, data_dir):
+    audit_id = start(loaded_store)
+    form = open_form(qtbot, loaded_store, data_dir, audit_id)
+    statuses, save_states, saved_at = [], [], []
+    form.statusChanged.connect(statuses.append)
+    form.saveStateChanged.connect(save_states.append)
+    form.savedAt.connect(saved_at.append)
+    widget(form, "question.lived_experience").setValue("A made-up answer")
+    assert form.flush()
+    assert statuses == []  # saving an answer is not a change of status
+    assert save_states[0] == "Saving…" and save_states[-1].startswith("Saved ")
+    assert len(saved_at) == 1
+    for _ in range(6):
+        if form.submit():
+            break
+        fill_missing(form, form.missing_panel.missing)
+    assert statuses == ["completed"]
+    assert save_states[-1] == "Submitted"
+    assert form.reopen("Made-up reason: a record arrived late")
+    assert statuses == ["completed", "draft"]

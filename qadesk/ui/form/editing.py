@@ -90,14 +90,14 @@ class EditingMixin:
             if self._refusals.pop(qid, None) is not None:
                 self.refresh()
         if not self.saver.pending:
-            self._set_status(saved_text(when))
+            self._set_save_state(saved_text(when))
             self.savedAt.emit(when)
 
     def _saving(self: AuditFormView) -> None:
-        self._set_status("Saving…")
+        self._set_save_state("Saving…")
 
     def _failed(self: AuditFormView, _key: str, why: str) -> None:
-        self._set_status(f"Not saved: {why}")
+        self._set_save_state(f"Not saved: {why}")
 
     def _refused(self: AuditFormView, key: str, why: str) -> None:
         if key.startswith("answer:"):
@@ -105,16 +105,17 @@ class EditingMixin:
             self._refusals[qid] = f"Not saved: {why}"
             self.refresh()
             if not self.rows[qid].isHidden():
-                self._set_status(f"Not saved: {why}")
+                self._set_save_state(f"Not saved: {why}")
             return
-        self._set_status(f"Not saved: {why}")
+        self._set_save_state(f"Not saved: {why}")
 
-    def _set_status(self: AuditFormView, text: str) -> None:
+    def _set_save_state(self: AuditFormView, text: str) -> None:
+        """The header's save indicator ("Saving…", "Saved 14:02", "Not saved: …"), told to the shell too."""
         self.header.saved.setText(text)
         self.header.saved.setProperty("state", "error" if text.startswith("Not saved") else "")
         self.header.saved.style().unpolish(self.header.saved)
         self.header.saved.style().polish(self.header.saved)
-        self.statusChanged.emit(text)
+        self.saveStateChanged.emit(text)
 
     def flush(self: AuditFormView) -> bool:
         """Save every pending edit now; True when everything is in the store."""

@@ -33,19 +33,19 @@ class SubmittingMixin:
             except SubmitRefused as exc:
                 missing = list(exc.missing)
             except QadeskError as exc:
-                self._set_status(f"Not submitted: {exc}")
+                self._set_save_state(f"Not submitted: {exc}")
                 return False
         if missing:
             self.show_missing = True
             self.refresh()
             self.missing_panel.show_missing(missing)
-            self._set_status(f"Not submitted: {len(missing)} thing{'s' if len(missing) != 1 else ''} "
+            self._set_save_state(f"Not submitted: {len(missing)} thing{'s' if len(missing) != 1 else ''} "
                              "to finish")
             self.go_to(missing[0])
             return False
         self.missing_panel.show_missing([])
         self._reload()
-        self._set_status("Submitted")
+        self._set_save_state("Submitted")
         return True
 
     def _unsaved_as_missing(self: AuditFormView) -> list[Missing]:
@@ -72,13 +72,14 @@ class SubmittingMixin:
             with self.ctx.store.transaction() as s:
                 audits.reopen(s, self._audit_id, reason, actor=self.actor)
         except QadeskError as exc:
-            self._set_status(f"Not reopened: {exc}")
+            self._set_save_state(f"Not reopened: {exc}")
             return False
         self._reload()
-        self._set_status("Reopened: changes are saved as you work")
+        self._set_save_state("Reopened: changes are saved as you work")
         return True
 
     def _reload(self: AuditFormView) -> None:
+        before = self.status
         with self.ctx.store.session() as s:
             audit = audits.get_audit(s, self._audit_id)
             self.state = audits.state_of(audit)
@@ -95,6 +96,8 @@ class SubmittingMixin:
         self._refusals.clear()
         self._apply_status()
         self.refresh()
+        if self.status != before:
+            self.statusChanged.emit(self.status)
 
     def _apply_status(self: AuditFormView) -> None:
         read_only = self.status != "draft"

@@ -62,9 +62,16 @@ REQUIRED_MESSAGE = "An answer is required."
 
 
 class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, QWidget):
-    """The form for one audit.  ``flush()`` before closing; signals tell the shell what happened."""
+    """The form for one audit.  ``flush()`` before closing; signals tell the shell what happened.
+
+    ``statusChanged(status)`` only when the audit's status changes (``completed`` on submit,
+    ``draft`` on reopen), so the shell can refresh its lists; ``saveStateChanged(text)`` with
+    the save indicator's text ("Saving…", "Saved 14:02", "Not saved: …"), and
+    ``savedAt(datetime)`` when everything pending has reached the store.
+    """
 
     statusChanged = Signal(str)
+    saveStateChanged = Signal(str)
     savedAt = Signal(object)
     openAuditRequested = Signal(str)
     built = Signal()  # every page exists: any question can now be found by its object name
@@ -126,7 +133,7 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, QWidget):
         self.actions = ActionsPanel(ctx, self._audit_id, self.actor)
         self.actions.changed.connect(lambda: self._saved("actions", None, datetime.now().astimezone()))
         self.actions.changed.connect(self._update_actions_title)
-        self.actions.refused.connect(lambda why: self._set_status(f"Not saved: {why}"))
+        self.actions.refused.connect(lambda why: self._set_save_state(f"Not saved: {why}"))
         self._add_page("actions", "Actions", self.actions)
         self.navigator.pageRequested.connect(self.show_page)
 
@@ -159,7 +166,7 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, QWidget):
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(lambda step=step: self.move_page(step))
         QApplication.instance().focusChanged.connect(self._focus_changed)  # type: ignore[union-attr]
-        self._set_status(saved_text(None) if self.status == "draft" else "Read only: the audit is "
+        self._set_save_state(saved_text(None) if self.status == "draft" else "Read only: the audit is "
                          f"{self.status}")
 
     # ------------------------------------------------------------------ building
