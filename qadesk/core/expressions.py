@@ -45,19 +45,23 @@ from __future__ import annotations
 
 import datetime
 import functools
-import math
-import operator
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any
 
-from qadesk.core.errors import ValidationError
+from qadesk.core.expression_tokens import ExpressionError, Token, tokenize
+from qadesk.core.expression_values import (
+    answer_text,
+    compare,
+    count_selected,
+    plain_text,
+    selected,
+    truthy,
+)
+
+__all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "Expression", "ExpressionError", "parse", "reference_positions"]
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 50
-MAX_DIGITS = 30
 
 # Function name -> (number of arguments, an example for error messages).
 FUNCTIONS: dict[str, tuple[int, str]] = {
@@ -70,111 +74,6 @@ FUNCTIONS: dict[str, tuple[int, str]] = {
 }
 _KNOWN = ", ".join(FUNCTIONS)
 _KEYWORDS = ("and", "or")
-
-
-class ExpressionError(ValidationError):
-    """A syntax error or a broken limit in an expression, with where it is."""
-
-    def __init__(self, expression: str, position: int, reason: str) -> None:
-        self.expression = expression
-        self.position = position
-        self.reason = reason
-        super().__init__(f"at position {position}: {reason}")
-
-
-# --------------------------------------------------------------- tokenizer
-
-@dataclass(frozen=True, slots=True)
-class _Token:
-    kind: str  # ref dot str num op name ( ) , end
-    value: object
-    pos: int
-    end: int
-
-
-_REF = re.compile(r"\$\{([A-Za-z][A-Za-z0-9_]*)\}", re.ASCII)
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*", re.ASCII)
-_NUMBER_RUN = re.compile(r"-?[A-Za-z0-9_.]*", re.ASCII)
-_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)", re.ASCII)
-_NUMERIC_TEXT = re.compile(r"\s*-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*", re.ASCII)
-_OPERATORS = ("!=", "<=", ">=", "=", "<", ">")
-_NO_MATHS = "is not supported: expressions compare values, there is no arithmetic"
-_MISTAKES = {
-    "==": "'==' is not an operator; use '='", "<>": "'<>' is not an operator; use '!='",
-    "=<": "'=<' is not an operator; use '<='", "=>": "'=>' is not an operator; use '>='",
-    "&&": "'&&' is not an operator; use 'and'", "||": "'||' is not an operator; use 'or'",
-    "!": "'!' is not an operator; use '!=' or not(...)",
-    "&": "'&' is not an operator; use 'and'", "|": "'|' is not an operator; use 'or'",
-    **{ch: f"'{ch}' {_NO_MATHS}" for ch in "+-*/"},
-}
-_CURLY = "\u2018\u2019\u201c\u201d"
-
-
-def _is_digit(ch: str) -> bool:
-    return "0" <= ch <= "9"
-
-
-def _tokenize(text: str) -> list[_Token]:
-    tokens: list[_Token] = []
-    i, n = 0, len(text)
-
-    def fail(pos: int, reason: str) -> ExpressionError:
-        return ExpressionError(text, pos, reason)
-
-    while i < n:
-        ch = text[i]
-        nxt = text[i + 1] if i + 1 < n else ""
-        if ch.isspace():
-            i += 1
-        elif _is_digit(ch) or (ch in ".-" and _is_digit(nxt)) or (
-                ch == "-" and nxt == "." and i + 2 < n and _is_digit(text[i + 2])):
-            run = _NUMBER_RUN.match(text, i).group()  # type: ignore[union-attr]
-            if not _NUMBER.fullmatch(run):
-                raise fail(i, f"'{run[:30]}' is not a number; write numbers like 3, 2.5 or -1")
-            if sum(map(_is_digit, run)) > MAX_DIGITS:
-                raise fail(i, f"numbers are limited to {MAX_DIGITS} digits")
-            value = float(run) if "." in run else int(run)
-            tokens.append(_Token("num", value, i, i + len(run)))
-            i += len(run)
-        elif ch == ".":
-            tokens.append(_Token("dot", None, i, i + 1))
-            i += 1
-        elif ch in "'\"":
-            close = text.find(ch, i + 1)
-            if close < 0:
-                raise fail(i, "a string is not closed")
-            tokens.append(_Token("str", text[i + 1:close], i, close + 1))
-            i = close + 1
-        elif ch == "$":
-            m = _REF.match(text, i)
-            if not m:
-                raise fail(i, "a reference must look like ${question_id}: a letter, "
-                              "then letters, digits and underscores")
-            tokens.append(_Token("ref", m.group(1), i, m.end()))
-            i = m.end()
-        elif ch.isascii() and ch.isalpha():
-            m = _NAME.match(text, i)
-            assert m is not None
-            tokens.append(_Token("name", m.group(), i, m.end()))
-            i = m.end()
-        elif ch in "(),":
-            tokens.append(_Token(ch, ch, i, i + 1))
-            i += 1
-        elif text.startswith(_OPERATORS, i) and text[i:i + 2] not in _MISTAKES:
-            op = next(o for o in _OPERATORS if text.startswith(o, i))
-            tokens.append(_Token("op", op, i, i + len(op)))
-            i += len(op)
-        elif ch in "=<!&|+-*/":
-            key = text[i:i + 2] if text[i:i + 2] in _MISTAKES else ch
-            raise fail(i, _MISTAKES[key])
-        elif ch in _CURLY:
-            raise fail(i, "curly quotes are not allowed; use straight quotes ' or \"")
-        elif ch.isprintable():
-            raise fail(i, f"unexpected character '{ch}'")
-        else:
-            raise fail(i, f"unexpected character U+{ord(ch):04X}")
-    tokens.append(_Token("end", None, n, n))
-    return tokens
 
 
 # ------------------------------------------------------------------- nodes
@@ -192,7 +91,7 @@ class _Env:
         day = self.today if self.today is not None else datetime.date.today()
         if isinstance(day, datetime.datetime):
             day = day.date()
-        return day.isoformat() if isinstance(day, datetime.date) else _text(day)
+        return day.isoformat() if isinstance(day, datetime.date) else answer_text(day)
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,16 +137,16 @@ def _eval(node: _Node, env: _Env) -> object:
         return env.current
     if isinstance(node, _Logic):
         test = all if node.op == "and" else any
-        return test(_truthy(_eval(item, env)) for item in node.items)
+        return test(truthy(_eval(item, env)) for item in node.items)
     if isinstance(node, _Compare):
-        return _compare(node.op, _eval(node.left, env), _eval(node.right, env))
+        return compare(node.op, _eval(node.left, env), _eval(node.right, env))
     values = [_eval(arg, env) for arg in node.args]
     if node.name == "selected":
-        return _selected(values[0], _text(values[1]))
+        return selected(values[0], answer_text(values[1]))
     if node.name == "count-selected":
-        return _count_selected(values[0])
+        return count_selected(values[0])
     if node.name == "not":
-        return not _truthy(values[0])
+        return not truthy(values[0])
     if node.name == "today":
         return env.today_text()
     return node.name == "true"
@@ -256,91 +155,12 @@ def _eval(node: _Node, env: _Env) -> object:
 _Node = _Literal | _Ref | _Current | _Logic | _Compare | _Call
 
 
-# ------------------------------------------------------------------ values
-
-_COLLECTIONS = (list, tuple, set, frozenset)
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "=": operator.eq, "!=": operator.ne, "<": operator.lt,
-    "<=": operator.le, ">": operator.gt, ">=": operator.ge,
-}
-
-
-def _plain(value: object) -> str:
-    """Text of a single (non-collection) value; never raises."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    try:
-        return str(value)
-    except Exception:  # a huge int, or an object whose __str__ fails
-        return ""
-
-
-def _text(value: object) -> str:
-    """Text of an answer; a multi-choice list is its values joined by spaces."""
-    if isinstance(value, _COLLECTIONS):
-        return " ".join(_plain(item) for item in value)
-    return _plain(value)
-
-
-def _number(value: object) -> Decimal | None:
-    """The exact number an answer stands for, or None when it is not one."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        return None if math.isnan(value) else Decimal(float.__repr__(value))
-    if isinstance(value, str) and _NUMERIC_TEXT.fullmatch(value):
-        return Decimal(value.strip())
-    return None
-
-
-def _truthy(value: object) -> bool:
-    try:
-        return bool(value)  # None, '', 0, False, [] are false; nan is true
-    except Exception:  # e.g. an object whose __bool__ fails
-        return True
-
-
-def _compare(op: str, left: object, right: object) -> bool:
-    if isinstance(left, _COLLECTIONS):
-        left = _text(left)
-    if isinstance(right, _COLLECTIONS):
-        right = _text(right)
-    a, b = _number(left), _number(right)
-    if a is not None and b is not None:
-        return _COMPARE[op](a, b)
-    ta, tb = _text(left), _text(right)
-    if op not in ("=", "!=") and (ta == "" or tb == ""):
-        return False
-    return _COMPARE[op](ta, tb)
-
-
-def _selected(answer: object, wanted: str) -> bool:
-    if isinstance(answer, _COLLECTIONS):
-        return any(_plain(item) == wanted for item in answer)
-    text = _text(answer)
-    return text != "" and (text == wanted or wanted in text.split())
-
-
-def _count_selected(answer: object) -> int:
-    if isinstance(answer, _COLLECTIONS):
-        return len(answer)
-    return 0 if _text(answer) == "" else 1
-
-
 # ------------------------------------------------------------------ parser
 
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
-        self.tokens = _tokenize(text)
+        self.tokens = tokenize(text)
         self.i = 0
         self.depth = 0
         self.refs: set[str] = set()
@@ -349,16 +169,16 @@ class _Parser:
     def fail(self, pos: int, reason: str) -> ExpressionError:
         return ExpressionError(self.text, pos, reason)
 
-    def peek(self) -> _Token:
+    def peek(self) -> Token:
         return self.tokens[self.i]
 
-    def advance(self) -> _Token:
+    def advance(self) -> Token:
         tok = self.tokens[self.i]
         if tok.kind != "end":
             self.i += 1
         return tok
 
-    def describe(self, tok: _Token) -> str:
+    def describe(self, tok: Token) -> str:
         if tok.kind == "end":
             return "the end of the expression"
         shown = self.text[tok.pos:tok.end]
@@ -369,7 +189,7 @@ class _Parser:
         tok = self.peek()
         return tok.kind == "name" and tok.value == word
 
-    def enter(self, tok: _Token) -> None:
+    def enter(self, tok: Token) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise self.fail(tok.pos, f"expressions are limited to {MAX_DEPTH} levels of nesting")
@@ -436,7 +256,7 @@ class _Parser:
             raise self.fail(tok.pos, "unexpected end of expression")
         raise self.fail(tok.pos, f"expected a value but found {self.describe(tok)}")
 
-    def parse_call(self, tok: _Token) -> _Node:
+    def parse_call(self, tok: Token) -> _Node:
         name = str(tok.value)
         if name in _KEYWORDS:
             raise self.fail(tok.pos, f"expected a value before '{name}'")
@@ -490,13 +310,13 @@ class Expression:
     def is_true(self, answers: Mapping[str, object], current: object = None,
                 today: datetime.date | None = None) -> bool:
         """Evaluate, then apply truthiness (None, '', 0, False, [] are false)."""
-        return _truthy(self.evaluate(answers, current, today))
+        return truthy(self.evaluate(answers, current, today))
 
 
 def parse(text: str) -> Expression:
     """Parse ``text``; raise :class:`ExpressionError` when it is not valid."""
     if not isinstance(text, str):
-        raise ExpressionError(_plain(text), 0, "an expression must be text")
+        raise ExpressionError(plain_text(text), 0, "an expression must be text")
     return _parse_cached(text)
 
 
@@ -518,4 +338,4 @@ def reference_positions(text: str) -> list[tuple[str, int]]:
     References inside string literals are not references.  Raises
     :class:`ExpressionError` if ``text`` cannot even be split into tokens.
     """
-    return [(str(t.value), t.pos) for t in _tokenize(text) if t.kind == "ref"]
+    return [(str(t.value), t.pos) for t in tokenize(text) if t.kind == "ref"]
