@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -35,6 +35,7 @@ from qadesk.ui.form.fit import FlowLayout
 from qadesk.ui.form.widgets import DateInput, LongTextInput
 
 STATUS_WORDS = {"open": "Open", "done": "Done", "cancelled": "Cancelled"}
+ACTION_MIN_WIDTH = 200
 
 
 def show_date(d: date | None) -> str:
@@ -124,12 +125,14 @@ class ActionsPanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.setWordWrap(True)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in range(2, 5):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        # Who may be long; the action itself matters more on a narrow page (the column can be widened).
+        # The action takes what the other columns leave, but never less than ACTION_MIN_WIDTH (the
+        # table scrolls sideways instead); Who may be long, and can be widened by hand.
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        self.table.setColumnWidth(1, 130)
+        self.table.setColumnWidth(1, 120)
+        header.sectionResized.connect(lambda col, _old, _new: col and self._fit_action_column())
         self.table.doubleClicked.connect(lambda _i: self.edit_dialog())
         lay.addWidget(self.table, 1)
         buttons = FlowLayout(h_spacing=6, v_spacing=6)  # onto two lines when the page is narrow
@@ -166,8 +169,23 @@ class ActionsPanel(QWidget):
                 if c == 3 and a["urgent"]:
                     item.setForeground(Qt.GlobalColor.darkRed)
                 self.table.setItem(r, c, item)
-        self.table.resizeRowsToContents()
+        self._fit_action_column()
         self._sync_buttons()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit_action_column()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - the table's width is final only once it is laid out
+        super().showEvent(event)
+        QTimer.singleShot(0, self._fit_action_column)
+
+    def _fit_action_column(self) -> None:
+        others = sum(self.table.columnWidth(c) for c in range(1, self.table.columnCount()))
+        width = max(ACTION_MIN_WIDTH, self.table.viewport().width() - others)
+        if self.table.columnWidth(0) != width:
+            self.table.setColumnWidth(0, width)
+        self.table.resizeRowsToContents()
 
     def _selected(self) -> dict[str, Any] | None:
         rows = self.table.selectionModel().selectedRows()
