@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from qadesk.services.overview import HomeSummary, home_summary
+from qadesk.services.profile import current_actor_name
 from qadesk.services.queries import AuditRow
 from qadesk.ui import messages
 from qadesk.ui.context import AppContext
@@ -150,15 +151,15 @@ class HomeView(QWidget):
 
     def refresh(self) -> None:
         """Count again; with ``ops`` the counting runs in the background and the window stays usable."""
-        me = self.ctx.actor()
         store = self.ctx.store
 
-        def count(_progress: object = None, _cancel: object = None) -> HomeSummary:
-            with store.session() as s:
-                return home_summary(s, me)
+        def count(_progress: object = None, _cancel: object = None) -> tuple[HomeSummary, str]:
+            with store.session() as s:  # who "me" is, read with the figures: no query on the UI thread
+                me = current_actor_name(s)
+                return home_summary(s, me), me
 
         if self.ops is None:
-            self.show_summary(count(), me)
+            self.show_summary(*count())
             return
         if self.loading:
             self._again = True  # something changed while counting: count once more when this ends
@@ -167,12 +168,12 @@ class HomeView(QWidget):
         if self.summary is None:
             self.subtitle.setText("Counting…")
 
-        def done(summary: HomeSummary) -> None:
+        def done(result: tuple[HomeSummary, str]) -> None:
             self.loading = False
             if self._again:
                 self.refresh()
             else:
-                self.show_summary(summary, me)
+                self.show_summary(*result)
 
         def failed(exc: BaseException) -> None:
             self.loading = False

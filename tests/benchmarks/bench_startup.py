@@ -67,6 +67,11 @@ app.exec()
 """
 
 
+# The same bare window after importing SQLAlchemy's ORM (first, as qadesk does): the least any window
+# whose first screen is read through SQLAlchemy can take.  Reported beside the target, not held to it.
+FLOOR = "import sqlalchemy.orm\n" + BARE
+
+
 def _env(config: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(QT_QPA_PLATFORM="offscreen", QADESK_EXIT_WHEN_READY="1", QADESK_CONFIG_DIR=str(config))
@@ -117,12 +122,14 @@ def run(store_dir: Path, runs: int = RUNS) -> list[Result]:
         data = copy_store(store_dir, work / "store")
         env = _env(work / "config")
         bare_cmd = [sys.executable, "-c", BARE]
+        floor_cmd = [sys.executable, "-c", FLOOR]
         qadesk_cmd = [sys.executable, "-m", "qadesk", "--data-dir", str(data)]
-        time_to_ready(bare_cmd, env, work)  # warm-ups: the page cache, .pyc files, Qt's font cache
-        time_to_ready(qadesk_cmd, env, work)
-        bare, ours = [], []
+        for cmd in (bare_cmd, floor_cmd, qadesk_cmd):  # warm-ups: the page cache, .pyc files, Qt's font cache
+            time_to_ready(cmd, env, work)
+        bare, floor, ours = [], [], []
         for _ in range(runs):
             bare.append(time_to_ready(bare_cmd, env, work))
+            floor.append(time_to_ready(floor_cmd, env, work))
             ours.append(time_to_ready(qadesk_cmd, env, work))
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -130,7 +137,9 @@ def run(store_dir: Path, runs: int = RUNS) -> list[Result]:
     note = (f"{with_audits:,}-audit store; median of {runs}; qadesk {min(ours):.0f}–{max(ours):.0f} ms, "
             f"bare {min(bare):.0f}–{max(bare):.0f} ms")
     return [Result("start to a usable main window (Home counted)", statistics.median(ours),
-                   baseline=statistics.median(bare), limit=LIMIT_MS, ratio_limit=RATIO_LIMIT, note=note)]
+                   baseline=statistics.median(bare), limit=LIMIT_MS, ratio_limit=RATIO_LIMIT, note=note),
+            Result("for comparison: the bare window after importing sqlalchemy.orm", statistics.median(floor),
+                   baseline=statistics.median(bare), note=f"median of {runs}; no target")]
 
 
 def _audit_count(store_dir: Path) -> int:
@@ -152,8 +161,9 @@ def main(argv: list[str] | None = None) -> int:
 
         store_dir = build_store(Path("/tmp"), 20_000, 1, DEFAULT_ANCHOR)
     for r in run(store_dir):
-        print(f"{r.name}: qadesk {r.value:.0f} ms, bare {r.baseline:.0f} ms, ratio {r.ratio:.2f}× "
-              f"(target {r.target}): {'met' if r.ok else 'MISSED'} [{r.note}]")
+        verdict = {True: "met", False: "MISSED", None: "no target"}[r.ok]
+        print(f"{r.name}: {r.value:.0f} ms, bare {r.baseline:.0f} ms, ratio {r.ratio:.2f}× "
+              f"(target {r.target}): {verdict} [{r.note}]")
     return 0
 
 

@@ -186,6 +186,17 @@ def test_start_up_is_quick(open_window, demo_dir: Path) -> None:
     assert w.ctx is not None and elapsed < 3.0, f"{elapsed:.2f} s to a usable window"
 
 
+def test_exit_when_ready_prints_ready_once_home_is_counted(demo_dir: Path, tmp_path: Path) -> None:
+    import os
+
+    env = dict(os.environ, QADESK_EXIT_WHEN_READY="1", QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run([sys.executable, "-m", "qadesk", "--data-dir", str(demo_dir)], env=env,
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["ready"]
+    assert not (demo_dir / "qadesk.lock").exists()  # it quit properly, letting go of the folder
+
+
 def test_first_run_lets_you_choose_where_the_data_lives(open_window, tmp_path: Path, monkeypatch, qtbot) -> None:
     monkeypatch.delenv("QADESK_DATA_DIR")  # no --data-dir and no override: the person chooses
     w = open_window()
