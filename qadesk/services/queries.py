@@ -136,7 +136,7 @@ def list_audits(session: Session, sel: Selection | None = None, *, sort: str = "
     """One page of audits, filtered and sorted in SQL."""
     from qadesk.services.audits import aware
 
-    query = select(*_ROW_COLUMNS).join(TemplateVersion, Audit.template_pk == TemplateVersion.pk)
+    query: Any = select(*_ROW_COLUMNS).join(TemplateVersion, Audit.template_pk == TemplateVersion.pk)
     query = apply(query, sel or Selection(), session.get_bind().dialect.name)
     column = SORT_COLUMNS.get(sort, Audit.started_at)
     order = column.desc() if descending else column.asc()
@@ -167,7 +167,7 @@ def distinct_values(session: Session, column: str) -> list[str]:
     """Teams, auditors, case types... for filter drop-downs."""
     col = {"team": Audit.team, "auditor": Audit.auditor_name, "case_type": Audit.case_type,
            "practitioner": Audit.practitioner}[column]
-    return [v for v in session.execute(select(col).where(col.is_not(None)).distinct().order_by(col)).scalars()]
+    return [str(v) for v in session.execute(select(col).where(col.is_not(None)).distinct().order_by(col)).scalars()]
 
 
 def programme_names(session: Session) -> list[str]:

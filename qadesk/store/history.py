@@ -80,7 +80,7 @@ def record_many(session: Session, entries: Iterable[Mapping[str, Any]]) -> int:
                      "prev_hash": prev, "hash": digest})
         prev = digest
     if rows:
-        session.execute(insert(HistoryEntry.__table__), rows)
+        session.execute(insert(HistoryEntry), rows)
     return len(rows)
 
 
