@@ -281,3 +281,18 @@ def test_status_changed_only_when_the_audit_status_changes(qtbot, loaded_store, 
     assert save_states[-1] == "Submitted"
     assert form.reopen("Made-up reason: a record arrived late")
     assert statuses == ["completed", "draft"]
+
+
+def test_report_button_writes_the_audit_report_with_the_latest_typing(qtbot, loaded_store, data_dir, tmp_path):
+    from pypdf import PdfReader
+
+    audit_id = start(loaded_store)
+    form = open_form(qtbot, loaded_store, data_dir, audit_id)
+    assert widget(form, "audit.report").isEnabled()
+    widget(form, "question.lived_experience").setValue("Enjoys swimming club on Saturdays with a made-up friend")
+    target = tmp_path / "report.pdf"
+    assert form.save_report(str(target), wait=True)
+    text = "".join(page.extract_text() for page in PdfReader(target).pages)
+    assert "MADEUP-0042" in text
+    assert "swimming club" in text
+    assert "OFFICIAL-SENSITIVE" in text

@@ -94,7 +94,11 @@ class FormHeader(QFrame):
         self.reopen.setObjectName("audit.reopen")
         self.reopen.setToolTip("Make the completed audit editable again; you will be asked for a reason")
         self.reopen.setAutoDefault(False)
-        for w in (self.saved, self.status, self.reopen, self.submit):
+        self.report = QPushButton("Report (PDF)…", self)
+        self.report.setObjectName("audit.report")
+        self.report.setToolTip("Save this audit's report as a PDF to share with the practitioner")
+        self.report.setAutoDefault(False)
+        for w in (self.saved, self.status, self.report, self.reopen, self.submit):
             lay.addWidget(w, 0, Qt.AlignmentFlag.AlignVCenter)
 
     def set_audit(self, reference: str, template_title: str, subject: str, status: str) -> None:

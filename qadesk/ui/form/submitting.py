@@ -5,13 +5,16 @@ A mixin of :class:`~qadesk.ui.form.view.AuditFormView`, which owns the widgets n
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QInputDialog
+from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from qadesk.core.errors import Missing, QadeskError, SubmitRefused
 from qadesk.services import audits
+from qadesk.ui import messages
 from qadesk.ui.form.actions_panel import action_row
+from qadesk.ui.operations import Operations
 
 if TYPE_CHECKING:
     from qadesk.ui.form.view import AuditFormView
@@ -57,6 +60,38 @@ class SubmittingMixin:
                 section = self.template.section(q.section_id)
                 out.append(Missing(q.section_id, qid, f"{section.title} — {q.label}: {why}", key=f"question.{qid}"))
         return out
+
+    def save_report(self: AuditFormView, path: str | None = None, *, wait: bool = False) -> bool:
+        """Write this audit's report (PDF) after saving pending edits; asks where unless ``path`` is given.
+
+        The PDF is made off the UI thread; ``wait`` blocks until it is written (for tests and scripts).
+        """
+        self.flush()
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Save the audit report", f"{self.reference}.pdf",
+                                                  "PDF (*.pdf)")
+            if not path:
+                return False
+        if not path.lower().endswith(".pdf"):
+            path += ".pdf"
+        from qadesk.exchange.audit_report import write_audit_report
+
+        store, audit_id, target = self.ctx.store, self._audit_id, Path(path)
+
+        def work(progress: Any, cancel: Any) -> Path:
+            with store.session() as s:
+                return write_audit_report(s, audit_id, target, progress=progress, cancel=cancel)
+
+        win = self.window()
+        ops = getattr(win, "ops", None)
+        if not isinstance(ops, Operations):
+            ops = Operations(self)
+        ops.run(work, label=f"Writing the report of {self.reference}",
+                on_success=lambda p: self._set_save_state(f"Report saved to {Path(p).name}"),
+                on_failure=lambda exc: messages.error(f"The report could not be written: {exc}", parent=self))
+        if wait:
+            ops.wait()
+        return True
 
     def reopen(self: AuditFormView, reason: str | None = None) -> bool:
         """Make a completed audit a draft again; asks for the reason unless one is given."""

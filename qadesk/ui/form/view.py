@@ -110,6 +110,7 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, QWidget):
         self.header.set_others(others)
         self.header.submit.clicked.connect(self.submit)
         self.header.reopen.clicked.connect(lambda: self.reopen())
+        self.header.report.clicked.connect(lambda: self.save_report())
         self.header.otherAuditRequested.connect(self._open_other)
         self.missing_panel = MissingPanel(self)
         self.missing_panel.goTo.connect(self.go_to)
