@@ -98,9 +98,11 @@ def _shoot(out: Path, folder: Path, n: int) -> int:
     w.close_current_audit()
     del audits
     actions = w.show_screen("actions")
+    settle()  # Actions and Moderation load in the background
     actions.table.selectRow(0)
     save(w, "05-actions")
     moderation = w.show_screen("moderation")
+    settle()
     moderation.waiting.setCurrentIndex(moderation.model.index(0, 0))
     save(w, "06-moderation")
     programmes = w.show_screen("programmes")

@@ -66,10 +66,10 @@ class ProfileDialog(QDialog):
         form.addRow("&Role", self.role)
         form.addRow("&Team", self.team)
         form.addRow("&Organisation", self.organisation)
-        form.addRow("&Data folder", folder_row)
+        form.addRow(QLabel("&Data folder", buddy=self.folder), folder_row)  # a row of two: the label needs its buddy
         note = QLabel("The audits are kept in this folder on this computer. Choose a folder that is backed "
                       "up and not shared with other people." if not folder_fixed else
-                      "This copy was started with a fixed data folder (--data-dir or --demo).")
+                      "This copy was started with a fixed data folder (--data-dir, QADESK_DATA_DIR or --demo).")
         note.setWordWrap(True)
         note.setProperty("role", "hint")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
