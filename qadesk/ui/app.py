@@ -233,7 +233,8 @@ def apply_style(app: QApplication) -> None:
     qss = resource_path("style.qss")
     if qss.exists() and not app.property("qadesk_styled"):
         app.setStyle("Fusion")
-        app.setStyleSheet(qss.read_text(encoding="utf-8"))
+        icons = resource_path("icons").as_posix()  # the sheet's url(icons/...) would be read from the working folder
+        app.setStyleSheet(qss.read_text(encoding="utf-8").replace("url(icons/", f"url({icons}/"))
         app.setProperty("qadesk_styled", True)
 
 

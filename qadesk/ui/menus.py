@@ -101,10 +101,11 @@ def shortcuts_text(window: MainWindow) -> str:
         for a in menu.actions():
             if not a.shortcut().isEmpty():
                 name = a.text().replace("&", "").rstrip("…")
-                lines.append(f"{a.shortcut().toString(QKeySequence.SequenceFormat.NativeText):<10} {name}")
+                # A tab, not spaces: the dialog's font is proportional, so spaces left the names ragged.
+                lines.append(f"{a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)}\t{name}")
     lines += [
-        "Ctrl+Enter  Next page of the audit form",
-        "Ctrl+PgUp   Previous page of the audit form",
-        "Enter       Open the chosen audit in a list",
+        "Ctrl+Enter\tNext page of the audit form (also Ctrl+PgDown)",
+        "Ctrl+PgUp\tPrevious page of the audit form",
+        "Enter\tOpen the chosen audit in a list",
     ]
     return "\n".join(lines)

@@ -152,8 +152,8 @@ class NewAuditDialog(QDialog):
         self.subject_title = QLabel("<b>2. What is audited</b>")
         right.addWidget(self.subject_title)
         right.addLayout(self.form)
-        hint = QLabel("* needed to start. Use the case reference from the case management system, never the "
-                      "child's name.")
+        self.hint = hint = QLabel()  # worded for the kind chosen (_template_changed)
+        hint.setObjectName("new_audit.hint")
         hint.setWordWrap(True)
         hint.setProperty("role", "hint")
         right.addWidget(hint)
@@ -168,6 +168,11 @@ class NewAuditDialog(QDialog):
         settings.restore_geometry(self)
 
         self.templates.currentItemChanged.connect(self._template_changed)
+        for w in self.fields.values():  # what was refused goes once the person puts it right
+            if isinstance(w, QLineEdit):
+                w.textChanged.connect(self.problem.hide)
+            elif isinstance(w, QComboBox) and w.isEditable():
+                w.editTextChanged.connect(self.problem.hide)
         if first is not None:
             self.templates.setCurrentItem(first)
         self.templates.setFocus()
@@ -192,6 +197,10 @@ class NewAuditDialog(QDialog):
             self.labels[key].setText(text + (" *" if key in required else ""))
             w.setAccessibleName(text + (" (required)" if key in required else ""))
         self.subject_title.setText(f"<b>2. {KIND_LABELS[kind]}: what is audited</b>")
+        self.hint.setText("* needed to start. " + (
+            "Use the case reference from the case management system, never the child's name."
+            if "case_ref" in shown else "Never write a child's name here."))
+        self.problem.hide()
 
     def _value(self, key: str) -> str | None:
         w = self.fields[key]

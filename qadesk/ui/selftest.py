@@ -11,6 +11,7 @@ Installers and the packaged app run it to prove the build works.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -127,6 +128,10 @@ def run_self_test(app: QApplication) -> int:
     """Run the scripted audit; 0 when everything reached the store, 1 otherwise."""
     lines: list[str] = []
     folder = Path(tempfile.mkdtemp(prefix="qadesk-selftest-"))
+    # The window's settings (recent audits, the screen shown, its size) go to the throw-away folder too:
+    # the person's own must not remember an audit that is deleted below.
+    config_before = os.environ.get("QADESK_CONFIG_DIR")
+    os.environ["QADESK_CONFIG_DIR"] = str(folder / "config")
     window = form = ctx = None
     started = time.perf_counter()
     try:
@@ -224,3 +229,7 @@ def run_self_test(app: QApplication) -> int:
         if window is None and ctx is not None:
             ctx.store.close()
         shutil.rmtree(folder, ignore_errors=True)
+        if config_before is None:
+            os.environ.pop("QADESK_CONFIG_DIR", None)
+        else:
+            os.environ["QADESK_CONFIG_DIR"] = config_before

@@ -73,11 +73,17 @@ class _ButtonsInput(QWidget):
         super().setAccessibleName(name)
         for b in self.buttons:
             b.setAccessibleName(f"{name}: {b.label()}")  # type: ignore[attr-defined]
+        combo = getattr(self, "combo", None)  # a long list's drop-down takes the focus: name it too
+        if combo is not None:
+            combo.setAccessibleName(name)
 
     def setAccessibleDescription(self, text: str) -> None:  # noqa: N802
         super().setAccessibleDescription(text)
         for b in self.buttons:
             b.setAccessibleDescription(text)
+        combo = getattr(self, "combo", None)
+        if combo is not None:
+            combo.setAccessibleDescription(text)
 
     def setReadOnly(self, on: bool) -> None:  # noqa: N802
         for b in self.buttons:
@@ -138,6 +144,14 @@ class ChoiceInput(_ButtonsInput):
 
     def _editable(self) -> bool:
         return bool(self.buttons) and self.buttons[0].isEnabled()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        # The group is managed by hand (so an answer can be cleared), which leaves Qt's radio buttons
+        # without their arrow keys, and Tab enters the group at one button only: without this the
+        # keyboard could reach only the first choice.
+        if self.combo is None and _arrow_move(self.buttons, event, select=True):
+            return
+        super().keyPressEvent(event)
 
     def _clicked(self, button: QAbstractButton) -> None:
         # Radio behaviour: the clicked one stays on, the others go off.

@@ -159,5 +159,10 @@ def subject_line(subject: dict[str, Any]) -> str:
     for key in ("team", "practitioner"):
         if subject.get(key):
             parts.append(str(subject[key]))
+    # A supervision audit is of two people; family feedback says who gave it.
+    if subject.get("supervisor"):
+        parts.append(f"Supervisor: {subject['supervisor']}")
+    if subject.get("respondent"):
+        parts.append(f"Feedback from: {subject['respondent']}")
     return " · ".join(parts) or "No case details recorded"
 

@@ -16,12 +16,13 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QDate, QEvent, QObject, QRegularExpression, Qt, Signal
-from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QDateEdit,
     QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
+    QSizePolicy,
     QSlider,
     QSpinBox,
     QToolButton,
@@ -130,6 +131,34 @@ def _num(x: object) -> str:
     return str(x)
 
 
+class _DateEdit(QDateEdit):
+    """A date box that the keyboard can fill from "No date" and leave again with Tab.
+
+    Qt's date box steps from its minimum (1 Jan 1900, shown as "No date"), will not
+    take typed digits over the special text, and uses Tab to move between its day,
+    month and year, so an empty date box held the focus forever.  Empty, the
+    arrow keys start at today and a digit starts today's date to type over, day first.
+    """
+
+    def _empty(self) -> bool:
+        return self.date() == self.minimumDate()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if self._empty() and not self.isReadOnly():
+            steps = (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown)
+            if event.key() in steps or event.text().isdigit():
+                self.setDate(QDate.currentDate())
+                self.setSelectedSection(self.sectionAt(0))
+                if event.key() in steps:
+                    return
+        super().keyPressEvent(event)
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 - Qt override
+        if self._empty():
+            return QWidget.focusNextPrevChild(self, next)
+        return super().focusNextPrevChild(next)
+
+
 class DateInput(QWidget):
     """``date``: a date box with a calendar pop-up, and "No date" for unanswered."""
 
@@ -140,7 +169,8 @@ class DateInput(QWidget):
         super().__init__(parent)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        self.edit = QDateEdit(self)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)  # no taller than its box
+        self.edit = _DateEdit(self)
         self.edit.setCalendarPopup(True)
         self.edit.setDisplayFormat("d MMM yyyy")
         self.edit.setSpecialValueText("No date")
@@ -183,6 +213,14 @@ class DateInput(QWidget):
             value = value.isoformat()
         d = QDate.fromString(value, "yyyy-MM-dd") if isinstance(value, str) else QDate()
         self.edit.setDate(d if d.isValid() else NO_DATE)
+
+    def setAccessibleName(self, name: str) -> None:  # noqa: N802 - the date box takes the focus: name it too
+        super().setAccessibleName(name)
+        self.edit.setAccessibleName(name)
+
+    def setAccessibleDescription(self, text: str) -> None:  # noqa: N802
+        super().setAccessibleDescription(text)
+        self.edit.setAccessibleDescription(text)
 
     def setReadOnly(self, on: bool) -> None:  # noqa: N802
         self.edit.setReadOnly(on)
@@ -251,6 +289,16 @@ class RangeInput(QWidget):
             self.spin.setValue(int(value))  # type: ignore[call-overload]
         except (TypeError, ValueError):
             self.spin.setValue(self._low - 1)
+
+    def setAccessibleName(self, name: str) -> None:  # noqa: N802 - the slider and the number take the focus
+        super().setAccessibleName(name)
+        self.slider.setAccessibleName(name)
+        self.spin.setAccessibleName(f"{name} (number)")
+
+    def setAccessibleDescription(self, text: str) -> None:  # noqa: N802
+        super().setAccessibleDescription(text)
+        self.slider.setAccessibleDescription(text)
+        self.spin.setAccessibleDescription(text)
 
     def setReadOnly(self, on: bool) -> None:  # noqa: N802
         self.slider.setEnabled(not on)
