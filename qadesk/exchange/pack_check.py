@@ -77,6 +77,15 @@ def _json(raw: bytes, where: str) -> Any:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValidationError(f"{where} is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise ValidationError(f"{where} is nested too deeply to be an audit document or template") from None
+
+
+def _known_member(name: str) -> bool:
+    if name in ("report.pdf", "returns.xlsx"):
+        return True
+    folder, _, rest = name.partition("/")
+    return folder in ("templates", "audits") and "/" not in rest and rest.endswith(".json") and len(rest) > 5
 
 
 def read_pack(path: Path, *, stored: dict[str, str] | None = None, progress: Progress | None = None) -> PackContents:
@@ -107,6 +116,11 @@ def read_pack(path: Path, *, stored: dict[str, str] | None = None, progress: Pro
             raise ValidationError(f"member '{missing[0]}' is listed in the manifest but missing from the pack", label)
         if extra:
             raise ValidationError(f"member '{extra[0]}' is in the pack but not listed in the manifest", label)
+        # Only the members contracts.md section 3 names; anything else (even listed and hashed) is refused.
+        unknown = sorted(n for n in listed if not _known_member(n))
+        if unknown:
+            raise ValidationError(f"member '{unknown[0]}' is not part of a qadesk pack (only templates/, audits/, "
+                                  f"report.pdf and returns.xlsx)", label)
         audit_ids = list(manifest["audits"])
         expected = {f"audits/{a}.json" for a in audit_ids}
         found = {n for n in listed if n.startswith("audits/")}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select
@@ -171,10 +171,12 @@ def _fill(session: Session, audit: Audit, doc: dict[str, Any], t: Template, at: 
         if item.id not in actions:
             audit.actions.remove(item)
     have = {a.id: a for a in audit.actions}
-    for aid, a in actions.items():
+    for n, (aid, a) in enumerate(actions.items()):
         found = have.get(aid)
         if found is None:
-            item = ActionItem(id=aid, audit_id=audit.id, created_at=at)
+            # Actions are listed by created_at, which the document does not carry: a microsecond
+            # apart keeps the document's order, so the audit reads the same after the round trip.
+            item = ActionItem(id=aid, audit_id=audit.id, created_at=at + timedelta(microseconds=n))
             audit.actions.append(item)
         else:
             item = found

@@ -288,3 +288,76 @@ def test_any_flipped_byte_in_the_file_is_refused_cleanly(sent, empty_store, tmp_
         assert len(_documents(empty_store)) == 4
         return
     assert dump_store(empty_store) == before
+
+
+def test_round_trip_keeps_the_order_of_several_actions(loaded_store, empty_store, tmp_path):
+    from datetime import date
+
+    (aid,) = make_audits(loaded_store, 1)
+    with loaded_store.transaction() as s:
+        for n, day in enumerate((28, 3, 17, 9, 21)):  # due dates out of order: the list is by when each was added
+            item = svc.add_action(s, aid, f"Follow-up {n}", actor="test", due=date(2026, 12, day))
+            if n % 2 == 0:  # mixed statuses: with equal timestamps the database would group them by status
+                svc.update_action(s, item.id, actor="test", status="done", closing_note="Done")
+    path = tmp_path / "actions.qapack"
+    export_pack(loaded_store, path, selection=Selection(audit_ids=[aid]))
+    import_pack(empty_store, path)
+    sent, arrived = _documents(loaded_store)[aid], _documents(empty_store)[aid]
+    assert [a["text"] for a in arrived["actions"]] == [a["text"] for a in sent["actions"]]
+    assert arrived == sent
+
+
+def _rehashed(src: Path, dst: Path, change, extra: dict[str, bytes] | None = None) -> Path:
+    """A pack whose members ``change`` altered, with the manifest's hashes made right again."""
+    with zipfile.ZipFile(src) as z:
+        members = {n: change(n, z.read(n)) for n in z.namelist()}
+    members.update(extra or {})
+    m = json.loads(members.pop("manifest.json"))
+    m["files"] = {n: hashlib.sha256(d).hexdigest() for n, d in members.items()}
+    with zipfile.ZipFile(dst, "w") as z:
+        z.writestr("manifest.json", json.dumps(m))
+        for n, d in members.items():
+            z.writestr(n, d)
+    return dst
+
+
+@pytest.mark.parametrize("member", ["notes.txt", "templates/readme.md", "audits/x/y.json", "report.pdf.exe"])
+def test_a_member_outside_the_pack_layout_is_refused_even_when_hashed(sent, empty_store, tmp_path, member):
+    _, _, path, _ = sent
+    bad = _rehashed(path, tmp_path / "extra.qapack", lambda n, d: d, {member: b"listed and hashed"})
+    before = dump_store(empty_store)
+    with pytest.raises(ValidationError, match="not part of a qadesk pack"):
+        import_pack(empty_store, bad)
+    assert dump_store(empty_store) == before
+
+
+def test_a_deeply_nested_audit_document_is_refused_not_a_crash(sent, empty_store, tmp_path):
+    _, ids, path, _ = sent
+    victim = f"audits/{ids[0]}.json"
+
+    def deepen(name, data):
+        return data[:-1].rstrip() + b', "extra": ' + b"[" * 100_000 + b"]" * 100_000 + b"}" if name == victim else data
+
+    bad = _rehashed(path, tmp_path / "deep.qapack", deepen)
+    before = dump_store(empty_store)
+    with pytest.raises(ValidationError, match="nested too deeply"):
+        import_pack(empty_store, bad)
+    assert dump_store(empty_store) == before
+
+
+def test_keys_a_newer_qadesk_adds_to_the_audit_document_are_accepted(sent, empty_store, tmp_path):
+    """contracts.md section 3: "more keys may be added, none renamed" -- at every level of the document."""
+    _, ids, path, _ = sent
+    victim = f"audits/{ids[0]}.json"
+
+    def add_keys(name, data):
+        if name != victim:
+            return data
+        doc = json.loads(data)
+        doc["reviewed_by"] = {"name": "A. Later"}
+        first = next(iter(doc["answers"]))
+        doc["answers"][first]["updated_at"] = "2026-11-25T10:00:00+00:00"
+        return json.dumps(doc).encode()
+
+    result = import_pack(empty_store, _rehashed(path, tmp_path / "newer.qapack", add_keys))
+    assert len(result.created) == 4
