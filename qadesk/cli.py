@@ -49,6 +49,17 @@ def selection_from(args: argparse.Namespace) -> Any:
                      template_id=args.template, since=args.since, until=args.until, programme=args.programme)
 
 
+def check_chosen(store: Any, args: argparse.Namespace) -> None:
+    """Refuse (exit 1) an ``--audit`` that names no audit, rather than quietly leave it out."""
+    from qadesk.core.errors import NotFound
+    from qadesk.services.queries import Selection, count_audits
+
+    with store.session() as s:
+        for ident in dict.fromkeys(args.audit):
+            if not count_audits(s, Selection(audit_ids=[ident])):
+                raise NotFound(f"no audit '{ident}' (give its id or reference, e.g. AUD-2026-0042)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qadesk", description=f"{APP_NAME}: quality assurance of children's social care case work.")
     p.add_argument("--version", action="version", version=f"qadesk {__version__}")
@@ -326,6 +337,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if args.action == "list":
         from qadesk.services.queries import list_audits
 
+        check_chosen(store, args)
         with store.session() as s:
             rows = list_audits(s, selection_from(args), limit=args.limit)
         if args.json:
@@ -392,6 +404,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if args.action == "report":
         from qadesk.exchange.audit_report import write_audit_report
 
+        if Path(args.to).suffix.lower() != ".pdf":
+            raise ValidationError(f"an audit's report is written as .pdf, not '{Path(args.to).suffix or args.to}'")
         with store.session() as s:
             path = write_audit_report(s, args.id, Path(args.to))
         print(f"Written {path}")
@@ -400,19 +414,22 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def _print_audit(doc: dict[str, Any], t: Any) -> None:
+    from qadesk.exchange.display import answer_text, grade_label, overall_label
+
     subj = doc["subject"]
     print(f"{doc['reference']}  {t.title} (v{t.version})  [{doc['status']}]")
     print(f"Case {subj.get('case_ref') or '-'} ({subj.get('case_type') or '-'}), team {subj.get('team') or '-'}, "
           f"practitioner {subj.get('practitioner') or '-'}; auditor {doc['auditor']['name'] or '-'}")
     for s in t.sections:
-        grade = doc["sections"].get(s.id, {}).get("grade")
+        grade = grade_label(t, s.grade_list, doc["sections"].get(s.id, {}).get("grade"))
         print(f"\n== {s.title}" + (f"  — judgement: {grade}" if grade else ""))
         for q in s.questions:
             if q.id in doc["answers"]:
                 a = doc["answers"][q.id]
-                print(f"  {q.label}\n    {a.get('value')}" + (f"\n    evidence: {a['evidence']}" if a.get("evidence") else ""))
+                print(f"  {q.label}\n    {answer_text(q, a.get('value')) or '-'}"
+                      + (f"\n    evidence: {a['evidence']}" if a.get("evidence") else ""))
     o = doc["overall"]
-    print(f"\nOverall: {o['grade'] or '-'} (suggested {o['suggested'] or '-'})")
+    print(f"\nOverall: {overall_label(t, o['grade']) or '-'} (suggested {overall_label(t, o['suggested']) or '-'})")
     for a in doc["actions"]:
         print(f"Action [{a['status']}] {a['text']} — {a['owner'] or '-'}, due {a['due'] or '-'}")
 
@@ -440,6 +457,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
     store = _store(args)
     if args.action == "export":
+        check_chosen(store, args)
         result = packs.export_pack(store, Path(args.to), kind=args.kind, selection=selection_from(args),
                                    external=args.external, identifiable=args.identifiable)
         print(result)
@@ -453,6 +471,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from qadesk.exchange import reports
 
     store = _store(args)
+    check_chosen(store, args)
     path = reports.write_report(store, Path(args.to), selection_from(args))
     print(f"Written {path}")
     return EXIT_OK

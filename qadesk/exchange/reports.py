@@ -81,7 +81,8 @@ def period_text(sel: Selection) -> str:
     if sel.statuses:
         extra.append("status " + ", ".join(sel.statuses))
     if sel.audit_ids:
-        extra.append(f"{len(sel.audit_ids)} chosen audits")
+        n = len(sel.audit_ids)
+        extra.append(f"{n} chosen audit{'' if n == 1 else 's'}")
     return "; ".join([text, *extra])
 
 

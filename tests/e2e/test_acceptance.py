@@ -1,0 +1,77 @@
+"""Acceptance checks of the command line against contracts.md section 4, found by running it as a user would.
+
+Each test pins down a gap the acceptance run found: the real CLI in a subprocess, exit codes, and what
+is (not) written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qadesk.services import audits as svc
+from tests.helpers.exports import make_audits
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def qadesk(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, QADESK_DATA_DIR=str(data), PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "qadesk", "--data-dir", str(data), *args], capture_output=True,
+                          text=True, env=env, timeout=120, cwd=ROOT)
+
+
+@pytest.fixture
+def data(loaded_store, data_dir):
+    ids = make_audits(loaded_store, 2)
+    with loaded_store.session() as s:
+        refs = [svc.get_audit(s, i).reference for i in ids]
+    loaded_store.close()
+    return data_dir, ids, refs
+
+
+def test_an_audit_report_is_written_only_as_pdf(data, tmp_path):
+    folder, ids, _ = data
+    target = tmp_path / "audit.xlsx"
+    r = qadesk(folder, "audit", "report", ids[0], "--to", str(target))
+    assert r.returncode == 1, r.stdout
+    assert ".pdf" in r.stderr and "'.xlsx'" in r.stderr
+    assert not target.exists() and not list(tmp_path.glob(".audit.xlsx*"))
+    pdf = tmp_path / "audit.PDF"
+    assert qadesk(folder, "audit", "report", ids[0], "--to", str(pdf)).returncode == 0
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("command", [["audit", "list", "--json"], ["pack", "export", "--to", "{tmp}/p.qapack"],
+                                     ["report", "--to", "{tmp}/r.pdf"], ["report", "--to", "{tmp}/r.xlsx"]])
+def test_an_audit_chosen_by_a_wrong_id_is_refused_not_left_out(data, tmp_path, command):
+    folder, ids, refs = data
+    out = tmp_path / "out"
+    out.mkdir()
+    args = [a.replace("{tmp}", str(out)) for a in command]
+    r = qadesk(folder, *args, "--audit", refs[0], "--audit", "AUD-2026-9999")
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert "no audit 'AUD-2026-9999'" in r.stderr
+    assert not list(out.iterdir())  # nothing written
+    ok = qadesk(folder, *args, "--audit", refs[0], "--audit", ids[1])  # a reference and an id are both fine
+    assert ok.returncode == 0, ok.stderr
+    if command[0] == "audit":
+        assert {row["id"] for row in json.loads(ok.stdout)} == set(ids)
+
+
+def test_audit_show_reads_like_the_form(data):
+    """Without --json: choice labels, grade labels and British dates, not stored values."""
+    folder, ids, refs = data
+    doc = json.loads(qadesk(folder, "audit", "show", ids[0], "--json").stdout)
+    out = qadesk(folder, "audit", "show", refs[0]).stdout
+    assert refs[0] in out
+    assert "['" not in out  # a multi-choice answer is not a Python list
+    for value in {a["value"] for a in doc["answers"].values() if isinstance(a["value"], str)}:
+        if len(value) == 10 and value[4] == "-" and value[7] == "-":  # an ISO date is shown as 1 Oct 2026
+            assert f"    {value}\n" not in out
+    assert "Overall: Outstanding" in out or "Overall: Good" in out or "Overall: Requires" in out, out
