@@ -54,11 +54,23 @@ def check_logic(c: Collector, sections: list[Section], questions: dict[str, Ques
                     reported.add(key)
                     q = questions[nxt]
                     c.add(f"section {q.section_id} / question {nxt}",
-                          "the logic goes round in a circle: " + " → ".join(f"${{{x}}}" for x in cycle))
+                          "the logic goes round in a circle: " + " → ".join(f"${{{x}}}" for x in cycle)
+                          + _first_step(q, cycle[1], sections))
             elif not state.get(nxt):
                 state[nxt] = 1
                 path.append(nxt)
                 stack.append((nxt, iter(sorted(deps[nxt]))))
+
+
+def _first_step(q: Question, target: str, sections: list[Section]) -> str:
+    """Where the circle's first step is written: ' (relevant: ${target} at position 4)'."""
+    section = next((s for s in sections if s.id == q.section_id), None)
+    for key, text in (("relevant", q.relevant), ("required", q.required if isinstance(q.required, str) else None),
+                      ("constraint", q.constraint), ("section relevant", section.relevant if section else None)):
+        for ref, pos in reference_positions(text) if text else ():
+            if ref == target:
+                return f" ({key}: ${{{target}}} at position {pos})"
+    return ""
 
 
 def _refs(c: Collector, where: str, key: str, text: str | None, questions: dict[str, Question]) -> set[str]:
