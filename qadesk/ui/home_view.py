@@ -30,6 +30,7 @@ from qadesk.ui.widgets import (
     StackedBarChart,
     StatCard,
     fmt_date,
+    fmt_month,
     grade_label,
 )
 
@@ -205,5 +206,5 @@ class HomeView(QWidget):
              + f"{a.text[:80]}   due {fmt_date(a.due)}   ({a.audit_reference})",
              f"{a.text}\nOwner: {a.owner or 'not set'}", a.audit_id)
             for a in summary.my_actions])
-        self.chart.set_data([(f"{m:%b}", counts) for m, counts in summary.grades],
+        self.chart.set_data([(fmt_month(m), counts) for m, counts in summary.grades],
                             [(g, OFSTED_LABELS[g], GRADE_COLOURS[g]) for g in OFSTED_ORDER])

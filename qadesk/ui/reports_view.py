@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 )
 
 from qadesk.core.audit import STATUSES
-from qadesk.exchange.display import grade_colours
 from qadesk.exchange.packs import ImportResult, export_pack, import_pack
 from qadesk.services.queries import Selection, count_audits, distinct_values, programme_names
 from qadesk.services.stats import Stats, compute
@@ -41,7 +40,7 @@ from qadesk.ui.export_dialogs import (
     ask_save_path,
 )
 from qadesk.ui.operations import Operations
-from qadesk.ui.widgets import STATUS_LABELS, Heading, StackedBarChart
+from qadesk.ui.widgets import GRADE_COLOURS, STATUS_LABELS, Heading, StackedBarChart, fmt_month, scale_colours
 
 CUSTOM = "Between dates…"
 PRODUCTS = (
@@ -52,7 +51,6 @@ PRODUCTS = (
     ("transfer_pack", "Audit transfer pack…", "Audits for another qadesk: a partner, a colleague's laptop."),
     ("import_pack", "Import a pack…", "A moderation return, a transfer or a moderation request."),
 )
-SERIES_COLOURS = ("#1f7a5a", "#64a46c", "#e3a82b", "#c4533d", "#7b6fb0", "#8a8f98")
 REFRESH_DELAY_MS = 250
 
 
@@ -128,10 +126,10 @@ class ReportsView(QWidget):
         self.headline = QLabel()
         self.headline.setObjectName("reports.headline")
         self.headline.setWordWrap(True)
-        self.chart_team = StackedBarChart("Overall grade by team")
+        self.chart_team = StackedBarChart("Overall grade by team", horizontal=True)
         self.chart_month = StackedBarChart("Overall grade by month started")
         self.chart_moderation = StackedBarChart("Moderation: agreed and changed")
-        self.chart_overdue = StackedBarChart("Actions overdue by team")
+        self.chart_overdue = StackedBarChart("Actions overdue by team", horizontal=True)
         for name, chart in (("team", self.chart_team), ("month", self.chart_month),
                             ("moderation", self.chart_moderation), ("overdue", self.chart_overdue)):
             chart.setObjectName(f"reports.chart.{name}")
@@ -266,20 +264,18 @@ class ReportsView(QWidget):
             f"<b>{st.completed:,}</b> completed of {st.audits:,} · moderation agreement "
             f"<b>{'—' if rate is None else f'{rate:.0%}'}</b> of {st.moderations:,} · actions open "
             f"<b>{st.actions_open:,}</b>, overdue <b>{st.actions_overdue:,}</b>, urgent <b>{st.urgent_total:,}</b>")
-        series = [(g, g, c) for g, c in zip(st.grade_scale, grade_colours(len(st.grade_scale)), strict=True)]
+        series = [(g, g, c) for g, c in zip(st.grade_scale, scale_colours(len(st.grade_scale)), strict=True)]
         if len(st.scales) > 1:  # the charts show the scale most audits use; the PDF shows every scale
             self.chart_team.title = f"Overall grade by team ({st.main.name})"
             self.chart_month.title = f"Overall grade by month started ({st.main.name})"
-        self.chart_team.set_data([(t[:20], dict(c)) for t, c in st.grades_by_team.items()], series)
-        from qadesk.exchange.reports import month_label
-
-        self.chart_month.set_data([(month_label(m), dict(c)) for m, c in list(st.grades_by_month.items())[-12:]],
+        self.chart_team.set_data([(t, dict(c)) for t, c in st.grades_by_team.items()], series)
+        self.chart_month.set_data([(fmt_month(m), dict(c)) for m, c in list(st.grades_by_month.items())[-12:]],
                                   series)
         self.chart_moderation.set_data(
             [(kind.capitalize(), {"agreed": a, "changed": t - a}) for kind, (a, t) in sorted(st.moderation_by_kind.items())],
-            [("agreed", "Agreed", SERIES_COLOURS[1]), ("changed", "Grade changed", SERIES_COLOURS[2])])
-        self.chart_overdue.set_data([(t[:20], {"overdue": n}) for t, n in st.overdue_by_team.items()],
-                                    [("overdue", "Overdue", SERIES_COLOURS[3])])
+            [("agreed", "Agreed", GRADE_COLOURS["good"]), ("changed", "Grade changed", GRADE_COLOURS["amber"])])
+        self.chart_overdue.set_data([(t, {"overdue": n}) for t, n in st.overdue_by_team.items()],
+                                    [("overdue", "Overdue", GRADE_COLOURS["red"])])
 
     # ---- making things ---------------------------------------------------------------------
 

@@ -1,21 +1,36 @@
-"""Small widgets and formats the screens share: dates, grades, cards and a bar chart drawn with QPainter."""
+"""Small widgets and formats the screens share: dates, grades and their colours, cards (and the bar chart)."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPaintEvent
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from qadesk.ui.charts import StackedBarChart
+
+__all__ = ["GRADE_COLOURS", "NO_VALUE", "OFSTED_LABELS", "OFSTED_ORDER", "STATUS_LABELS", "Heading",
+           "StackedBarChart", "StatCard", "app_icon", "bundle_path", "fmt_date", "fmt_month", "fmt_time",
+           "grade_label", "resource_path", "scale_colours"]
+
 STATUS_LABELS = {"draft": "Draft", "completed": "Completed", "moderated": "Moderated", "closed": "Closed"}
+# The one palette of grades in the window (Home, Reports, the audits list), by grade value.
 GRADE_COLOURS = {
     "outstanding": "#1f7a5a", "good": "#64a46c", "ri": "#e3a82b", "inadequate": "#c4533d",
     "green": "#64a46c", "amber": "#e3a82b", "red": "#c4533d",
 }
+# A scale known only by its labels (Reports' charts) takes its colours by position, best first.
+_SCALES = {
+    1: ("good",),
+    2: ("good", "inadequate"),
+    3: ("green", "amber", "red"),
+    4: ("outstanding", "good", "ri", "inadequate"),
+}
+_FIFTH = "#b9b53a"  # between good and requires improvement, for a five-point scale
+_BEYOND = "#8a8f98"
 OFSTED_ORDER = ("outstanding", "good", "ri", "inadequate")
 OFSTED_LABELS = {"outstanding": "Outstanding", "good": "Good", "ri": "Requires improvement",
                  "inadequate": "Inadequate"}
@@ -51,6 +66,26 @@ def fmt_date(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         value = value.astimezone().date() if value.tzinfo else value.date()
     return f"{value.day} {value:%b %Y}"
+
+
+def fmt_month(value: date | str) -> str:
+    """A month as a chart labels it: "Mar" over "2026" (a date, or an ISO "2026-03" key)."""
+    if isinstance(value, str):
+        try:
+            value = date(int(value[:4]), int(value[5:7]), 1)
+        except ValueError:
+            return value
+    return f"{value:%b}\n{value:%Y}"
+
+
+def scale_colours(count: int) -> list[str]:
+    """Colours of the GRADE_COLOURS palette for a scale of ``count`` grades, best first; grey beyond five."""
+    if count >= 5:
+        base = [GRADE_COLOURS["outstanding"], GRADE_COLOURS["good"], _FIFTH, GRADE_COLOURS["ri"],
+                GRADE_COLOURS["inadequate"]]
+    else:
+        base = [GRADE_COLOURS[g] for g in _SCALES.get(count, ())]
+    return (base + [_BEYOND] * count)[:count]
 
 
 def fmt_time(value: datetime | None) -> str:
@@ -113,88 +148,3 @@ class StatCard(QFrame):
             self.clicked.emit()
             return
         super().keyPressEvent(event)
-
-
-class StackedBarChart(QWidget):
-    """Stacked bars (e.g. grades per month) with a legend; its accessible description reads the figures."""
-
-    def __init__(self, title: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.title = title
-        self.setObjectName("chart")
-        self.setAccessibleName(title)
-        self.bars: list[tuple[str, dict[str, int]]] = []
-        self.series: list[tuple[str, str, str]] = []  # key, label, colour
-        self.setMinimumSize(320, 200)
-        self.empty_text = "Nothing completed yet"  # what an empty chart says; screens may reword it
-
-    def set_data(self, bars: Sequence[tuple[str, dict[str, int]]], series: Sequence[tuple[str, str, str]]) -> None:
-        self.bars = list(bars)
-        self.series = list(series)
-        parts = []
-        for label, values in self.bars:
-            counts = ", ".join(f"{s_label} {values.get(key, 0)}" for key, s_label, _ in self.series)
-            parts.append(f"{label}: {counts}")
-        self.setAccessibleDescription("; ".join(parts) or "No data")
-        self.update()
-
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
-        return QSize(460, 240)
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        pal = self.palette()
-        text = pal.windowText().color()
-        muted = QColor(text)
-        muted.setAlphaF(0.55)
-        fm = p.fontMetrics()
-        line = fm.height()
-        w, h = self.width(), self.height()
-        title_font = QFont(p.font())
-        title_font.setBold(True)
-        p.setFont(title_font)
-        p.setPen(text)
-        p.drawText(QRectF(0, 0, w, line + 4), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.title)
-        p.setFont(self.font())
-        # Legend along the bottom, wrapped onto as many lines as it needs.
-        placed: list[tuple[float, int, str, str]] = []  # x, row, label, colour
-        x, row = 0.0, 0
-        for _key, label, colour in self.series:
-            width = line + fm.horizontalAdvance(label) + line
-            if x > 0 and x + width > w:
-                x, row = 0.0, row + 1
-            placed.append((x, row, label, colour))
-            x += width
-        legend_y = h - line * (row + 1)
-        for x, r, label, colour in placed:
-            y0 = legend_y + r * line
-            p.fillRect(QRectF(x, y0 + line * 0.2, line * 0.7, line * 0.7), QColor(colour))
-            p.setPen(muted)
-            p.drawText(QRectF(x + line, y0, w - x - line, line),
-                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label)
-        top = line * 2
-        bottom = legend_y - line * 1.6
-        totals = [sum(v.get(k, 0) for k, _, _ in self.series) for _, v in self.bars]
-        peak = max(totals, default=0)
-        if not self.bars or peak == 0:
-            p.setPen(muted)
-            p.drawText(QRectF(0, top, w, bottom - top), Qt.AlignmentFlag.AlignCenter, self.empty_text)
-            return
-        slot = w / len(self.bars)
-        bar_w = min(slot * 0.6, line * 3)
-        for i, ((label, values), total) in enumerate(zip(self.bars, totals, strict=True)):
-            cx = slot * i + slot / 2
-            y = bottom
-            for key, _l, colour in reversed(self.series):
-                n = values.get(key, 0)
-                if not n:
-                    continue
-                seg = (bottom - top) * n / peak
-                p.fillRect(QRectF(cx - bar_w / 2, y - seg, bar_w, seg), QColor(colour))
-                y -= seg
-            p.setPen(muted)
-            short = fm.elidedText(label, Qt.TextElideMode.ElideRight, max(int(slot) - 4, line))
-            p.drawText(QRectF(cx - slot / 2, bottom + 2, slot, line), Qt.AlignmentFlag.AlignCenter, short)
-            p.setPen(text)
-            p.drawText(QRectF(cx - slot / 2, y - line - 2, slot, line), Qt.AlignmentFlag.AlignCenter, str(total))

@@ -17,6 +17,7 @@ from qadesk.ui import messages
 from qadesk.ui.context import AppContext
 from qadesk.ui.export_dialogs import PackExportDialog
 from qadesk.ui.reports_view import CUSTOM, ReportsView
+from qadesk.ui.widgets import GRADE_COLOURS, OFSTED_ORDER
 from tests.helpers.exports import make_audits
 
 pytestmark = pytest.mark.gui
@@ -40,6 +41,10 @@ def test_figures_and_charts_follow_the_selection(view, qtbot, tmp_path):
     assert view.stats is not None and view.stats.completed == 4
     assert "Assessment 2" in view.chart_team.accessibleDescription()
     assert "Aug 2026" in view.chart_month.accessibleDescription()
+    # Teams as rows with their whole names; the grades in the window's one palette (Home's too).
+    view.chart_team.grab()
+    assert view.chart_team.horizontal and "Assessment 2" in view.chart_team.drawn_labels
+    assert [c for _, _, c in view.chart_team.series] == [GRADE_COLOURS[g] for g in OFSTED_ORDER]
     team = view.findChild(QComboBox, "reports.team")
     team.setCurrentIndex(team.findData("Family Support"))
     qtbot.waitUntil(lambda: view.count.text() == "1 audit chosen", timeout=3000)
