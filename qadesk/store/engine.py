@@ -210,6 +210,8 @@ def open_store(data_dir: Path | str | None = None, url: str | None = None, *,
         url = f"sqlite:///{folder / DB_FILENAME}"
     elif passphrase is not None:
         raise StateError("A passphrase encrypts only the SQLite store; protect a database server with its own means.")
+    if folder is None:
+        return _open_server_store(url, migrate)
     engine = make_engine(url, key=cipher.key if cipher else None)
     if cipher is not None:
         url = url.replace("sqlite:", "sqlite+pysqlcipher:", 1)
@@ -218,6 +220,36 @@ def open_store(data_dir: Path | str | None = None, url: str | None = None, *,
         from qadesk.store.migrate import upgrade
 
         upgrade(engine)
+    return store
+
+
+def _open_server_store(url: str, migrate: bool) -> Store:
+    """The store at a database URL (QADESK_DATABASE_URL): a bad URL, a missing driver or a
+    database that cannot be reached is a plain refusal naming the cause, not a traceback."""
+    from sqlalchemy.exc import ArgumentError, OperationalError
+
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        shown = url.split("@")[-1]  # never echo what may be a password
+    try:
+        engine = make_engine(url)
+    except ArgumentError:
+        raise StateError(f"QADESK_DATABASE_URL '{shown}' is not a database URL "
+                         "(e.g. postgresql+psycopg://user@host/qadesk)") from None
+    except ImportError as exc:
+        raise StateError(f"the database driver for '{shown}' is not installed ({exc.name}): "
+                         "for PostgreSQL, pip install 'qadesk[postgres]'") from None
+    store = Store(engine=engine, url=url, data_dir=None, cipher=None)
+    if migrate:
+        from qadesk.store.migrate import upgrade
+
+        try:
+            upgrade(engine)
+        except OperationalError as exc:
+            engine.dispose()
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no connection"
+            raise StateError(f"cannot reach the database at '{shown}': {reason}") from None
     return store
 
 

@@ -75,3 +75,21 @@ def test_audit_show_reads_like_the_form(data):
         if len(value) == 10 and value[4] == "-" and value[7] == "-":  # an ISO date is shown as 1 Oct 2026
             assert f"    {value}\n" not in out
     assert "Overall: Outstanding" in out or "Overall: Good" in out or "Overall: Requires" in out, out
+
+
+@pytest.mark.parametrize(("url", "reason"), [
+    ("not a url", "is not a database URL"),
+    ("sqlite:////nonexistent-folder/qadesk.sqlite", "cannot reach the database"),
+    ("mysql://someone:secret-pw@db.example/qadesk", "is not installed"),
+])
+def test_a_database_url_that_cannot_be_used_is_refused_in_words(tmp_path, url, reason):
+    import importlib.util
+
+    if url.startswith("mysql") and importlib.util.find_spec("MySQLdb"):
+        pytest.skip("a MySQL driver is installed here")
+    env = dict(os.environ, QADESK_DATABASE_URL=url, PYTHONPATH=str(ROOT))
+    r = subprocess.run([sys.executable, "-m", "qadesk", "template", "list"], capture_output=True, text=True,
+                       env=env, timeout=120, cwd=ROOT)
+    assert r.returncode == 1, r.stderr
+    assert reason in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert "secret-pw" not in r.stderr
