@@ -575,6 +575,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except QadeskError as exc:
         print(f"qadesk: {exc}", file=sys.stderr)
         return EXIT_REFUSED
+    except OSError as exc:  # a data folder that is a file, no permission, a full disk: the reason, no traceback
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"qadesk: {exc.strerror or exc}{where}", file=sys.stderr)
+        return EXIT_REFUSED
     except KeyboardInterrupt:
         print("qadesk: cancelled", file=sys.stderr)
         return 130

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qadesk.core.errors import ValidationError
+from qadesk.core.errors import QadeskError, ValidationError
 from qadesk.core.template import Template
 from qadesk.exchange.template_json import read_template_json, write_template_json
 
@@ -31,6 +31,8 @@ def read_template(path: Path | str) -> Template:
 
 def write_template(template: Template, path: Path | str) -> Path:
     path = Path(path)
+    if not path.parent.is_dir():
+        raise QadeskError(f"the folder {path.parent} does not exist")
     suffix = path.suffix.lower()
     if suffix in JSON_SUFFIXES:
         return write_template_json(template, path)

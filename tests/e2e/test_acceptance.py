@@ -93,3 +93,15 @@ def test_a_database_url_that_cannot_be_used_is_refused_in_words(tmp_path, url, r
     assert r.returncode == 1, r.stderr
     assert reason in r.stderr and "Traceback" not in r.stderr, r.stderr
     assert "secret-pw" not in r.stderr
+
+
+def test_file_system_refusals_are_a_reason_not_a_traceback(data, tmp_path):
+    folder, _, _ = data
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("not a folder")
+    r = qadesk(not_a_folder, "template", "list")
+    assert r.returncode == 1 and "Not a directory" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    for target in ("t.json", "t.xlsx"):
+        r = qadesk(folder, "template", "export", "regular-case-audit", "--to", str(tmp_path / "missing" / target))
+        assert r.returncode == 1, r.stderr
+        assert "the folder" in r.stderr and "does not exist" in r.stderr and "Traceback" not in r.stderr, r.stderr
