@@ -143,6 +143,8 @@ class AuditsModel(QAbstractTableModel):
                 return CASE_TYPE_LABELS.get(r.case_type, r.case_type)
             if key == "template":
                 return f"{r.template_title} (version {r.template_version})"
+            if key in ("team", "practitioner", "auditor", "grade"):  # these may be elided in the list
+                return self.text(r, key) or None
         if role == Qt.ItemDataRole.DecorationRole and key == "grade" and r.grade in GRADE_COLOURS:
             return QColor(GRADE_COLOURS[r.grade])
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -29,6 +29,14 @@ from qadesk.ui.context import AppContext
 from qadesk.ui.widgets import STATUS_LABELS
 
 SEARCH_DELAY_MS = 300
+# A typical value of each column of known shape, which sets its width (the user may drag it wider).
+COLUMN_SAMPLES = {
+    "reference": "AUD-2026-0000", "status": "Completed", "case_ref": "CR-000000", "case_type": "CLA",
+    "started_at": "30 Sep 2026", "completed_at": "30 Sep 2026", "grade": "■ Outstanding",
+}
+# The others share what is left of the width, in these proportions, and elide (their tooltip has it all).
+FLEXIBLE_COLUMNS = {"template": 3, "team": 3, "practitioner": 2, "auditor": 2}
+FLEXIBLE_MIN = 8  # characters
 PERIODS = ("Any time", "Last 30 days", "Last 3 months", "Last 12 months", "This year", "Last year")
 
 
@@ -48,9 +56,56 @@ def period_dates(name: str, today: date | None = None) -> tuple[date | None, dat
 
 
 class AuditTable(QTableView):
-    """The table; Enter opens the current audit (double-click does too)."""
+    """The table; Enter opens the current audit (double-click does too).
+
+    Its columns fit the width it is given: dates, grade and the other short columns keep the width of
+    a typical value, so they stay on screen on a 1280-pixel laptop, and Template, Team and the people
+    share the rest.
+    """
 
     openRequested = Signal(QModelIndex)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._measured = False
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        header = self.horizontalHeader()
+        if self.model() is None or header.count() != len(COLUMNS):
+            return
+        self.ensurePolished()  # measure in the style sheet's font
+        fm, keys, titles = self.fontMetrics(), [k for k, _ in COLUMNS], dict(COLUMNS)
+        cell = fm.averageCharWidth() * 2  # the cell's margins
+        least = {k: max(fm.averageCharWidth() * FLEXIBLE_MIN, self._title_width(titles[k])) for k in FLEXIBLE_COLUMNS}
+        if not self._measured:  # once: after that the user's own widths are kept
+            self._measured = True
+            header.setStretchLastSection(False)
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+            for key, sample in COLUMN_SAMPLES.items():
+                width = max(fm.horizontalAdvance(sample) + cell, self._title_width(titles[key]))
+                self.setColumnWidth(keys.index(key), width)
+        spare = self.viewport().width() - sum(header.sectionSize(keys.index(k)) for k in COLUMN_SAMPLES)
+        # Share by weight; a column whose share is below its title's width gets that, the rest share on.
+        widths: dict[str, int] = {}
+        while True:
+            open_ = {k: w for k, w in FLEXIBLE_COLUMNS.items() if k not in widths}
+            left = spare - sum(widths.values())
+            short = [k for k, w in open_.items() if left * w // sum(open_.values()) < least[k]]
+            if not short:
+                widths.update({k: left * w // sum(open_.values()) for k, w in open_.items()} if open_ else {})
+                break
+            widths.update({k: least[k] for k in short})
+        for key, width in widths.items():
+            self.setColumnWidth(keys.index(key), width)
+
+    def _title_width(self, title: str) -> int:
+        """A header title's width with its padding and room for the sort arrow."""
+        fm = self.horizontalHeader().fontMetrics()
+        return fm.horizontalAdvance(title) + fm.height() * 2
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
@@ -121,12 +176,6 @@ class AuditsView(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSortIndicator([k for k, _ in COLUMNS].index("started_at"),
                                                        Qt.SortOrder.DescendingOrder)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        for key, width in (("reference", 120), ("status", 95), ("template", 210), ("case_ref", 100),
-                           ("case_type", 50), ("team", 170), ("practitioner", 130), ("auditor", 130),
-                           ("started_at", 100), ("completed_at", 100)):
-            self.table.setColumnWidth([k for k, _ in COLUMNS].index(key), width)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)
