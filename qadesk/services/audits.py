@@ -32,7 +32,7 @@ from qadesk.core.audit import (
 )
 from qadesk.core.audit import coerce_answer as _coerce
 from qadesk.core.errors import AnswerRefused, StateError, SubmitRefused, ValidationError
-from qadesk.core.scoring import question_score, rationale_needed, suggest_overall
+from qadesk.core.scoring import choice_score, question_score, rationale_needed, suggest_overall
 from qadesk.core.template import Template
 from qadesk.services.audit_access import (
     Actor,
@@ -261,6 +261,7 @@ def set_overall(session: Session, audit_id: str, *, actor: str, grade: str | Non
             allowed = ", ".join(c.value for c in t.overall_choices())
             raise ValidationError(f"'{grade}' is not on the overall scale ({allowed})")
         audit.overall_grade = grade or None  # type: ignore[assignment]
+        audit.overall_score = choice_score(t.overall_choices(), audit.overall_grade)
     if rationale is not ...:
         if rationale is not None and not isinstance(rationale, str):
             raise ValidationError("the rationale must be text")

@@ -19,7 +19,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from qadesk.core.audit import SUMMARY_KEYS, AuditState, missing_for_submit, section_relevant
-from qadesk.core.scoring import question_score, suggest_overall
+from qadesk.core.scoring import choice_score, question_score, suggest_overall
 from qadesk.core.template import Choice, Template
 from qadesk.services.audit_document import iso
 from qadesk.services.audits import next_reference
@@ -233,6 +233,7 @@ class AuditMaker:
             "auditor_name": auditor, "auditor_role": role, "programme_pk": programme[0], "started_at": start,
             "completed_at": plan.completed_at if complete else None, "updated_at": max(finish, events[-1]["at"]),
             "revision": revision, "overall_grade": overall, "overall_suggested": suggested,
+            "overall_score": choice_score(t.overall_choices(), overall),
             "overall_rationale": rationale, **{k: summary.get(k) for k in SUMMARY_KEYS},
             "answered_count": len(ans.values), "origin": None,
         })

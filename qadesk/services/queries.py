@@ -46,12 +46,15 @@ SORT_COLUMNS = {
     "auditor": Audit.auditor_name,
     "started_at": Audit.started_at,
     "completed_at": Audit.completed_at,
-    "grade": Audit.overall_grade,
+    # Grade order, not alphabetical: the grade's score on its list (migration 0006), best first when
+    # ascending (Outstanding -> Inadequate), so it runs the other way from the score.
+    "grade": Audit.overall_score,
     # By template, then newest first within it: ordering by the title of the joined table could use
     # no index and sorted all 100,000 rows; the template's key in audits can.
     "template": Audit.template_pk,
     "updated_at": Audit.updated_at,
 }
+BEST_FIRST = {"grade"}  # sorts whose ascending order is the column's descending one
 
 
 def _day_start(d: date) -> datetime:
@@ -139,6 +142,8 @@ def list_audits(session: Session, sel: Selection | None = None, *, sort: str = "
     query: Any = select(*_ROW_COLUMNS).join(TemplateVersion, Audit.template_pk == TemplateVersion.pk)
     query = apply(query, sel or Selection(), session.get_bind().dialect.name)
     column = SORT_COLUMNS.get(sort, Audit.started_at)
+    if sort in BEST_FIRST:
+        descending = not descending
     order = column.desc() if descending else column.asc()
     query = query.order_by(order, Audit.reference.desc() if descending else Audit.reference.asc())
     if offset:

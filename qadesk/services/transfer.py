@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qadesk.core.audit import SUMMARY_KEYS
-from qadesk.core.scoring import question_score
+from qadesk.core.scoring import choice_score, question_score
 from qadesk.core.template import Template
 from qadesk.services.audits import audit_document, moderation_dict, now_utc
 from qadesk.services.pseudonymise import restore_text
@@ -137,6 +137,7 @@ def _fill(session: Session, audit: Audit, doc: dict[str, Any], t: Template, at: 
     audit.updated_at = _ts(doc.get("updated_at")) or at
     overall = doc.get("overall") or {}
     audit.overall_grade, audit.overall_suggested = overall.get("grade"), overall.get("suggested")
+    audit.overall_score = choice_score(t.overall_choices(), audit.overall_grade)  # the list's grade order
     audit.overall_rationale = overall.get("rationale")
     for key in SUMMARY_KEYS:
         setattr(audit, key, (doc.get("summary") or {}).get(key))

@@ -106,12 +106,13 @@ class Audit(Base):
         Index("ix_audits_case_type_ref", "case_type", "reference"),
         Index("ix_audits_team_ref", "team", "reference"),
         Index("ix_audits_completed_ref", "completed_at", "reference"),
-        Index("ix_audits_grade_ref", "overall_grade", "reference"),
         Index("ix_audits_updated_ref", "updated_at", "reference"),
         Index("ix_audits_search", "reference", "case_ref", "practitioner"),
         # Migration 0005: Home (an auditor's drafts, grades by month) and Moderation (oldest completed).
         Index("ix_audits_auditor_status_updated", "auditor_name", "status", "updated_at"),
         Index("ix_audits_status_completed_grade", "status", "completed_at", "overall_grade"),
+        # Migration 0006: the list sorted by grade in grade order (the score), not by the grade's name.
+        Index("ix_audits_score_ref", "overall_score", "reference"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # UUID
@@ -131,6 +132,9 @@ class Audit(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revision: Mapped[int] = mapped_column(Integer, default=1)
     overall_grade: Mapped[str | None] = mapped_column(String(64))
+    # The overall grade's score on its template's list (Outstanding 4 ... Inadequate 1), kept beside the
+    # grade so the audits list sorts in grade order from an index; None when ungraded or unscored.
+    overall_score: Mapped[float | None] = mapped_column(Float)
     overall_suggested: Mapped[str | None] = mapped_column(String(64))
     overall_rationale: Mapped[str | None] = mapped_column(Text)
     strengths: Mapped[str | None] = mapped_column(Text)

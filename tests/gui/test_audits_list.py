@@ -106,3 +106,30 @@ def test_ctrl_f_goes_to_the_search_box(audits) -> None:
     w.show_screen("home")
     w.focus_search()
     assert w.stack.currentWidget() is w.audit_tabs and w.audit_tabs.currentIndex() == 0
+
+
+def test_the_important_columns_fit_a_1280_pixel_window(audits, qtbot, tmp_path) -> None:
+    w, view = audits
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    header, width = view.table.horizontalHeader(), view.table.viewport().width()
+    for key in ("reference", "status", "template", "case_ref", "team", "started_at", "completed_at", "grade"):
+        right = header.sectionViewportPosition(COL[key]) + header.sectionSize(COL[key])
+        assert right <= width, f"{key} ends at {right}, past the list's {width} px"
+    fm = view.table.fontMetrics()
+    assert header.sectionSize(COL["started_at"]) > fm.horizontalAdvance("30 Sep 2026")
+    assert header.sectionSize(COL["team"]) > fm.horizontalAdvance("Assessment")  # elided, not squeezed away
+    w.grab().save(str(tmp_path / "audits-1280.png"))
+
+
+def test_sorting_by_grade_is_in_grade_order(audits) -> None:
+    _w, view = audits
+    view.table.sortByColumn(COL["grade"], Qt.SortOrder.AscendingOrder)
+    model = view.model
+    model.fetchMore()
+    grades = [model.row_at(i).grade for i in range(model.rowCount())]
+    order = {"outstanding": 0, "good": 1, "green": 1, "positive": 1, "ri": 2, "amber": 2, "mixed": 2,
+             "inadequate": 3, "red": 3, "negative": 3}
+    ranks = [order.get(g, 4) for g in grades]  # ungraded (and unscored) last
+    assert ranks == sorted(ranks) and ranks[0] == 0 and ranks[-1] == 4

@@ -206,6 +206,9 @@ def _check_old_store(data_dir: Path) -> None:
                                       "kind": "internal", "grade": "ri", "agreed": False,
                                       "rationale": "Plan lacks timescales", "at": "2026-03-05T14:00:00+00:00"}]
         assert d2["status"] == "draft" and d2["answers"] == {"seen_alone": {"value": "no"}}
+        with store.session() as s:  # migration 0006: the grade's score on its list, for the list's grade order
+            scores = dict(s.execute(text("SELECT reference, overall_score FROM audits")).all())
+        assert scores == {"AUD-2026-0001": 3.0, "AUD-2026-0002": None}
         # The upgraded store is fully usable: the same template re-imports as a no-op, work goes on,
         # references continue where they stopped, and the history chain carries on.
         with store.transaction() as s:
