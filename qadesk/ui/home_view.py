@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt, Signal
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
+    QApplication,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QScrollArea,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -35,10 +40,51 @@ from qadesk.ui.widgets import (
 )
 
 AUDIT_ROLE = Qt.ItemDataRole.UserRole + 1
+RIGHT_ROLE = Qt.ItemDataRole.UserRole + 2  # the part of a line kept whole at its right end (a date)
 
 
 def _greeting(now: datetime) -> str:
     return "Good morning" if now.hour < 12 else "Good afternoon" if now.hour < 18 else "Good evening"
+
+
+class TwoPartDelegate(QStyledItemDelegate):
+    """Draws a line as two parts: its text on the left, elided if need be, and RIGHT_ROLE whole on the right."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.drawn: dict[int, tuple[str, str]] = {}  # row -> (left, right) as last painted, for tests
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
+        right = index.data(RIGHT_ROLE)
+        if not right:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        left, opt.text = opt.text, ""
+        widget = opt.widget
+        style = widget.style() if widget else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        text_rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, widget)
+        painter.save()
+        painter.setFont(opt.font)
+        fm = painter.fontMetrics()  # measured on the device it is drawn on (the style sheet's font, its DPI)
+        gap = fm.averageCharWidth() * 3
+        right_w = min(fm.horizontalAdvance(right) + 2, text_rect.width() * 2 // 3)  # + 2: advance is rounded
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        role = opt.palette.ColorRole.HighlightedText if selected else opt.palette.ColorRole.Text
+        painter.setPen(opt.palette.color(role))
+        valign = Qt.AlignmentFlag.AlignVCenter
+        left_w = max(text_rect.width() - right_w - gap, 0)
+        shown = (fm.elidedText(left, Qt.TextElideMode.ElideRight, left_w),
+                 fm.elidedText(right, Qt.TextElideMode.ElideRight, right_w))
+        painter.drawText(QRect(text_rect.left(), text_rect.top(), left_w, text_rect.height()),
+                         Qt.AlignmentFlag.AlignLeft | valign, shown[0])
+        painter.drawText(QRect(text_rect.right() - right_w, text_rect.top(), right_w, text_rect.height()),
+                         Qt.AlignmentFlag.AlignRight | valign, shown[1])
+        self.drawn[index.row()] = shown
+        painter.restore()
 
 
 class ClickList(QListWidget):
@@ -53,12 +99,15 @@ class ClickList(QListWidget):
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setMinimumHeight(150)
+        self.setItemDelegate(TwoPartDelegate(self))
 
-    def fill(self, items: list[tuple[str, str, str]]) -> None:
-        """(text, tooltip, audit id) per row."""
+    def fill(self, items: list[tuple[str, str, str, str]]) -> None:
+        """(text, text on the right, tooltip, audit id) per row."""
         self.clear()
-        for text, tip, audit_id in items:
+        for text, right, tip, audit_id in items:
             item = QListWidgetItem(text)
+            item.setData(RIGHT_ROLE, right)
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{text}, {right}" if right else text)
             item.setToolTip(tip)
             item.setData(AUDIT_ROLE, audit_id)
             self.addItem(item)
@@ -192,19 +241,24 @@ class HomeView(QWidget):
         self.cards["open"].set_value(summary.open_actions)
         self.cards["overdue"].set_value(summary.overdue_actions)
 
-        def row(a: AuditRow, when: str) -> tuple[str, str, str]:
+        def row(a: AuditRow, detail: str, when: str) -> tuple[str, str, str, str]:
             who = a.case_ref or a.practitioner or ""
-            grade = grade_label(summary.labels, a.template_id, a.template_version, a.grade)
-            text = f"{a.reference}   {a.template_title}   {who}   {when}" + (f"   {grade}" if grade else "")
-            return text, f"{a.template_title}, {a.team or 'no team'}", a.id
+            text = "   ".join(part for part in (a.reference, a.template_title, who, detail) if part)
+            tip = f"{a.reference}: {a.template_title}, {a.team or 'no team'}" + (f"; {detail}" if detail else "")
+            return text, when, f"{tip}\n{when[0].upper()}{when[1:]}", a.id
 
-        self.drafts.fill([row(a, f"{a.answered} answered, started {fmt_date(a.started_at)}") for a in summary.drafts])
-        self.completed.fill([row(a, f"completed {fmt_date(a.completed_at)}") for a in summary.recently_completed])
+        def grade(a: AuditRow) -> str:
+            return grade_label(summary.labels, a.template_id, a.template_version, a.grade)
+
+        self.drafts.fill([row(a, f"{a.answered} answered", f"started {fmt_date(a.started_at)}")
+                          for a in summary.drafts])
+        self.completed.fill([row(a, grade(a), f"completed {fmt_date(a.completed_at)}")
+                             for a in summary.recently_completed])
         today = date.today()
         self.actions.fill([
-            (("OVERDUE  " if a.overdue(today) else "URGENT  " if a.urgent else "")
-             + f"{a.text[:80]}   due {fmt_date(a.due)}   ({a.audit_reference})",
-             f"{a.text}\nOwner: {a.owner or 'not set'}", a.audit_id)
+            (("OVERDUE  " if a.overdue(today) else "URGENT  " if a.urgent else "") + f"{a.text[:80]}   {a.audit_reference}",
+             f"due {fmt_date(a.due)}", f"{a.text}\nAudit {a.audit_reference}\nOwner: {a.owner or 'not set'}, due "
+             f"{fmt_date(a.due)}", a.audit_id)
             for a in summary.my_actions])
         self.chart.set_data([(fmt_month(m), counts) for m, counts in summary.grades],
                             [(g, OFSTED_LABELS[g], GRADE_COLOURS[g]) for g in OFSTED_ORDER])
