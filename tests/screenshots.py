@@ -44,6 +44,7 @@ def _shoot(out: Path, folder: Path, n: int) -> int:
     from PySide6.QtWidgets import QApplication, QWidget
 
     from qadesk.services.demo import generate
+    from qadesk.services.demo_world import persona
     from qadesk.services.profile import Profile, set_profile
     from qadesk.services.queries import Selection, list_audits
     from qadesk.store import open_store
@@ -52,11 +53,11 @@ def _shoot(out: Path, folder: Path, n: int) -> int:
     store = open_store(folder)
     generate(store, audits=n, seed=1, anchor=date.today())
     with store.transaction() as s:
-        drafts = list_audits(s, Selection(statuses=["draft"]), sort="updated_at", limit=50)
-        me = max(drafts, key=lambda r: r.answered).auditor or "A. Auditor"
-        set_profile(s, Profile(name=me, role="Practice manager", team="Quality Assurance",
-                               organisation="Example Borough Council"))
-        halfway = max((r for r in drafts if r.auditor == me), key=lambda r: r.answered)
+        # The demo's made-up persona (a full name, so Home greets "Sam"), who audits a share of the demo.
+        me, role = persona()
+        set_profile(s, Profile(name=me, role=role, team="Quality Assurance", organisation="Wexcombe Borough Council"))
+        drafts = list_audits(s, Selection(statuses=["draft"]), sort="updated_at", limit=None)
+        halfway = max(drafts, key=lambda r: (r.auditor == me, r.answered))
     store.close()
 
     from qadesk.ui.app import create_window
@@ -70,7 +71,8 @@ def _shoot(out: Path, folder: Path, n: int) -> int:
         for _ in range(5):
             app.processEvents()
         w.ops.wait()
-        app.processEvents()
+        for _ in range(5):  # what the background work sent back, and the layouts it changed
+            app.processEvents()
 
     def save(widget: QWidget, name: str) -> None:
         settle()

@@ -87,6 +87,9 @@ def _step(choices: tuple[Choice, ...], value: str | None, rng: random.Random, do
     return scored[target].value if 0 <= target < len(scored) else None
 
 
+PERSONA_EVERY = 8  # the demo's persona audits one in eight, so its Home has drafts and completions to show
+
+
 class AuditMaker:
     """Builds the rows of one audit after another, all from one random generator."""
 
@@ -98,6 +101,7 @@ class AuditMaker:
         self.positions = {kind: {q.id: i for i, q in enumerate(t.questions())} for kind, (_, t) in templates.items()}
         self.looks_forward = {kind: Answerer.looks_forward_in(t) for kind, (_, t) in templates.items()}
         self.counts: Counter[str] = Counter()
+        self.made = 0
 
     def plan(self, start: datetime) -> _Plan:
         rng, end = self.rng, self.end
@@ -140,6 +144,9 @@ class AuditMaker:
         if kind != "supervision":
             case_ref, case_type, age = world.case(team, kind)
         auditor, role = rng.choice(world.auditors)
+        self.made += 1
+        if self.made % PERSONA_EVERY == 1:  # after the draw, so the rest of the demo is as before
+            auditor, role = world.persona
         audit_id = new_uuid(rng)
         plan = self.plan(start)
         today = start.date()

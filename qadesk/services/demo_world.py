@@ -32,6 +32,12 @@ UTC = timezone.utc
 # The council: teams, people, templates, programmes
 
 
+def persona() -> tuple[str, str]:
+    """The made-up person a demo is seen as (the profile of ``--demo`` and the screenshots): name and role."""
+    p = words()["persona"]
+    return p["name"], p["role"]
+
+
 class Team:
     """One team of the council: its size, quality, case mix, practitioners, manager and cases."""
 
@@ -77,6 +83,9 @@ class World:
             self._person(name, role, "Quality Assurance", self.council)
             self.auditors.append((name, role))
             self.internal.append(name)
+        # The person the demo is seen as: a full name, so Home greets "Sam", not an initial.
+        self.persona = persona()
+        self._person(*self.persona, "Quality Assurance", self.council)
         self.external: list[tuple[str, str]] = []
         for council in w["neighbours"]:
             for role in ("QA lead", "Principal social worker"):

@@ -200,14 +200,14 @@ def _start_demo(window: MainWindow) -> None:
     store = ctx.store
 
     def done(summary: object) -> None:
+        from qadesk.services.demo_world import persona
         from qadesk.services.profile import Profile, get_profile, set_profile
-        from qadesk.services.queries import Selection, list_audits
 
         with store.transaction() as s:
-            if get_profile(s) is None:
-                drafts = list_audits(s, Selection(statuses=["draft"]), sort="updated_at", limit=1)
-                name = drafts[0].auditor if drafts and drafts[0].auditor else "Demo User"
-                set_profile(s, Profile(name=name, role="Team manager", organisation="Demonstration data"))
+            if get_profile(s) is None:  # the demo's own made-up person, who audits a share of its audits
+                name, role = persona()
+                set_profile(s, Profile(name=name, role=role, team="Quality Assurance",
+                                       organisation="Demonstration data"))
         window.refresh_all()
         window.demo_ready = True  # type: ignore[attr-defined]
         window.statusBar().showMessage(f"Demonstration data ready: {summary}", 8000)
