@@ -121,6 +121,9 @@ class FormHeader(QFrame):
         self.others.show()
 
 
+MISSING_MAX_HEIGHT = 130  # px: about five entries; more scroll
+
+
 class MissingPanel(QFrame):
     """What stops submit, in form order; activating an entry emits ``goTo(Missing)``."""
 
@@ -146,7 +149,8 @@ class MissingPanel(QFrame):
         self.list = QListWidget(self)
         self.list.setObjectName("audit.missing")
         self.list.setAccessibleName("What stops the audit being submitted")
-        self.list.setMaximumHeight(130)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.itemActivated.connect(self._activated)
         self.list.itemClicked.connect(self._activated)
         lay.addWidget(self.list)
@@ -162,8 +166,16 @@ class MissingPanel(QFrame):
         for m in missing:
             item = QListWidgetItem(m.message)
             item.setData(Qt.ItemDataRole.UserRole, m)
+            item.setToolTip(m.message)
             self.list.addItem(item)
+        self._fit_list()
         self.setVisible(bool(missing))
+
+    def _fit_list(self) -> None:
+        """As tall as its entries, up to MISSING_MAX_HEIGHT (then it scrolls): one entry takes one line."""
+        self.list.ensurePolished()
+        rows = sum(self.list.sizeHintForRow(i) for i in range(self.list.count()))
+        self.list.setFixedHeight(min(rows + self.list.frameWidth() * 2 + 2, MISSING_MAX_HEIGHT))
 
     def _activated(self, item: QListWidgetItem) -> None:
         self.goTo.emit(item.data(Qt.ItemDataRole.UserRole))
