@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from qadesk.core.errors import QadeskError
 from qadesk.services import audits
+from qadesk.ui import messages
 from qadesk.ui.context import AppContext
 from qadesk.ui.form.fit import FlowLayout
 from qadesk.ui.form.widgets import DateInput, LongTextInput
@@ -249,5 +250,10 @@ class ActionsPanel(QWidget):
 
     def _remove_selected(self) -> None:
         chosen = self._selected()
-        if chosen is not None:
+        if chosen is None:
+            return
+        text = chosen.get("text") or ""
+        short = text if len(text) <= 120 else text[:119] + "…"
+        if messages.ask(f"Remove this action?\n\n“{short}”\n\nThe audit's history keeps a record that it was "
+                        "removed.", parent=self, title="Remove the action", yes="Remove", no="Keep it"):
             self.remove(chosen["id"])
