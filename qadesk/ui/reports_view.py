@@ -83,6 +83,10 @@ class ReportsView(QWidget):
             edit.setObjectName(name)
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("d MMM yyyy")
+        self._typed: tuple[QDate, QDate] | None = None  # the custom dates, kept while a period is chosen
+        for edit in (self.since, self.until):
+            edit.setMinimumDate(QDate(2000, 1, 1))
+            edit.setSpecialValueText("Any date")  # shown at the minimum date: the period has no start
         self.since.setAccessibleName("Started on or after")
         self.until.setAccessibleName("Started on or before")
         today = QDate.currentDate()
@@ -212,9 +216,29 @@ class ReportsView(QWidget):
         self.refresh_figures()
 
     def _sync_dates(self) -> None:
-        custom = self.period.currentData() == CUSTOM
-        self.since.setEnabled(custom)
-        self.until.setEnabled(custom)
+        """The date boxes take dates only for "Between dates…"; otherwise they show the period's, greyed."""
+        period = self.period.currentData() or PERIODS[0]
+        custom = period == CUSTOM
+        for edit in (self.since, self.until):
+            edit.setEnabled(custom)
+            edit.setToolTip("" if custom else f"Choose “{CUSTOM}” under Started to set the dates")
+        if custom:
+            if self._typed is not None:  # the dates typed before another period was chosen
+                self._set_dates(*self._typed)
+                self._typed = None
+            return
+        if self._typed is None:
+            self._typed = (self.since.date(), self.until.date())
+        since, until = period_dates(period)
+        end = until or date.today()
+        self._set_dates(QDate(since.year, since.month, since.day) if since else self.since.minimumDate(),
+                        QDate(end.year, end.month, end.day))
+
+    def _set_dates(self, since: QDate, until: QDate) -> None:
+        for edit, value in ((self.since, since), (self.until, until)):
+            edit.blockSignals(True)
+            edit.setDate(value)
+            edit.blockSignals(False)
 
     def _changed(self) -> None:
         if self._filling:

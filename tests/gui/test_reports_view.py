@@ -52,6 +52,11 @@ def test_figures_and_charts_follow_the_selection(view, qtbot, tmp_path):
     assert list(view.stats.grades_by_team) == ["Family Support"]
     assert view.findChild(QCheckBox, "reports.use_audits_list") is not None
     period = view.findChild(QComboBox, "reports.period")
+    assert period.currentText() == "Any time"
+    assert not view.since.isEnabled() and not view.until.isEnabled()  # no dates to give for any time
+    assert view.since.text() == "Any date"
+    period.setCurrentIndex(period.findData("Last year"))
+    assert not view.since.isEnabled() and view.since.date() == QDate(date.today().year - 1, 1, 1)
     period.setCurrentIndex(period.findData(CUSTOM))
     view.since.setDate(QDate(2026, 9, 1))
     view.until.setDate(QDate(2026, 9, 30))
