@@ -104,7 +104,7 @@ def shortcuts_text(window: MainWindow) -> str:
                 # A tab, not spaces: the dialog's font is proportional, so spaces left the names ragged.
                 lines.append(f"{a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)}\t{name}")
     lines += [
-        "Ctrl+Enter\tNext page of the audit form (also Ctrl+PgDown)",
+        "Ctrl+PgDown\tNext page of the audit form (also Ctrl+Enter, or Tab to the page's Next button)",
         "Ctrl+PgUp\tPrevious page of the audit form",
         "Enter\tOpen the chosen audit in a list",
     ]

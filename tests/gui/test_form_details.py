@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from qadesk.core.errors import Missing
 from qadesk.ui import messages
+from qadesk.ui.form.fit import WrapPushButton
 from qadesk.ui.form.header import MISSING_MAX_HEIGHT, MissingPanel
+from qadesk.ui.form.paging import NEXT_BUTTON
 from tests.gui.test_form import open_form, start
 
 pytestmark = pytest.mark.gui
@@ -45,3 +49,24 @@ def test_removing_an_action_asks_first(qtbot, loaded_store, data_dir, monkeypatc
     panel.table.selectRow(0)
     panel.remove_button.click()
     assert panel.rows == []
+
+
+def test_tab_after_a_section_judgement_reaches_the_next_page_button(qtbot, loaded_store, data_dir):
+    audit_id = start(loaded_store)
+    form = open_form(qtbot, loaded_store, data_dir, audit_id, show=True)
+    keys = form.navigator.visible_keys()
+    form.show_page(keys[1])
+    page = form.section_pages[keys[1].split(":", 1)[1]]
+    button = page.findChild(WrapPushButton, NEXT_BUTTON)
+    assert button.label() == f"Next: {form.navigator.title(keys[2])} →"
+    # Tab order within the page is untouched: the judgement's grades, then the Next button.
+    page.grade.setFocus()
+    for _ in range(len(page.grade.findChildren(QPushButton)) + 2):
+        if QApplication.focusWidget() is button:
+            break
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is button
+    qtbot.keyClick(button, Qt.Key.Key_Space)
+    assert form.current_page() == keys[2]
+    focused = QApplication.focusWidget()
+    assert focused is not None and form.pages[keys[2]].isAncestorOf(focused)  # on the new page's first input

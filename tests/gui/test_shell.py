@@ -57,7 +57,7 @@ def test_every_screen_is_reached_by_its_shortcut_and_works(open_window, demo_dir
         assert shown is (w.audit_tabs if key == "audits" else w.screens[key])
         assert shown.findChildren(QLabel) or key == "audits"
     text = w.shortcuts_text()
-    for keys in ("Ctrl+N", "Ctrl+F", "Ctrl+W", "Ctrl+Q", "Ctrl+7", "F1"):
+    for keys in ("Ctrl+N", "Ctrl+F", "Ctrl+W", "Ctrl+Q", "Ctrl+7", "F1", "Ctrl+PgDown\t", "Ctrl+PgUp\t"):
         assert keys in text
     home = w.show_screen("home")
     qtbot.waitUntil(lambda: home.summary is not None and not home.loading, timeout=5000)

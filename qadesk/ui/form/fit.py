@@ -162,6 +162,12 @@ class _WrapText:
     def label(self) -> str:
         return self._label
 
+    def set_label(self, label: str) -> None:
+        """Show another label (wrapped as the first was)."""
+        if label != self._label:
+            self._init_wrap(label)
+            self.updateGeometry()  # type: ignore[attr-defined]
+
     def _size_of(self, text: str) -> QSize:
         size = self._cache.get(text)
         if size is None:

@@ -171,6 +171,9 @@ class Navigator(QWidget):
         item.setToolTip(f"{self._titles[key]}: {words}" if words else self._titles[key])
         item.setData(Qt.ItemDataRole.AccessibleDescriptionRole, words)
 
+    def title(self, key: str) -> str:
+        return self._titles.get(key, "")
+
     def set_title(self, key: str, title: str) -> None:
         self._titles[key] = title
         self._items[key].setText(title)

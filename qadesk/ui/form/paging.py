@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QScrollArea, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from qadesk.core.errors import Missing
+from qadesk.ui.form.fit import WrapPushButton
 from qadesk.ui.form.sections import QuestionRow, SectionPage
 
 if TYPE_CHECKING:
@@ -40,6 +41,8 @@ class PagingMixin:
             self.ensure_page(widget.section.id)
         self.stack.setCurrentWidget(widget)
         self.navigator.select(key)
+        if isinstance(widget, SectionPage):
+            self._name_next_page(widget, key)
         if key.startswith("section:"):
             self.guidance.show_for(self.template.section(key.split(":", 1)[1]))
         else:
@@ -48,6 +51,16 @@ class PagingMixin:
             target = first_input(widget)
             if target is not None:
                 target.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _name_next_page(self: AuditFormView, page: SectionPage, key: str) -> None:
+        """The page's Next button names the page it goes to (which pages show depends on the answers)."""
+        button = page.findChild(WrapPushButton, NEXT_BUTTON)
+        keys = self.navigator.visible_keys()
+        if button is None or key not in keys or keys[-1] == key:
+            return
+        title = self.navigator.title(keys[keys.index(key) + 1])
+        button.set_label(f"Next: {title} →")  # wraps on a narrow page rather than widen it
+        button.setAccessibleName(f"Next page: {title}")
 
     def current_page(self: AuditFormView) -> str | None:
         return self.navigator.current_key()
@@ -100,6 +113,27 @@ class PagingMixin:
     def _open_other(self: AuditFormView, audit_id: str) -> None:
         self.flush()
         self.openAuditRequested.emit(audit_id)
+
+
+NEXT_BUTTON = "page.next"
+
+
+def add_next_button(page: SectionPage, go_next) -> None:
+    """A button after the page's last question and judgement, so Tab from there goes on to the next page."""
+    body = page.body
+    layout = body.layout() if body is not None else None
+    if not isinstance(layout, QVBoxLayout):
+        return
+    button = WrapPushButton("Next page →", body)
+    button.setObjectName(NEXT_BUTTON)
+    button.setAutoDefault(False)
+    button.setToolTip("The next page of the audit (Ctrl+PgDown or Ctrl+Enter; Ctrl+PgUp goes back)")
+    button.clicked.connect(go_next)
+    row = QHBoxLayout()
+    row.setContentsMargins(0, 16, 0, 0)
+    row.addStretch(1)
+    row.addWidget(button)
+    layout.insertLayout(layout.count() - 1, row)  # before the closing stretch: right after the content
 
 
 def first_input(page: QWidget) -> QWidget | None:

@@ -51,7 +51,7 @@ from qadesk.ui.form.fit import form_splitter
 from qadesk.ui.form.guidance import GuidancePane
 from qadesk.ui.form.header import FormHeader, MissingPanel, show_date
 from qadesk.ui.form.navigator import Navigator
-from qadesk.ui.form.paging import PAGE_HELP, PagingMixin
+from qadesk.ui.form.paging import PAGE_HELP, PagingMixin, add_next_button
 from qadesk.ui.form.sections import QuestionRow, SectionPage, build_pages
 from qadesk.ui.form.style import FORM_QSS
 from qadesk.ui.form.submitting import SubmittingMixin, subject_line
@@ -260,6 +260,7 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, QWidget):
         if page.grade is not None:
             sid = page.section.id
             page.grade.changed.connect(lambda sid=sid: self._grade_changed(sid))
+        add_next_button(page, lambda: self.move_page(1))
 
 
     # ------------------------------------------------------------------ live rules
@@ -277,6 +278,9 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, QWidget):
         suggested = suggest_overall(t, st.answers, st.section_grades)
         self.judgement.update_view(st.section_grades, suggested, rationale_needed(st.overall_grade, suggested),
                                    self.show_missing)
+        current = self.stack.currentWidget()
+        if isinstance(current, SectionPage):  # an answer may have shown or hidden the page after it
+            self._name_next_page(current, self.current_page() or "")
 
     def _refresh_page(self, page: SectionPage) -> None:
         t, st = self.template, self.state
