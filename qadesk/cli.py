@@ -154,6 +154,16 @@ def build_parser() -> argparse.ArgumentParser:
     ari = arsub.add_parser("import", help="take the answers of a completed return into its audit")
     ari.add_argument("file", metavar="FILE")
 
+    pr = sub.add_parser("profile", help="who you are: your name, role, team and organisation (signs audits, reports and packs)")
+    prsub = pr.add_subparsers(dest="action", metavar="ACTION", required=True)
+    prs = prsub.add_parser("show", help="the profile")
+    prs.add_argument("--json", action="store_true")
+    prset = prsub.add_parser("set", help="set the profile (fields not given are kept)")
+    prset.add_argument("--name")
+    prset.add_argument("--role")
+    prset.add_argument("--team")
+    prset.add_argument("--organisation")
+
     b = sub.add_parser("backup", help="write a consistent copy of the store")
     b.add_argument("--to", required=True, metavar="FILE")
 
@@ -457,6 +467,8 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
     store = _store(args)
     if args.action == "export":
+        if args.identifiable and not args.external:
+            raise UsageError("--identifiable goes with --external (a pack for another organisation)")
         check_chosen(store, args)
         result = packs.export_pack(store, Path(args.to), kind=args.kind, selection=selection_from(args),
                                    external=args.external, identifiable=args.identifiable)
@@ -509,6 +521,43 @@ def cmd_agency_return(args: argparse.Namespace) -> int:
     return EXIT_OK if report.taken else EXIT_REFUSED
 
 
+def cmd_profile(args: argparse.Namespace) -> int:
+    from qadesk.services.profile import Profile, get_profile, set_profile
+
+    store = _store(args)
+    if args.action == "show":
+        with store.session() as s:
+            profile = get_profile(s)
+        data = {"name": profile.name, "role": profile.role, "team": profile.team,
+                "organisation": profile.organisation} if profile else None
+        if args.json:
+            _print_json(data)
+        elif data is None:
+            print("No profile yet: qadesk profile set --name NAME --role ROLE --team TEAM --organisation ORG")
+        else:
+            for key, value in data.items():
+                print(f"{key}: {value or '-'}")
+        return EXIT_OK
+    with store.transaction() as s:
+        current = get_profile(s) or Profile(name="")
+        updated = Profile(
+            name=(args.name if args.name is not None else current.name).strip(),
+            role=args.role if args.role is not None else current.role,
+            team=args.team if args.team is not None else current.team,
+            organisation=args.organisation if args.organisation is not None else current.organisation,
+        )
+        if not updated.name:
+            raise ValidationError("the profile needs a name (--name)")
+        for what, value in (("name", updated.name), ("role", updated.role), ("team", updated.team),
+                            ("organisation", updated.organisation)):
+            if value is not None and len(value) > 200:
+                raise ValidationError(f"the {what} is longer than 200 characters")
+        set_profile(s, updated)
+    print(f"Profile saved: {updated.name}" + (f", {updated.role}" if updated.role else "")
+          + (f", {updated.organisation}" if updated.organisation else ""))
+    return EXIT_OK
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     store = _store(args)
     path = store.backup_to(Path(args.to))
@@ -554,7 +603,7 @@ def cmd_store(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "template": cmd_template, "audit": cmd_audit, "demo-data": cmd_demo_data, "pack": cmd_pack,
-    "report": cmd_report, "history": cmd_history, "backup": cmd_backup, "agency-return": cmd_agency_return, "store": cmd_store,
+    "report": cmd_report, "history": cmd_history, "backup": cmd_backup, "profile": cmd_profile, "agency-return": cmd_agency_return, "store": cmd_store,
 }
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import jsonschema
 
 from qadesk.core.audit import coerce_answer
-from qadesk.core.errors import AnswerRefused, Problem, ValidationError
+from qadesk.core.errors import AnswerRefused, LimitError, Problem, ValidationError
 from qadesk.core.template import Template, template_from_dict
 from qadesk.exchange.output import Progress, report_progress
 from qadesk.exchange.safezip import PACK_LIMITS, SafeZip
@@ -70,6 +70,11 @@ class PackContents:
     @property
     def kind(self) -> str:
         return str(self.manifest["kind"])
+
+
+# The largest real audit document is a few hundred kilobytes; parsing a 200 MB one would cost
+# gigabytes of memory before the schema could refuse it.
+MAX_JSON_MEMBER = 20 * 1024 * 1024
 
 
 def _json(raw: bytes, where: str) -> Any:
@@ -131,6 +136,10 @@ def read_pack(path: Path, *, stored: dict[str, str] | None = None, progress: Pro
         total = len(listed)
         data: dict[str, bytes] = {}
         for n, name in enumerate(sorted(listed)):
+            size = z.zf.getinfo(name).file_size
+            if name.endswith(".json") and size > MAX_JSON_MEMBER:
+                raise LimitError(f"member '{name}' is {size:,} bytes; an audit document or template in a pack "
+                                 f"is limited to {MAX_JSON_MEMBER:,} bytes", label)
             raw = z.read(name)
             if hashlib.sha256(raw).hexdigest() != listed[name].lower():
                 raise ValidationError(f"member '{name}' does not match its SHA-256 in the manifest "

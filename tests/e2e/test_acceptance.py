@@ -105,3 +105,26 @@ def test_file_system_refusals_are_a_reason_not_a_traceback(data, tmp_path):
         r = qadesk(folder, "template", "export", "regular-case-audit", "--to", str(tmp_path / "missing" / target))
         assert r.returncode == 1, r.stderr
         assert "the folder" in r.stderr and "does not exist" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_the_profile_is_set_from_the_command_line_and_signs_new_audits(tmp_path):
+    folder = tmp_path / "store"
+    assert qadesk(folder, "profile", "set", "--role", "QA lead").returncode == 1  # a profile needs a name
+    done = qadesk(folder, "profile", "set", "--name", "Sam Rivers", "--role", "Team manager",
+                  "--organisation", "Example Borough Council")
+    assert done.returncode == 0, done.stderr
+    assert qadesk(folder, "profile", "set", "--team", "Assessment Team 2").returncode == 0
+    shown = json.loads(qadesk(folder, "profile", "show", "--json").stdout)
+    assert shown == {"name": "Sam Rivers", "role": "Team manager", "team": "Assessment Team 2",
+                     "organisation": "Example Borough Council"}
+    assert qadesk(folder, "template", "import", str(ROOT / "forms" / "regular-case-audit.json")).returncode == 0
+    audit_id = qadesk(folder, "audit", "new", "--template", "regular-case-audit").stdout.strip()
+    doc = json.loads(qadesk(folder, "audit", "show", audit_id, "--json").stdout)
+    assert doc["auditor"] == {"name": "Sam Rivers", "role": "Team manager"}
+
+
+def test_identifiable_without_external_is_wrong_usage(tmp_path):
+    done = qadesk(tmp_path / "store", "pack", "export", "--to", str(tmp_path / "x.qapack"), "--identifiable")
+    assert done.returncode == 2
+    assert "--identifiable goes with --external" in done.stderr
+    assert not (tmp_path / "x.qapack").exists()

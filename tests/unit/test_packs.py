@@ -345,6 +345,21 @@ def test_a_deeply_nested_audit_document_is_refused_not_a_crash(sent, empty_store
     assert dump_store(empty_store) == before
 
 
+def test_an_oversized_audit_document_is_refused_before_it_is_parsed(sent, empty_store, tmp_path):
+    _, ids, path, _ = sent
+    victim = f"audits/{ids[0]}.json"
+
+    def pad(name, data):
+        # Whitespace compresses to almost nothing, so the pack stays small; the member unpacks to 21 MB.
+        return data[:-1] + b" " * (21 * 1024 * 1024) + b"}" if name == victim else data
+
+    bad = _rehashed(path, tmp_path / "big.qapack", pad)
+    before = dump_store(empty_store)
+    with pytest.raises(ValidationError, match="limited to 20,971,520 bytes"):
+        import_pack(empty_store, bad)
+    assert dump_store(empty_store) == before
+
+
 def test_keys_a_newer_qadesk_adds_to_the_audit_document_are_accepted(sent, empty_store, tmp_path):
     """contracts.md section 3: "more keys may be added, none renamed" -- at every level of the document."""
     _, ids, path, _ = sent
