@@ -12,7 +12,6 @@ report lists what was taken and what was refused (question, value, reason).
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from qadesk.core.errors import QadeskError, ValidationError
 from qadesk.core.template import Question, Section, Template
+from qadesk.exchange.output import atomic_path
 from qadesk.exchange.xlsx_io import read_workbook
 from qadesk.services import audits as svc
 
@@ -146,13 +146,8 @@ def _write(path: Path, audit_id: str, t: Template, section: Section, state: Any)
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
     ws.freeze_panes = f"A{FIRST_ROW}"
-    tmp = path.with_name(path.name + ".part")
-    try:
+    with atomic_path(path) as tmp:
         wb.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return path
 
 

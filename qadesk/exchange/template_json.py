@@ -71,8 +71,9 @@ def read_template_json(path: Path | str) -> Template:
 
 
 def write_template_json(template: Template, path: Path | str) -> Path:
+    from qadesk.exchange.output import atomic_path
+
     path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(template.to_json(), encoding="utf-8")
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(template.to_json(), encoding="utf-8")
     return path

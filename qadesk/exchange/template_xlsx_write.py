@@ -10,7 +10,6 @@ starts with ``=`` never becomes a formula.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from qadesk.core.errors import ValidationError
 from qadesk.core.template import EVIDENCE, KINDS, SUGGEST_RULES, Question, Template
+from qadesk.exchange.output import atomic_path
 
 SURVEY = ("type", "name", "label", "guidance", "required", "relevant", "constraint", "constraint_message",
           "min", "max", "weight", "evidence", "agency", "grade_list")
@@ -93,13 +93,8 @@ def write_template_xlsx(template: Template, path: Path | str) -> Path:
     _validate(settings, SETTINGS, "kind", '"' + ",".join(KINDS) + '"')
     _validate(settings, SETTINGS, "overall_suggest", '"' + ",".join(SUGGEST_RULES) + '"')
 
-    tmp = path.with_name(path.name + ".part")
-    try:
+    with atomic_path(path) as tmp:
         wb.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return path
 
 
