@@ -115,15 +115,13 @@ def preview_pseudonymisation(store: Any, selection: Selection) -> list[tuple[str
     """What an external pack of these audits would change: (audit ref, field, original, masked)."""
     from qadesk.services.audits import audit_document
     from qadesk.services.pseudonymise import Pseudonymiser
-    from qadesk.services.queries import audit_ids
-    from qadesk.store.models import Audit
+    from qadesk.services.queries import audit_batches, audit_ids
 
     with store.session() as s:
         pz = Pseudonymiser(s)
-        for aid in audit_ids(s, selection):
-            audit = s.get(Audit, aid)
-            assert audit is not None
-            pz.apply(audit_document(audit))
+        for batch in audit_batches(s, audit_ids(s, selection)):
+            for audit in batch:
+                pz.apply(audit_document(audit))
         return [(c.audit_ref, c.field, c.original, c.masked) for c in pz.changes]
 
 
@@ -133,9 +131,9 @@ def export_pack(store: Any, path: Path, *, kind: str = "audit_transfer", selecti
     """Write a pack of the selected audits to ``path``, whole or not at all."""
     from qadesk.services.audits import audit_document, template_for
     from qadesk.services.pseudonymise import Pseudonymiser
-    from qadesk.services.queries import audit_ids
+    from qadesk.services.queries import audit_batches, audit_ids
     from qadesk.services.transfer import remember_revision
-    from qadesk.store.models import Audit, PackMapping
+    from qadesk.store.models import PackMapping
 
     if kind not in KINDS:
         raise ValidationError(f"a pack's kind is one of {', '.join(KINDS)}, not '{kind}'")
@@ -151,18 +149,14 @@ def export_pack(store: Any, path: Path, *, kind: str = "audit_transfer", selecti
         items: list[tuple[dict[str, Any], Template]] = []
         revisions: list[tuple[str, int]] = []
         total = len(ids) + 3
-        loaded: dict[str, Audit] = {}
-        for n, aid in enumerate(ids):
+        audits = (audit for batch in audit_batches(s, ids) for audit in batch)
+        for n, audit in enumerate(audits):
             check_cancel(cancel)
-            if aid not in loaded:  # a batch at a time: answers, actions... arrive in one query per batch
-                batch = ids[n:n + 200]
-                loaded = {a.id: a for a in s.execute(select(Audit).where(Audit.id.in_(batch))).scalars()}
-            audit = loaded[aid]
             if kind == "moderation_request" and audit.status == "draft":
                 raise ValidationError(f"{audit.reference} is a draft; only completed audits go for moderation")
             doc = audit_document(audit)
             items.append((pz.apply(doc) if pseudonymise else doc, template_for(audit)))
-            revisions.append((aid, audit.revision))
+            revisions.append((audit.id, audit.revision))
             report_progress(progress, n + 1, total)
         sender = _sender(s)
         stats = compute(s, Selection(audit_ids=ids))

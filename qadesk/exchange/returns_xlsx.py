@@ -287,18 +287,17 @@ def iter_documents(session: Any, sel: Selection | None, cancel: Cancel | None = 
                    progress: Progress | None = None) -> Iterator[tuple[dict[str, Any], Template]]:
     """The selected audits as documents, a batch at a time (never all loaded at once)."""
     from qadesk.services.audits import audit_document, template_for
-    from qadesk.services.queries import audit_ids
-    from qadesk.store.models import Audit
+    from qadesk.services.queries import audit_batches, audit_ids
 
     ids = audit_ids(session, sel)
-    for start in range(0, len(ids), BATCH):
+    done = 0
+    for batch in audit_batches(session, ids, BATCH):
         check_cancel(cancel)
-        chunk = ids[start:start + BATCH]
-        rows = {a.id: a for a in session.execute(select(Audit).where(Audit.id.in_(chunk))).scalars()}
-        for aid in chunk:
-            yield audit_document(rows[aid]), template_for(rows[aid])
+        for audit in batch:
+            yield audit_document(audit), template_for(audit)
         session.expunge_all()
-        report_progress(progress, min(start + BATCH, len(ids)), len(ids))
+        done += len(batch)
+        report_progress(progress, done, len(ids))
 
 
 def write_return(store: Any, path: Path, selection: Selection | None = None, *, progress: Progress | None = None,
