@@ -1,4 +1,4 @@
-"""Dates as templates and answers write them: ISO ``YYYY-MM-DD``."""
+"""Dates as templates and answers write them (ISO ``YYYY-MM-DD``) and as people read them (25 Nov 2026)."""
 
 from __future__ import annotations
 
@@ -17,3 +17,8 @@ def valid_date(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def british_date(d: date) -> str:
+    """``25 Nov 2026``: the one way qadesk shows a date (window, reports, returns, command line)."""
+    return f"{d.day} {d:%b %Y}"

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
+from qadesk.core.dates import british_date
 from qadesk.core.errors import QadeskError
 
 Progress = Callable[[int, int], None]
@@ -67,7 +68,7 @@ def uk_date(value: date | datetime | str | None) -> str:
         except ValueError:
             return value
         value = parsed
-    return f"{value.day} {value.strftime('%b %Y')}"
+    return british_date(value)
 
 
 def uk_datetime(value: datetime | str | None) -> str:

@@ -10,6 +10,7 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from qadesk.core.dates import british_date
 from qadesk.ui.charts import StackedBarChart
 
 __all__ = ["GRADE_COLOURS", "NO_VALUE", "OFSTED_LABELS", "OFSTED_ORDER", "STATUS_LABELS", "Heading",
@@ -59,13 +60,13 @@ def app_icon() -> QIcon:
     return icon
 
 
-def fmt_date(value: date | datetime | None) -> str:
-    """25 Nov 2026 (times shown in the computer's own time zone)."""
+def fmt_date(value: date | datetime | None, empty: str = NO_VALUE) -> str:
+    """25 Nov 2026 (times shown in the computer's own time zone); ``empty`` for nothing."""
     if value is None:
-        return NO_VALUE
+        return empty
     if isinstance(value, datetime):
         value = value.astimezone().date() if value.tzinfo else value.date()
-    return f"{value.day} {value:%b %Y}"
+    return british_date(value)
 
 
 def fmt_month(value: date | str) -> str:

@@ -34,13 +34,10 @@ from qadesk.ui import messages
 from qadesk.ui.context import AppContext
 from qadesk.ui.form.fit import FlowLayout
 from qadesk.ui.form.widgets import DateInput, LongTextInput
+from qadesk.ui.widgets import fmt_date
 
 STATUS_WORDS = {"open": "Open", "done": "Done", "cancelled": "Cancelled"}
 ACTION_MIN_WIDTH = 200
-
-
-def show_date(d: date | None) -> str:
-    return f"{d.day} {d.strftime('%b %Y')}" if d else ""
 
 
 def action_row(item: Any) -> dict[str, Any]:
@@ -163,7 +160,7 @@ class ActionsPanel(QWidget):
         self._status = status
         self.table.setRowCount(len(rows))
         for r, a in enumerate(rows):
-            cells = [a["text"], a["owner"] or "", show_date(a["due"]), "Urgent" if a["urgent"] else "",
+            cells = [a["text"], a["owner"] or "", fmt_date(a["due"], empty=""), "Urgent" if a["urgent"] else "",
                      STATUS_WORDS.get(a["status"], a["status"])]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)

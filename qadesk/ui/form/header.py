@@ -3,7 +3,6 @@ and the list of what still stops submit (each entry takes the auditor there)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from html import escape
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -23,13 +22,6 @@ from PySide6.QtWidgets import (
 from qadesk.core.errors import Missing
 
 STATUS_WORDS = {"draft": "Draft", "completed": "Completed", "moderated": "Moderated", "closed": "Closed"}
-
-
-def show_date(d: datetime | None) -> str:
-    if d is None:
-        return ""
-    local = d.astimezone()
-    return f"{local.day} {local.strftime('%b %Y')}"
 
 
 class _SaveState(QLabel):

@@ -49,13 +49,14 @@ from qadesk.ui.form.autosave import Autosaver
 from qadesk.ui.form.editing import EditingMixin, flush_orphan, saved_text
 from qadesk.ui.form.fit import form_splitter
 from qadesk.ui.form.guidance import GuidancePane
-from qadesk.ui.form.header import FormHeader, MissingPanel, show_date
+from qadesk.ui.form.header import FormHeader, MissingPanel
 from qadesk.ui.form.navigator import Navigator
 from qadesk.ui.form.paging import PAGE_HELP, PagingMixin, add_next_button
 from qadesk.ui.form.sections import QuestionRow, SectionPage, build_pages
 from qadesk.ui.form.style import FORM_QSS
 from qadesk.ui.form.submitting import SubmittingMixin, subject_line
 from qadesk.ui.form.summary import JudgementPage, SummaryPage
+from qadesk.ui.widgets import fmt_date
 
 __all__ = ["PAGE_HELP", "AuditFormView"]
 REQUIRED_MESSAGE = "An answer is required."
@@ -186,7 +187,7 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, QWidget):
         if not case_ref:
             return []
         rows = list_audits(session, Selection(search=case_ref), limit=12)
-        return [(r.id, r.reference, show_date(r.started_at)) for r in rows if r.case_ref == case_ref]
+        return [(r.id, r.reference, fmt_date(r.started_at)) for r in rows if r.case_ref == case_ref]
 
     def _load_values(self, actions: list[dict[str, Any]]) -> None:
         st = self.state
