@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 import jsonschema
 
 from qadesk.core.audit import coerce_answer
+from qadesk.core.bundle import bundle_path
 from qadesk.core.errors import AnswerRefused, LimitError, Problem, ValidationError
 from qadesk.core.template import Template, template_from_dict
 from qadesk.exchange.output import Progress, report_progress
@@ -30,16 +30,10 @@ MANIFEST = "manifest.json"
 KINDS = ("moderation_request", "moderation_return", "audit_transfer")
 
 
-def _schema_dir() -> Path:
-    here = Path(__file__).resolve().parents[2] / "docs" / "schemas"
-    frozen = Path(getattr(sys, "_MEIPASS", "")) / "docs" / "schemas"
-    return frozen if getattr(sys, "frozen", False) and frozen.is_dir() else here
-
-
 @lru_cache(maxsize=4)
 def validator(name: str) -> jsonschema.protocols.Validator:
     """A compiled validator for ``docs/schemas/<name>.schema.json``."""
-    schema = json.loads((_schema_dir() / f"{name}.schema.json").read_text(encoding="utf-8"))
+    schema = json.loads(bundle_path("docs", "schemas", f"{name}.schema.json").read_text(encoding="utf-8"))
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
     return cls(schema)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import random
-import sys
 import uuid
 from bisect import bisect
 from datetime import date, timedelta
@@ -21,7 +20,6 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-import qadesk
 from qadesk.core.audit import (
     AuditState,
     coerce_answer,
@@ -32,29 +30,24 @@ from qadesk.core.audit import (
     question_relevant,
     section_relevant,
 )
+from qadesk.core.bundle import bundle_path
 from qadesk.core.errors import AnswerRefused, QadeskError
 from qadesk.core.expressions import parse
 from qadesk.core.scoring import question_score
 from qadesk.core.template import Choice, Question, Template
 
 
-def candidates(*parts: str) -> list[Path]:
-    roots = [Path(qadesk.__file__).resolve().parent.parent]
-    if hasattr(sys, "_MEIPASS"):  # the packaged app
-        roots.append(Path(sys._MEIPASS))
-    return [root.joinpath(*parts) for root in roots]
-
-
 def forms_dir() -> Path | None:
     """The folder of the shipped templates (source tree or packaged app), if present."""
-    return next((p for p in candidates("forms") if p.is_dir()), None)
+    folder = bundle_path("forms")
+    return folder if folder.is_dir() else None
 
 
 @lru_cache(maxsize=1)
 def words() -> dict[str, Any]:
-    for path in candidates("resources", "demo", "words.json"):
-        if path.is_file():
-            return json.loads(path.read_text(encoding="utf-8"))
+    path = bundle_path("resources", "demo", "words.json")
+    if path.is_file():
+        return json.loads(path.read_text(encoding="utf-8"))
     raise QadeskError("the demo word banks (resources/demo/words.json) are missing from this installation")
 
 

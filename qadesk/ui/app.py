@@ -20,6 +20,7 @@ from PySide6.QtCore import QLockFile, QTimer
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from qadesk import APP_ID, APP_NAME, ORGANISATION, __version__
+from qadesk.core.bundle import bundle_path
 from qadesk.store import Store, default_data_dir, open_store
 from qadesk.store.engine import DB_FILENAME
 from qadesk.ui import messages
@@ -27,7 +28,7 @@ from qadesk.ui.context import AppContext
 from qadesk.ui.lock import install_security, open_store_for_window
 from qadesk.ui.main_window import MainWindow
 from qadesk.ui.settings import Settings
-from qadesk.ui.widgets import app_icon, bundle_path, resource_path
+from qadesk.ui.widgets import app_icon, resource_path
 
 log = logging.getLogger("qadesk.app")
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 import time
 import traceback
@@ -23,6 +22,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QApplication, QWidget
 
+from qadesk.core.bundle import bundle_path
 from qadesk.core.errors import Missing
 from qadesk.core.template import Question
 
@@ -41,13 +41,8 @@ SCRIPT: dict[str, Any] = {
 
 def forms_folder() -> Path | None:
     """The shipped templates: beside the package in a checkout, or in the PyInstaller bundle."""
-    import qadesk
-
-    candidates = [Path(qadesk.__file__).resolve().parent.parent / "forms"]
-    if getattr(sys, "_MEIPASS", None):
-        candidates.insert(0, Path(sys._MEIPASS) / "forms")  # type: ignore[attr-defined]
-    candidates.append(Path(qadesk.__file__).resolve().parent / "forms")
-    return next((c for c in candidates if (c / f"{REGULAR}.json").exists()), None)
+    folder = bundle_path("forms")
+    return folder if (folder / f"{REGULAR}.json").exists() else None
 
 
 def sample_answer(q: Question) -> Any:

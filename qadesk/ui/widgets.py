@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -10,11 +9,12 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from qadesk.core.bundle import bundle_path
 from qadesk.core.dates import british_date
 from qadesk.ui.charts import StackedBarChart
 
 __all__ = ["GRADE_COLOURS", "NO_VALUE", "OFSTED_LABELS", "OFSTED_ORDER", "STATUS_LABELS", "Heading",
-           "StackedBarChart", "StatCard", "app_icon", "bundle_path", "fmt_date", "fmt_month", "fmt_time",
+           "StackedBarChart", "StatCard", "app_icon", "fmt_date", "fmt_month", "fmt_time",
            "grade_label", "resource_path", "scale_colours"]
 
 STATUS_LABELS = {"draft": "Draft", "completed": "Completed", "moderated": "Moderated", "closed": "Closed"}
@@ -38,13 +38,8 @@ OFSTED_LABELS = {"outstanding": "Outstanding", "good": "Good", "ri": "Requires i
 NO_VALUE = "—"
 
 
-def bundle_path(*parts: str) -> Path:
-    """A file shipped beside the package (resources/, forms/), from a checkout or a PyInstaller bundle."""
-    base = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[2]))
-    return base.joinpath(*parts)
-
-
 def resource_path(name: str) -> Path:
+    """A file under the shipped resources/ folder (icons, the style sheet)."""
     return bundle_path("resources", name)
 
 
