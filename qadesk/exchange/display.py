@@ -46,16 +46,28 @@ def overall_label(t: Template, value: str | None) -> str:
     return grade_label(t, t.overall.list, value)
 
 
-_GRADE_PALETTES = {
-    1: ["#1b7f3b"],
-    2: ["#1b7f3b", "#cc0000"],
-    3: ["#1b7f3b", "#e69138", "#cc0000"],
-    4: ["#1b7f3b", "#6aa84f", "#e69138", "#cc0000"],
-    5: ["#1b7f3b", "#6aa84f", "#f1c232", "#e69138", "#cc0000"],
+# The one palette of grades, by grade value: the window (Home, Reports, the audits list) and the
+# PDF reports colour a grade alike, so a printed chart reads as the screen did.
+GRADE_COLOURS = {
+    "outstanding": "#1f7a5a", "good": "#64a46c", "ri": "#e3a82b", "inadequate": "#c4533d",
+    "green": "#64a46c", "amber": "#e3a82b", "red": "#c4533d",
 }
+# A scale known only by its labels (the summary's charts) takes its colours by position, best first.
+_SCALES = {
+    1: ("good",),
+    2: ("good", "inadequate"),
+    3: ("green", "amber", "red"),
+    4: ("outstanding", "good", "ri", "inadequate"),
+}
+_FIFTH = "#b9b53a"  # between good and requires improvement, for a five-point scale
+_BEYOND = "#8a8f98"
 
 
-def grade_colours(count: int) -> list[str]:
-    """Colours for a scale of ``count`` grades, best (green) to worst (red); grey beyond five."""
-    base = _GRADE_PALETTES[min(max(count, 1), 5)]
-    return (base + ["#999999"] * count)[:count]
+def scale_colours(count: int) -> list[str]:
+    """Colours of the GRADE_COLOURS palette for a scale of ``count`` grades, best first; grey beyond five."""
+    if count >= 5:
+        base = [GRADE_COLOURS["outstanding"], GRADE_COLOURS["good"], _FIFTH, GRADE_COLOURS["ri"],
+                GRADE_COLOURS["inadequate"]]
+    else:
+        base = [GRADE_COLOURS[g] for g in _SCALES.get(count, ())]
+    return (base + [_BEYOND] * count)[:count]

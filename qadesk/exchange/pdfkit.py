@@ -26,7 +26,6 @@ INK = colors.HexColor("#1f2933")
 MUTED = colors.HexColor("#52606d")
 ACCENT = colors.HexColor("#0b4f6c")
 RULE = colors.HexColor("#cbd2d9")
-GRADE_COLOURS = ["#1b7f3b", "#6aa84f", "#e69138", "#cc0000", "#8e7cc3", "#999999"]
 MARGIN = 18 * mm
 
 

@@ -23,7 +23,7 @@ from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table
 from qadesk.core.audit import CASE_TYPE_LABELS
 from qadesk.core.errors import ValidationError
 from qadesk.exchange import pdfkit
-from qadesk.exchange.display import grade_colours
+from qadesk.exchange.display import GRADE_COLOURS, scale_colours
 from qadesk.exchange.output import Cancel, Progress, atomic_path, check_cancel, report_progress, uk_date
 from qadesk.exchange.pdfkit import esc
 from qadesk.services.queries import Selection
@@ -117,7 +117,7 @@ def stacked_bars(title: str, groups: dict[str, Counter[str]], scale: list[str], 
     if not horizontal:
         chart.categoryAxis.labels.angle = 30 if len(cats) > 6 else 0
         chart.categoryAxis.labels.boxAnchor = "ne" if len(cats) > 6 else "n"
-    palette = grade_colours(len(scale))
+    palette = scale_colours(len(scale))
     for i in range(len(scale)):
         chart.bars[i].fillColor = colors.HexColor(palette[i])
         chart.bars[i].strokeColor = None
@@ -235,7 +235,7 @@ def summary_story(st: Stats, ss: Any | None = None) -> list[Flowable]:
     else:
         story.append(Paragraph("No audits in this selection have been moderated.", ss["Body"]))
     story += [CondPageBreak(50 * mm), Paragraph("Actions", ss["H1"]),
-              simple_bars("Overdue actions by team", st.overdue_by_team, colour="#cc0000")]
+              simple_bars("Overdue actions by team", st.overdue_by_team, colour=GRADE_COLOURS["red"])]
     story += [CondPageBreak(60 * mm), Paragraph("Learning themes", ss["H1"]),
               Paragraph("The questions where practice most often fell short: the share of scored answers "
                         "given the lowest choice on the question's scale.", ss["Small"])]

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from qadesk.core.bundle import bundle_path
 from qadesk.core.dates import british_date
+from qadesk.exchange.display import GRADE_COLOURS, scale_colours
 from qadesk.ui.charts import StackedBarChart
 
 __all__ = ["GRADE_COLOURS", "NO_VALUE", "OFSTED_LABELS", "OFSTED_ORDER", "STATUS_LABELS", "Heading",
@@ -18,20 +19,6 @@ __all__ = ["GRADE_COLOURS", "NO_VALUE", "OFSTED_LABELS", "OFSTED_ORDER", "STATUS
            "grade_label", "resource_path", "scale_colours"]
 
 STATUS_LABELS = {"draft": "Draft", "completed": "Completed", "moderated": "Moderated", "closed": "Closed"}
-# The one palette of grades in the window (Home, Reports, the audits list), by grade value.
-GRADE_COLOURS = {
-    "outstanding": "#1f7a5a", "good": "#64a46c", "ri": "#e3a82b", "inadequate": "#c4533d",
-    "green": "#64a46c", "amber": "#e3a82b", "red": "#c4533d",
-}
-# A scale known only by its labels (Reports' charts) takes its colours by position, best first.
-_SCALES = {
-    1: ("good",),
-    2: ("good", "inadequate"),
-    3: ("green", "amber", "red"),
-    4: ("outstanding", "good", "ri", "inadequate"),
-}
-_FIFTH = "#b9b53a"  # between good and requires improvement, for a five-point scale
-_BEYOND = "#8a8f98"
 OFSTED_ORDER = ("outstanding", "good", "ri", "inadequate")
 OFSTED_LABELS = {"outstanding": "Outstanding", "good": "Good", "ri": "Requires improvement",
                  "inadequate": "Inadequate"}
@@ -72,16 +59,6 @@ def fmt_month(value: date | str) -> str:
         except ValueError:
             return value
     return f"{value:%b}\n{value:%Y}"
-
-
-def scale_colours(count: int) -> list[str]:
-    """Colours of the GRADE_COLOURS palette for a scale of ``count`` grades, best first; grey beyond five."""
-    if count >= 5:
-        base = [GRADE_COLOURS["outstanding"], GRADE_COLOURS["good"], _FIFTH, GRADE_COLOURS["ri"],
-                GRADE_COLOURS["inadequate"]]
-    else:
-        base = [GRADE_COLOURS[g] for g in _SCALES.get(count, ())]
-    return (base + [_BEYOND] * count)[:count]
 
 
 def fmt_time(value: datetime | None) -> str:
