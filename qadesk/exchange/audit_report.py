@@ -8,7 +8,6 @@ rules are left out; answers show choice labels, dates are British.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -206,12 +205,6 @@ def render_audits(items: Iterable[tuple[dict[str, Any], Template]], target: Any,
     if not story:
         story = [Paragraph("No audits were chosen.", ss["Body"]), Spacer(1, 1)]
     pdfkit.build(target, story, title=title, organisation=organisation, generated=generated)
-
-
-def audit_report_bytes(doc: dict[str, Any], t: Template, organisation: str | None) -> bytes:
-    buf = io.BytesIO()
-    render_audits([(doc, t)], buf, organisation=organisation, title=f"Audit report {doc['reference']}")
-    return buf.getvalue()
 
 
 def write_audit_report(session: Session, audit_id: str, path: Path, *, progress: Progress | None = None,

@@ -17,7 +17,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, StyleSheet1, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas as pdfcanvas
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
 from qadesk.exchange.output import uk_date
 
@@ -59,10 +59,6 @@ def styles() -> StyleSheet1:
     ss.add(ParagraphStyle("CellBold", parent=body, fontName="Helvetica-Bold", fontSize=8.5, leading=10.5,
                           spaceAfter=0))
     return ss
-
-
-def para(text: object, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(esc(text), style)
 
 
 def _numbered_canvas(header_left: str, header_right: str, generated: str) -> type[pdfcanvas.Canvas]:

@@ -111,10 +111,6 @@ class Stats:
         return self.main.by_team
 
     @property
-    def grades_by_case_type(self) -> dict[str, Counter[str]]:
-        return self.main.by_case_type
-
-    @property
     def grades_by_month(self) -> dict[str, Counter[str]]:
         return self.main.by_month
 

@@ -106,6 +106,3 @@ class Settings:
         recent = [a for a in self.get("audits/recent") if a != audit_id]
         recent.insert(0, audit_id)
         self.set("audits/recent", recent[: self.get("audits/recent_max")])
-
-    def forget_audit(self, audit_id: str) -> None:
-        self.set("audits/recent", [a for a in self.get("audits/recent") if a != audit_id])

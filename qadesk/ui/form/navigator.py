@@ -30,7 +30,6 @@ STATE_WORDS = {
 }
 COLOURS = {"not_started": "#9aa3ad", "in_progress": "#2f6fb3", "complete": "#2e7d4f", "problems": "#b3541e"}
 KEY_ROLE = Qt.ItemDataRole.UserRole
-ITEM_SIDE_PADDING = 24  # left + right padding of an item in style.py
 _icons: dict[str, QIcon] = {}
 
 
