@@ -53,6 +53,7 @@ class AuditState:
 
 
 def is_blank(value: object) -> bool:
+    """True for no answer: None, an empty string or list, or only spaces."""
     return value is None or value == "" or value == [] or (isinstance(value, str) and not value.strip())
 
 
@@ -153,14 +154,17 @@ def _true(expr: str | None, values: Mapping[str, Any], current: object = None, t
 
 
 def section_relevant(s: Section, values: Mapping[str, Any], today: date | None = None) -> bool:
+    """Whether the section applies, given the answers so far (its ``relevant`` rule)."""
     return _true(s.relevant, values, today=today)
 
 
 def question_relevant(t: Template, q: Question, values: Mapping[str, Any], today: date | None = None) -> bool:
+    """Whether the question applies: its section does and its own ``relevant`` rule holds."""
     return section_relevant(t.section(q.section_id), values, today) and _true(q.relevant, values, today=today)
 
 
 def is_required(q: Question, values: Mapping[str, Any], today: date | None = None) -> bool:
+    """Whether the question must be answered, given the answers so far (``required`` may be a rule)."""
     if isinstance(q.required, bool):
         return q.required
     return _true(q.required, values, today=today)
@@ -176,6 +180,7 @@ def constraint_problem(q: Question, value: object, values: Mapping[str, Any], to
 
 
 def relevant_questions(t: Template, values: Mapping[str, Any], today: date | None = None) -> list[Question]:
+    """The questions that apply, in template order (sections that do not apply are skipped whole)."""
     out: list[Question] = []
     for s in t.sections:
         if not section_relevant(s, values, today):

@@ -22,6 +22,7 @@ from qadesk.core.template import Choice, Question, Template
 
 
 def question_score(q: Question, value: object) -> float | None:
+    """The score of the chosen answer of a choice or grade question; None for no score."""
     if q.type not in ("choice", "grade") or not isinstance(value, str):
         return None
     choice = q.choice(value)
@@ -29,6 +30,7 @@ def question_score(q: Question, value: object) -> float | None:
 
 
 def choice_score(choices: tuple[Choice, ...], value: object) -> float | None:
+    """The score of the choice with this value; None when there is none or it has no score."""
     for c in choices:
         if c.value == value:
             return c.score
@@ -37,6 +39,7 @@ def choice_score(choices: tuple[Choice, ...], value: object) -> float | None:
 
 def section_scores(t: Template, section_grades: Mapping[str, str], values: Mapping[str, Any],
                    today: date | None = None) -> dict[str, float]:
+    """The score of each relevant section's judgement, by section id (sections without one left out)."""
     from qadesk.core.audit import section_relevant
 
     out: dict[str, float] = {}
@@ -51,6 +54,7 @@ def section_scores(t: Template, section_grades: Mapping[str, str], values: Mappi
 
 def mean_score(t: Template, values: Mapping[str, Any], section_grades: Mapping[str, str],
                today: date | None = None) -> float | None:
+    """The mean score of the relevant grade questions (by their weights) and section judgements (1 each); None if none."""
     from qadesk.core.audit import relevant_questions
 
     total = weights = 0.0

@@ -43,6 +43,7 @@ def grade_label(t: Template, list_name: str | None, value: str | None) -> str:
 
 
 def overall_label(t: Template, value: str | None) -> str:
+    """The label of an overall grade on the template's overall list."""
     return grade_label(t, t.overall.list, value)
 
 

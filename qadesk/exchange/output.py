@@ -35,6 +35,7 @@ def check_cancel(cancel: Cancel | None, what: str = "The export") -> None:
 
 
 def report_progress(progress: Progress | None, done: int, total: int) -> None:
+    """Tell the caller how far the work is, if it asked to know."""
     if progress is not None:
         progress(done, total)
 

@@ -38,6 +38,7 @@ def esc(text: object) -> str:
 
 
 def styles() -> StyleSheet1:
+    """The paragraph styles every qadesk PDF uses (Body, Title, H1, H2, Question, Answer, Evidence, Small, Cell...)."""
     base = getSampleStyleSheet()
     ss = StyleSheet1()
     body = ParagraphStyle("Body", parent=base["BodyText"], fontName="Helvetica", fontSize=9.5, leading=12.5,

@@ -87,6 +87,7 @@ def period_text(sel: Selection) -> str:
 
 
 def month_label(key: str) -> str:
+    """``Nov 2026`` for a ``2026-11`` key (the key itself if it is not one)."""
     try:
         return datetime.strptime(key, "%Y-%m").strftime("%b %Y")
     except ValueError:
@@ -141,6 +142,7 @@ def _whole_steps(chart: Any, top: int) -> None:
 
 
 def simple_bars(title: str, values: dict[str, int], colour: str = "#0b4f6c", width: float = WIDTH) -> Drawing:
+    """A horizontal bar chart of counts, one bar per key (the first 20), titled."""
     cats = list(values)[:20]
     d = Drawing(width, 24 + max(len(cats), 1) * 5 * mm)
     d.add(String(0, d.height - 10, title, fontName="Helvetica-Bold", fontSize=9.5, fillColor=pdfkit.INK))

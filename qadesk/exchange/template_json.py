@@ -36,6 +36,7 @@ def _depth_ok(text: str, limit: int) -> bool:
 
 
 def parse_json_bytes(data: bytes, source: str, *, limit: int = MAX_TEMPLATE_BYTES) -> object:
+    """The JSON value in ``data``, refused (LimitError, ValidationError) if too big, too deep or not UTF-8 JSON."""
     if len(data) > limit:
         raise LimitError(f"the file is {len(data):,} bytes; the limit for a template is {limit:,} bytes", source)
     try:
@@ -58,10 +59,12 @@ def _reject_constant(name: str) -> object:
 
 
 def template_from_json_bytes(data: bytes, source: str = "") -> Template:
+    """A validated template from the bytes of a template JSON file."""
     return template_from_dict(parse_json_bytes(data, source), source)
 
 
 def read_template_json(path: Path | str) -> Template:
+    """A validated template from a JSON file (its size checked before it is read)."""
     path = Path(path)
     size = path.stat().st_size
     if size > MAX_TEMPLATE_BYTES:
@@ -71,6 +74,7 @@ def read_template_json(path: Path | str) -> Template:
 
 
 def write_template_json(template: Template, path: Path | str) -> Path:
+    """Write the template's canonical JSON to ``path``, whole or not at all."""
     from qadesk.exchange.output import atomic_path
 
     path = Path(path)

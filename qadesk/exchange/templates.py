@@ -30,6 +30,7 @@ def read_template(path: Path | str) -> Template:
 
 
 def write_template(template: Template, path: Path | str) -> Path:
+    """Write the template to ``path`` as JSON or Excel, by the file's extension."""
     path = Path(path)
     if not path.parent.is_dir():
         raise QadeskError(f"the folder {path.parent} does not exist")

@@ -216,6 +216,7 @@ def _result(audit: Audit, t: Template, values: dict[str, Any], state: AuditState
 
 def set_section_grade(session: Session, audit_id: str, section_id: str, grade: str | None, *, actor: str,
                       today: date | None = None) -> SaveResult:
+    """Record (or clear, with None) the judgement of one section of a draft audit."""
     audit = get_audit(session, audit_id, for_answers=True)
     editable(audit)
     t = template_for(audit)
@@ -277,6 +278,7 @@ def set_overall(session: Session, audit_id: str, *, actor: str, grade: str | Non
 
 
 def set_summary(session: Session, audit_id: str, key: str, text: str | None, *, actor: str) -> SaveResult:
+    """Store one of the audit's summary texts (``SUMMARY_KEYS``); None clears it."""
     if key not in SUMMARY_KEYS:
         raise ValidationError(f"'{key}' is not a summary field ({', '.join(SUMMARY_KEYS)})")
     audit = get_audit(session, audit_id, for_answers=True)
@@ -356,4 +358,5 @@ def reopen(session: Session, audit_id: str, reason: str, *, actor: str) -> Audit
 
 
 def rationale_required(audit: Audit) -> bool:
+    """Whether the overall grade differs from the suggested one, so a rationale must be written."""
     return rationale_needed(audit.overall_grade, audit.overall_suggested)

@@ -45,6 +45,7 @@ def forms_dir() -> Path | None:
 
 @lru_cache(maxsize=1)
 def words() -> dict[str, Any]:
+    """The demo word banks (persona, teams, surnames, answer texts...) shipped in resources/demo/words.json."""
     path = bundle_path("resources", "demo", "words.json")
     if path.is_file():
         return json.loads(path.read_text(encoding="utf-8"))
@@ -52,20 +53,24 @@ def words() -> dict[str, Any]:
 
 
 def weighted(rng: random.Random, weights: dict[str, float]) -> str:
+    """One key of ``weights``, drawn with the chance its weight gives."""
     keys = list(weights)
     cum = list(accumulate(weights[k] for k in keys))
     return keys[bisect(cum, rng.random() * cum[-1])]
 
 
 def clamp(x: float, lo: float = 0.0, hi: float = 1.0) -> float:
+    """``x`` kept within ``lo`` and ``hi``."""
     return lo if x < lo else hi if x > hi else x
 
 
 def new_uuid(rng: random.Random) -> str:
+    """A version-4 UUID drawn from ``rng``, so a seed makes the same demo data again."""
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
 def day_month(d: date) -> str:
+    """``25 November``, as demo text writes a date."""
     return f"{d.day} {d:%B}"
 
 

@@ -26,6 +26,7 @@ class Profile:
 
 
 def get_profile(session: Session) -> Profile | None:
+    """The profile saved in this store; None if nobody has set one."""
     row = session.get(Setting, PROFILE_KEY)
     if row is None:
         return None
@@ -34,6 +35,7 @@ def get_profile(session: Session) -> Profile | None:
 
 
 def set_profile(session: Session, profile: Profile) -> None:
+    """Save the profile in this store (replacing any before)."""
     row = session.get(Setting, PROFILE_KEY)
     value = json.dumps(asdict(profile), ensure_ascii=False)
     if row is None:

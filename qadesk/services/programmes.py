@@ -153,6 +153,7 @@ def list_programmes(session: Session) -> list[ProgrammeProgress]:
 
 
 def get_programme(session: Session, name: str) -> ProgrammeProgress:
+    """The programme with this name and its progress; :class:`NotFound` if there is none."""
     for p in list_programmes(session):
         if p.name == name:
             return p

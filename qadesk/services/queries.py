@@ -160,6 +160,7 @@ def list_audits(session: Session, sel: Selection | None = None, *, sort: str = "
 
 def count_audits(session: Session, sel: Selection | None = None) -> int:
     # count(*), not count(id): SQLite can then answer from an index without reading the audit rows.
+    """How many audits the selection holds (one COUNT in SQL)."""
     query = apply(select(func.count()).select_from(Audit), sel or Selection(), session.get_bind().dialect.name)
     return int(session.execute(query).scalar() or 0)
 
@@ -190,6 +191,7 @@ def distinct_values(session: Session, column: str) -> list[str]:
 
 
 def programme_names(session: Session) -> list[str]:
+    """The names of every programme, in alphabetical order (for filter drop-downs)."""
     return list(session.execute(select(Programme.name).order_by(Programme.name)).scalars())
 
 

@@ -76,12 +76,14 @@ def import_template(session: Session, template: Template, actor: str = "qadesk")
 
 
 def newest_version_number(session: Session, template_id: str) -> int | None:
+    """The highest stored version of this template id; None if it is not stored."""
     return session.execute(
         select(func.max(TemplateVersion.version)).where(TemplateVersion.template_id == template_id)
     ).scalar()
 
 
 def get_row(session: Session, template_id: str, version: int | None = None) -> TemplateVersion:
+    """The stored row of this template version (the newest if ``version`` is None); :class:`NotFound` if none."""
     q = select(TemplateVersion).where(TemplateVersion.template_id == template_id)
     if version is None:
         q = q.order_by(TemplateVersion.version.desc()).limit(1)
@@ -95,10 +97,12 @@ def get_row(session: Session, template_id: str, version: int | None = None) -> T
 
 
 def get_template(session: Session, template_id: str, version: int | None = None) -> Template:
+    """The model of this template version (the newest if ``version`` is None); :class:`NotFound` if none."""
     return template_of(get_row(session, template_id, version))
 
 
 def list_templates(session: Session, *, include_retired: bool = True, newest_only: bool = False) -> list[TemplateInfo]:
+    """Stored template versions (without retired ones, or only the newest of each, if asked) with their audit counts."""
     counts = dict(session.execute(select(Audit.template_pk, func.count()).group_by(Audit.template_pk)).all())
     rows = session.execute(
         select(TemplateVersion).order_by(TemplateVersion.kind, TemplateVersion.template_id,

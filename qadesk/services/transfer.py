@@ -64,6 +64,7 @@ def sync_revision(session: Session, audit_id: str) -> int | None:
 
 
 def remember_revision(session: Session, pack_id: str, audit_id: str, revision: int) -> None:
+    """Note which revision of the audit went out in the pack, to tell later edits from the pack's own."""
     session.add(PackMapping(pack_id=pack_id, audit_id=audit_id, field=REVISION_FIELD, real_value=str(revision),
                             pseudonym=""))
 
