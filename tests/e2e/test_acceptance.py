@@ -7,23 +7,18 @@ is (not) written.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from qadesk.services import audits as svc
+from tests.helpers.cli import run_qadesk
 from tests.helpers.exports import make_audits
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def qadesk(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, QADESK_DATA_DIR=str(data), PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "qadesk", "--data-dir", str(data), *args], capture_output=True,
-                          text=True, env=env, timeout=120, cwd=ROOT)
+qadesk = run_qadesk
 
 
 @pytest.fixture
@@ -87,9 +82,7 @@ def test_a_database_url_that_cannot_be_used_is_refused_in_words(tmp_path, url, r
 
     if url.startswith("mysql") and importlib.util.find_spec("MySQLdb"):
         pytest.skip("a MySQL driver is installed here")
-    env = dict(os.environ, QADESK_DATABASE_URL=url, PYTHONPATH=str(ROOT))
-    r = subprocess.run([sys.executable, "-m", "qadesk", "template", "list"], capture_output=True, text=True,
-                       env=env, timeout=120, cwd=ROOT)
+    r = run_qadesk(None, "template", "list", QADESK_DATABASE_URL=url)
     assert r.returncode == 1, r.stderr
     assert reason in r.stderr and "Traceback" not in r.stderr, r.stderr
     assert "secret-pw" not in r.stderr

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from qadesk import __version__
 from qadesk.core.template import template_from_dict
+from tests.helpers.cli import run_qadesk
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMS = sorted((ROOT / "forms").glob("*.json"))
@@ -34,8 +34,7 @@ SMALL = {
 
 
 def qadesk(data_dir: Path, *args: str, check: int | None = 0) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([sys.executable, "-m", "qadesk", "--data-dir", str(data_dir), *args],
-                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    proc = run_qadesk(data_dir, *args)
     if check is not None:
         assert proc.returncode == check, (proc.returncode, proc.stdout, proc.stderr)
     return proc

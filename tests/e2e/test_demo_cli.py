@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
+from tests.helpers.cli import run_qadesk
 
-def _qadesk(data_dir, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "qadesk", "--data-dir", str(data_dir), *args],
-                          capture_output=True, text=True, timeout=120)
+_qadesk = run_qadesk
 
 
 def test_demo_data_fills_a_store_that_the_other_commands_read(tmp_path):

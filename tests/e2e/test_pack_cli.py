@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -14,15 +11,13 @@ import pytest
 from openpyxl import load_workbook
 
 from qadesk.store import open_store
+from tests.helpers.cli import run_qadesk
 from tests.helpers.exports import dump_store, make_audits
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def qadesk(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, QADESK_DATA_DIR=str(data), PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "qadesk", "--data-dir", str(data), *args], capture_output=True,
-                          text=True, env=env, timeout=120, cwd=ROOT)
+qadesk = run_qadesk
 
 
 @pytest.fixture

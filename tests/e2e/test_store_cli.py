@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from qadesk.exchange.templates import read_template
 from qadesk.services import audits as svc
 from qadesk.services.templates import import_template
 from qadesk.store import crypto, open_store
+from tests.helpers.cli import run_qadesk
 
 ROOT = Path(__file__).resolve().parents[2]
 PASS = "violet kettle 42 drumming"
@@ -18,12 +16,7 @@ NEW_PASS = "seven amber lanterns at dawn"
 CASE_REF = "CR-ZEBRA-915"
 
 
-def qadesk(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("QADESK_PASSPHRASE")
-            and k != "QADESK_NEW_PASSPHRASE"}
-    return subprocess.run([sys.executable, "-m", "qadesk", "--data-dir", str(data_dir), *args],
-                          capture_output=True, text=True, env={**base, **env}, stdin=subprocess.DEVNULL,
-                          timeout=120, cwd=ROOT)
+qadesk = run_qadesk
 
 
 def test_encrypt_use_change_and_decrypt_from_the_command_line(data_dir: Path) -> None:

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from tests.conftest import FORMS
+from tests.helpers.cli import run_qadesk
 from tests.helpers.workbooks import dozen_mistakes
 from tests.unit.test_xlsform import ODK_CHOICES, ODK_SETTINGS, ODK_SURVEY
 
 
 def qadesk(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QADESK_DATA_DIR": str(data_dir)}
-    return subprocess.run([sys.executable, "-m", "qadesk", *args], capture_output=True, text=True, env=env,
-                          timeout=120)
+    # The folder through the environment, as a user may set it (the other e2e tests pass --data-dir).
+    return run_qadesk(None, *args, QADESK_DATA_DIR=str(data_dir))
 
 
 @pytest.fixture
