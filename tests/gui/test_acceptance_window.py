@@ -6,7 +6,6 @@ Every test drives the real widgets against a real store; each one failed before 
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, Qt
@@ -16,7 +15,8 @@ from PySide6.QtWidgets import QApplication, QDialog, QLabel, QWidget
 from qadesk.services import audits
 from qadesk.services.profile import Profile, set_profile
 from qadesk.ui.context import AppContext
-from qadesk.ui.form import AuditFormView
+from tests.gui.form_support import open_form, start, stored
+from tests.gui.form_support import widget as child
 from tests.gui.shell_support import open_window_fixture  # noqa: F401
 
 pytestmark = pytest.mark.gui
@@ -25,42 +25,13 @@ TEMPLATES = ("regular-case-audit", "thematic-neglect-audit", "multi-agency-audit
              "supervision-audit", "practice-observation", "family-feedback")
 
 
-def start(store, template_id: str = "regular-case-audit", **extra: str) -> str:
-    subject = audits.Subject(case_ref="MADEUP-0042", case_type="CIN", team="Made-up Team",
-                             practitioner="Pat Example", extra=extra)
-    with store.transaction() as s:
-        return audits.start_audit(s, template_id, subject, audits.Actor("Test Auditor")).id
-
-
-def stored(store, audit_id: str) -> audits.AuditState:
-    with store.session() as s:
-        return audits.state_of(audits.get_audit(s, audit_id))
-
-
-def open_form(qtbot, store, data_dir: Path, audit_id: str) -> AuditFormView:
-    form = AuditFormView(AppContext(store, data_dir), audit_id)
-    qtbot.addWidget(form)
-    form.build_all()
-    form.resize(1200, 800)
-    with qtbot.waitActive(form):
-        form.show()
-        form.activateWindow()
-    return form
-
-
-def child(form: QWidget, name: str) -> QWidget:
-    w = form.findChild(QWidget, name)
-    assert w is not None, name
-    return w
-
-
 def press(key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
     QTest.keyClick(QApplication.focusWidget(), key, modifier)
 
 
 def test_an_empty_date_is_typed_in_and_left_with_tab(qtbot, loaded_store, data_dir):
     audit_id = start(loaded_store)
-    form = open_form(qtbot, loaded_store, data_dir, audit_id)
+    form = open_form(qtbot, loaded_store, data_dir, audit_id, show=True)
     form.show_page("section:context")
     before = child(form, "question.family_factors").buttons[-1]  # the last tick box above the date
     before.setFocus()
@@ -86,7 +57,7 @@ def test_an_empty_date_is_typed_in_and_left_with_tab(qtbot, loaded_store, data_d
 
 def test_any_choice_is_reached_with_the_arrow_keys(qtbot, loaded_store, data_dir):
     audit_id = start(loaded_store)
-    form = open_form(qtbot, loaded_store, data_dir, audit_id)
+    form = open_form(qtbot, loaded_store, data_dir, audit_id, show=True)
     form.show_page("section:context", focus=True)
     case_type = child(form, "question.case_type")
     assert QApplication.focusWidget() is case_type.buttons[0]  # Tab and paging enter the group here
@@ -102,7 +73,7 @@ def test_any_choice_is_reached_with_the_arrow_keys(qtbot, loaded_store, data_dir
 
 @pytest.mark.parametrize("template_id", TEMPLATES)
 def test_every_control_that_takes_the_focus_has_a_name(qtbot, loaded_store, data_dir, template_id):
-    form = open_form(qtbot, loaded_store, data_dir, start(loaded_store, template_id))
+    form = open_form(qtbot, loaded_store, data_dir, start(loaded_store, template_id), show=True)
     unnamed = []
     for page in [*form.section_pages.values(), form.judgement, form.summary]:
         for w in page.findChildren(QWidget):
@@ -122,9 +93,9 @@ def _ancestors(w: QWidget, stop: QWidget):
 
 
 def test_the_header_says_who_was_supervised_by_whom_and_who_gave_feedback(qtbot, loaded_store, data_dir):
-    form = open_form(qtbot, loaded_store, data_dir, start(loaded_store, "supervision-audit", supervisor="Lee Sample"))
+    form = open_form(qtbot, loaded_store, data_dir, start(loaded_store, "supervision-audit", supervisor="Lee Sample"), show=True)
     assert "Supervisor: Lee Sample" in form.header.subject.text()
-    form = open_form(qtbot, loaded_store, data_dir, start(loaded_store, "family-feedback", respondent="Mother"))
+    form = open_form(qtbot, loaded_store, data_dir, start(loaded_store, "family-feedback", respondent="Mother"), show=True)
     assert "Feedback from: Mother" in form.header.subject.text()
 
 
@@ -220,7 +191,7 @@ def test_dates_are_never_shown_as_iso(qtbot, loaded_store, data_dir):
     with loaded_store.transaction() as s:
         audits.add_action(s, audit_id, "Made-up action", owner="Pat Example", due=date(2026, 12, 1),
                           actor="Test Auditor")
-    form = open_form(qtbot, loaded_store, data_dir, audit_id)
+    form = open_form(qtbot, loaded_store, data_dir, audit_id, show=True)
     table = form.actions.table
     shown = [table.model().index(0, c).data() for c in range(table.model().columnCount())]
     assert "1 Dec 2026" in shown and "2026-12-01" not in shown

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
 
 from qadesk.services import audits
 from qadesk.store import open_store
 from qadesk.ui.context import AppContext
 from qadesk.ui.form import AuditFormView
 from qadesk.ui.selftest import fill_missing, sample_answer
+from tests.gui.form_support import open_form, start, stored, widget
 
 pytestmark = pytest.mark.gui
 
@@ -21,36 +22,6 @@ TYPE_SOURCES = {
     "supervision-audit": ("grade", "range"),
     "data-led-overdue-visits": ("decimal",),
 }
-
-
-def start(store, template_id: str = "regular-case-audit") -> str:
-    with store.transaction() as s:
-        return audits.start_audit(s, template_id, audits.Subject(case_ref="MADEUP-0042", case_type="CIN",
-                                                                 team="Made-up Team", practitioner="Pat Example"),
-                                  audits.Actor("Test Auditor")).id
-
-
-def stored(store, audit_id: str) -> audits.AuditState:
-    with store.session() as s:
-        return audits.state_of(audits.get_audit(s, audit_id))
-
-
-def open_form(qtbot, store, data_dir, audit_id: str, *, show: bool = False) -> AuditFormView:
-    form = AuditFormView(AppContext(store, data_dir), audit_id)
-    qtbot.addWidget(form)
-    form.build_all()
-    if show:
-        form.resize(1200, 800)
-        with qtbot.waitActive(form):
-            form.show()
-            form.activateWindow()
-    return form
-
-
-def widget(form: AuditFormView, name: str) -> QWidget:
-    w = form.findChild(QWidget, name)
-    assert w is not None, name
-    return w
 
 
 @pytest.mark.parametrize("template_id", sorted(TYPE_SOURCES))

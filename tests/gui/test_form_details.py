@@ -11,7 +11,7 @@ from qadesk.ui import messages
 from qadesk.ui.form.fit import WrapPushButton
 from qadesk.ui.form.header import MISSING_MAX_HEIGHT, MissingPanel
 from qadesk.ui.form.paging import NEXT_BUTTON
-from tests.gui.test_form import open_form, start
+from tests.gui.form_support import open_form, start
 
 pytestmark = pytest.mark.gui
 

@@ -7,7 +7,7 @@ from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QScrollArea, QWidget
 
 from qadesk.ui.form.fit import FlowLayout, WrapPushButton
-from tests.gui.test_form import open_form, start
+from tests.gui.form_support import open_form, start
 
 pytestmark = pytest.mark.gui
 

@@ -1,0 +1,45 @@
+"""What the audit-form tests share: a made-up audit started in a real store, the form opened on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QWidget
+
+from qadesk.services import audits
+from qadesk.ui.context import AppContext
+from qadesk.ui.form import AuditFormView
+
+
+def start(store, template_id: str = "regular-case-audit", **extra: str) -> str:
+    """Start an audit of a made-up case on ``template_id``; its id."""
+    subject = audits.Subject(case_ref="MADEUP-0042", case_type="CIN", team="Made-up Team",
+                             practitioner="Pat Example", extra=extra)
+    with store.transaction() as s:
+        return audits.start_audit(s, template_id, subject, audits.Actor("Test Auditor")).id
+
+
+def stored(store, audit_id: str) -> audits.AuditState:
+    """The audit as the store holds it now (not as the form believes it)."""
+    with store.session() as s:
+        return audits.state_of(audits.get_audit(s, audit_id))
+
+
+def open_form(qtbot, store, data_dir: Path, audit_id: str, *, show: bool = False) -> AuditFormView:
+    """The form on the audit, every page built; shown and active at 1200 x 800 when ``show``."""
+    form = AuditFormView(AppContext(store, data_dir), audit_id)
+    qtbot.addWidget(form)
+    form.build_all()
+    if show:
+        form.resize(1200, 800)
+        with qtbot.waitActive(form):
+            form.show()
+            form.activateWindow()
+    return form
+
+
+def widget(form: QWidget, name: str) -> QWidget:
+    """The form's child with this object name (failing the test if there is none)."""
+    w = form.findChild(QWidget, name)
+    assert w is not None, name
+    return w
