@@ -59,8 +59,13 @@ def atomic_path(path: Path) -> Iterator[Path]:
         raise
 
 
+def _local(value: date) -> date:
+    # Times are stored in UTC; people read them on the computer's own clock, as the window shows them.
+    return value.astimezone() if isinstance(value, datetime) and value.tzinfo else value
+
+
 def uk_date(value: date | datetime | str | None) -> str:
-    """``25 Nov 2026`` (British, as the interface shows dates); '' for nothing."""
+    """``25 Nov 2026`` (British, as the interface shows dates; times in local time); '' for nothing."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):
@@ -69,11 +74,11 @@ def uk_date(value: date | datetime | str | None) -> str:
         except ValueError:
             return value
         value = parsed
-    return british_date(value)
+    return british_date(_local(value))
 
 
 def uk_datetime(value: datetime | str | None) -> str:
-    """``25 Nov 2026, 09:30``."""
+    """``25 Nov 2026, 09:30`` in local time."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):
@@ -82,4 +87,5 @@ def uk_datetime(value: datetime | str | None) -> str:
         except ValueError:
             return value
         value = when
-    return f"{uk_date(value)}, {value.strftime('%H:%M')}"
+    local = _local(value)
+    return f"{british_date(local)}, {local:%H:%M}"

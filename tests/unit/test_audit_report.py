@@ -128,3 +128,33 @@ def test_several_audit_reports_in_one_pdf(loaded_store, tmp_path):
     assert "Audit report: AUD-2026-0001" in text and "Audit report: AUD-2026-0003" in text
     assert "AUD-2026-0002" not in text  # Children in Care East is not chosen
     assert all(f"of {len(pages)}" in p for p in pages)
+
+
+@pytest.fixture
+def in_london():
+    """The computer's clock on British Summer Time (UTC+1 in July), as many users' laptops are."""
+    import os
+    import time
+
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "Europe/London"
+    time.tzset()
+    yield
+    if before is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+def test_report_times_are_the_computers_own_like_the_window(in_london):
+    from datetime import datetime, timezone
+
+    from qadesk.exchange.output import uk_date, uk_datetime
+
+    # Stored in UTC: 23:30 on 1 July is 00:30 on 2 July in London, and the window says 2 Jul.
+    stored = "2026-07-01T23:30:00+00:00"
+    assert uk_datetime(stored) == "2 Jul 2026, 00:30"
+    assert uk_date(stored) == "2 Jul 2026"
+    assert uk_date(datetime(2026, 7, 1, 23, 30, tzinfo=timezone.utc)) == "2 Jul 2026"
+    assert uk_date("2026-07-01") == "1 Jul 2026"  # a plain date has no time zone to convert
