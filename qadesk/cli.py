@@ -425,6 +425,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 def _print_audit(doc: dict[str, Any], t: Any) -> None:
     from qadesk.exchange.display import answer_text, grade_label, overall_label
+    from qadesk.exchange.output import uk_date
 
     subj = doc["subject"]
     print(f"{doc['reference']}  {t.title} (v{t.version})  [{doc['status']}]")
@@ -441,7 +442,7 @@ def _print_audit(doc: dict[str, Any], t: Any) -> None:
     o = doc["overall"]
     print(f"\nOverall: {overall_label(t, o['grade']) or '-'} (suggested {overall_label(t, o['suggested']) or '-'})")
     for a in doc["actions"]:
-        print(f"Action [{a['status']}] {a['text']} — {a['owner'] or '-'}, due {a['due'] or '-'}")
+        print(f"Action [{a['status']}] {a['text']} — {a['owner'] or '-'}, due {uk_date(a['due']) or '-'}")
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:

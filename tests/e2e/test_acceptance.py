@@ -72,6 +72,12 @@ def test_audit_show_reads_like_the_form(data):
     assert "Overall: Outstanding" in out or "Overall: Good" in out or "Overall: Requires" in out, out
 
 
+def test_audit_show_gives_an_actions_due_date_as_the_form_does(data):
+    folder, _ids, refs = data
+    out = qadesk(folder, "audit", "show", refs[0]).stdout
+    assert "due 9 Dec 2026" in out and "2026-12-09" not in out, out
+
+
 @pytest.mark.parametrize(("url", "reason"), [
     ("not a url", "is not a database URL"),
     ("sqlite:////nonexistent-folder/qadesk.sqlite", "cannot reach the database"),
