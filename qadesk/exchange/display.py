@@ -1,4 +1,7 @@
-"""Answers and grades as a person reads them (labels, British dates), for reports and returns."""
+"""Answers and grades as a person reads them (labels, British dates, the grades' colours).
+
+For reports and returns; the window takes its grade palette from here too, so screen and paper agree.
+"""
 
 from __future__ import annotations
 
