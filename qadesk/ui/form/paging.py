@@ -30,6 +30,16 @@ PAGE_HELP = {
 }
 
 
+def focus_owner(root: QWidget, focused: QWidget | None) -> QuestionRow | SectionPage | None:
+    """The question row (or, outside any row, the section page) within ``root`` that holds the focus."""
+    w = focused if focused is not None and root.isAncestorOf(focused) else None
+    while w is not None and w is not root:
+        if isinstance(w, (QuestionRow, SectionPage)):
+            return w
+        w = w.parentWidget()
+    return None
+
+
 class PagingMixin:
     """Which page is shown and where the focus goes."""
 
@@ -98,17 +108,11 @@ class PagingMixin:
         target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _focus_changed(self: AuditFormView, _old: QWidget | None, new: QWidget | None) -> None:
-        if new is None or not self.isAncestorOf(new):
-            return
-        w: QWidget | None = new
-        while w is not None and w is not self:
-            if isinstance(w, QuestionRow):
-                self.guidance.show_for(self.template.section(w.question.section_id), w.question)
-                return
-            if isinstance(w, SectionPage):
-                self.guidance.show_for(w.section)
-                return
-            w = w.parentWidget()
+        owner = focus_owner(self, new)
+        if isinstance(owner, QuestionRow):
+            self.guidance.show_for(self.template.section(owner.question.section_id), owner.question)
+        elif isinstance(owner, SectionPage):
+            self.guidance.show_for(owner.section)
 
     def _open_other(self: AuditFormView, audit_id: str) -> None:
         self.flush()

@@ -12,7 +12,7 @@ from qadesk.core.template import Template
 from qadesk.ui.form.fit import form_splitter
 from qadesk.ui.form.guidance import GuidancePane
 from qadesk.ui.form.navigator import Navigator
-from qadesk.ui.form.paging import PAGE_HELP
+from qadesk.ui.form.paging import PAGE_HELP, focus_owner
 from qadesk.ui.form.sections import QuestionRow, SectionPage, build_pages
 from qadesk.ui.form.style import FORM_QSS
 from qadesk.ui.form.summary import JudgementPage, SummaryPage
@@ -90,11 +90,6 @@ class TemplatePreview(QWidget):
             self.guidance.show_text(*PAGE_HELP[key])
 
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
-        if new is None or not self.isAncestorOf(new):
-            return
-        w: QWidget | None = new
-        while w is not None and w is not self:
-            if isinstance(w, QuestionRow):
-                self.guidance.show_for(self.template.section(w.question.section_id), w.question)
-                return
-            w = w.parentWidget()
+        owner = focus_owner(self, new)
+        if isinstance(owner, QuestionRow):  # elsewhere on a page the guidance is left as it is
+            self.guidance.show_for(self.template.section(owner.question.section_id), owner.question)
