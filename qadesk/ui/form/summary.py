@@ -33,6 +33,18 @@ def _title(text: str, parent: QWidget) -> QLabel:
     return label
 
 
+def _page_body(name: str, title: str, spacing: int) -> tuple[QWidget, QVBoxLayout]:
+    """The body of a form page styled like a section: its object name, margins and title."""
+    body = QWidget()
+    body.setObjectName(name)
+    body.setProperty("role", "section")
+    lay = QVBoxLayout(body)
+    lay.setContentsMargins(28, 20, 28, 28)
+    lay.setSpacing(spacing)
+    lay.addWidget(_title(title, body))
+    return body, lay
+
+
 class JudgementPage(FitScrollArea):
     """``overall.grade`` and ``overall.rationale``; links to sections emit ``pageRequested``."""
 
@@ -41,13 +53,7 @@ class JudgementPage(FitScrollArea):
     def __init__(self, template: Template, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.template = template
-        body = QWidget()
-        body.setObjectName("page.judgement")
-        body.setProperty("role", "section")
-        lay = QVBoxLayout(body)
-        lay.setContentsMargins(28, 20, 28, 28)
-        lay.setSpacing(8)
-        lay.addWidget(_title("Overall judgement", body))
+        body, lay = _page_body("page.judgement", "Overall judgement", spacing=8)
         self._section_labels: dict[str, tuple[QLabel, QLabel]] = {}
         graded = [s for s in template.sections if s.grade_list]
         if graded:
@@ -160,13 +166,7 @@ class SummaryPage(FitScrollArea):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        body = QWidget()
-        body.setObjectName("page.summary")
-        body.setProperty("role", "section")
-        lay = QVBoxLayout(body)
-        lay.setContentsMargins(28, 20, 28, 28)
-        lay.setSpacing(4)
-        lay.addWidget(_title("Summary", body))
+        body, lay = _page_body("page.summary", "Summary", spacing=4)
         self.fields: dict[str, LongTextInput] = {}
         for key in SUMMARY_KEYS:
             caption = QLabel(SUMMARY_LABELS[key], body)
