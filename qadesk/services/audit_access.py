@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from qadesk.core.audit import SUMMARY_KEYS, AuditState
 from qadesk.core.errors import NotFound, StateError
+from qadesk.core.scoring import choice_score
 from qadesk.core.template import Template
 from qadesk.services.templates import template_of
 from qadesk.store.models import Audit
@@ -70,6 +71,17 @@ def editable(audit: Audit) -> None:
     """Refuse (:class:`StateError`) unless the audit is a draft."""
     if audit.status != "draft":
         raise StateError(f"{audit.reference} is {audit.status}; reopen it (with a reason) to change it")
+
+
+def refresh_final_grade(audit: Audit, template: Template) -> None:
+    """Set the grade the audit counts with: its latest moderation's grade, else the auditor's overall grade.
+
+    An agreed moderation carries the auditor's grade, so the final grade differs from the auditor's only
+    where a moderator gave another one (docs/packs-and-reports.md, "The final grade").
+    """
+    moderated = [m for m in audit.moderations if m.grade]
+    audit.final_grade = max(moderated, key=lambda m: m.at).grade if moderated else audit.overall_grade
+    audit.final_score = choice_score(template.overall_choices(), audit.final_grade)
 
 
 def touch(audit: Audit, at: datetime) -> None:

@@ -39,6 +39,7 @@ from qadesk.services.audit_access import (
     editable,
     get_audit,
     now_utc,
+    refresh_final_grade,
     state_of,
     template_for,
     touch,
@@ -263,6 +264,7 @@ def set_overall(session: Session, audit_id: str, *, actor: str, grade: str | Non
             raise ValidationError(f"'{grade}' is not on the overall scale ({allowed})")
         audit.overall_grade = grade or None  # type: ignore[assignment]
         audit.overall_score = choice_score(t.overall_choices(), audit.overall_grade)
+        refresh_final_grade(audit, t)
     if rationale is not ...:
         if rationale is not None and not isinstance(rationale, str):
             raise ValidationError("the rationale must be text")

@@ -215,8 +215,10 @@ class AuditMaker:
             events.append({"at": plan.completed_at, "actor": auditor, "entity": "audit", "entity_id": audit_id,
                            "action": "submit", "before": {"status": "draft"}, "after": doc})
         status = "completed" if complete else "draft"
+        final = overall
         for at in plan.moderated_at:
             m = self._moderation(audit_id, at, t, overall, quality)
+            final = m["grade"] or final
             batch.moderations.append(m)
             events.append({"at": at, "actor": m["moderator_name"], "entity": "moderation", "entity_id": m["id"],
                            "action": "moderate", "before": {"status": status}, "after": _moderation_dict(m)})
@@ -241,6 +243,7 @@ class AuditMaker:
             "completed_at": plan.completed_at if complete else None, "updated_at": max(finish, events[-1]["at"]),
             "revision": revision, "overall_grade": overall, "overall_suggested": suggested,
             "overall_score": choice_score(t.overall_choices(), overall),
+            "final_grade": final, "final_score": choice_score(t.overall_choices(), final),
             "overall_rationale": rationale, **{k: summary.get(k) for k in SUMMARY_KEYS},
             "answered_count": len(ans.values), "origin": None,
         })

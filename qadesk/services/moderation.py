@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from sqlalchemy.orm import Session
 
 from qadesk.core.errors import StateError, ValidationError
-from qadesk.services.audit_access import Actor, get_audit, now_utc, template_for, touch
+from qadesk.services.audit_access import Actor, get_audit, now_utc, refresh_final_grade, template_for, touch
 from qadesk.services.audit_document import moderation_dict
 from qadesk.store import history
 from qadesk.store.models import Audit, Moderation
@@ -41,6 +41,7 @@ def moderate(session: Session, audit_id: str, *, moderator: Actor, agreed: bool,
                    moderator_organisation=moderator.organisation, kind=kind, grade=grade, agreed=agreed,
                    rationale=rationale, at=at)
     audit.moderations.append(m)
+    refresh_final_grade(audit, t)
     before = audit.status
     audit.status = "moderated"
     touch(audit, at)

@@ -49,7 +49,7 @@ SORT_COLUMNS = {
     "completed_at": Audit.completed_at,
     # Grade order, not alphabetical: the grade's score on its list (migration 0006), best first when
     # ascending (Outstanding -> Inadequate), so it runs the other way from the score.
-    "grade": Audit.overall_score,
+    "grade": Audit.final_score,
     # By template, then newest first within it: ordering by the title of the joined table could use
     # no index and sorted all 100,000 rows; the template's key in audits can.
     "template": Audit.template_pk,

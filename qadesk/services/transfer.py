@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from qadesk.core.audit import SUMMARY_KEYS
 from qadesk.core.scoring import choice_score, question_score
 from qadesk.core.template import Template
+from qadesk.services.audit_access import refresh_final_grade, template_for
 from qadesk.services.audits import audit_document, moderation_dict, now_utc
 from qadesk.services.pseudonymise import restore_text
 from qadesk.store import history
@@ -187,6 +188,7 @@ def _fill(session: Session, audit: Audit, doc: dict[str, Any], t: Template, at: 
         item.urgent = bool(a.get("urgent"))
         item.closed_at = at if a["status"] != "open" else None
     _merge_moderations(audit, doc.get("moderations") or [], [])
+    refresh_final_grade(audit, t)
 
 
 def _merge_moderations(audit: Audit, mods: list[dict[str, Any]], pairs: list[tuple[str, str]]) -> int:
@@ -239,6 +241,7 @@ def add_returned_moderations(session: Session, audit: Audit, doc: dict[str, Any]
     added = _merge_moderations(audit, doc.get("moderations") or [], pseudonym_pairs(session, audit.id))
     if not added:
         return 0
+    refresh_final_grade(audit, template_for(audit))
     before = audit.status
     if audit.status == "completed":
         audit.status = "moderated"

@@ -110,9 +110,10 @@ class Audit(Base):
         Index("ix_audits_search", "reference", "case_ref", "practitioner"),
         # Migration 0005: Home (an auditor's drafts, grades by month) and Moderation (oldest completed).
         Index("ix_audits_auditor_status_updated", "auditor_name", "status", "updated_at"),
-        Index("ix_audits_status_completed_grade", "status", "completed_at", "overall_grade"),
-        # Migration 0006: the list sorted by grade in grade order (the score), not by the grade's name.
-        Index("ix_audits_score_ref", "overall_score", "reference"),
+        # Migration 0007 (replacing 0005's and 0006's on the auditor's grade): Home's grades by month and
+        # the list sorted by grade in grade order, both on the final grade.
+        Index("ix_audits_status_completed_final", "status", "completed_at", "final_grade"),
+        Index("ix_audits_final_score_ref", "final_score", "reference"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # UUID
@@ -135,6 +136,10 @@ class Audit(Base):
     # The overall grade's score on its template's list (Outstanding 4 ... Inadequate 1), kept beside the
     # grade so the audits list sorts in grade order from an index; None when ungraded or unscored.
     overall_score: Mapped[float | None] = mapped_column(Float)
+    # The grade the audit counts with (migration 0007): its latest moderation's grade where it has one,
+    # the auditor's overall grade otherwise; and that grade's score, for the list's grade order.
+    final_grade: Mapped[str | None] = mapped_column(String(64))
+    final_score: Mapped[float | None] = mapped_column(Float)
     overall_suggested: Mapped[str | None] = mapped_column(String(64))
     overall_rationale: Mapped[str | None] = mapped_column(Text)
     strengths: Mapped[str | None] = mapped_column(Text)
@@ -197,6 +202,9 @@ class ActionItem(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closing_note: Mapped[str | None] = mapped_column(Text)
+    # An urgent action records who was told of the concern and when (migration 0007).
+    told_whom: Mapped[str | None] = mapped_column(Text)
+    told_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Moderation(Base):

@@ -46,7 +46,7 @@ def test_grade_sort_runs_outstanding_to_inadequate_then_ungraded(loaded_store):
 
 def test_the_grade_sort_walks_an_index(loaded_store):
     with loaded_store.session() as s:
-        plan = s.execute(text("EXPLAIN QUERY PLAN SELECT id FROM audits ORDER BY overall_score DESC, "
+        plan = s.execute(text("EXPLAIN QUERY PLAN SELECT id FROM audits ORDER BY final_score DESC, "
                               "reference DESC LIMIT 200")).all()
-    assert any("ix_audits_score_ref" in str(row[-1]) for row in plan)
+    assert any("ix_audits_final_score_ref" in str(row[-1]) for row in plan)
     assert not any("TEMP B-TREE" in str(row[-1]) for row in plan)
