@@ -35,7 +35,7 @@ from qadesk.core.audit import (
 )
 from qadesk.core.template import Template
 from qadesk.exchange import pdfkit
-from qadesk.exchange.display import answer_text, grade_label, overall_label
+from qadesk.exchange.display import answer_text, final_grade_of, grade_label, overall_label
 from qadesk.exchange.output import (
     Cancel,
     Progress,
@@ -65,11 +65,33 @@ def _kv_table(rows: Sequence[tuple[str, str]], ss: Any, width: float) -> Table:
     return t
 
 
+def grade_rows(doc: dict[str, Any], t: Template) -> list[tuple[str, str]]:
+    """The auditor's grade and the moderated grade, for the top of the report's first page.
+
+    The moderated grade is the latest moderation's, the grade the audit counts with
+    (docs/packs-and-reports.md, "The final grade"); who gave it and when are beside it.
+    """
+    rows = [("Auditor's grade", overall_label(t, (doc.get("overall") or {}).get("grade")) or "Not yet given")]
+    if doc.get("status") == "draft":
+        return rows
+    graded = [m for m in doc.get("moderations") or [] if m.get("grade")]
+    if not graded:
+        return rows + [("Moderated grade", "Not yet moderated")]
+    last = max(graded, key=lambda m: str(m.get("at") or ""))
+    who = last.get("moderator") or {}
+    by = ", ".join(x for x in (who.get("name"), who.get("organisation")) if x)
+    how = "agreed with the auditor" if last.get("agreed") else "changed from the auditor's grade"
+    rows.append(("Moderated grade", f"{overall_label(t, final_grade_of(doc))} ({how}; {last.get('kind', 'internal')} "
+                                    f"moderation by {by or 'an unnamed moderator'}, {uk_date(last.get('at'))})"))
+    return rows
+
+
 def _header(doc: dict[str, Any], t: Template, ss: Any, width: float) -> list[Flowable]:
     subj = doc.get("subject") or {}
     overall = doc.get("overall") or {}
     rows = [("Audit", f"{doc['reference']} — {STATUS_LABELS.get(doc['status'], doc['status'])}"),
             ("Template", f"{t.title} (version {t.version})" + (f"; {t.kind_label}" if t.kind_label != t.title else ""))]
+    rows += grade_rows(doc, t)
     if t.theme:
         rows.append(("Theme", t.theme))
     for key, label in SUBJECT_LABELS.items():
@@ -86,7 +108,6 @@ def _header(doc: dict[str, Any], t: Template, ss: Any, width: float) -> list[Flo
         rows.append(("Programme", doc["programme"]))
     rows.append(("Started", uk_datetime(doc.get("started_at"))))
     rows.append(("Completed", uk_datetime(doc.get("completed_at"))))
-    rows.append(("Overall judgement", overall_label(t, overall.get("grade")) or "Not yet given"))
     if overall.get("suggested"):
         rows.append(("Suggested from the answers", overall_label(t, overall.get("suggested"))))
     if overall.get("rationale"):

@@ -45,6 +45,18 @@ def grade_label(t: Template, list_name: str | None, value: str | None) -> str:
     return value
 
 
+def final_grade_of(doc: dict[str, Any]) -> str | None:
+    """The grade an audit document counts with: its latest moderation's grade, else the auditor's overall grade.
+
+    The rule of ``services.audit_access.refresh_final_grade``, read from the document itself, so a
+    pack's report and return show the same final grade as the sender's window (docs/packs-and-reports.md).
+    """
+    graded = [m for m in doc.get("moderations") or [] if isinstance(m, dict) and m.get("grade")]
+    if graded:
+        return str(max(graded, key=lambda m: str(m.get("at") or "")).get("grade"))
+    return (doc.get("overall") or {}).get("grade")
+
+
 def overall_label(t: Template, value: str | None) -> str:
     """The label of an overall grade on the template's overall list."""
     return grade_label(t, t.overall.list, value)

@@ -27,7 +27,7 @@ from qadesk.exchange.display import GRADE_COLOURS, scale_colours
 from qadesk.exchange.output import Cancel, Progress, atomic_path, check_cancel, report_progress, uk_date
 from qadesk.exchange.pdfkit import esc
 from qadesk.services.queries import Selection
-from qadesk.services.stats import Stats, compute
+from qadesk.services.stats import FINAL_GRADE_NOTE, Stats, compute
 
 WIDTH = pdfkit.A4[0] - 2 * pdfkit.MARGIN
 URGENT_IN_PDF = 15  # the oldest first; the rest are counted
@@ -183,6 +183,7 @@ def headline_rows(st: Stats) -> list[tuple[str, str]]:
         ("Moderated", f"{st.by_status.get('moderated', 0):,}"),
         ("Moderations", f"{st.moderations:,}"),
         ("Moderators agreed", f"{st.moderations_agreed:,}" + (f" ({rate:.0%})" if rate is not None else "")),
+        ("Audits counted with a moderated grade", f"{st.regraded:,}"),
         ("Actions open", f"{st.actions_open:,}"),
         ("Actions overdue", f"{st.actions_overdue:,}"),
         ("Actions done", f"{st.actions_done:,}"),
@@ -211,7 +212,7 @@ def summary_story(st: Stats, ss: Any | None = None) -> list[Flowable]:
         story.append(Paragraph("No urgent actions are open.", ss["Body"]))
     story += [Paragraph("In numbers", ss["H1"]),
               _table([["Measure", "Count"], *[list(r) for r in headline_rows(st)]], [0.6, 0.4], ss)]
-    story += [CondPageBreak(80 * mm), Paragraph("Grades", ss["H1"])]
+    story += [CondPageBreak(80 * mm), Paragraph("Grades", ss["H1"]), Paragraph(esc(FINAL_GRADE_NOTE), ss["Small"])]
     if not st.scales:
         story.append(Paragraph("No audits in this selection have an overall grade yet.", ss["Body"]))
     for n, scale in enumerate(st.scales):

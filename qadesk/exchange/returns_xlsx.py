@@ -28,10 +28,10 @@ from sqlalchemy import select
 from qadesk.core.audit import SUMMARY_KEYS, SUMMARY_LABELS, question_relevant
 from qadesk.core.scoring import question_score
 from qadesk.core.template import Template
-from qadesk.exchange.display import answer_text, grade_label, overall_label
+from qadesk.exchange.display import answer_text, final_grade_of, grade_label, overall_label
 from qadesk.exchange.output import Cancel, Progress, atomic_path, check_cancel, report_progress
 from qadesk.services.queries import Selection
-from qadesk.services.stats import Stats, compute
+from qadesk.services.stats import FINAL_GRADE_NOTE, Stats, compute
 
 MAX_CELL = 32_000  # Excel keeps at most 32,767 characters in a cell
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -127,7 +127,9 @@ class ReturnBook:
             ("Reference", 15), ("Audit id", 38), ("Template", 30), ("Template id", 24), ("Version", 8),
             ("Status", 11), ("Case reference", 15), ("Case type", 9), ("Team", 20), ("Practitioner", 20),
             ("Auditor", 20), ("Auditor role", 18), ("Programme", 20), ("Started", 17), ("Completed", 17),
-            ("Overall grade", 22), ("Suggested grade", 22), ("Rationale", 40), ("Actions", 8),
+            # The final grade is the one the audit counts with (the Summary sheet's counts): the latest
+            # moderation's grade, else the auditor's (docs/packs-and-reports.md, "The final grade").
+            ("Final grade", 22), ("Auditor's grade", 22), ("Suggested grade", 22), ("Rationale", 40), ("Actions", 8),
             ("Moderated grade", 22), *[(SUMMARY_LABELS[k], 40) for k in SUMMARY_KEYS]])
         self.answers = Sheet(self.wb, "Answers", [
             ("Audit", 15), ("Template id", 24), ("Version", 8), ("Section", 18), ("Question id", 20),
@@ -150,7 +152,7 @@ class ReturnBook:
                             labels["judgement." + s.id] = f"Judgement: {s.title}"
             cols = ["judgement." + s for s in sids] + qids
             fixed = [("Audit", 15), ("Version", 8), ("Status", 11), ("Team", 20), ("Started", 14),
-                     ("Overall grade", 22)]
+                     ("Final grade", 22), ("Auditor's grade", 22)]
             sheet = Sheet(self.wb, _sheet_title(template_id, used), fixed + [(c, 24) for c in cols],
                           label_row=[""] * len(fixed) + [labels.get(c, c) for c in cols])
             self.wide[template_id] = (sheet, {c: i for i, c in enumerate(cols)}, cols)
@@ -167,6 +169,7 @@ class ReturnBook:
         width = max((len(sc.labels) for sc in st.scales), default=0)
         sh = Sheet(self.wb, "Summary", [("Measure", 40), ("Count", 14)] + [("", 16)] * width)
         sh.append([sh.text("Selection"), sh.text(period_text(st.selection))])
+        sh.append([sh.text("Grades counted"), sh.text(FINAL_GRADE_NOTE)])
         for label, value in headline_rows(st):
             sh.append([sh.text(label), int(value.split(" ")[0].replace(",", ""))])
         for scale in st.scales:
@@ -194,14 +197,16 @@ class ReturnBook:
         ref = doc["reference"]
         overall = doc.get("overall") or {}
         mods = doc.get("moderations") or []
-        last_mod = mods[-1] if mods else None
+        last_mod = max(mods, key=lambda m: str(m.get("at") or "")) if mods else None
+        final = overall_label(t, final_grade_of(doc))
         summary = doc.get("summary") or {}
         a.append([a.text(ref), a.text(doc["id"]), a.text(t.title), a.text(t.id), t.version, a.text(doc["status"]),
                   a.text(subj.get("case_ref")), a.text(subj.get("case_type")), a.text(subj.get("team")),
                   a.text(subj.get("practitioner")), a.text((doc.get("auditor") or {}).get("name")),
                   a.text((doc.get("auditor") or {}).get("role")), a.text(doc.get("programme")),
                   a.when(_dt(doc.get("started_at"))), a.when(_dt(doc.get("completed_at"))),
-                  a.text(overall_label(t, overall.get("grade"))), a.text(overall_label(t, overall.get("suggested"))),
+                  a.text(final), a.text(overall_label(t, overall.get("grade"))),
+                  a.text(overall_label(t, overall.get("suggested"))),
                   a.text(overall.get("rationale")), len(doc.get("actions") or []),
                   a.text(overall_label(t, last_mod.get("grade")) if last_mod else None),
                   *[a.text(summary.get(k)) for k in SUMMARY_KEYS]])
@@ -231,8 +236,8 @@ class ReturnBook:
                     lst = None
                 row[index[key]] = wide.text(grade_label(t, lst, j.get("grade")))
         wide.append([wide.text(ref), t.version, wide.text(doc["status"]), wide.text(subj.get("team")),
-                     wide.when(_dt((doc.get("started_at") or "")[:10])), wide.text(overall_label(t, overall.get("grade"))),
-                     *row])
+                     wide.when(_dt((doc.get("started_at") or "")[:10])), wide.text(final),
+                     wide.text(overall_label(t, overall.get("grade"))), *row])
         x = self.actions
         for act in doc.get("actions") or []:
             due = _dt(act.get("due"))

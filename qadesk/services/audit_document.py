@@ -74,6 +74,8 @@ def audit_document(audit: Audit) -> dict[str, Any]:
         "sections": {j.section_id: {"grade": j.grade} for j in audit.section_judgements},
         "overall": {"grade": audit.overall_grade, "suggested": audit.overall_suggested,
                     "rationale": audit.overall_rationale},
+        # The grade the audit counts with: the latest moderation's, else the auditor's (derived, never imported).
+        "final_grade": audit.final_grade,
         "summary": {k: getattr(audit, k) for k in SUMMARY_KEYS},
         "actions": [action_dict(a) for a in audit.actions],
         "moderations": [moderation_dict(m) for m in audit.moderations],

@@ -217,7 +217,7 @@ class AuditMaker:
         status = "completed" if complete else "draft"
         final = overall
         for at in plan.moderated_at:
-            m = self._moderation(audit_id, at, t, overall, quality)
+            m = self._moderation(audit_id, at, t, overall, quality, auditor)
             final = m["grade"] or final
             batch.moderations.append(m)
             events.append({"at": at, "actor": m["moderator_name"], "entity": "moderation", "entity_id": m["id"],
@@ -331,10 +331,12 @@ class AuditMaker:
                        "before": before, "after": _action_dict(a, a["status"])})
 
     def _moderation(self, audit_id: str, at: datetime, t: Template, overall: str | None,
-                    quality: float) -> dict[str, Any]:
+                    quality: float, auditor: str) -> dict[str, Any]:
         rng, world = self.rng, self.world
         external = rng.random() < 0.25
         name, org = rng.choice(world.external) if external else (rng.choice(world.internal), world.council)
+        if name == auditor:  # nobody moderates their own audit: the next QA colleague does (no extra draw)
+            name = world.internal[(world.internal.index(name) + 1) % len(world.internal)]
         grade, agreed, rationale = overall, True, None
         if rng.random() < 0.18:
             other = _step(t.overall_choices(), overall, rng, down=rng.random() < 0.5 + 0.6 * (0.5 - quality))

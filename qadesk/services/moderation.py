@@ -2,30 +2,91 @@
 
 A moderator agrees with the auditor's overall grade, or gives a different
 moderated grade with a rationale; an audit may be moderated more than once
-(internally, then externally).
+(internally, then externally).  Nobody moderates their own audit: the person
+who completed it (its auditor, and whoever submitted it) is refused.  The
+latest moderation's grade is the grade the audit counts with (its final grade,
+docs/packs-and-reports.md).
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qadesk.core.errors import StateError, ValidationError
 from qadesk.services.audit_access import Actor, get_audit, now_utc, refresh_final_grade, template_for, touch
 from qadesk.services.audit_document import moderation_dict
 from qadesk.store import history
-from qadesk.store.models import Audit, Moderation
+from qadesk.store.models import Audit, HistoryEntry, Moderation
+
+
+def same_person(a: str | None, b: str | None) -> bool:
+    """Whether two names are the same person's, ignoring case and spacing ("sam  rivers" is "Sam Rivers")."""
+    if not a or not b:
+        return False
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def completed_by(session: Session, audit: Audit) -> list[str]:
+    """Who completed the audit: its auditor, and whoever submitted it (each submit, if it was reopened)."""
+    names = [audit.auditor_name] if audit.auditor_name else []
+    submitters = session.execute(select(HistoryEntry.actor).where(
+        HistoryEntry.audit_id == audit.id, HistoryEntry.entity == "audit", HistoryEntry.action == "submit")).scalars()
+    for name in submitters:
+        if name and not any(same_person(name, n) for n in names):
+            names.append(name)
+    return names
+
+
+def own_audit_reason(session: Session, audit: Audit, moderator: str | None) -> str | None:
+    """Why ``moderator`` may not moderate the audit (they completed it), or None if they may."""
+    for name in completed_by(session, audit):
+        if same_person(name, moderator):
+            return f"{audit.reference} was completed by {name}; a moderator must be someone else"
+    return None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An audit's grades as a reader needs them: the auditor's, the final one, and every moderation, newest first."""
+
+    auditor_grade: str | None
+    final_grade: str | None
+    moderations: list[dict[str, Any]] = field(default_factory=list)  # as in the audit document
+
+    @property
+    def changed(self) -> bool:
+        """A moderator gave another grade than the auditor's, so the audit counts with the moderator's."""
+        return bool(self.moderations) and self.final_grade != self.auditor_grade
+
+
+def outcome(audit: Audit) -> Outcome:
+    """The moderation outcome of an audit, for the form's header and its moderation panel."""
+    mods = sorted((moderation_dict(m) for m in audit.moderations), key=lambda m: m["at"] or "", reverse=True)
+    return Outcome(audit.overall_grade, audit.final_grade, mods)
 
 
 def moderate(session: Session, audit_id: str, *, moderator: Actor, agreed: bool, grade: str | None = None,
              rationale: str | None = None, kind: str = "internal", moderation_id: str | None = None,
              at: datetime | None = None) -> Moderation:
-    """Record a moderator's view: agreed, or a different moderated grade with a rationale."""
+    """Record a moderator's view: agreed, or a different moderated grade with a rationale.
+
+    Refused (:class:`StateError`) when the moderator completed the audit themselves, and
+    (:class:`ValidationError`) when a disagreement gives the auditor's own grade.
+    """
     audit = get_audit(session, audit_id)
     if audit.status not in ("completed", "moderated"):
         raise StateError(f"{audit.reference} is {audit.status}; only completed audits are moderated")
+    if not moderator.name or not moderator.name.strip():
+        raise ValidationError("a moderation needs the moderator's name (set it in your profile)")
+    own = own_audit_reason(session, audit, moderator.name)
+    if own:
+        raise StateError(own)
     if kind not in ("internal", "external"):
         raise ValidationError("moderation is internal or external")
     t = template_for(audit)
@@ -34,6 +95,8 @@ def moderate(session: Session, audit_id: str, *, moderator: Actor, agreed: bool,
     else:
         if not grade or grade not in {c.value for c in t.overall_choices()}:
             raise ValidationError("a moderator who disagrees gives the moderated grade from the overall scale")
+        if grade == audit.overall_grade:
+            raise ValidationError("that is the auditor's own grade: record that you agree, or choose another grade")
         if not rationale or not rationale.strip():
             raise ValidationError("a moderator who disagrees gives a rationale")
     at = (at or now_utc()).astimezone(timezone.utc)

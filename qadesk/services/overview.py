@@ -37,7 +37,8 @@ def _month_start(d: date, back: int) -> date:
 
 def grades_by_month(session: Session, *, months: int = 6, today: date | None = None,
                     team: str | None = None) -> list[tuple[date, dict[str, int]]]:
-    """Overall grades of audits completed in each of the last ``months`` months (oldest first)."""
+    """Final grades (the moderated grade where a moderator changed it) of audits completed in each of the
+    last ``months`` months, oldest first."""
     today = today or date.today()
     first = _month_start(today, months - 1)
     since = datetime.combine(first, time.min, tzinfo=timezone.utc)
@@ -45,9 +46,9 @@ def grades_by_month(session: Session, *, months: int = 6, today: date | None = N
         month = func.strftime("%Y-%m", Audit.completed_at)
     else:
         month = func.to_char(Audit.completed_at, "YYYY-MM")
-    query = (select(month, Audit.overall_grade, func.count())
-             .where(Audit.completed_at >= since, Audit.status.in_(DONE_STATUSES), Audit.overall_grade.is_not(None))
-             .group_by(month, Audit.overall_grade))
+    query = (select(month, Audit.final_grade, func.count())
+             .where(Audit.completed_at >= since, Audit.status.in_(DONE_STATUSES), Audit.final_grade.is_not(None))
+             .group_by(month, Audit.final_grade))
     if team:
         query = query.where(Audit.team == team)
     buckets = {_month_start(today, back): {} for back in range(months - 1, -1, -1)}

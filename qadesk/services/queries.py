@@ -111,8 +111,14 @@ class AuditRow:
     auditor: str | None
     started_at: datetime
     completed_at: datetime | None
-    grade: str | None
+    grade: str | None  # the final grade: the moderated grade where a moderator gave one (docs/packs-and-reports.md)
     answered: int
+    auditor_grade: str | None = None  # the auditor's own overall grade
+
+    @property
+    def moderated(self) -> bool:
+        """A moderator gave another grade than the auditor's: the audit counts with the moderator's."""
+        return self.grade != self.auditor_grade
 
     def as_dict(self) -> dict[str, Any]:
         from qadesk.services.audits import iso
@@ -123,15 +129,15 @@ class AuditRow:
             "subject": {"case_ref": self.case_ref, "case_type": self.case_type, "team": self.team,
                         "practitioner": self.practitioner},
             "auditor": self.auditor, "started_at": iso(self.started_at), "completed_at": iso(self.completed_at),
-            "grade": self.grade,
+            "grade": self.grade, "auditor_grade": self.auditor_grade,
         }
 
 
 _ROW_COLUMNS = (
     Audit.id, Audit.reference, Audit.status, TemplateVersion.template_id, TemplateVersion.version,
     TemplateVersion.title, TemplateVersion.kind, Audit.case_ref, Audit.case_type, Audit.team,
-    Audit.practitioner, Audit.auditor_name, Audit.started_at, Audit.completed_at, Audit.overall_grade,
-    Audit.answered_count,
+    Audit.practitioner, Audit.auditor_name, Audit.started_at, Audit.completed_at, Audit.final_grade,
+    Audit.answered_count, Audit.overall_grade,
 )
 
 
@@ -154,7 +160,7 @@ def list_audits(session: Session, sel: Selection | None = None, *, sort: str = "
     out = []
     for r in session.execute(query).all():
         out.append(AuditRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
-                            aware(r[12]), aware(r[13]), r[14], r[15] or 0))  # type: ignore[arg-type]
+                            aware(r[12]), aware(r[13]), r[14], r[15] or 0, r[16]))  # type: ignore[arg-type]
     return out
 
 

@@ -24,6 +24,8 @@ from qadesk.store.models import ActionItem, Answer, Audit, Moderation, TemplateV
 
 NO_TEAM = "(no team)"
 NO_CASE_TYPE = "(not given)"
+FINAL_GRADE_NOTE = ("Each audit counts with its final grade: the moderated grade where a moderator gave "
+                    "another grade, otherwise the auditor's grade.")
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ class Stats:
     completed: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
     scales: list[GradeScale] = field(default_factory=list)  # the most used scale first
+    regraded: int = 0  # graded audits that count with a moderated grade other than the auditor's
     moderations: int = 0
     moderations_agreed: int = 0
     moderation_by_kind: dict[str, tuple[int, int]] = field(default_factory=dict)  # kind -> (agreed, total)
@@ -157,11 +160,15 @@ def compute(session: Session, sel: Selection | None = None, *, today: date | Non
 
 
 def _grades(session: Session, sel: Selection, st: Stats) -> None:
+    # Every audit counts with its final grade: the moderated grade where a moderator gave another one
+    # (docs/packs-and-reports.md, "The final grade").
     month = _month(session)
-    q = apply(select(Audit.template_pk, Audit.overall_grade, Audit.team, Audit.case_type, month,
-                     func.count(Audit.id)), sel).where(Audit.status != "draft", Audit.overall_grade.is_not(None))
-    rows = session.execute(q.group_by(Audit.template_pk, Audit.overall_grade, Audit.team, Audit.case_type,
+    changed = func.sum(case((Audit.final_grade != func.coalesce(Audit.overall_grade, ""), 1), else_=0))
+    q = apply(select(Audit.template_pk, Audit.final_grade, Audit.team, Audit.case_type, month,
+                     func.count(Audit.id), changed), sel).where(Audit.status != "draft", Audit.final_grade.is_not(None))
+    rows = session.execute(q.group_by(Audit.template_pk, Audit.final_grade, Audit.team, Audit.case_type,
                                       month)).all()
+    st.regraded = sum(int(r[6] or 0) for r in rows)
     templates = _templates(session, {r[0] for r in rows})
     scales: dict[tuple[str, ...], GradeScale] = {}
     where: dict[int, tuple[tuple[str, ...], dict[str, str]]] = {}
@@ -171,7 +178,7 @@ def _grades(session: Session, sel: Selection, st: Stats) -> None:
         key = tuple(c.label for c in choices)
         scales.setdefault(key, GradeScale(list(key)))
         where[pk] = (key, {c.value: c.label for c in choices})
-    for pk, grade, team, case_type, mon, n in rows:
+    for pk, grade, team, case_type, mon, n, _ in rows:
         key, labels = where[pk]
         scale = scales[key]
         label = labels.get(grade, grade)

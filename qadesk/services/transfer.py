@@ -79,7 +79,8 @@ def pseudonym_pairs(session: Session, audit_id: str) -> list[tuple[str, str]]:
 
 def _content(doc: dict[str, Any]) -> dict[str, Any]:
     """The parts of a document that two copies must share to count as the same."""
-    return {k: v for k, v in doc.items() if k not in ("revision", "updated_at", "reference")}
+    # final_grade follows from the grades and moderations (and packs from before it lack it).
+    return {k: v for k, v in doc.items() if k not in ("revision", "updated_at", "reference", "final_grade")}
 
 
 def judge(session: Session, local: Audit | None, doc: dict[str, Any], kind: str) -> Verdict:

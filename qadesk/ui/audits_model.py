@@ -125,9 +125,20 @@ class AuditsModel(QAbstractTableModel):
             return fmt_date(r.started_at)
         if key == "completed_at":
             return fmt_date(r.completed_at) if r.completed_at else ""
-        if key == "grade":
-            return grade_label(self.labels, r.template_id, r.template_version, r.grade)
+        if key == "grade":  # the final grade; marked where a moderator changed the auditor's
+            label = grade_label(self.labels, r.template_id, r.template_version, r.grade)
+            return f"{label} (moderated)" if label and r.moderated else label
         return getattr(r, key) or ""
+
+    def grade_tip(self, r: AuditRow) -> str | None:
+        """The final grade and, where a moderator changed it, the auditor's grade beside it."""
+        final = grade_label(self.labels, r.template_id, r.template_version, r.grade)
+        if not final:
+            return None
+        if not r.moderated:
+            return final + (" (the moderator agreed)" if r.status == "moderated" else "")
+        auditor = grade_label(self.labels, r.template_id, r.template_version, r.auditor_grade) or "none"
+        return f"Moderated grade: {final}\nAuditor's grade: {auditor}"
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self.rows):
@@ -143,7 +154,9 @@ class AuditsModel(QAbstractTableModel):
                 return CASE_TYPE_LABELS.get(r.case_type, r.case_type)
             if key == "template":
                 return f"{r.template_title} (version {r.template_version})"
-            if key in ("team", "practitioner", "auditor", "grade"):  # these may be elided in the list
+            if key == "grade":
+                return self.grade_tip(r)
+            if key in ("team", "practitioner", "auditor"):  # these may be elided in the list
                 return self.text(r, key) or None
         if role == Qt.ItemDataRole.DecorationRole and key == "grade" and r.grade in GRADE_COLOURS:
             return QColor(GRADE_COLOURS[r.grade])

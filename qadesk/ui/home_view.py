@@ -149,7 +149,8 @@ class HomeView(QWidget):
         self.drafts = ClickList("home.drafts", "Your draft audits", "No drafts. Start one with Ctrl+N.")
         self.completed = ClickList("home.completed", "Your recently completed audits", "Nothing completed yet.")
         self.actions = ClickList("home.actions", "Your open actions", "No open actions for you.")
-        self.chart = StackedBarChart("Grades of audits completed, last six months")
+        # Final grades: an audit whose moderator gave another grade counts with the moderator's.
+        self.chart = StackedBarChart("Final grades of audits completed, last six months")
         self.chart.setObjectName("home.chart")
         for lst in (self.drafts, self.completed, self.actions):
             lst.itemActivated.connect(self._activated)
@@ -241,18 +242,24 @@ class HomeView(QWidget):
         self.cards["open"].set_value(summary.open_actions)
         self.cards["overdue"].set_value(summary.overdue_actions)
 
-        def row(a: AuditRow, detail: str, when: str) -> tuple[str, str, str, str]:
+        def row(a: AuditRow, detail: str, when: str, more: str = "") -> tuple[str, str, str, str]:
             who = a.case_ref or a.practitioner or ""
             text = "   ".join(part for part in (a.reference, a.template_title, who, detail) if part)
             tip = f"{a.reference}: {a.template_title}, {a.team or 'no team'}" + (f"; {detail}" if detail else "")
-            return text, when, f"{tip}\n{when[0].upper()}{when[1:]}", a.id
+            return text, when, f"{tip}{more}\n{when[0].upper()}{when[1:]}", a.id
 
-        def grade(a: AuditRow) -> str:
-            return grade_label(summary.labels, a.template_id, a.template_version, a.grade)
+        def label(a: AuditRow, value: str | None) -> str:
+            return grade_label(summary.labels, a.template_id, a.template_version, value)
+
+        def grade(a: AuditRow) -> str:  # the final grade, marked where a moderator changed the auditor's
+            return f"{label(a, a.grade)} (moderated)" if a.moderated and a.grade else label(a, a.grade)
+
+        def moderated(a: AuditRow) -> str:
+            return f"\nYour grade: {label(a, a.auditor_grade) or 'none'}" if a.moderated and a.grade else ""
 
         self.drafts.fill([row(a, f"{a.answered} answered", f"started {fmt_date(a.started_at)}")
                           for a in summary.drafts])
-        self.completed.fill([row(a, grade(a), f"completed {fmt_date(a.completed_at)}")
+        self.completed.fill([row(a, grade(a), f"completed {fmt_date(a.completed_at)}", moderated(a))
                              for a in summary.recently_completed])
         today = date.today()
         self.actions.fill([

@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (
 
 from qadesk.core.errors import QadeskError
 from qadesk.services import audits as svc
+from qadesk.services.moderation import own_audit_reason
 from qadesk.services.overview import ModerationRow, agreement, list_moderations
+from qadesk.services.profile import current_actor_name
 from qadesk.services.queries import AuditRow, Selection
 from qadesk.services.templates import get_template
 from qadesk.ui import messages
@@ -237,10 +239,19 @@ class ModerationView(QWidget):
         a = self.audit
         with self.ctx.store.session() as s:
             t = get_template(s, a.template_id, a.template_version)
+            # Nobody moderates their own audit: the controls stay visible but disabled, with the reason.
+            own = own_audit_reason(s, svc.get_audit(s, a.id), current_actor_name(s))
         for c in t.overall_choices():
             self.grade.addItem(c.label, c.value)
-        self.grade.setEnabled(self.disagree.isChecked())
-        auditor_grade = grade_label(self.model.labels, a.template_id, a.template_version, a.grade) or "no grade"
+        self.grade.setEnabled(self.disagree.isChecked() and not own)
+        if own:
+            for w in (self.agree, self.disagree, self.rationale, self.kind, self.record):
+                w.setEnabled(False)
+            self.problem.setText(f"You cannot moderate this audit: {own}.")
+            self.problem.show()
+        self.record.setToolTip(own or "")
+        auditor_grade = grade_label(self.model.labels, a.template_id, a.template_version,
+                                    a.auditor_grade) or "no grade"
         self.audit_info.setText(f"<b>{a.reference}</b> — {a.template_title}<br>Case {a.case_ref or '—'}, "
                                 f"{a.team or 'no team'}; audited by {a.auditor or '—'}, completed "
                                 f"{fmt_date(a.completed_at)}<br>Auditor's grade: <b>{auditor_grade}</b>")

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from qadesk.core.audit import STATUSES
 from qadesk.exchange.packs import ImportResult, export_pack, import_pack
 from qadesk.services.queries import Selection, count_audits, distinct_values, programme_names
-from qadesk.services.stats import Stats, compute
+from qadesk.services.stats import FINAL_GRADE_NOTE, Stats, compute
 from qadesk.services.templates import list_templates
 from qadesk.ui import messages
 from qadesk.ui.audits_view import PERIODS, period_dates
@@ -130,6 +130,10 @@ class ReportsView(QWidget):
         self.headline = QLabel()
         self.headline.setObjectName("reports.headline")
         self.headline.setWordWrap(True)
+        self.grades_note = QLabel()  # the charts count final grades: say so, and how many a moderator changed
+        self.grades_note.setObjectName("reports.grades_note")
+        self.grades_note.setProperty("role", "hint")
+        self.grades_note.setWordWrap(True)
         self.chart_team = StackedBarChart("Overall grade by team", horizontal=True)
         self.chart_month = StackedBarChart("Overall grade by month started")
         self.chart_moderation = StackedBarChart("Moderation: agreed and changed")
@@ -154,6 +158,7 @@ class ReportsView(QWidget):
         body_layout.addWidget(Heading("Reports and packs"))
         body_layout.addLayout(top)
         body_layout.addWidget(self.headline)
+        body_layout.addWidget(self.grades_note)
         body_layout.addLayout(charts, 1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -288,6 +293,8 @@ class ReportsView(QWidget):
             f"<b>{st.completed:,}</b> completed of {st.audits:,} · moderation agreement "
             f"<b>{'—' if rate is None else f'{rate:.0%}'}</b> of {st.moderations:,} · actions open "
             f"<b>{st.actions_open:,}</b>, overdue <b>{st.actions_overdue:,}</b>, urgent <b>{st.urgent_total:,}</b>")
+        self.grades_note.setText(f"{FINAL_GRADE_NOTE} {st.regraded:,} audit{'' if st.regraded == 1 else 's'} "
+                                 f"in this selection count{'s' if st.regraded == 1 else ''} with a moderated grade.")
         series = [(g, g, c) for g, c in zip(st.grade_scale, scale_colours(len(st.grade_scale)), strict=True)]
         if len(st.scales) > 1:  # the charts show the scale most audits use; the PDF shows every scale
             self.chart_team.title = f"Overall grade by team ({st.main.name})"

@@ -99,7 +99,7 @@ def test_wide_sheet_columns_stay_put_across_versions(versions, tmp_path):
     ws = load_workbook(path)["every-type-test"]
     assert ws.freeze_panes == "A3" and ws.auto_filter.ref.startswith("A2:")
     ids_row = [c.value for c in ws[2]]
-    qcols = ids_row[6:]
+    qcols = ids_row[7:]  # after Audit, Version, Status, Team, Started, Final grade, Auditor's grade
     v1_order = ["q_text", "q_long", "q_int", "q_dec", "q_date", "q_range", "q_choice", "q_why", "q_multi", "q_grade"]
     assert qcols == ["judgement.all", *v1_order, "q_new"]
     labels = [c.value for c in ws[1]]

@@ -1,8 +1,10 @@
-"""The strip above the form: which audit, of whom, its state, the saved indicator, Submit / Reopen,
-and the list of what still stops submit (each entry takes the auditor there)."""
+"""The strip above the form: which audit, of whom, its state and grades, the saved indicator, Submit /
+Reopen; the moderation outcome (who, when, agreed or the moderated grade, why); and the list of what
+still stops submit (each entry takes the auditor there)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -13,6 +15,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -20,6 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from qadesk.core.errors import Missing
+from qadesk.core.template import Template
+from qadesk.services.moderation import Outcome
+from qadesk.ui.widgets import fmt_date
 
 STATUS_WORDS = {"draft": "Draft", "completed": "Completed", "moderated": "Moderated", "closed": "Closed"}
 
@@ -65,8 +71,14 @@ class FormHeader(QFrame):
                                             | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
         self.others.linkActivated.connect(self.otherAuditRequested)
         self.others.hide()
+        # The grades once the audit is completed: the auditor's and, after moderation, the moderated one.
+        self.grades = QLabel(self)
+        self.grades.setObjectName("audit.grades")
+        self.grades.setWordWrap(True)
+        self.grades.hide()
         text.addWidget(self.title)
         text.addWidget(self.subject)
+        text.addWidget(self.grades)
         text.addWidget(self.others)
         lay.addLayout(text, 1)
         self.status = QLabel(self)
@@ -103,6 +115,23 @@ class FormHeader(QFrame):
         self.submit.setVisible(status == "draft")
         self.reopen.setVisible(status in ("completed", "moderated"))
 
+    def set_grades(self, template: Template, outcome: Outcome, status: str) -> None:
+        """'Auditor's grade: Good · Moderated grade: Requires improvement to be good' (not on a draft)."""
+        if status == "draft":
+            self.grades.hide()
+            return
+        auditor = _label(template, outcome.auditor_grade) or "not given"
+        if not outcome.moderations:
+            moderated = "not yet moderated"
+        elif outcome.changed:
+            moderated = f"<b>{escape(_label(template, outcome.final_grade))}</b> (the grade the audit counts with)"
+        else:
+            moderated = f"{escape(_label(template, outcome.final_grade))} (the moderator agreed)"
+        self.grades.setText(f"Auditor's grade: <b>{escape(auditor)}</b> &nbsp;·&nbsp; Moderated grade: {moderated}")
+        self.grades.setAccessibleName(self.grades.text().replace("<b>", "").replace("</b>", "")
+                                      .replace("&nbsp;", " "))
+        self.grades.show()
+
     def set_others(self, others: list[tuple[str, str, str]]) -> None:
         """Other audits of the same case: (id, reference, when)."""
         if not others:
@@ -111,6 +140,78 @@ class FormHeader(QFrame):
         links = ", ".join(f'<a href="{escape(i)}">{escape(ref)}</a> ({escape(when)})' for i, ref, when in others)
         self.others.setText(f"Other audits of this case: {links}")
         self.others.show()
+
+
+def _label(template: Template, value: str | None) -> str:
+    if not value:
+        return ""
+    return next((c.label for c in template.overall_choices() if c.value == value), value)
+
+
+def _when(text: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def moderation_lines(template: Template, outcome: Outcome) -> list[str]:
+    """One paragraph (HTML) per moderation, newest first: the verdict, who, kind, when, and the rationale."""
+    out = []
+    for m in outcome.moderations:
+        who = m.get("moderator") or {}
+        by = ", ".join(x for x in (who.get("name"), who.get("organisation")) if x) or "an unnamed moderator"
+        if m.get("agreed"):
+            verdict = f"Agreed with the auditor's grade ({escape(_label(template, m.get('grade')))})"
+        else:
+            verdict = f"Moderated grade: {escape(_label(template, m.get('grade')))}"
+        line = (f"<b>{verdict}</b> — {escape(m.get('kind') or 'internal')} moderation by {escape(by)}, "
+                f"{escape(fmt_date(_when(m.get('at'))))}")
+        if m.get("rationale"):
+            line += "<br>Rationale: " + escape(m["rationale"]).replace("\n", "<br>")
+        out.append(line)
+    return out
+
+
+MODERATION_MAX_HEIGHT = 150  # px: two or three moderations; more scroll
+
+
+class ModerationPanel(QFrame):
+    """The moderation outcome, read-only, under the header of a moderated audit: every moderation, newest first."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("audit.moderation_panel")
+        self.setProperty("role", "moderation")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(20, 8, 20, 8)
+        lay.setSpacing(4)
+        self.heading = QLabel(self)
+        self.heading.setProperty("role", "moderation-heading")
+        self.body = QLabel()
+        self.body.setObjectName("audit.moderation")
+        self.body.setWordWrap(True)
+        self.body.setTextFormat(Qt.TextFormat.RichText)
+        self.body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                          | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(self.body)
+        self.scroll.setMaximumHeight(MODERATION_MAX_HEIGHT)
+        lay.addWidget(self.heading)
+        lay.addWidget(self.scroll)
+        self.hide()
+
+    def show_outcome(self, template: Template, outcome: Outcome) -> None:
+        lines = moderation_lines(template, outcome)
+        n = len(lines)
+        self.heading.setText(f"Moderation ({n} moderation{'s' if n != 1 else ''}, newest first)")
+        self.body.setText("<br><br>".join(lines))
+        self.body.setAccessibleName("Moderation outcome: " + self.heading.text())
+        self.setVisible(bool(lines))
 
 
 MISSING_MAX_HEIGHT = 130  # px: about five entries; more scroll

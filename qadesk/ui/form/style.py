@@ -21,6 +21,9 @@ QFrame[role="judgement"], QFrame[role="judgement-table"] {
 QFrame[role="form-header"] { background: #ffffff; border-bottom: 1px solid #dde2e8; }
 QFrame[role="missing"] { background: #fff8e6; border-bottom: 1px solid #ecd9a3; }
 QLabel[role="missing-heading"] { font-weight: 600; color: #6b4a00; }
+QFrame[role="moderation"] { background: #eef4fa; border-bottom: 1px solid #c9d9ea; }
+QFrame[role="moderation"] QScrollArea, QFrame[role="moderation"] QScrollArea > QWidget > QWidget { background: transparent; }
+QLabel[role="moderation-heading"] { font-weight: 600; color: #1d3b5a; }
 QLabel[role="saved"] { color: #4a6b53; }
 QLabel[role="saved"][state="error"] { color: #9a3412; font-weight: 600; }
 QLabel[role="status-badge"] { color: #33414f; background: #e9edf2; border-radius: 9px; padding: 2px 10px; }

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from qadesk.core.errors import Missing, QadeskError, SubmitRefused
 from qadesk.services import audits
+from qadesk.services.moderation import outcome as moderation_outcome
 from qadesk.ui import messages
 from qadesk.ui.form.actions_panel import action_row
 from qadesk.ui.operations import Operations
@@ -121,12 +122,14 @@ class SubmittingMixin:
             self.status = audit.status
             actions = [action_row(a) for a in audit.actions]
             subject = audits.subject_dict(audit)
+            outcome = moderation_outcome(audit)
         self._loading = True
         try:
             self._load_values(actions)
         finally:
             self._loading = False
         self.header.set_audit(self.reference, self.template.title, subject_line(subject), self.status)
+        self.show_outcome(outcome)
         self.show_missing = self.show_missing and self.status == "draft"
         self._refusals.clear()
         self._apply_status()

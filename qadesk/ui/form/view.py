@@ -41,7 +41,7 @@ from qadesk.core.audit import (
 )
 from qadesk.core.scoring import rationale_needed, suggest_overall
 from qadesk.core.template import Template
-from qadesk.services import audits
+from qadesk.services import audits, moderation
 from qadesk.services.queries import Selection, list_audits
 from qadesk.ui.context import AppContext
 from qadesk.ui.form.actions_panel import ActionsPanel, action_row
@@ -49,7 +49,7 @@ from qadesk.ui.form.autosave import Autosaver
 from qadesk.ui.form.editing import EditingMixin, flush_orphan, saved_text
 from qadesk.ui.form.fit import form_splitter
 from qadesk.ui.form.guidance import GuidancePane
-from qadesk.ui.form.header import FormHeader, MissingPanel
+from qadesk.ui.form.header import FormHeader, MissingPanel, ModerationPanel
 from qadesk.ui.form.navigator import Navigator
 from qadesk.ui.form.paging import PAGE_HELP, PagingMixin, add_next_button
 from qadesk.ui.form.sections import QuestionRow, SectionPage, build_pages
@@ -92,6 +92,7 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, QWidget):
             subject = audits.subject_dict(audit)
             actions = [action_row(a) for a in audit.actions]
             others = [o for o in self._other_audits(s, audit.case_ref) if o[0] != audit.id]
+            outcome = moderation.outcome(audit)
         self.actor = ctx.actor()
         self.show_missing = False
         self._refusals: dict[str, str] = {}
@@ -109,6 +110,8 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, QWidget):
         self.header = FormHeader(self)
         self.header.set_audit(self.reference, self.template.title, subject_line(subject), self.status)
         self.header.set_others(others)
+        self.moderation_panel = ModerationPanel(self)
+        self.show_outcome(outcome)
         self.header.submit.clicked.connect(self.submit)
         self.header.reopen.clicked.connect(lambda: self.reopen())
         self.header.report.clicked.connect(lambda: self.save_report())
@@ -144,6 +147,7 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
         lay.addWidget(self.header)
+        lay.addWidget(self.moderation_panel)
         lay.addWidget(self.missing_panel)
         lay.addWidget(splitter, 1)
 
@@ -181,6 +185,11 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, QWidget):
         self.pages[key] = widget
         self.stack.addWidget(widget)
         self.navigator.add_page(key, title, "not_started" if key.startswith("section:") else None)
+
+    def show_outcome(self, outcome: moderation.Outcome) -> None:
+        """The grades in the header and the moderation outcome under it (read-only)."""
+        self.header.set_grades(self.template, outcome, self.status)
+        self.moderation_panel.show_outcome(self.template, outcome)
 
     @staticmethod
     def _other_audits(session, case_ref: str | None) -> list[tuple[str, str, str]]:
