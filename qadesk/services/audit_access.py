@@ -19,6 +19,7 @@ from qadesk.core.audit import SUMMARY_KEYS, AuditState
 from qadesk.core.errors import NotFound, StateError
 from qadesk.core.scoring import choice_score
 from qadesk.core.template import Template
+from qadesk.services.audit_document import aware
 from qadesk.services.templates import template_of
 from qadesk.store.models import Audit
 
@@ -80,7 +81,8 @@ def refresh_final_grade(audit: Audit, template: Template) -> None:
     where a moderator gave another one (docs/packs-and-reports.md, "The final grade").
     """
     moderated = [m for m in audit.moderations if m.grade]
-    audit.final_grade = max(moderated, key=lambda m: m.at).grade if moderated else audit.overall_grade
+    # SQLite hands stored times back naive (UTC) and a new moderation's is aware: compare them as UTC.
+    audit.final_grade = max(moderated, key=lambda m: aware(m.at)).grade if moderated else audit.overall_grade
     audit.final_score = choice_score(template.overall_choices(), audit.final_grade)
 
 

@@ -128,6 +128,21 @@ def test_the_mix_is_realistic(demo_store):
         assert max(shares) - min(shares) > 0.15
 
 
+def test_nobody_moderates_their_own_audit_and_the_final_grade_is_the_latest_moderation(demo_store):
+    store, _, _ = demo_store
+    with store.session() as s:
+        pairs = s.execute(select(Moderation.moderator_name, Audit.auditor_name).join(
+            Audit, Moderation.audit_id == Audit.id)).all()
+        assert len(pairs) > 50
+        assert [p for p in pairs if " ".join(p[0].split()).casefold() == " ".join(p[1].split()).casefold()] == []
+        # An internal moderator is also an auditor in the demo, so the rule is exercised, not avoided.
+        auditors = set(s.execute(select(Audit.auditor_name)).scalars())
+        assert {m for m, _ in pairs} & auditors
+        for audit in s.execute(select(Audit).where(Audit.status != "draft")).scalars():
+            graded = sorted((m for m in audit.moderations if m.grade), key=lambda m: m.at)
+            assert audit.final_grade == (graded[-1].grade if graded else audit.overall_grade), audit.reference
+
+
 def test_history_and_references_are_consistent(demo_store):
     store, _, _ = demo_store
     with store.session() as s:
