@@ -41,8 +41,11 @@ def test_dates_and_grades_read_as_people_write_them(audits) -> None:
     started = model.index(0, COL["started_at"]).data()
     assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}", started)
     graded = [model.index(i, COL["grade"]).data() for i in range(model.rowCount())
-              if model.row_at(i).grade == "ri"]
+              if model.row_at(i).grade == "ri" and not model.row_at(i).moderated]
     assert graded and set(graded) == {"Requires improvement to be good"}
+    # The final grade: where a moderator changed the auditor's grade, the list says so.
+    changed = {model.index(i, COL["grade"]).data() for i in range(model.rowCount()) if model.row_at(i).moderated}
+    assert changed and all(text.endswith(" (moderated)") for text in changed)
     assert {model.index(i, COL["status"]).data() for i in range(model.rowCount())} <= {
         "Draft", "Completed", "Moderated", "Closed"}
 

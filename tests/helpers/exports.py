@@ -34,11 +34,11 @@ def sample_value(q: Any, n: int = 0, long: bool = False) -> Any:
 def fill_audit(session: Any, template_id: str, *, n: int = 0, team: str = "Assessment 2",
                case_ref: str = "CR-900001", practitioner: str = "Alex Fictional", long: bool = False,
                submit: bool = True, started: datetime | None = None, programme: str | None = None,
-               case_type: str = "CP") -> str:
-    """Start, answer (every relevant question), judge, summarise, act on and submit one audit."""
+               case_type: str = "CP", auditor: str = ACTOR) -> str:
+    """Start, answer (every relevant question), judge, summarise, act on and submit one audit (as ``auditor``)."""
     audit = svc.start_audit(session, template_id,
                             svc.Subject(case_ref=case_ref, case_type=case_type, team=team, practitioner=practitioner),
-                            svc.Actor(ACTOR, "Team manager"), programme=programme,
+                            svc.Actor(auditor, "Team manager"), programme=programme,
                             started_at=started or datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc))
     aid = audit.id
     t: Template = svc.template_for(audit)
@@ -53,29 +53,29 @@ def fill_audit(session: Any, template_id: str, *, n: int = 0, team: str = "Asses
                 continue
             ev = f"Evidence for {q.id}: {practitioner} visited" if q.evidence != "none" else ...
             try:
-                svc.save_answer(session, aid, q.id, sample_value(q, n, long), actor=ACTOR, evidence=ev)
+                svc.save_answer(session, aid, q.id, sample_value(q, n, long), actor=auditor, evidence=ev)
             except Exception:  # noqa: BLE001 - a constrained question the sample does not fit is left blank
                 continue
     for s in t.sections:
         if s.grade_list:
             choices = sorted(t.lists[s.grade_list], key=lambda c: c.score or 0)
-            svc.set_section_grade(session, aid, s.id, (choices[0] if n % 2 else choices[-1]).value, actor=ACTOR)
+            svc.set_section_grade(session, aid, s.id, (choices[0] if n % 2 else choices[-1]).value, actor=auditor)
     a = svc.get_audit(session, aid)
     grade = a.overall_suggested or t.overall_choices()[0].value
-    svc.set_overall(session, aid, actor=ACTOR, grade=grade)
+    svc.set_overall(session, aid, actor=auditor, grade=grade)
     for key in svc.SUMMARY_KEYS:
-        svc.set_summary(session, aid, key, f"{key} for case {case_ref}: {practitioner} did well", actor=ACTOR)
-    svc.add_action(session, aid, f"Update the plan with {practitioner}", actor=ACTOR, owner=practitioner,
+        svc.set_summary(session, aid, key, f"{key} for case {case_ref}: {practitioner} did well", actor=auditor)
+    svc.add_action(session, aid, f"Update the plan with {practitioner}", actor=auditor, owner=practitioner,
                    due=date(2026, 12, 9), urgent=bool(n % 3 == 1))
     for m in svc.check_submit(session, aid):  # a constraint the low sample broke: try the other choices
         if m.question_id and t.question(m.question_id).choices:
             for c in sorted(t.question(m.question_id).choices, key=lambda c: -(c.score or 0)):
-                if not svc.save_answer(session, aid, m.question_id, c.value, actor=ACTOR).problem:
+                if not svc.save_answer(session, aid, m.question_id, c.value, actor=auditor).problem:
                     break
     if submit:
         missing = svc.check_submit(session, aid)
         if not missing:
-            svc.submit(session, aid, actor=ACTOR)
+            svc.submit(session, aid, actor=auditor)
     return aid
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from html import escape
 
 from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -200,7 +201,6 @@ class ModerationPanel(QFrame):
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setWidget(self.body)
-        self.scroll.setMaximumHeight(MODERATION_MAX_HEIGHT)
         lay.addWidget(self.heading)
         lay.addWidget(self.scroll)
         self.hide()
@@ -212,6 +212,17 @@ class ModerationPanel(QFrame):
         self.body.setText("<br><br>".join(lines))
         self.body.setAccessibleName("Moderation outcome: " + self.heading.text())
         self.setVisible(bool(lines))
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        """As tall as the text at this width, up to MODERATION_MAX_HEIGHT (then it scrolls)."""
+        m = self.layout().contentsMargins()
+        width = max(self.width() - m.left() - m.right(), 200)  # the viewport's width lags a layout pass behind
+        self.scroll.setFixedHeight(min(self.body.heightForWidth(width) + 4, MODERATION_MAX_HEIGHT))
 
 
 MISSING_MAX_HEIGHT = 130  # px: about five entries; more scroll
