@@ -441,6 +441,8 @@ def _print_audit(doc: dict[str, Any], t: Any) -> None:
                       + (f"\n    evidence: {a['evidence']}" if a.get("evidence") else ""))
     o = doc["overall"]
     print(f"\nOverall: {overall_label(t, o['grade']) or '-'} (suggested {overall_label(t, o['suggested']) or '-'})")
+    if doc.get("moderations"):
+        print(f"Final grade (moderated): {overall_label(t, doc.get('final_grade')) or '-'}")
     for a in doc["actions"]:
         print(f"Action [{a['status']}] {a['text']} — {a['owner'] or '-'}, due {uk_date(a['due']) or '-'}")
 

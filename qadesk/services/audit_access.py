@@ -19,9 +19,8 @@ from qadesk.core.audit import SUMMARY_KEYS, AuditState
 from qadesk.core.errors import NotFound, StateError
 from qadesk.core.scoring import choice_score
 from qadesk.core.template import Template
-from qadesk.services.audit_document import aware
 from qadesk.services.templates import template_of
-from qadesk.store.models import Audit
+from qadesk.store.models import Audit, Moderation
 
 
 def now_utc() -> datetime:
@@ -82,7 +81,10 @@ def refresh_final_grade(audit: Audit, template: Template) -> None:
     """
     moderated = [m for m in audit.moderations if m.grade]
     # SQLite hands stored times back naive (UTC) and a new moderation's is aware: compare them as UTC.
-    audit.final_grade = max(moderated, key=lambda m: aware(m.at)).grade if moderated else audit.overall_grade
+    def when(m: Moderation) -> datetime:
+        return m.at if m.at.tzinfo else m.at.replace(tzinfo=timezone.utc)
+
+    audit.final_grade = max(moderated, key=when).grade if moderated else audit.overall_grade
     audit.final_score = choice_score(template.overall_choices(), audit.final_grade)
 
 

@@ -27,11 +27,11 @@ ROOT = Path(__file__).resolve().parents[2]
 SQL_COLUMNS = {
     "reference": "a.reference", "status": "a.status", "case_ref": "a.case_ref", "case_type": "a.case_type",
     "team": "a.team", "practitioner": "a.practitioner", "auditor": "a.auditor_name", "started_at": "a.started_at",
-    "completed_at": "a.completed_at", "grade": "a.overall_grade", "template": "t.title", "updated_at": "a.updated_at",
+    "completed_at": "a.completed_at", "grade": "a.final_score", "template": "t.title", "updated_at": "a.updated_at",
 }
 LIST_SQL = ("SELECT a.id, a.reference, a.status, t.template_id, t.version, t.title, t.kind, a.case_ref, a.case_type, "
-            "a.team, a.practitioner, a.auditor_name, a.started_at, a.completed_at, a.overall_grade, "
-            "a.answered_count FROM audits a JOIN template_versions t ON a.template_pk = t.pk")
+            "a.team, a.practitioner, a.auditor_name, a.started_at, a.completed_at, a.final_grade, "
+            "a.answered_count, a.overall_grade FROM audits a JOIN template_versions t ON a.template_pk = t.pk")
 SEARCH_SQL = ("(lower(a.reference) LIKE lower(:s) OR lower(a.case_ref) LIKE lower(:s) "
               "OR lower(a.practitioner) LIKE lower(:s))")
 

@@ -42,6 +42,8 @@ def test_audit_show_and_list_give_the_final_grade_and_keep_the_auditors(moderate
     assert doc["overall"]["grade"] == "outstanding"  # the auditor's judgement is unchanged
     assert doc["final_grade"] == "ri" == doc["moderations"][-1]["grade"]
     assert list(validator("audit-document").iter_errors(doc)) == []  # still the contract's document
+    text = run_qadesk(folder, "audit", "show", ref).stdout
+    assert "Overall: Outstanding" in text and "Final grade (moderated): Requires improvement to be good" in text
     listed = run_qadesk(folder, "audit", "list", "--json")
     assert listed.returncode == 0, listed.stderr
     (row,) = json.loads(listed.stdout)
