@@ -183,3 +183,29 @@ def test_the_moderation_screen_refuses_the_leads_own_audit_with_the_reason(open_
     table.setFocus()
     qtbot.keyClick(table, Qt.Key.Key_Home)
     assert view.audit is not None and view.audit.id == ids["own"] and not view.record.isEnabled()
+
+
+def test_the_reports_charts_count_the_moderated_grade(qtbot, loaded_store, tmp_path) -> None:
+    from qadesk.ui import messages
+    from qadesk.ui.context import AppContext
+    from qadesk.ui.reports_view import ReportsView
+
+    with loaded_store.transaction() as s:
+        set_up_people(s)
+        aid = fill_audit(s, "regular-case-audit", team="Assessment 2")
+        fill_audit(s, "regular-case-audit", team="Assessment 2", case_ref="CR-910005")
+        _moderate_twice(s, aid)  # Outstanding -> Good
+    view = ReportsView(AppContext(loaded_store, None))
+    qtbot.addWidget(view)
+    view.resize(1366, 768)
+    view.show()
+    view.ops.wait()
+    try:
+        qtbot.waitUntil(lambda: view.stats is not None, timeout=5000)
+        assert view.chart_team.bars == [("Assessment 2", {"Outstanding": 1, "Good": 1})]
+        assert view.grades_note.isVisible()
+        assert view.grades_note.text().endswith("1 audit in this selection counts with a moderated grade.")
+        view.grab().save(str(tmp_path / "reports.png"))
+    finally:
+        view.ops.wait()
+        messages.close_all()
