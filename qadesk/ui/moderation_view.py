@@ -1,4 +1,5 @@
-"""Moderation: completed audits waiting for a second view, recording a moderation, and the agreement rate."""
+"""Moderation: completed audits waiting for a second view, recording a moderation (never on one's own audit:
+the controls are disabled with the reason), and the agreement rate."""
 
 from __future__ import annotations
 
