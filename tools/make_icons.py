@@ -1,6 +1,6 @@
 """Render resources/icon.svg to the PNG sizes the window and the installers use.
 
-Run after changing the SVG:  python resources/make_icons.py
+Run after changing the SVG:  python tools/make_icons.py
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtGui import QGuiApplication, QImage, QPainter  # noqa: E402
 from PySide6.QtSvg import QSvgRenderer  # noqa: E402
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1] / "resources"
 SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 
 
