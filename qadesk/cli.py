@@ -617,6 +617,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.data_dir:
         os.environ["QADESK_DATA_DIR"] = str(Path(args.data_dir).expanduser())
     if args.command is None:
+        from qadesk.ui.platform_check import exit_unless_window_can_open
+
+        exit_unless_window_can_open(self_test=args.self_test)  # one plain line, not Qt's abort
         from qadesk.ui.app import run
 
         return run(argv)
