@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QV
 
 from qadesk import APP_ID, APP_NAME, ORGANISATION, __version__
 from qadesk.core.bundle import bundle_path
+from qadesk.services.profile import Profile
 from qadesk.store import Store, default_data_dir, open_store
 from qadesk.store.engine import DB_FILENAME
 from qadesk.ui import messages
@@ -239,24 +240,25 @@ def apply_style(app: QApplication) -> None:
         app.setProperty("qadesk_styled", True)
 
 
-def ask_first_run(window: MainWindow, folder: Path, fixed: bool) -> QWidget:
+def ask_first_run(window: MainWindow, folder: Path, fixed: bool, profile: Profile | None = None) -> QWidget:
     """First run: who is using qadesk and where the data lives, asked before any store is created.
 
-    Only when the person presses Start is the store created (with its passphrase
-    recommendation, qadesk.ui.lock) in the folder they chose, so choosing another
-    folder leaves nothing behind in the default one; Cancel quits having created nothing.
+    Only when the person presses Start is the store created (after the passphrase question,
+    qadesk.ui.passphrase.first_run_store) in the folder they chose, so choosing another folder
+    leaves nothing behind in the default one; Cancel quits having created nothing. Escape or Back
+    on the passphrase question comes back here, with what was typed (``profile``) kept.
     """
     from qadesk.services.profile import set_profile
     from qadesk.ui.profile_dialog import ProfileDialog
 
-    dialog = ProfileDialog(None, folder, window.settings, window, first_run=True, folder_fixed=fixed)
+    dialog = ProfileDialog(profile, folder, window.settings, window, first_run=True, folder_fixed=fixed)
     window.profile_dialog = dialog  # type: ignore[attr-defined]
 
     def accepted() -> None:
         chosen = dialog.data_dir() or folder
         window.unlock_cancelled = False  # type: ignore[attr-defined]
-        if not _open(window, chosen, demo=False):  # in use by another copy, or its passphrase not given
-            ask_first_run(window, chosen, fixed)
+        if not _open(window, chosen, demo=False):  # in use by another copy, or the passphrase question left
+            ask_first_run(window, chosen, fixed, dialog.profile())
             return
         assert window.ctx is not None
         with window.ctx.store.transaction() as s:

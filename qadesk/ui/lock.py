@@ -38,7 +38,8 @@ from qadesk.ui.passphrase import (  # the dialogs live beside; imported from her
 )
 
 __all__ = ["DEFAULT_IDLE_MINUTES", "IdleLock", "LockScreen", "PassphraseDialog", "first_run_store",
-           "install_security", "open_store_for_window", "set_or_change_passphrase", "strength_hint",
+           "install_security", "open_store_for_window", "passphrase_in_window", "set_or_change_passphrase",
+           "strength_hint",
            "unlock_store_interactive"]
 
 DEFAULT_IDLE_MINUTES = 10
@@ -270,6 +271,28 @@ def _flush(window: QWidget) -> None:
             return
 
 
+def passphrase_in_window(window: QWidget, parent: QWidget | None = None) -> bool:
+    """Set (encrypt) or change the passphrase of the window's store; True when it was done.
+
+    The File menu's "Set/Change passphrase…" and Your profile's "Encrypt…" both come here: pending
+    edits are saved and background work finished first, as the store is rekeyed only when idle.
+    """
+    ctx = getattr(window, "ctx", None)
+    store = getattr(ctx, "store", None)
+    if not isinstance(store, Store):
+        return False
+    _flush(window)
+    ops = getattr(window, "ops", None)
+    if ops is not None and hasattr(ops, "wait"):
+        ops.wait()  # background work holds connections
+    if not set_or_change_passphrase(store, parent or window):
+        return False
+    bar = getattr(window, "statusBar", None)
+    if callable(bar):
+        bar().showMessage("The audits are encrypted with the new passphrase.", 8000)
+    return True
+
+
 def install_security(window: QWidget, minutes: float = DEFAULT_IDLE_MINUTES) -> IdleLock:
     """The idle lock, and in the File menu "Set/Change passphrase…" and "Lock now" (Ctrl+L)."""
     idle = IdleLock(window, minutes)
@@ -298,16 +321,8 @@ def install_security(window: QWidget, minutes: float = DEFAULT_IDLE_MINUTES) -> 
         passphrase.setEnabled(store is not None and store.is_sqlite and store.data_dir is not None)
 
     def set_or_change() -> None:
-        store = idle.store()
-        if store is None:
-            return
-        _flush(window)
-        ops = getattr(window, "ops", None)
-        if ops is not None and hasattr(ops, "wait"):
-            ops.wait()  # background work holds connections; the store is rekeyed only when idle
-        if set_or_change_passphrase(store, window):
+        if passphrase_in_window(window):
             refresh()
-            status("The audits are encrypted with the new passphrase.")
 
     passphrase.triggered.connect(lambda _checked=False: set_or_change())
     on_close = getattr(window, "on_close", None)

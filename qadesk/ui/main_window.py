@@ -291,10 +291,11 @@ class MainWindow(QMainWindow):
         if self.ctx is None:
             return None
         from qadesk.services.profile import set_profile
-        from qadesk.ui.profile_dialog import ProfileDialog
+        from qadesk.ui.profile_dialog import ProfileDialog, store_encryption
 
         dialog = ProfileDialog(self.ctx.profile(), self.ctx.data_dir, self.settings, self,
-                               first_run=first_run, folder_fixed=folder_fixed or self.ctx.demo)
+                               first_run=first_run, folder_fixed=folder_fixed or self.ctx.demo,
+                               **store_encryption(self))
         self.profile_dialog = dialog
 
         def accepted() -> None:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from qadesk import APP_NAME
 from qadesk.core.errors import QadeskError, WrongPassphrase
+from qadesk.services.encryption import record_first_run_choice
 from qadesk.store import Store, crypto, open_store
 
 _COMMON = {"password", "passphrase", "qadesk", "12345678", "123456789", "qwertyui", "letmein1", "iloveyou"}
@@ -113,10 +114,19 @@ class PassphraseDialog(QDialog):
         buttons.addButton(self.ok, QDialogButtonBox.ButtonRole.AcceptRole)
         self.ok.clicked.connect(self._accept)
         if first_run:
+            # The person decides: Encrypt, or Continue without encryption. Escape, closing the
+            # dialog and Back decide nothing: the first-run flow goes back a step (ask_first_run).
             skip = QPushButton("Continue &without encryption")
             skip.setObjectName("passphrase.skip")
+            skip.setAutoDefault(False)
             skip.clicked.connect(self._skip)
-            buttons.addButton(skip, QDialogButtonBox.ButtonRole.RejectRole)
+            buttons.addButton(skip, QDialogButtonBox.ButtonRole.ActionRole)
+            back = QPushButton("&Back")
+            back.setObjectName("passphrase.back")
+            back.setAutoDefault(False)
+            back.setToolTip("Back to the previous step; nothing is created (Escape)")
+            back.clicked.connect(self.reject)
+            buttons.addButton(back, QDialogButtonBox.ButtonRole.RejectRole)
         else:
             cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
             cancel.setObjectName("passphrase.cancel")
@@ -142,7 +152,9 @@ class PassphraseDialog(QDialog):
                     "computer or a copy of its files can read them, and the window locks itself when "
                     "left alone.\n\nYou will type the passphrase when the program starts and after it locks. "
                     "Nobody can recover a forgotten passphrase, so keep it somewhere safe."
-                    + ("" if not first_run else "\n\nYou can also set one later from the File menu."))
+                    + ("" if not first_run else
+                       "\n\nNothing is created until you choose Encrypt or Continue without encryption; "
+                       "you can still encrypt later, from Your profile or the File menu."))
                 self.ok.setText("&Encrypt")
             form.addRow("&New passphrase:", self.new)
             form.addRow("&Again:", self.confirm)
@@ -184,7 +196,7 @@ class PassphraseDialog(QDialog):
 
     def _skip(self) -> None:
         self.skipped = True
-        self.reject()
+        self.done(QDialog.DialogCode.Rejected)
 
     def _accept(self) -> None:
         if self.mode != self.UNLOCK:
@@ -228,15 +240,30 @@ def unlock_store_interactive(data_dir: Path, parent: QWidget | None = None) -> S
     return opened[0] if opened else None
 
 
-def first_run_store(data_dir: Path, parent: QWidget | None = None) -> Store:
-    """A new store: recommends a passphrase, and opens the store encrypted or, if declined, plain."""
+def first_run_store(data_dir: Path, parent: QWidget | None = None) -> Store | None:
+    """A new store, encrypted or plain as the person chooses; None when they chose neither.
+
+    The question recommends a passphrase. "Encrypt" creates the store encrypted, "Continue without
+    encryption" creates it plain; either way the choice is recorded in the store (shown later in
+    Your profile). Escape, Back or closing the question decide nothing and create nothing: None,
+    and the caller goes back a step.
+    """
     opened: list[Store] = []
 
     def submit(dialog: PassphraseDialog) -> None:
         opened.append(open_store(data_dir, passphrase=dialog.new_passphrase()))
 
-    PassphraseDialog(PassphraseDialog.SET, parent=parent, first_run=True, submit=submit).exec()
-    return opened[0] if opened else open_store(data_dir)
+    dialog = PassphraseDialog(PassphraseDialog.SET, parent=parent, first_run=True, submit=submit)
+    dialog.exec()
+    if opened:
+        store = opened[0]
+    elif dialog.skipped:
+        store = open_store(data_dir)
+    else:
+        return None
+    with store.transaction() as s:
+        record_first_run_choice(s, encrypted=store.encrypted)
+    return store
 
 
 def open_store_for_window(data_dir: Path, parent: QWidget | None = None, *, interactive: bool = True) -> Store | None:

@@ -1,9 +1,17 @@
-"""Who is using qadesk and where the data lives: asked on first run, changeable from the File menu."""
+"""Who is using qadesk and where the data lives: asked on first run, changeable from the File menu.
+
+Once a store is open the dialog also says whether it is encrypted (and, for a plain store, that
+someone chose so on first run), with "Encrypt…" to set a passphrase there and then.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCompleter,
     QDialog,
@@ -18,20 +26,47 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qadesk.services.encryption import FirstRunChoice
 from qadesk.services.profile import Profile
 from qadesk.ui.settings import Settings
+from qadesk.ui.widgets import fmt_date
 
 ROLES = ("Team manager", "Practice manager", "QA officer", "Senior practitioner", "Principal Social Worker",
          "Head of service", "Independent Reviewing Officer")
 
 
+@dataclass(frozen=True)
+class StoreEncryption:
+    """What the dialog shows about the open store's encryption."""
+
+    encrypted: bool
+    choice: FirstRunChoice | None = None  # what was chosen when the store was made, if asked
+
+
+def encryption_text(state: StoreEncryption) -> str:
+    if state.encrypted:
+        return "This store is encrypted: without the passphrase nobody can read the audits in its files."
+    text = "This store is not encrypted: anyone who can open its files can read the audits."
+    if state.choice is not None and not state.choice.encrypted:
+        when = fmt_date(state.choice.at).replace(" ", "\u00a0")  # the date is not split over two lines
+        text += f" You chose to continue without encryption on {when}."
+    return text
+
+
 class ProfileDialog(QDialog):
-    """Name (required), role, team, organisation — and the data folder."""
+    """Name (required), role, team, organisation — the data folder, and the store's encryption.
+
+    ``encryption`` (None before a store exists, or for a database server) is shown as a sentence;
+    ``encrypt(dialog)`` sets a passphrase on the open store, True when it did.
+    """
 
     def __init__(self, profile: Profile | None, data_dir: Path | None, settings: Settings,
-                 parent: QWidget | None = None, *, first_run: bool = False, folder_fixed: bool = False) -> None:
+                 parent: QWidget | None = None, *, first_run: bool = False, folder_fixed: bool = False,
+                 encryption: StoreEncryption | None = None,
+                 encrypt: Callable[[QWidget], bool] | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
+        self._encrypt = encrypt
         self.setObjectName("profile.dialog")
         self.setWindowTitle("Welcome to QA Desk" if first_run else "Your profile")
         intro = QLabel(
@@ -67,6 +102,23 @@ class ProfileDialog(QDialog):
         form.addRow("&Team", self.team)
         form.addRow("&Organisation", self.organisation)
         form.addRow(QLabel("&Data folder", buddy=self.folder), folder_row)  # a row of two: the label needs its buddy
+        self.encryption = QLabel()
+        self.encryption.setObjectName("profile.encryption")
+        self.encryption.setWordWrap(True)
+        self.encrypt_button = QPushButton("&Encrypt…")
+        self.encrypt_button.setObjectName("profile.encrypt")
+        self.encrypt_button.setAccessibleName("Encrypt this store with a passphrase")
+        self.encrypt_button.setAutoDefault(False)
+        self.encrypt_button.clicked.connect(self._encrypt_store)
+        encryption_box = QVBoxLayout()  # the sentence wraps at the dialog's width, the button under it
+        encryption_box.addWidget(self.encryption)
+        encryption_box.addWidget(self.encrypt_button, 0, Qt.AlignmentFlag.AlignLeft)
+        if encryption is not None:
+            form.addRow("Encryption", encryption_box)
+            self._show_encryption(encryption)
+        else:
+            self.encryption.hide()
+            self.encrypt_button.hide()
         note = QLabel("The audits are kept in this folder on this computer. Choose a folder that is backed "
                       "up and not shared with other people." if not folder_fixed else
                       "This copy was started with a fixed data folder (--data-dir, QADESK_DATA_DIR or --demo).")
@@ -99,6 +151,16 @@ class ProfileDialog(QDialog):
         if folder:
             self.folder.setText(folder)
 
+    def _show_encryption(self, state: StoreEncryption) -> None:
+        self.encryption.setText(encryption_text(state))
+        self.encryption.setAccessibleName(self.encryption.text())
+        self.encrypt_button.setVisible(not state.encrypted and self._encrypt is not None)
+
+    def _encrypt_store(self) -> None:
+        if self._encrypt is not None and self._encrypt(self):
+            self._show_encryption(StoreEncryption(encrypted=True))
+            self.buttons.button(QDialogButtonBox.StandardButton.Ok).setFocus()
+
     def profile(self) -> Profile:
         def clean(e: QLineEdit) -> str | None:
             return e.text().strip() or None
@@ -121,3 +183,18 @@ class ProfileDialog(QDialog):
     def reject(self) -> None:
         self.settings.save_geometry(self)
         super().reject()
+
+
+def store_encryption(window: QWidget) -> dict[str, Any]:
+    """The ``encryption`` and ``encrypt`` arguments for the dialog over ``window``'s open store."""
+    from qadesk.services.encryption import first_run_choice
+    from qadesk.ui.lock import passphrase_in_window
+
+    ctx = getattr(window, "ctx", None)
+    store = getattr(ctx, "store", None)
+    if store is None or not store.is_sqlite or store.data_dir is None:
+        return {}  # a database server (QADESK_DATABASE_URL): its encryption is the server's
+    with store.session() as s:
+        choice = first_run_choice(s)
+    return {"encryption": StoreEncryption(encrypted=store.encrypted, choice=choice),
+            "encrypt": lambda dialog: passphrase_in_window(window, dialog)}

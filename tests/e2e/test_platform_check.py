@@ -22,7 +22,6 @@ from qadesk.ui import platform_check
 from qadesk.ui.platform_check import (
     PLATFORM_LIBRARIES,
     PREFIX,
-    XCB_LIBRARIES,
     install_advice,
     plugin_file,
     window_problem,
