@@ -173,6 +173,7 @@ def switch_store(window: MainWindow, folder: Path) -> bool:
                          title="Data folder in use")
         return False
     lock.unlock()  # taken again by _open, after the old store is let go
+    previous = window.ctx.data_dir if window.ctx is not None and not window.ctx.demo else None
     window.ops.wait()
     window.detach()
     old = getattr(window, "release_store", None)
@@ -184,6 +185,9 @@ def switch_store(window: MainWindow, folder: Path) -> bool:
     ok = _open(window, folder, demo=False)
     if ok:
         window.settings.set("data/last_folder", str(folder))
+    elif previous is not None and store_exists(previous):
+        # The new folder's passphrase question (or unlock) was left: back to the folder that was open.
+        _open(window, previous, demo=False)
     return ok
 
 

@@ -21,7 +21,7 @@ from qadesk.services.encryption import first_run_choice
 from qadesk.services.profile import get_profile
 from qadesk.store import crypto
 from qadesk.ui.passphrase import PassphraseDialog, first_run_store
-from tests.gui.shell_support import open_window_fixture  # noqa: F401
+from tests.gui.shell_support import demo_dir_fixture, demo_master_fixture, open_window_fixture  # noqa: F401
 from tests.helpers.cli import run_qadesk
 
 pytestmark = pytest.mark.gui
@@ -170,3 +170,22 @@ def test_escape_on_the_question_alone_returns_nothing_and_creates_nothing(qtbot,
     when_modal([lambda d: press(qtbot, d, Qt.Key.Key_Escape)])
     assert first_run_store(folder) is None
     assert not crypto.db_path(folder).exists()
+
+
+def test_escape_on_the_question_for_a_new_folder_keeps_the_folder_that_was_open(open_window, desktop, demo_dir: Path,
+                                                                                tmp_path: Path, qtbot) -> None:
+    from qadesk.services.queries import Selection, count_audits
+    from qadesk.ui.app import switch_store, take_lock
+
+    w = open_window("--data-dir", str(demo_dir))
+    new = tmp_path / "new-folder"
+    when_modal([lambda d: press(qtbot, d, Qt.Key.Key_Escape)])
+    assert switch_store(w, new) is False
+    assert not crypto.db_path(new).exists()
+    assert w.ctx is not None and w.ctx.data_dir == demo_dir
+    with w.ctx.store.session() as s:
+        assert count_audits(s, Selection()) == 300
+    other, holder = take_lock(demo_dir)  # the folder is this window's again: another copy is kept out
+    if other is not None:
+        other.unlock()
+    assert other is None and holder
