@@ -10,9 +10,10 @@ first, the way the dynamic linker and Qt will, and says what to do instead:
     missing. Install them with: sudo apt-get install libxcb-cursor0 libxcb-icccm4
 
 The checks, in order, for the platform Qt will use (``QT_QPA_PLATFORM``, else ``xcb``, or
-``wayland`` then ``xcb`` in a Wayland session): is there a display to talk to; can every system
-library the plugin links to be loaded (each tried with ``ctypes``, so every missing one is named,
-not just the first); does the plugin itself load; does the X server answer. It never refuses a start
+``wayland`` then ``xcb`` in a Wayland session): is there a display to talk to; does the plugin load
+(``ctypes``, as Qt's loader would) and, if a library it needs is missing, which of the system
+libraries it links to cannot be loaded (each tried, so every missing one is named, not just the
+first); does the X server answer. It never refuses a start
 it is unsure about: another platform (``offscreen``, ``vnc``, ``eglfs``), another system than Linux,
 a plugin it cannot find or an error it does not recognise are left to Qt.
 
@@ -115,14 +116,21 @@ def plugin_file(platform: str, env: Mapping[str, str]) -> Path | None:
     return next((f / name for f in folders if (f / name).is_file()), None)
 
 
-def plugin_problem(path: Path) -> str | None:
-    """Why the plugin at ``path`` cannot be loaded (a library it needs is missing), or None."""
+def plugin_problem(path: Path, libraries: Mapping[str, str]) -> str | None:
+    """Why the plugin at ``path`` cannot be loaded (a library it needs is missing), or None.
+
+    When it cannot, every one of ``libraries`` (soname -> package) the linker cannot load is named,
+    not only the first one dlopen stumbled on; a library outside that list is named on its own.
+    """
     try:
         ctypes.CDLL(str(path))
     except OSError as exc:
         found = _UNLOADABLE.search(str(exc))
         if found is None:
             return None  # not a missing library: Qt may still manage, or will say why itself
+        missing = unloadable_libraries(libraries)
+        if missing:
+            return install_advice(missing)
         lib = found.group("lib")
         if lib in PACKAGES:
             return install_advice([lib])
@@ -178,11 +186,10 @@ def _platforms(env: Mapping[str, str], self_test: bool) -> list[str] | None:
 
 
 def _platform_problem(platform: str, env: Mapping[str, str]) -> str | None:
-    missing = unloadable_libraries(PLATFORM_LIBRARIES[platform])
-    if missing:
-        return install_advice(missing)
     path = plugin_file(platform, env)
-    problem = plugin_problem(path) if path is not None else None
+    if path is None:
+        return None  # Qt looks in more places than PySide6's folder (a packaged app, QT_PLUGIN_PATH): let it
+    problem = plugin_problem(path, PLATFORM_LIBRARIES[platform])
     if problem is None and platform == "xcb":
         problem = x_display_problem(env.get("DISPLAY", ""))
     return problem

@@ -126,8 +126,9 @@ def test_a_plugin_that_cannot_find_its_libraries_names_the_first_one(tmp_path: P
     shutil.copy2(real, copy)
     not_found = _ldd_missing(copy)
     assert "libQt6XcbQpa.so.6" in not_found
+    # No list of system libraries to name: the one dlopen stumbled on is named.
     probe = _run(["-c", "import sys; from pathlib import Path; from qadesk.ui.platform_check import plugin_problem;"
-                        "print(plugin_problem(Path(sys.argv[1])))", str(copy)], _env(tmp_path))
+                        "print(plugin_problem(Path(sys.argv[1]), {}))", str(copy)], _env(tmp_path))
     said = probe.stdout.strip()
     named = [lib for lib in not_found if lib in said or platform_check.PACKAGES.get(lib, "?") in said]
     assert len(named) == 1, said
