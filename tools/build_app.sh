@@ -143,6 +143,14 @@ else
     FAILURES=$((FAILURES + 1))
 fi
 
+# No display: one plain line and exit 1 (qadesk.ui.platform_check), not Qt's abort and core dump.
+check "no display: exit 1" 1 env -u DISPLAY -u WAYLAND_DISPLAY QT_QPA_PLATFORM=xcb "$APP" \
+    && expect "no display: one plain line" "qadesk cannot open its window: no X display found (DISPLAY is not set)"
+if [[ $(wc -l <"$OUT") -ne 1 ]]; then
+    echo "FAILED  no display: the message is $(wc -l <"$OUT") lines, not one"
+    FAILURES=$((FAILURES + 1))
+fi
+
 # The X11 platform plugin, when a virtual display is at hand (xvfb-run): the window on xcb.
 if command -v xvfb-run >/dev/null 2>&1; then
     check "--self-test on X11 (xvfb-run, xcb plugin)" 0 xvfb-run -a env QT_QPA_PLATFORM=xcb "$APP" --self-test

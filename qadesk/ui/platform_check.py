@@ -125,7 +125,8 @@ def plugin_problem(path: Path, libraries: Mapping[str, str]) -> str | None:
     try:
         ctypes.CDLL(str(path))
     except OSError as exc:
-        found = _UNLOADABLE.search(str(exc))
+        # In the PyInstaller app ctypes raises its own error, with the linker's words as the cause.
+        found = _UNLOADABLE.search(f"{exc} {exc.__cause__ or ''}")
         if found is None:
             return None  # not a missing library: Qt may still manage, or will say why itself
         missing = unloadable_libraries(libraries)
