@@ -38,6 +38,9 @@ QUESTION_TYPES = (
 LIST_TYPES = ("choice", "multi_choice", "grade")
 SUGGEST_RULES = ("none", "lowest_section", "mean_score")
 EVIDENCE = ("none", "optional", "required")
+# qadesk extensions of the question (docs/template-format.md, "Marks on a question"): which subject fields
+# of New audit a question may be filled from.
+SUBJECT_FIELDS = ("case_type", "team", "practitioner", "case_ref")
 
 TEMPLATE_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -60,6 +63,7 @@ SECTION_KEYS = {"id", "title", "guidance", "agency", "grade", "relevant", "quest
 QUESTION_KEYS = {
     "id", "type", "label", "guidance", "required", "relevant", "constraint", "constraint_message",
     "min", "max", "weight", "evidence", "list", "choices",
+    "urgent_concern", "subject_field", "learning",
 }
 CHOICE_KEYS = {"value", "label", "score"}
 
@@ -95,6 +99,12 @@ class Question:
     list: str | None = None
     choices: tuple[Choice, ...] = ()
     inline_choices: bool = False
+    # The answers that mean an urgent safeguarding concern: submit then needs an urgent action.
+    urgent_concern: tuple[str, ...] = ()
+    # Filled from this field of the audit's subject when the audit starts (and kept in step with it).
+    subject_field: str | None = None
+    # Whether the question feeds learning themes: None follows the default rule (services.stats).
+    learning: bool | None = None
 
     @property
     def answerable(self) -> bool:
@@ -128,7 +138,21 @@ class Question:
             d["weight"] = plain_number(self.weight)
         if self.evidence != "none":
             d["evidence"] = self.evidence
+        if self.urgent_concern:
+            d["urgent_concern"] = list(self.urgent_concern)
+        if self.subject_field is not None:
+            d["subject_field"] = self.subject_field
+        if self.learning is not None:
+            d["learning"] = self.learning
         return d
+
+    def flags_urgent(self, value: object) -> bool:
+        """Whether this answer is one the template marks as an urgent safeguarding concern."""
+        if not self.urgent_concern or value is None:
+            return False
+        if isinstance(value, list):
+            return any(v in self.urgent_concern for v in value)
+        return value in self.urgent_concern
 
 
 @dataclass(frozen=True)

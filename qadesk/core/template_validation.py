@@ -50,6 +50,7 @@ from qadesk.core.template_fields import (
     unknown_keys,
 )
 from qadesk.core.template_logic import check_logic
+from qadesk.core.template_marks import check_subject_fields, read_marks
 
 
 def template_from_dict(data: object, source: str = "") -> Template:
@@ -102,6 +103,7 @@ def template_from_dict(data: object, source: str = "") -> Template:
     overall = _parse_overall(c, data.get("overall"), lists)
     if sections:
         check_logic(c, sections, questions)
+        check_subject_fields(c, questions)
 
     if c.problems:
         raise ValidationError(c.problems, source)
@@ -319,6 +321,7 @@ def _parse_question(c: Collector, swhere: str, qi: int, q: object, lists: Mappin
         evidence = "none"
     if evidence != "none" and qtype == "note":
         c.add(where, "a note has no answer, so it takes no evidence")
+    urgent_concern, subject_field, learning = read_marks(c, where, q, str(qtype), choices)
     if len(c.problems) != before or label is None:
         return None
     return Question(
@@ -326,4 +329,5 @@ def _parse_question(c: Collector, swhere: str, qi: int, q: object, lists: Mappin
         relevant=relevant, constraint=constraint, constraint_message=cmsg,
         min=num_or_str(qmin), max=num_or_str(qmax), weight=float(weight), evidence=evidence,
         list=lname if inline is None else None, choices=choices, inline_choices=inline is not None,
+        urgent_concern=urgent_concern, subject_field=subject_field, learning=learning,
     )

@@ -28,7 +28,8 @@ __all__ = ["read_template_xlsx", "read_template_xlsx_report", "write_template_xl
            "SURVEY_COLUMNS", "SETTINGS_COLUMNS", "CHOICES_COLUMNS", "SIMPLE_TYPES"]
 
 SURVEY_COLUMNS = ("type", "name", "label", "guidance", "required", "relevant", "constraint",
-                  "constraint_message", "min", "max", "weight", "evidence", "agency", "grade_list")
+                  "constraint_message", "min", "max", "weight", "evidence", "agency", "grade_list",
+                  "urgent_concern", "subject_field", "learning")
 SETTINGS_COLUMNS = ("form_id", "version", "title", "kind", "theme", "publisher", "description",
                     "overall_list", "overall_suggest", "overall_thresholds")
 CHOICES_COLUMNS = ("list_name", "name", "label", "score")
@@ -366,4 +367,29 @@ def _question(table: Table, row: int, values: tuple[Any, ...], words: list[str],
         if get(values, key) is not None:
             problems.append(Problem(table.where(row, key), f"'{key}' belongs on the 'begin section' row, "
                                                            f"not on a question"))
+    _read_marks(table, row, values, q, problems)
     return q
+
+
+def _read_marks(table: Table, row: int, values: tuple[Any, ...], q: dict[str, Any], problems: list[Problem]) -> None:
+    """The qadesk extensions of a question: urgent_concern, subject_field, learning (template-format.md)."""
+    get = table.get
+    urgent = text_of(get(values, "urgent_concern"))
+    if urgent is not None and urgent.strip():
+        # Choice values are single words: "yes" or "yes, partly" (commas or spaces between them).
+        q["urgent_concern"] = [v for v in urgent.replace(",", " ").split() if v]
+    field = _ident(get(values, "subject_field"))
+    if field is not None:
+        q["subject_field"] = field.lower() if isinstance(field, str) else field
+    learning = get(values, "learning")
+    if isinstance(learning, bool):
+        q["learning"] = learning
+    elif learning is not None:
+        lowered = (text_of(learning) or "").strip().lower()
+        if lowered in _YES:
+            q["learning"] = True
+        elif lowered in _NO:
+            q["learning"] = False
+        elif lowered:
+            problems.append(Problem(table.where(row, "learning"), f"'learning' is yes or no (blank: qadesk's "
+                                                                  f"default rule), not '{lowered[:40]}'"))

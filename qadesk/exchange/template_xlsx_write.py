@@ -21,17 +21,17 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from qadesk.core.errors import ValidationError
-from qadesk.core.template import EVIDENCE, KINDS, SUGGEST_RULES, Question, Template
+from qadesk.core.template import EVIDENCE, KINDS, SUBJECT_FIELDS, SUGGEST_RULES, Question, Template
 from qadesk.exchange.output import atomic_path
 
 SURVEY = ("type", "name", "label", "guidance", "required", "relevant", "constraint", "constraint_message",
-          "min", "max", "weight", "evidence", "agency", "grade_list")
+          "min", "max", "weight", "evidence", "agency", "grade_list", "urgent_concern", "subject_field", "learning")
 CHOICES = ("list_name", "name", "label", "score")
 SETTINGS = ("form_id", "version", "title", "kind", "theme", "publisher", "description", "overall_list",
             "overall_suggest", "overall_thresholds")
 WIDTHS = {"type": 24, "name": 22, "label": 48, "guidance": 60, "required": 12, "relevant": 30,
           "constraint": 24, "constraint_message": 30, "list_name": 20, "description": 60, "title": 36,
-          "overall_thresholds": 40, "publisher": 28}
+          "overall_thresholds": 40, "publisher": 28, "urgent_concern": 16, "subject_field": 16}
 WRAPPED = {"label", "guidance", "description", "constraint_message", "relevant"}
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -90,6 +90,8 @@ def write_template_xlsx(template: Template, path: Path | str) -> Path:
     _validate(survey, SURVEY, "type", f"={quote_sheetname('types')}!$A$1:$A${len(allowed)}")
     _validate(survey, SURVEY, "required", '"yes,no"')
     _validate(survey, SURVEY, "evidence", '"' + ",".join(EVIDENCE) + '"')
+    _validate(survey, SURVEY, "subject_field", '"' + ",".join(SUBJECT_FIELDS) + '"')
+    _validate(survey, SURVEY, "learning", '"yes,no"')
     _validate(settings, SETTINGS, "kind", '"' + ",".join(KINDS) + '"')
     _validate(settings, SETTINGS, "overall_suggest", '"' + ",".join(SUGGEST_RULES) + '"')
 
@@ -107,7 +109,9 @@ def _question_row(q: Question) -> dict[str, Any]:
     return {"type": qtype, "name": q.id, "label": q.label, "guidance": q.guidance or None, "required": required,
             "relevant": q.relevant, "constraint": q.constraint, "constraint_message": q.constraint_message,
             "min": q.min, "max": q.max, "weight": None if q.weight == 1.0 else q.weight,
-            "evidence": None if q.evidence == "none" else q.evidence}
+            "evidence": None if q.evidence == "none" else q.evidence,
+            "urgent_concern": ", ".join(q.urgent_concern) or None, "subject_field": q.subject_field,
+            "learning": None if q.learning is None else "yes" if q.learning else "no"}
 
 
 def _number_text(x: float) -> str:

@@ -28,7 +28,8 @@ SECTION_COLUMNS = {"id": "name", "title": "label", "guidance": "guidance", "agen
 QUESTION_COLUMNS = {"id": "name", "type": "type", "list": "type", "choices": "type", "label": "label",
                     "guidance": "guidance", "required": "required", "relevant": "relevant",
                     "constraint": "constraint", "constraint_message": "constraint_message", "min": "min",
-                    "max": "max", "weight": "weight", "evidence": "evidence"}
+                    "max": "max", "weight": "weight", "evidence": "evidence",
+                    "urgent_concern": "urgent_concern", "subject_field": "subject_field", "learning": "learning"}
 CHOICE_COLUMNS = {"value": "name", "label": "label", "score": "score"}
 
 # Messages that name no key but clearly concern one column.
