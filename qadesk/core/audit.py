@@ -9,9 +9,9 @@ the data; these functions decide what it means.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from qadesk.core.dates import valid_date
@@ -50,6 +50,23 @@ class AuditState:
     overall_grade: str | None = None
     overall_rationale: str | None = None
     summary: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ActionFacts:
+    """What the submit rules read of one of the audit's actions."""
+
+    id: str
+    text: str
+    urgent: bool
+    status: str
+    told_whom: str | None = None
+    told_at: datetime | None = None
+
+    @property
+    def told(self) -> bool:
+        """Whether the action records who was told of the concern and when."""
+        return bool(self.told_whom and self.told_whom.strip()) and self.told_at is not None
 
 
 def is_blank(value: object) -> bool:
@@ -251,8 +268,35 @@ def completion(t: Template, state: AuditState, today: date | None = None) -> tup
     return done, total
 
 
+def urgent_concerns(t: Template, values: Mapping[str, Any], today: date | None = None) -> list[Question]:
+    """The questions that apply and whose answer the template marks as an urgent safeguarding concern."""
+    return [q for q in relevant_questions(t, values, today) if q.flags_urgent(values.get(q.id))]
+
+
+def urgent_missing(t: Template, values: Mapping[str, Any], actions: Sequence[ActionFacts],
+                   today: date | None = None) -> list[Missing]:
+    """What the urgent-concern rule still needs before submit (docs/template-format.md, urgent_concern).
+
+    Every urgent action that is not cancelled says who was told of the concern and when; and an audit
+    whose answers flag an urgent concern has at least one such urgent action.
+    """
+    out: list[Missing] = []
+    live = [a for a in actions if a.urgent and a.status != "cancelled"]
+    for a in live:
+        if not a.told:
+            short = a.text if len(a.text) <= 60 else a.text[:59] + "…"
+            out.append(Missing(None, None, f"Actions — the urgent action “{short}”: say who was told of the "
+                                           f"concern and when", key="actions.table"))
+    concerns = urgent_concerns(t, values, today)
+    if concerns and not live:
+        q = concerns[0]
+        out.append(Missing(None, None, f"Actions: {q.label} — the answer means an urgent concern, so add an urgent "
+                                       f"action that says who was told and when", key="actions.add"))
+    return out
+
+
 def missing_for_submit(t: Template, state: AuditState, suggested: str | None,
-                       today: date | None = None) -> list[Missing]:
+                       today: date | None = None, actions: Sequence[ActionFacts] = ()) -> list[Missing]:
     """Everything that stops submit, in form order (so the form can go to the first)."""
     from qadesk.core.scoring import rationale_needed
 
@@ -273,4 +317,5 @@ def missing_for_submit(t: Template, state: AuditState, suggested: str | None,
     elif rationale_needed(state.overall_grade, suggested) and is_blank(state.overall_rationale):
         out.append(Missing(None, None, "The overall judgement differs from the suggested grade: give a rationale",
                            key="overall.rationale"))
+    out.extend(urgent_missing(t, state.answers, actions, today))  # the Actions page comes last
     return out

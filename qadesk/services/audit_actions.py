@@ -7,31 +7,67 @@ Actions are added while the audit is open and tracked after it is completed
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from qadesk.core.audit import ActionFacts
 from qadesk.core.errors import NotFound, StateError, ValidationError
 from qadesk.services.audit_access import editable, get_audit, now_utc, touch
-from qadesk.services.audit_document import action_dict
+from qadesk.services.audit_document import action_dict, aware
 from qadesk.store import history
-from qadesk.store.models import ActionItem
+from qadesk.store.models import ActionItem, Audit
 
 ACTION_STATUSES = ("open", "done", "cancelled")
+MAX_TOLD_WHOM = 500
+# A clock a little ahead of the laptop's (another machine, a phone) is no reason to refuse "just now".
+TOLD_AT_SLACK = timedelta(minutes=5)
+
+
+def clean_told(told_whom: str | None, told_at: datetime | None, now: datetime) -> tuple[str | None, datetime | None]:
+    """Who was told of an urgent concern (text) and when (a time, stored in UTC; never in the future).
+
+    A time without a zone is read as UTC, as qadesk stores every time.
+    """
+    if told_whom is not None and not isinstance(told_whom, str):
+        raise ValidationError("who was told must be text")
+    whom = (told_whom or "").strip() or None
+    if whom is not None and len(whom) > MAX_TOLD_WHOM:
+        raise ValidationError(f"who was told is longer than {MAX_TOLD_WHOM} characters")
+    if told_at is not None:
+        if not isinstance(told_at, datetime):
+            raise ValidationError("when they were told must be a date and time")
+        told_at = aware(told_at).astimezone(timezone.utc)  # type: ignore[union-attr]
+        if told_at > now + TOLD_AT_SLACK:
+            raise ValidationError("when they were told cannot be in the future")
+    return whom, told_at
+
+
+def action_facts(audit: Audit) -> list[ActionFacts]:
+    """The audit's actions as the submit rules read them."""
+    return [ActionFacts(a.id, a.text, bool(a.urgent), a.status, a.told_whom, aware(a.told_at)) for a in audit.actions]
 
 
 def add_action(session: Session, audit_id: str, text: str, *, actor: str, owner: str | None = None,
-               due: date | None = None, urgent: bool = False, action_id: str | None = None) -> ActionItem:
-    """Add an open action to an audit that is not closed."""
+               due: date | None = None, urgent: bool = False, told_whom: str | None = None,
+               told_at: datetime | None = None, action_id: str | None = None) -> ActionItem:
+    """Add an open action to an audit that is not closed.
+
+    An urgent action records who was told of the concern (``told_whom``) and when (``told_at``); both may
+    come later, but submit needs them (:func:`qadesk.core.audit.urgent_missing`).
+    """
     audit = get_audit(session, audit_id)
     if audit.status == "closed":
         raise StateError(f"{audit.reference} is closed")
     if not text or not text.strip():
         raise ValidationError("an action needs a description of what must happen")
     at = now_utc()
+    told_whom, told_at = clean_told(told_whom, told_at, at)
+    if not urgent and (told_whom or told_at):
+        raise ValidationError("who was told and when belong to an urgent action: mark the action urgent")
     item = ActionItem(id=action_id or str(uuid.uuid4()), audit_id=audit.id, text=text.strip(), owner=owner,
-                      due=due, status="open", urgent=urgent, created_at=at)
+                      due=due, status="open", urgent=urgent, created_at=at, told_whom=told_whom, told_at=told_at)
     audit.actions.append(item)
     session.flush()
     touch(audit, at)
@@ -41,11 +77,14 @@ def add_action(session: Session, audit_id: str, text: str, *, actor: str, owner:
 
 
 def update_action(session: Session, action_id: str, *, actor: str, **changes: Any) -> ActionItem:
-    """Change an action's text, owner, due, urgent or status (open, done, cancelled)."""
+    """Change an action's text, owner, due, urgent, who was told and when, or status (open, done, cancelled).
+
+    An action that is no longer urgent keeps no "who was told" (the history keeps what it said).
+    """
     item = session.get(ActionItem, action_id)
     if item is None:
         raise NotFound(f"no action '{action_id}'")
-    allowed = {"text", "owner", "due", "urgent", "status", "closing_note"}
+    allowed = {"text", "owner", "due", "urgent", "status", "closing_note", "told_whom", "told_at"}
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError(f"an action has no field {', '.join(sorted(unknown))}")
@@ -55,8 +94,13 @@ def update_action(session: Session, action_id: str, *, actor: str, **changes: An
         raise ValidationError("an action needs a description of what must happen")
     before = action_dict(item)
     at = now_utc()
+    if "told_whom" in changes or "told_at" in changes:
+        changes["told_whom"], changes["told_at"] = clean_told(changes.get("told_whom", item.told_whom),
+                                                              changes.get("told_at", item.told_at), at)
     for key, value in changes.items():
         setattr(item, key, value)
+    if not item.urgent:
+        item.told_whom = item.told_at = None
     if "status" in changes:
         item.closed_at = at if changes["status"] != "open" else None
     after = action_dict(item)

@@ -45,9 +45,18 @@ def moderation_dict(m: Moderation) -> dict[str, Any]:
 
 
 def action_dict(a: ActionItem) -> dict[str, Any]:
-    """One action as it appears in the audit document and the history."""
-    return {"id": a.id, "text": a.text, "owner": a.owner, "due": a.due.isoformat() if a.due else None,
-            "status": a.status, "urgent": bool(a.urgent)}
+    """One action as it appears in the audit document and the history.
+
+    ``told_whom`` and ``told_at`` (who was told of an urgent concern, and when) are written only when set,
+    so a document without an urgent action reads as it always has.
+    """
+    d = {"id": a.id, "text": a.text, "owner": a.owner, "due": a.due.isoformat() if a.due else None,
+         "status": a.status, "urgent": bool(a.urgent)}
+    if a.told_whom:
+        d["told_whom"] = a.told_whom
+    if a.told_at is not None:
+        d["told_at"] = iso(a.told_at)
+    return d
 
 
 def audit_document(audit: Audit) -> dict[str, Any]:

@@ -33,7 +33,8 @@ from qadesk.core.audit import (
 from qadesk.core.audit import coerce_answer as _coerce
 from qadesk.core.errors import AnswerRefused, StateError, SubmitRefused, ValidationError
 from qadesk.core.scoring import choice_score, question_score, rationale_needed, suggest_overall
-from qadesk.core.template import Template
+from qadesk.core.template import Question, Template
+from qadesk.core.template_marks import subject_answer, subject_value
 from qadesk.services.audit_access import (
     Actor,
     editable,
@@ -44,10 +45,10 @@ from qadesk.services.audit_access import (
     template_for,
     touch,
 )
-from qadesk.services.audit_actions import ACTION_STATUSES, add_action, remove_action, update_action
+from qadesk.services.audit_actions import ACTION_STATUSES, action_facts, add_action, remove_action, update_action
 from qadesk.services.audit_document import audit_document, aware, iso, moderation_dict, subject_dict
 from qadesk.services.moderation import close, moderate
-from qadesk.services.templates import get_row
+from qadesk.services.templates import get_row, template_of
 from qadesk.store import history
 from qadesk.store.models import Answer, Audit, Programme, SectionJudgement, Setting
 
@@ -141,7 +142,41 @@ def start_audit(session: Session, template_id: str, subject: Subject, auditor: A
     history.record(session, actor=auditor.name, entity="audit", entity_id=audit.id, audit_id=audit.id,
                    action="start", after={"reference": audit.reference, "template": row.template_id,
                                           "version": row.version, "subject": subject_dict(audit)}, at=started)
+    _fill_from_subject(session, audit, template_of(row), auditor.name, started)
     return audit
+
+
+def _fill_from_subject(session: Session, audit: Audit, t: Template, actor: str, at: datetime) -> None:
+    """Answer the questions the template fills from the subject (``subject_field``), so nobody asks twice.
+
+    Each answer's history entry says where it came from (``"from": "subject.case_type"``).
+    """
+    for position, q in enumerate(t.questions()):
+        if q.subject_field is None or not question_relevant(t, q, {}):
+            continue
+        value = subject_answer(q, getattr(audit, q.subject_field))
+        if value is None:
+            continue
+        audit.answers.append(Answer(audit_id=audit.id, question_id=q.id, position=position,
+                                    value=json.dumps(value, ensure_ascii=False), score=question_score(q, value),
+                                    updated_at=at))
+        history.record(session, actor=actor, entity="answer", entity_id=q.id, audit_id=audit.id, action="answer",
+                       after={"value": value, "evidence": None, "from": f"subject.{q.subject_field}"}, at=at)
+    audit.answered_count = sum(1 for a in audit.answers if a.value is not None)
+
+
+def _follow_subject(session: Session, audit: Audit, q: Question, value: Any, actor: str, at: datetime) -> None:
+    """A question filled from the subject changes the subject with it, so the two never disagree."""
+    new = subject_value(q, value)
+    field_name = str(q.subject_field)
+    old = getattr(audit, field_name)
+    if field_name != "case_type" and new is not None:
+        new = _clean(new, "The " + field_name.replace("_", " "))
+    if new == old:
+        return
+    setattr(audit, field_name, new)
+    history.record(session, actor=actor, entity="audit", entity_id=audit.id, audit_id=audit.id, action="subject",
+                   before={field_name: old}, after={field_name: new, "from": f"answer.{q.id}"}, at=at)
 
 
 def save_answer(session: Session, audit_id: str, question_id: str, value: Any, *, actor: str,
@@ -194,6 +229,8 @@ def save_answer(session: Session, audit_id: str, question_id: str, value: Any, *
     row.updated_at = at
     if row.value is None and not row.evidence:
         audit.answers.remove(row)
+    if q.subject_field is not None:
+        _follow_subject(session, audit, q, clean, actor, at)
     audit.answered_count = sum(1 for a in audit.answers if a.value is not None)
     touch(audit, at)
     history.record(session, actor=actor, entity="answer", entity_id=question_id, audit_id=audit.id,
@@ -302,7 +339,8 @@ def check_submit(session: Session, audit_id: str, today: date | None = None) -> 
     audit = get_audit(session, audit_id)
     t = template_for(audit)
     state = state_of(audit)
-    return missing_for_submit(t, state, suggest_overall(t, state.answers, state.section_grades, today), today)
+    return missing_for_submit(t, state, suggest_overall(t, state.answers, state.section_grades, today), today,
+                              actions=action_facts(audit))
 
 
 def submit(session: Session, audit_id: str, *, actor: str, today: date | None = None) -> Audit:

@@ -64,9 +64,17 @@ class Batch:
     history: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _missing(t: Any, state: AuditState, suggested: str | None, today: date) -> list[Any]:
+    """What submit would still ask of the answers and judgements (the actions are made to fit afterwards)."""
+    return [m for m in missing_for_submit(t, state, suggested, today) if not m.key.startswith("actions.")]
+
+
 def _action_dict(a: dict[str, Any], status: str) -> dict[str, Any]:
-    return {"id": a["id"], "text": a["text"], "owner": a["owner"], "due": a["due"].isoformat(),
-            "status": status, "urgent": a["urgent"]}
+    d = {"id": a["id"], "text": a["text"], "owner": a["owner"], "due": a["due"].isoformat(),
+         "status": status, "urgent": a["urgent"]}
+    if a["told_whom"]:
+        d["told_whom"], d["told_at"] = a["told_whom"], iso(a["told_at"])
+    return d
 
 
 def _moderation_dict(m: dict[str, Any]) -> dict[str, Any]:
@@ -156,10 +164,10 @@ class AuditMaker:
         ans.walk(complete, stop)
         state = AuditState(answers=ans.values, evidence=ans.evidence)
         grades, suggested, overall, rationale = self._judge(t, ans, state, complete, stop, quality)
-        if complete and missing_for_submit(t, state, suggested, today):
+        if complete and _missing(t, state, suggested, today):
             ans.repair(state)  # a rule that reads a later answer asked for more
             grades, suggested, overall, rationale = self._judge(t, ans, state, complete, stop, quality)
-            if missing_for_submit(t, state, suggested, today):
+            if _missing(t, state, suggested, today):
                 self.counts["fell_back_to_draft"] += 1  # not seen with the shipped templates; kept valid anyway
                 plan, complete = _Plan("draft"), False
         summary = {k: ans.fill(rng.choice(world.w["summary"][k])) for k in SUMMARY_KEYS
@@ -168,6 +176,10 @@ class AuditMaker:
         # The work happens between the start and the submit (or the last edit of a draft), in form order.
         steps = len(ans.values) + len(grades) + (overall is not None) + len(summary)
         n_actions = self._action_count(quality, complete)
+        # An answer that flags an urgent concern needs an urgent action before submit, as in the window.
+        concern = complete and any(t.question(qid).flags_urgent(v) for qid, v in ans.values.items())
+        if concern:
+            n_actions = max(n_actions, 1)
         if plan.completed_at is not None:
             finish = plan.completed_at
         else:
@@ -195,7 +207,8 @@ class AuditMaker:
             next(clock)
         for _ in summary:
             next(clock)
-        actions = [self._action(audit_id, next(clock), quality, worker, team.manager) for _ in range(n_actions)]
+        actions = [self._action(audit_id, next(clock), quality, worker, team.manager, urgent=concern and k == 0)
+                   for k in range(n_actions)]
         for a in actions:
             events.append({"at": a["created_at"], "actor": auditor, "entity": "action", "entity_id": a["id"],
                            "action": "add", "after": _action_dict(a, "open")})
@@ -305,14 +318,18 @@ class AuditMaker:
             return rng.randint(1, 4)
         return rng.randint(0, 3) if quality < 0.65 else rng.randint(0, 2)
 
-    def _action(self, audit_id: str, at: datetime, quality: float, worker: str, manager: str) -> dict[str, Any]:
+    def _action(self, audit_id: str, at: datetime, quality: float, worker: str, manager: str, *,
+                urgent: bool = False) -> dict[str, Any]:
         rng = self.rng
         text, serious = rng.choice(self.world.w["actions"])
-        urgent = (serious and rng.random() < 0.4 + 0.4 * (1 - quality)) or rng.random() < 0.03
+        urgent = (serious and rng.random() < 0.4 + 0.4 * (1 - quality)) or rng.random() < 0.03 or urgent
         due = at.date() + timedelta(days=rng.randint(3, 7) if urgent else rng.choice((14, 21, 28, 42)))
         return {"id": new_uuid(rng), "audit_id": audit_id, "text": text, "owner": worker if rng.random() < 0.6 else manager,
                 "due": due, "status": "open", "urgent": urgent, "created_at": at, "closed_at": None,
-                "closing_note": None}
+                "closing_note": None,
+                # An urgent action says who was told: the team manager, just before it was recorded.
+                "told_whom": f"{manager}, team manager" if urgent else None,
+                "told_at": at - timedelta(minutes=20) if urgent else None}
 
     def _close_action(self, a: dict[str, Any], audit_status: str, events: list[dict[str, Any]], actor: str) -> None:
         rng, end = self.rng, self.end
@@ -325,7 +342,8 @@ class AuditMaker:
             return
         at = a["created_at"] + (latest - a["created_at"]) * rng.uniform(0.2, 1.0)
         before = _action_dict(a, "open")
-        a["status"] = "cancelled" if rng.random() < 0.05 else "done"
+        # An urgent action is seen through: cancelling one would leave its concern unanswered.
+        a["status"] = "cancelled" if rng.random() < 0.05 and not a["urgent"] else "done"
         a["closed_at"], a["closing_note"] = at, rng.choice(self.world.w["closing_notes"])
         events.append({"at": at, "actor": actor, "entity": "action", "entity_id": a["id"], "action": "update",
                        "before": before, "after": _action_dict(a, a["status"])})

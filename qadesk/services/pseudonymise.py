@@ -150,6 +150,8 @@ class Pseudonymiser:
         out["programme"] = mask(out.get("programme"), "programme")
         for i, a in enumerate(out.get("actions") or []):
             a["text"] = mask(a.get("text"), f"actions[{i}].text")
+            if a.get("told_whom"):
+                a["told_whom"] = mask(a["told_whom"], f"actions[{i}].told_whom")
         for i, m in enumerate(out.get("moderations") or []):
             m["rationale"] = mask(m.get("rationale"), f"moderations[{i}].rationale")
         return out

@@ -212,6 +212,8 @@ class ActionRow:
     status: str
     urgent: bool
     team: str | None
+    told_whom: str | None = None  # an urgent action: who was told of the concern
+    told_at: datetime | None = None  # and when (UTC)
 
     def overdue(self, today: date | None = None) -> bool:
         return self.status == "open" and self.due is not None and self.due < (today or date.today())
@@ -229,8 +231,8 @@ def list_actions(session: Session, *, status: str | None = "open", owner: str | 
                  mine: str | None = None) -> list[ActionRow]:
     """Actions, urgent and soonest due first; ``mine`` = owned by that person or from their audits."""
     query = select(ActionItem.id, ActionItem.audit_id, Audit.reference, ActionItem.text, ActionItem.owner,
-                   ActionItem.due, ActionItem.status, ActionItem.urgent, Audit.team).join(
-        Audit, ActionItem.audit_id == Audit.id)
+                   ActionItem.due, ActionItem.status, ActionItem.urgent, Audit.team, ActionItem.told_whom,
+                   ActionItem.told_at).join(Audit, ActionItem.audit_id == Audit.id)
     if status:
         query = query.where(ActionItem.status == status)
     if owner:
@@ -251,4 +253,9 @@ def list_actions(session: Session, *, status: str | None = "open", owner: str | 
     query = query.order_by(ActionItem.urgent.desc(), ActionItem.due.is_(None), ActionItem.due)
     if limit:
         query = query.limit(limit)
-    return [ActionRow(*r) for r in session.execute(query).all()]
+    return [ActionRow(*r[:-1], _utc(r[-1])) for r in session.execute(query).all()]
+
+
+def _utc(dt: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; qadesk stores UTC."""
+    return dt.replace(tzinfo=timezone.utc) if dt is not None and dt.tzinfo is None else dt

@@ -11,21 +11,24 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from qadesk.core.template import Template
+from qadesk.core.template import Question, Template
 from qadesk.services.queries import Selection, apply
 from qadesk.services.templates import template_of
+from qadesk.services.urgent import UnansweredConcern, unanswered_concerns
 from qadesk.store.models import ActionItem, Answer, Audit, Moderation, TemplateVersion
 
 NO_TEAM = "(no team)"
 NO_CASE_TYPE = "(not given)"
 FINAL_GRADE_NOTE = ("Each audit counts with its final grade: the moderated grade where a moderator gave "
                     "another grade, otherwise the auditor's grade.")
+# A question is listed as a learning theme only with at least this many scored answers: 1 of 2 is no theme.
+MIN_THEME_ANSWERS = 5
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,8 @@ class UrgentAction:
     owner: str | None
     due: date | None
     status: str
+    told_whom: str | None = None
+    told_at: datetime | None = None
 
 
 @dataclass
@@ -92,6 +97,9 @@ class Stats:
     overdue_by_team: dict[str, int] = field(default_factory=dict)
     urgent: list[UrgentAction] = field(default_factory=list)
     urgent_total: int = 0
+    # Submitted audits whose answers flag an urgent concern and that have no urgent action (open or done).
+    unanswered: list[UnansweredConcern] = field(default_factory=list)
+    unanswered_total: int = 0
     themes: list[Theme] = field(default_factory=list)
     themes_by_team: dict[str, list[Theme]] = field(default_factory=dict)
 
@@ -221,9 +229,12 @@ def _actions(session: Session, sel: Selection, st: Stats, urgent_limit: int) -> 
     urgent = (ActionItem.status == "open") & ActionItem.urgent.is_(True) & in_sel
     st.urgent_total = int(session.execute(select(func.count(ActionItem.id)).where(urgent)).scalar() or 0)
     q3 = select(Audit.reference, Audit.team, ActionItem.text, ActionItem.owner, ActionItem.due,
-                ActionItem.status).join(Audit, ActionItem.audit_id == Audit.id).where(urgent).order_by(
+                ActionItem.status, ActionItem.told_whom, ActionItem.told_at).join(
+        Audit, ActionItem.audit_id == Audit.id).where(urgent).order_by(
         ActionItem.due.is_(None), ActionItem.due, Audit.reference).limit(urgent_limit)
-    st.urgent = [UrgentAction(*r) for r in session.execute(q3).all()]
+    st.urgent = [UrgentAction(*r[:-1], r[-1].replace(tzinfo=timezone.utc) if r[-1] and not r[-1].tzinfo else r[-1])
+                 for r in session.execute(q3).all()]
+    st.unanswered, st.unanswered_total = unanswered_concerns(session, sel, limit=urgent_limit)
 
 
 def _themes(session: Session, sel: Selection, st: Stats, limit: int) -> None:
@@ -234,11 +245,8 @@ def _themes(session: Session, sel: Selection, st: Stats, limit: int) -> None:
     templates = _templates(session, {r[0] for r in rows})
     lowest: dict[tuple[int, str], float | None] = {}
     for pk, t in templates.items():
-        flags = _flag_questions(t)
-        for question in t.questions():
-            scores = [c.score for c in question.choices if c.score is not None]
-            # Only questions with a real scale can "fall short"; flags have no good or bad answer.
-            lowest[(pk, question.id)] = min(scores) if len(set(scores)) > 1 and question.id not in flags else None
+        for question in learning_questions(t):
+            lowest[(pk, question.id)] = min(c.score for c in question.choices if c.score is not None)
     overall: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
     team_counts: dict[str, dict[tuple[int, str], list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for pk, team, qid, score, n in rows:
@@ -249,19 +257,44 @@ def _themes(session: Session, sel: Selection, st: Stats, limit: int) -> None:
             bucket[1] += n
             if score <= low:
                 bucket[0] += n
+    st.themes = learning_themes(overall, templates, limit)
+    st.themes_by_team = {team: learning_themes(c, templates, 3) for team, c in sorted(team_counts.items())}
 
-    def themes(counts: dict[tuple[int, str], list[int]], top: int) -> list[Theme]:
-        out = []
-        for (pk, qid), (short, answered) in counts.items():
-            if short:
-                t = templates[pk]
-                out.append(Theme(t.title, qid, t.question(qid).label, short, answered))
-        # Ranked by a smoothed share, so 1 answer of 1 does not outrank 146 of 162.
-        out.sort(key=lambda th: (-(th.short + 1) / (th.answered + 2), -th.short, th.label))
-        return out[:top]
 
-    st.themes = themes(overall, limit)
-    st.themes_by_team = {team: themes(c, 3) for team, c in sorted(team_counts.items())}
+def learning_themes(counts: dict[tuple[int, str], list[int]], templates: dict[int, Template], top: int) -> list[Theme]:
+    """The themes to list from (short, answered) counts per (template pk, question id).
+
+    The one rule wherever themes are shown (the QA summary, its themes by team, the Reports screen and the
+    Excel return): a question needs ``MIN_THEME_ANSWERS`` scored answers to be listed, and themes are
+    ranked by the share shown (highest first; equal shares by the question's words, then the template).
+    """
+    out = []
+    for (pk, qid), (short, answered) in counts.items():
+        if short and answered >= MIN_THEME_ANSWERS:
+            t = templates[pk]
+            out.append(Theme(t.title, qid, t.question(qid).label, short, answered))
+    out.sort(key=lambda th: (-th.share, th.label, th.template_title))
+    return out[:top]
+
+
+def learning_questions(t: Template) -> list[Question]:
+    """The template's questions whose answers feed learning themes (docs/template-format.md, ``learning``).
+
+    ``"learning": true`` or false decides.  Unmarked, a question feeds learning when its choices carry at
+    least two different scores (so an answer can fall short), unless it raises a flag rather than judges
+    practice: it marks an urgent concern, or its best-scored answer opens a follow-up ("Is anything
+    urgent?" yes → "What?").
+    """
+    flags = _flag_questions(t)
+    out = []
+    for q in t.questions():
+        scores = {c.score for c in q.choices if c.score is not None}
+        if len(scores) < 2 or q.learning is False:
+            continue
+        if q.learning is None and (q.id in flags or q.urgent_concern):
+            continue
+        out.append(q)
+    return out
 
 
 _EQUALS = re.compile(r"\$\{(\w+)\}\s*=\s*'([^']*)'")

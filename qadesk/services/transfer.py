@@ -187,6 +187,10 @@ def _fill(session: Session, audit: Audit, doc: dict[str, Any], t: Template, at: 
         item.text, item.owner, item.status = a["text"], a.get("owner"), a["status"]
         item.due = date.fromisoformat(a["due"]) if a.get("due") else None
         item.urgent = bool(a.get("urgent"))
+        # Who was told of an urgent concern and when: optional, so a pack from before they existed imports.
+        item.told_whom = a.get("told_whom") or None
+        item.told_at = (datetime.fromisoformat(a["told_at"]).astimezone(timezone.utc) if a.get("told_at")
+                        else None)
         item.closed_at = at if a["status"] != "open" else None
     _merge_moderations(audit, doc.get("moderations") or [], [])
     refresh_final_grade(audit, t)

@@ -1,0 +1,71 @@
+"""Urgent safeguarding concerns across audits: the ones no urgent action answers.
+
+An audit's answers may flag an urgent concern (a question the template marks ``urgent_concern``).
+Submit makes sure such an audit carries an urgent action saying who was told and when, but an audit
+can arrive without one (a pack from a copy of qadesk before the rule, or a template marked later
+in a new version of qadesk). Those audits must not disappear from view: Home and every report list
+them as concerns with no urgent action until one is added.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, exists, false, or_, select
+from sqlalchemy.orm import Session
+
+from qadesk.services.queries import Selection, apply
+from qadesk.services.templates import template_of
+from qadesk.store.models import ActionItem, Answer, Audit, TemplateVersion
+
+
+@dataclass(frozen=True)
+class UnansweredConcern:
+    """A submitted audit whose answers flag an urgent concern, and no urgent action open or done."""
+
+    audit_id: str
+    audit_reference: str
+    team: str | None
+    question: str  # the label of the question that flags it
+
+
+def _flag_condition(session: Session) -> tuple[Any, dict[tuple[int, str], Any]]:
+    """SQL that finds answers flagging an urgent concern, and each flagging question by (template pk, id)."""
+    parts = []
+    questions: dict[tuple[int, str], Any] = {}
+    for row in session.execute(select(TemplateVersion)).scalars():
+        for q in template_of(row).questions():
+            if not q.urgent_concern:
+                continue
+            questions[(row.pk, q.id)] = q
+            if q.type == "multi_choice":  # a JSON list: any flagged value inside it
+                value = or_(*[Answer.value.like(f'%{json.dumps(v)}%') for v in q.urgent_concern])
+            else:
+                value = Answer.value.in_([json.dumps(v) for v in q.urgent_concern])
+            parts.append(and_(Audit.template_pk == row.pk, Answer.question_id == q.id, value))
+    return (or_(*parts) if parts else false()), questions
+
+
+def unanswered_concerns(session: Session, sel: Selection | None = None, *,
+                        limit: int | None = 200) -> tuple[list[UnansweredConcern], int]:
+    """Submitted audits in the selection that flag an urgent concern with no urgent action (open or done).
+
+    Returns the first ``limit`` (by reference) and how many there are in all.
+    """
+    condition, questions = _flag_condition(session)
+    if not questions:
+        return [], 0
+    answered = exists().where(ActionItem.audit_id == Audit.id, ActionItem.urgent.is_(True),
+                              ActionItem.status.in_(("open", "done")))
+    query = apply(select(Audit.id, Audit.reference, Audit.team, Audit.template_pk, Answer.question_id,
+                         Answer.value).join(Answer, Answer.audit_id == Audit.id), sel or Selection()).where(
+        Audit.status != "draft", condition, ~answered).order_by(Audit.reference)
+    seen: dict[str, UnansweredConcern] = {}
+    for audit_id, reference, team, pk, qid, value in session.execute(query):
+        q = questions[(pk, qid)]
+        if audit_id not in seen and q.flags_urgent(json.loads(value) if value else None):
+            seen[audit_id] = UnansweredConcern(audit_id, reference, team, q.label)
+    rows = list(seen.values())
+    return (rows[:limit] if limit else rows), len(rows)
