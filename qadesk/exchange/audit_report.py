@@ -9,7 +9,7 @@ rules are left out; answers show choice labels, dates are British.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -150,17 +150,29 @@ def _sections(doc: dict[str, Any], t: Template, ss: Any, today: date | None) -> 
     return out
 
 
+def told_line(a: dict[str, Any]) -> str:
+    """'Told: Ali Manager, 24 Nov 2026 16:05 UTC' for an urgent action of the audit document."""
+    if not a.get("told_whom") or not a.get("told_at"):
+        return "Told: not recorded"
+    at = datetime.fromisoformat(a["told_at"]).astimezone(timezone.utc)
+    return f"Told: {a['told_whom']}, {uk_date(at.date())} {at:%H:%M} UTC"
+
+
 def _actions(doc: dict[str, Any], ss: Any, width: float) -> list[Flowable]:
     actions = doc.get("actions") or []
     out: list[Flowable] = [CondPageBreak(30 * mm), Paragraph("Actions", ss["H1"])]
     if not actions:
         return out + [Paragraph("No actions were recorded.", ss["Body"])]
     data = [[Paragraph(h, ss["CellBold"]) for h in ("Action", "Owner", "Due", "Status")]]
-    for a in actions:
+    # Open urgent actions first: the reader must see what keeps the child safe before anything else.
+    ordered = sorted(actions, key=lambda a: not (a.get("urgent") and a.get("status") == "open"))
+    for a in ordered:
         status = ACTION_STATUS_LABELS.get(a.get("status"), a.get("status") or "")
         if a.get("urgent"):
             status += " (urgent)"
         text = a.get("text") or ""
+        if a.get("urgent"):
+            text += "\n" + told_line(a)
         # A table cell cannot break across pages, so very long action text is cut here and given in full below.
         data.append([Paragraph(esc(text if len(text) < 1200 else text[:1200] + " … (continued below)"), ss["Cell"]),
                      Paragraph(esc(a.get("owner")), ss["Cell"]), Paragraph(esc(uk_date(a.get("due"))), ss["Cell"]),

@@ -27,7 +27,7 @@ from qadesk.exchange.display import GRADE_COLOURS, scale_colours
 from qadesk.exchange.output import Cancel, Progress, atomic_path, check_cancel, report_progress, uk_date
 from qadesk.exchange.pdfkit import esc
 from qadesk.services.queries import Selection
-from qadesk.services.stats import FINAL_GRADE_NOTE, Stats, compute
+from qadesk.services.stats import FINAL_GRADE_NOTE, MIN_THEME_ANSWERS, Stats, compute
 
 WIDTH = pdfkit.A4[0] - 2 * pdfkit.MARGIN
 URGENT_IN_PDF = 15  # the oldest first; the rest are counted
@@ -189,7 +189,15 @@ def headline_rows(st: Stats) -> list[tuple[str, str]]:
         ("Actions done", f"{st.actions_done:,}"),
         ("Actions cancelled", f"{st.actions_cancelled:,}"),
         ("Urgent actions open", f"{st.urgent_total:,}"),
+        ("Urgent concerns with no urgent action", f"{st.unanswered_total:,}"),
     ]
+
+
+def _told(whom: str | None, at: Any) -> str:
+    """Who was told of an urgent concern and when ("not recorded" when either is missing)."""
+    if not whom or at is None:
+        return "not recorded"
+    return f"{whom}, {uk_date(at.date())}"
 
 
 def summary_story(st: Stats, ss: Any | None = None) -> list[Flowable]:
@@ -199,17 +207,27 @@ def summary_story(st: Stats, ss: Any | None = None) -> list[Flowable]:
                              Paragraph(esc(period_text(st.selection)), ss["H2"]),
                              Paragraph(f"Figures as at {esc(uk_date(st.today))}.", ss["Small"]), Spacer(1, 4)]
     story.append(Paragraph("Urgent concerns", ss["H1"]))
+    if st.unanswered:
+        # An audit whose answers flag an urgent concern but that carries no urgent action (e.g. imported).
+        story.append(Paragraph(f"{st.unanswered_total:,} audit{'s' if st.unanswered_total != 1 else ''} flag an "
+                               f"urgent concern with no urgent action recorded:", ss["Body"]))
+        rows: list[list[Any]] = [["Audit", "Team", "Concern flagged by"]]
+        rows += [[c.audit_reference, c.team or "", c.question] for c in st.unanswered[:URGENT_IN_PDF]]
+        story.append(_table(rows, [0.15, 0.2, 0.65], ss))
     if st.urgent:
-        rows: list[list[Any]] = [["Audit", "Team", "Action", "Owner", "Due"]]
-        rows += [[u.audit_reference, u.team or "", u.text, u.owner or "", uk_date(u.due) or "—"]
-                 for u in st.urgent[:URGENT_IN_PDF]]
-        story.append(_table(rows, [0.15, 0.15, 0.44, 0.14, 0.12], ss))
+        rows = [["Audit", "Team", "Action", "Owner", "Due", "Told"]]
+        rows += [[u.audit_reference, u.team or "", u.text, u.owner or "", uk_date(u.due) or "—",
+                  _told(u.told_whom, u.told_at)] for u in st.urgent[:URGENT_IN_PDF]]
+        story.append(_table(rows, [0.13, 0.13, 0.34, 0.12, 0.11, 0.17], ss))
         shown = min(len(st.urgent), URGENT_IN_PDF)
         if st.urgent_total > shown:
             story.append(Paragraph(f"… and {st.urgent_total - shown:,} more urgent actions (all of them are on the "
                                    f"Actions sheet of the Excel return).", ss["Small"]))
+    elif not st.unanswered:
+        story.append(Paragraph("No urgent actions are open, and no audit flags an urgent concern without one.",
+                               ss["Body"]))
     else:
-        story.append(Paragraph("No urgent actions are open.", ss["Body"]))
+        story.append(Paragraph("No urgent action is open for them.", ss["Body"]))
     story += [Paragraph("In numbers", ss["H1"]),
               _table([["Measure", "Count"], *[list(r) for r in headline_rows(st)]], [0.6, 0.4], ss)]
     story += [CondPageBreak(80 * mm), Paragraph("Grades", ss["H1"]), Paragraph(esc(FINAL_GRADE_NOTE), ss["Small"])]
@@ -241,7 +259,8 @@ def summary_story(st: Stats, ss: Any | None = None) -> list[Flowable]:
               simple_bars("Overdue actions by team", st.overdue_by_team, colour=GRADE_COLOURS["red"])]
     story += [CondPageBreak(60 * mm), Paragraph("Learning themes", ss["H1"]),
               Paragraph("The questions where practice most often fell short: the share of scored answers "
-                        "given the lowest choice on the question's scale.", ss["Small"])]
+                        f"given the lowest choice on the question's scale, for questions about practice with at least "
+                        f"{MIN_THEME_ANSWERS} scored answers.", ss["Small"])]
     if st.themes:
         rows = [["Question", "Template", "Fell short", "Share"]]
         rows += [[th.label, th.template_title, f"{th.short:,} of {th.answered:,}", f"{th.share:.0%}"]
@@ -254,7 +273,8 @@ def summary_story(st: Stats, ss: Any | None = None) -> list[Flowable]:
                     [th.label, f"{th.short:,} of {th.answered:,}", f"{th.share:.0%}"] for th in themes],
                     [0.68, 0.18, 0.14], ss))
     else:
-        story.append(Paragraph("No scored answers fell short in this selection.", ss["Body"]))
+        story.append(Paragraph(f"No question about practice with at least {MIN_THEME_ANSWERS} scored answers fell "
+                               f"short in this selection.", ss["Body"]))
     return story
 
 

@@ -158,7 +158,7 @@ class ReturnBook:
             self.wide[template_id] = (sheet, {c: i for i, c in enumerate(cols)}, cols)
         self.actions = Sheet(self.wb, "Actions", [
             ("Audit", 15), ("Team", 20), ("Action", 60), ("Owner", 20), ("Due", 13), ("Status", 10),
-            ("Urgent", 8), ("Overdue", 8)])
+            ("Urgent", 8), ("Overdue", 8), ("Who was told", 24), ("When told (UTC)", 17)])
         self.moderation = Sheet(self.wb, "Moderation", [
             ("Audit", 15), ("Team", 20), ("Moderator", 22), ("Organisation", 24), ("Kind", 10), ("Agreed", 8),
             ("Auditor's grade", 22), ("Moderated grade", 22), ("Rationale", 60), ("Date", 14)])
@@ -172,6 +172,20 @@ class ReturnBook:
         sh.append([sh.text("Grades counted"), sh.text(FINAL_GRADE_NOTE)])
         for label, value in headline_rows(st):
             sh.append([sh.text(label), int(value.split(" ")[0].replace(",", ""))])
+        # Urgent concerns head the figures until done: open urgent actions, then concerns with none.
+        sh.append([])
+        # No free text or names here: the Summary comes from the store, the other sheets from the (perhaps
+        # pseudonymised) documents; the Actions sheet has each urgent action's words and who was told.
+        sh.append([sh.text("Urgent concerns (the actions are on the Actions sheet)"), sh.text("Audit"),
+                   sh.text("Team"), sh.text("Due"), sh.text("Told recorded")])
+        for u in st.urgent:
+            sh.append([sh.text("Open urgent action"), sh.text(u.audit_reference), sh.text(u.team), sh.when(u.due),
+                       sh.text("Yes" if u.told_whom and u.told_at else "No")])
+        for c in st.unanswered:
+            sh.append([sh.text(f"Concern with no urgent action: {c.question}"), sh.text(c.audit_reference),
+                       sh.text(c.team)])
+        if not st.urgent and not st.unanswered:
+            sh.append([sh.text("No urgent actions are open and no audit flags an urgent concern without one.")])
         for scale in st.scales:
             for title, groups in (("Grades by team", scale.by_team), ("Grades by case type", scale.by_case_type),
                                   ("Grades by month", scale.by_month)):
@@ -244,7 +258,8 @@ class ReturnBook:
             overdue = act.get("status") == "open" and isinstance(due, date) and due < self.today
             x.append([x.text(ref), x.text(subj.get("team")), x.text(act.get("text")), x.text(act.get("owner")),
                       x.when(due), x.text(act.get("status")), "Yes" if act.get("urgent") else "No",
-                      "Yes" if overdue else "No"])
+                      "Yes" if overdue else "No", x.text(act.get("told_whom")),
+                      x.text(act["told_at"][:16].replace("T", " ") if act.get("told_at") else None)])
         m = self.moderation
         for mod in mods:
             who = mod.get("moderator") or {}

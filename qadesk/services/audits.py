@@ -29,6 +29,7 @@ from qadesk.core.audit import (
     missing_for_submit,
     question_relevant,
     section_relevant,
+    urgent_concerns,
 )
 from qadesk.core.audit import coerce_answer as _coerce
 from qadesk.core.errors import AnswerRefused, StateError, SubmitRefused, ValidationError
@@ -45,7 +46,13 @@ from qadesk.services.audit_access import (
     template_for,
     touch,
 )
-from qadesk.services.audit_actions import ACTION_STATUSES, action_facts, add_action, remove_action, update_action
+from qadesk.services.audit_actions import (
+    ACTION_STATUSES,
+    action_facts,
+    add_action,
+    remove_action,
+    update_action,
+)
 from qadesk.services.audit_document import audit_document, aware, iso, moderation_dict, subject_dict
 from qadesk.services.moderation import close, moderate
 from qadesk.services.templates import get_row, template_of
@@ -59,7 +66,7 @@ __all__ = [
     "aware", "check_submit", "close", "get_audit", "iso", "moderate", "moderation_dict", "next_reference",
     "now_utc", "rationale_required", "remove_action", "reopen", "save_answer", "set_overall",
     "set_section_grade", "set_summary", "start_audit", "state_of", "subject_dict", "submit", "template_for",
-    "update_action",
+    "update_action", "urgent_concerns",
 ]
 
 MAX_SUBJECT_FIELD = 200

@@ -80,7 +80,8 @@ def home_summary(session: Session, me: str, *, today: date | None = None, limit:
                        limit=limit)
     mine = {a.id: a for a in list_actions(session, owner=me, limit=limit * 4)}
     mine.update({a.id: a for a in list_actions(session, auditor=me, limit=limit * 4)})
-    actions = sorted(mine.values(), key=lambda a: (not a.overdue(today), not a.urgent, a.due or date.max))
+    # Open urgent actions head the list until done (a child may be at risk), then the overdue ones.
+    actions = sorted(mine.values(), key=lambda a: (not a.urgent, not a.overdue(today), a.due or date.max))
     open_n = session.execute(select(func.count()).select_from(ActionItem).where(ActionItem.status == "open")).scalar()
     overdue_n = session.execute(select(func.count()).select_from(ActionItem).where(
         ActionItem.status == "open", ActionItem.due < today)).scalar()

@@ -263,7 +263,8 @@ class HomeView(QWidget):
                              for a in summary.recently_completed])
         today = date.today()
         self.actions.fill([
-            (("OVERDUE  " if a.overdue(today) else "URGENT  " if a.urgent else "") + f"{a.text[:80]}   {a.audit_reference}",
+            (("URGENT  " if a.urgent else "") + ("OVERDUE  " if a.overdue(today) else "")
+             + f"{a.text[:80]}   {a.audit_reference}",
              f"due {fmt_date(a.due)}", f"{a.text}\nAudit {a.audit_reference}\nOwner: {a.owner or 'not set'}, due "
              f"{fmt_date(a.due)}", a.audit_id)
             for a in summary.my_actions])

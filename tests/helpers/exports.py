@@ -66,12 +66,19 @@ def fill_audit(session: Any, template_id: str, *, n: int = 0, team: str = "Asses
     for key in svc.SUMMARY_KEYS:
         svc.set_summary(session, aid, key, f"{key} for case {case_ref}: {practitioner} did well", actor=auditor)
     svc.add_action(session, aid, f"Update the plan with {practitioner}", actor=auditor, owner=practitioner,
-                   due=date(2026, 12, 9), urgent=bool(n % 3 == 1))
+                   due=date(2026, 12, 9), urgent=bool(n % 3 == 1),
+                   told_whom="Team manager, by phone" if n % 3 == 1 else None,
+                   told_at=datetime(2026, 11, 20, 10, 30, tzinfo=timezone.utc) if n % 3 == 1 else None)
     for m in svc.check_submit(session, aid):  # a constraint the low sample broke: try the other choices
         if m.question_id and t.question(m.question_id).choices:
             for c in sorted(t.question(m.question_id).choices, key=lambda c: -(c.score or 0)):
                 if not svc.save_answer(session, aid, m.question_id, c.value, actor=auditor).problem:
                     break
+    for m in svc.check_submit(session, aid):  # the sample flagged an urgent concern: answer it the other way
+        if m.key == "actions.add":
+            for q in svc.urgent_concerns(t, svc.state_of(svc.get_audit(session, aid)).answers):
+                calm = next(c.value for c in q.choices if c.value not in q.urgent_concern)
+                svc.save_answer(session, aid, q.id, calm, actor=auditor)
     if submit:
         missing = svc.check_submit(session, aid)
         if not missing:

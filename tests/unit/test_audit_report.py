@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pypdf
@@ -38,7 +38,8 @@ def every_type(loaded_store):
         svc.set_section_grade(s, aid, "all", "ri", actor=A)
         svc.set_overall(s, aid, actor=A, grade="ri")
         svc.set_summary(s, aid, "strengths", "=HYPERLINK(\"x\") is just text", actor=A)
-        svc.add_action(s, aid, "Review the plan", actor=A, owner="Sam Teammate", due=date(2026, 12, 9), urgent=True)
+        svc.add_action(s, aid, "Review the plan", actor=A, owner="Sam Teammate", due=date(2026, 12, 9), urgent=True,
+                       told_whom="Ali Manager, team manager", told_at=datetime(2026, 11, 24, 16, 5, tzinfo=timezone.utc))
         svc.submit(s, aid, actor=A)
         svc.moderate(s, aid, moderator=svc.Actor("Mo Derator", organisation="Neighbouring Council"), agreed=False,
                      grade="good", rationale="Better than graded", kind="external")

@@ -8,22 +8,24 @@ self-test can drive them without a dialog.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTime, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -42,14 +44,27 @@ ACTION_MIN_WIDTH = 200
 
 def action_row(item: Any) -> dict[str, Any]:
     return {"id": item.id, "text": item.text, "owner": item.owner, "due": item.due, "urgent": bool(item.urgent),
-            "status": item.status}
+            "status": item.status, "told_whom": item.told_whom, "told_at": audits.aware(item.told_at)}
+
+
+def told_text(a: dict[str, Any]) -> str:
+    """'Told: B. Manager, 25 Nov 2026 14:05' for an urgent action (the time in the laptop's zone)."""
+    if not a.get("urgent"):
+        return ""
+    if not a.get("told_whom") or a.get("told_at") is None:
+        return "Who was told, and when, is not recorded"
+    local = a["told_at"].astimezone()
+    return f"Told {a['told_whom']}, {fmt_date(local.date())} {local:%H:%M}"
 
 
 class ActionDialog(QDialog):
+    """Add or edit an action; an urgent one also says who was told of the concern and when."""
+
     def __init__(self, parent: QWidget | None, action: dict[str, Any] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Edit action" if action else "Add an action")
         form = QFormLayout(self)
+        self.form = form
         self.text = LongTextInput(self, min_lines=3, max_lines=8)
         self.text.setAccessibleName("What must happen")
         self.owner = QLineEdit(self)
@@ -57,16 +72,39 @@ class ActionDialog(QDialog):
         self.due = DateInput(parent=self)
         self.due.setAccessibleName("Due date")
         self.urgent = QCheckBox("Urgent — the child may be at risk until this is done", self)
+        self.urgent.setObjectName("action.urgent")
+        self.told_whom = QLineEdit(self)
+        self.told_whom.setObjectName("action.told_whom")
+        self.told_whom.setAccessibleName("Who was told of the urgent concern")
+        self.told_whom.setPlaceholderText("e.g. the team manager, by phone")
+        self.told_date = DateInput(parent=self)
+        self.told_date.setObjectName("action.told_date")
+        self.told_date.setAccessibleName("The date they were told")
+        self.told_time = QTimeEdit(self)
+        self.told_time.setObjectName("action.told_time")
+        self.told_time.setAccessibleName("The time they were told")
+        self.told_time.setDisplayFormat("HH:mm")
+        self.told_time.setTime(QTime.currentTime())
+        told_when = QWidget(self)
+        row = QHBoxLayout(told_when)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.told_date)
+        row.addWidget(self.told_time)
+        row.addStretch(1)
         form.addRow("What must &happen", self.text)
         form.addRow("&Who", self.owner)
         form.addRow("&Due", self.due)
         form.addRow("", self.urgent)
+        form.addRow("Who was &told", self.told_whom)
+        form.addRow("When t&old", told_when)
+        self._told_rows = (self.told_whom, told_when)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
                                    self)
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         self.problem = QLabel(self)
         self.problem.setProperty("role", "problem")
+        self.problem.setWordWrap(True)
         self.problem.hide()
         form.addRow(self.problem)
         form.addRow(buttons)
@@ -75,20 +113,51 @@ class ActionDialog(QDialog):
             self.owner.setText(action["owner"] or "")
             self.due.setValue(action["due"])
             self.urgent.setChecked(action["urgent"])
+            self.told_whom.setText(action.get("told_whom") or "")
+            if action.get("told_at") is not None:
+                local = action["told_at"].astimezone()
+                self.told_date.setValue(local.date())
+                self.told_time.setTime(QTime(local.hour, local.minute))
+        self.urgent.toggled.connect(self._show_told)
+        self._show_told(self.urgent.isChecked())
         self.resize(520, 300)
+
+    def _show_told(self, on: bool) -> None:
+        """Who was told and when belong to an urgent action: shown only while Urgent is ticked."""
+        for w in self._told_rows:
+            self.form.setRowVisible(w, on)
+        self.adjustSize()
 
     def _accept(self) -> None:
         if self.text.value() is None:
-            self.problem.setText("Say what must happen.")
-            self.problem.show()
-            self.text.setFocus()
+            self._refuse("Say what must happen.", self.text)
+            return
+        told = self.told_at()
+        if self.urgent.isChecked() and told is not None and told > datetime.now().astimezone():
+            self._refuse("When they were told cannot be in the future.", self.told_date)
             return
         self.accept()
 
+    def _refuse(self, why: str, where: QWidget) -> None:
+        self.problem.setText(why)
+        self.problem.show()
+        where.setFocus()
+
+    def told_at(self) -> datetime | None:
+        """The date and time told, in the laptop's zone (None without a date)."""
+        day = self.told_date.value()
+        if not day:
+            return None
+        t = self.told_time.time()
+        return datetime.combine(date.fromisoformat(day), time(t.hour(), t.minute())).astimezone()
+
     def values(self) -> dict[str, Any]:
         due = self.due.value()
+        urgent = self.urgent.isChecked()
         return {"text": (self.text.value() or "").strip(), "owner": self.owner.text().strip() or None,
-                "due": date.fromisoformat(due) if due else None, "urgent": self.urgent.isChecked()}
+                "due": date.fromisoformat(due) if due else None, "urgent": urgent,
+                "told_whom": (self.told_whom.text().strip() or None) if urgent else None,
+                "told_at": self.told_at() if urgent else None}
 
 
 class ActionsPanel(QWidget):
@@ -160,7 +229,8 @@ class ActionsPanel(QWidget):
         self._status = status
         self.table.setRowCount(len(rows))
         for r, a in enumerate(rows):
-            cells = [a["text"], a["owner"] or "", fmt_date(a["due"], empty=""), "Urgent" if a["urgent"] else "",
+            cells = [a["text"] + (f"\n{told_text(a)}" if a["urgent"] else ""), a["owner"] or "",
+                     fmt_date(a["due"], empty=""), "Urgent" if a["urgent"] else "",
                      STATUS_WORDS.get(a["status"], a["status"])]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -214,9 +284,10 @@ class ActionsPanel(QWidget):
         self.changed.emit()
         return True
 
-    def add(self, text: str, *, owner: str | None = None, due: date | None = None, urgent: bool = False) -> bool:
+    def add(self, text: str, *, owner: str | None = None, due: date | None = None, urgent: bool = False,
+            told_whom: str | None = None, told_at: datetime | None = None) -> bool:
         return self._run(lambda s: audits.add_action(s, self.audit_id, text, actor=self.actor, owner=owner,
-                                                     due=due, urgent=urgent))
+                                                     due=due, urgent=urgent, told_whom=told_whom, told_at=told_at))
 
     def edit(self, action_id: str, **changes: Any) -> bool:
         return self._run(lambda s: audits.update_action(s, action_id, actor=self.actor, **changes))

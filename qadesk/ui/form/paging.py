@@ -92,6 +92,8 @@ class PagingMixin:
             page_key = "judgement"
         elif key.startswith("summary."):
             page_key = "summary"
+        elif key.startswith("actions."):  # an urgent concern with no urgent action, or one not told
+            page_key = "actions"
         else:
             page_key = self.current_page() or "judgement"
         if missing.section_id:

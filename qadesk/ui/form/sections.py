@@ -59,6 +59,14 @@ class QuestionRow(QFrame):
             small.setProperty("role", "hint")
             small.setWordWrap(True)
             lay.addWidget(small)
+        if q.subject_field is not None:
+            # Filled when the audit started, so the auditor is not asked twice; the two stay in step.
+            what = q.subject_field.replace("_", " ")
+            from_subject = QLabel(f"Filled in from New audit. Changing it here changes the audit's {what} too.", self)
+            from_subject.setObjectName(f"from_subject.{q.id}")
+            from_subject.setProperty("role", "hint")
+            from_subject.setWordWrap(True)
+            lay.addWidget(from_subject)
         widget = make_input(q, self)
         assert widget is not None
         widget.setObjectName(f"question.{q.id}")
