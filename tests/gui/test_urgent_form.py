@@ -1,0 +1,76 @@
+"""An urgent concern in the real form: submit names the missing urgent action and goes there; the action
+dialog asks who was told and when once Urgent is ticked; and the case type comes from New audit."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QRadioButton
+
+from qadesk.services import audits
+from qadesk.ui.form.actions_panel import ActionDialog
+from tests.gui.form_support import open_form, stored, widget
+from tests.helpers.exports import fill_audit
+
+pytestmark = pytest.mark.gui
+
+
+def test_urgent_concern_needs_an_urgent_action_with_who_and_when(qtbot, loaded_store, data_dir):
+    with loaded_store.transaction() as s:
+        aid = fill_audit(s, "regular-case-audit", submit=False)
+        for a in list(audits.get_audit(s, aid).actions):
+            audits.remove_action(s, a.id, actor="Test Auditor")
+        audits.save_answer(s, aid, "urgent_concern", "no", actor="Test Auditor")
+    form = open_form(qtbot, loaded_store, data_dir, aid, show=True)
+    form.show_page("section:" + form.template.question("urgent_concern").section_id)
+    # The auditor says yes to the urgent-concern question, by keyboard.
+    answer = widget(form, "question.urgent_concern")
+    radios = [b for b in answer.findChildren(QRadioButton) if b.text() == "Yes"]
+    radios[0].setFocus()
+    qtbot.keyClick(radios[0], Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: stored(loaded_store, aid).answers.get("urgent_concern") == "yes", timeout=3000)
+    detail = widget(form, "question.urgent_detail")
+    qtbot.waitUntil(lambda: detail.isVisible(), timeout=2000)
+    detail.setFocus()
+    qtbot.keyClicks(detail.focusProxy() or detail, "Made-up: the child is left alone overnight")
+    assert not form.submit()
+    items = form.missing_panel.missing
+    assert [m.key for m in items] == ["actions.add"]
+    assert "urgent concern" in items[0].message
+    assert form.current_page() == "actions"  # it took the auditor there
+
+    # Add the urgent action by keyboard: ticking Urgent shows who was told and when.
+    def fill_dialog() -> None:
+        dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, ActionDialog) and w.isVisible())
+        assert not dialog.told_whom.isVisible()
+        qtbot.keyClicks(dialog.text, "Strategy discussion today")
+        dialog.urgent.setFocus()
+        qtbot.keyClick(dialog.urgent, Qt.Key.Key_Space)
+        assert dialog.told_whom.isVisible() and dialog.told_date.isVisible()
+        qtbot.keyClicks(dialog.told_whom, "Made-up Manager, team manager")
+        dialog.told_date.edit.setFocus()
+        qtbot.keyClick(dialog.told_date.edit, Qt.Key.Key_Up)  # an empty date steps to today
+        dialog.told_time.setFocus()
+        qtbot.keyClicks(dialog.told_time, "0000")
+        ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+        ok.setFocus()
+        qtbot.keyClick(ok, Qt.Key.Key_Space)
+        assert not dialog.isVisible()
+
+    QTimer.singleShot(0, fill_dialog)
+    form.actions.add_dialog()
+    rows = form.actions.rows
+    assert len(rows) == 1 and rows[0]["urgent"] and rows[0]["told_whom"] == "Made-up Manager, team manager"
+    assert rows[0]["told_at"] is not None
+    assert form.submit()
+    with loaded_store.session() as s:
+        assert audits.get_audit(s, aid).status == "completed"
+
+
+def test_the_case_type_question_is_already_answered_from_new_audit(qtbot, loaded_store, data_dir):
+    with loaded_store.transaction() as s:
+        aid = audits.start_audit(s, "regular-case-audit", audits.Subject(case_ref="MADEUP-7", case_type="CP"),
+                                 audits.Actor("Test Auditor")).id
+    form = open_form(qtbot, loaded_store, data_dir, aid)
+    assert widget(form, "question.case_type").value() == "cp"
+    assert "Filled in from New audit" in widget(form, "from_subject.case_type").text()
