@@ -253,7 +253,8 @@ def list_actions(session: Session, *, status: str | None = "open", owner: str | 
     query = query.order_by(ActionItem.urgent.desc(), ActionItem.due.is_(None), ActionItem.due)
     if limit:
         query = query.limit(limit)
-    return [ActionRow(*r[:-1], _utc(r[-1])) for r in session.execute(query).all()]
+    return [ActionRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8], r[9], _utc(r[10]))
+            for r in session.execute(query).all()]
 
 
 def _utc(dt: datetime | None) -> datetime | None:

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, false, or_, select
+from sqlalchemy import Select, and_, exists, false, or_, select
 from sqlalchemy.orm import Session
 
 from qadesk.services.queries import Selection, apply
@@ -59,8 +59,9 @@ def unanswered_concerns(session: Session, sel: Selection | None = None, *,
         return [], 0
     answered = exists().where(ActionItem.audit_id == Audit.id, ActionItem.urgent.is_(True),
                               ActionItem.status.in_(("open", "done")))
-    query = apply(select(Audit.id, Audit.reference, Audit.team, Audit.template_pk, Answer.question_id,
-                         Answer.value).join(Answer, Answer.audit_id == Audit.id), sel or Selection()).where(
+    base: Select[Any] = select(Audit.id, Audit.reference, Audit.team, Audit.template_pk, Answer.question_id,
+                               Answer.value).join(Answer, Answer.audit_id == Audit.id)  # type: ignore[assignment]
+    query = apply(base, sel or Selection()).where(
         Audit.status != "draft", condition, ~answered).order_by(Audit.reference)
     seen: dict[str, UnansweredConcern] = {}
     for audit_id, reference, team, pk, qid, value in session.execute(query):
