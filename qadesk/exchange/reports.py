@@ -209,8 +209,9 @@ def summary_story(st: Stats, ss: Any | None = None) -> list[Flowable]:
     story.append(Paragraph("Urgent concerns", ss["H1"]))
     if st.unanswered:
         # An audit whose answers flag an urgent concern but that carries no urgent action (e.g. imported).
-        story.append(Paragraph(f"{st.unanswered_total:,} audit{'s' if st.unanswered_total != 1 else ''} flag an "
-                               f"urgent concern with no urgent action recorded:", ss["Body"]))
+        n = st.unanswered_total
+        story.append(Paragraph(f"{n:,} audit{'s' if n != 1 else ''} flag{'s' if n == 1 else ''} an urgent concern "
+                               f"with no urgent action recorded:", ss["Body"]))
         rows: list[list[Any]] = [["Audit", "Team", "Concern flagged by"]]
         rows += [[c.audit_reference, c.team or "", c.question] for c in st.unanswered[:URGENT_IN_PDF]]
         story.append(_table(rows, [0.15, 0.2, 0.65], ss))
@@ -218,7 +219,7 @@ def summary_story(st: Stats, ss: Any | None = None) -> list[Flowable]:
         rows = [["Audit", "Team", "Action", "Owner", "Due", "Told"]]
         rows += [[u.audit_reference, u.team or "", u.text, u.owner or "", uk_date(u.due) or "—",
                   _told(u.told_whom, u.told_at)] for u in st.urgent[:URGENT_IN_PDF]]
-        story.append(_table(rows, [0.13, 0.13, 0.34, 0.12, 0.11, 0.17], ss))
+        story.append(_table(rows, [0.16, 0.13, 0.31, 0.12, 0.11, 0.17], ss))
         shown = min(len(st.urgent), URGENT_IN_PDF)
         if st.urgent_total > shown:
             story.append(Paragraph(f"… and {st.urgent_total - shown:,} more urgent actions (all of them are on the "

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from qadesk.services.audits import aware
 from qadesk.services.queries import ActionRow, AuditRow, Selection, count_audits, list_actions, list_audits
 from qadesk.services.templates import template_of
+from qadesk.services.urgent import UnansweredConcern, unanswered_concerns
 from qadesk.store.models import ActionItem, Audit, Moderation, TemplateVersion
 
 DONE_STATUSES = ("completed", "moderated", "closed")
@@ -70,6 +71,8 @@ class HomeSummary:
     awaiting_moderation: int = 0
     grades: list[tuple[date, dict[str, int]]] = field(default_factory=list)
     labels: dict[tuple[str, int], dict[str, str]] = field(default_factory=dict)
+    # The person's completed audits that flag an urgent concern with no urgent action: above every action.
+    concerns: list[UnansweredConcern] = field(default_factory=list)
 
 
 def home_summary(session: Session, me: str, *, today: date | None = None, limit: int = 8) -> HomeSummary:
@@ -88,7 +91,8 @@ def home_summary(session: Session, me: str, *, today: date | None = None, limit:
     return HomeSummary(drafts, done, actions[: limit * 2], int(open_n or 0), int(overdue_n or 0),
                        count_audits(session, Selection(statuses=["draft"], auditor=me)),
                        count_audits(session, Selection(statuses=["completed"])),
-                       grades_by_month(session, today=today), grade_labels(session))
+                       grades_by_month(session, today=today), grade_labels(session),
+                       unanswered_concerns(session, Selection(auditor=me), limit=limit)[0])
 
 
 @dataclass(frozen=True)

@@ -262,7 +262,12 @@ class HomeView(QWidget):
         self.completed.fill([row(a, grade(a), f"completed {fmt_date(a.completed_at)}", moderated(a))
                              for a in summary.recently_completed])
         today = date.today()
+        # Urgent first, until done: concerns no urgent action answers, then urgent actions, then the rest.
         self.actions.fill([
+            (f"URGENT  No urgent action for the concern in {c.audit_reference}", "add one",
+             f"{c.audit_reference} flags an urgent concern ({c.question}) but has no urgent action.\n"
+             f"Open the audit and add one that says who was told and when.", c.audit_id)
+            for c in summary.concerns] + [
             (("URGENT  " if a.urgent else "") + ("OVERDUE  " if a.overdue(today) else "")
              + f"{a.text[:80]}   {a.audit_reference}",
              f"due {fmt_date(a.due)}", f"{a.text}\nAudit {a.audit_reference}\nOwner: {a.owner or 'not set'}, due "

@@ -57,7 +57,8 @@ def sample_answer(q: Question) -> Any:
     if q.type == "date":
         return (date.today() - timedelta(days=7)).isoformat()
     if q.type in ("choice", "grade"):
-        return q.choices[0].value
+        # A made-up audit raises no urgent concern (that would need an urgent action before submit).
+        return next((c.value for c in q.choices if c.value not in q.urgent_concern), q.choices[0].value)
     if q.type == "multi_choice":
         return [q.choices[0].value]
     return None

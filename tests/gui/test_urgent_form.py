@@ -68,9 +68,37 @@ def test_urgent_concern_needs_an_urgent_action_with_who_and_when(qtbot, loaded_s
 
 
 def test_the_case_type_question_is_already_answered_from_new_audit(qtbot, loaded_store, data_dir):
-    with loaded_store.transaction() as s:
-        aid = audits.start_audit(s, "regular-case-audit", audits.Subject(case_ref="MADEUP-7", case_type="CP"),
-                                 audits.Actor("Test Auditor")).id
-    form = open_form(qtbot, loaded_store, data_dir, aid)
-    assert widget(form, "question.case_type").value() == "cp"
+    from qadesk.ui.context import AppContext
+    from qadesk.ui.new_audit_dialog import NewAuditDialog
+    from qadesk.ui.settings import Settings
+
+    dialog = NewAuditDialog(AppContext(loaded_store, data_dir), Settings(), template_id="regular-case-audit")
+    qtbot.addWidget(dialog)
+    with qtbot.waitActive(dialog):
+        dialog.show()
+        dialog.activateWindow()
+    ref = dialog.fields["case_ref"]
+    ref.setFocus()
+    qtbot.keyClicks(ref, "MADEUP-0808")
+    case_type = dialog.fields["case_type"]
+    case_type.setFocus()
+    for _ in range(4):  # Not recorded, EH, CIN, CP, CLA
+        qtbot.keyClick(case_type, Qt.Key.Key_Down)
+    assert case_type.currentData() == "CLA"
+    dialog.ok.setFocus()
+    qtbot.keyClick(dialog.ok, Qt.Key.Key_Space)
+    assert dialog.audit_id
+    form = open_form(qtbot, loaded_store, data_dir, dialog.audit_id)
+    assert widget(form, "question.case_type").value() == "cla"  # not asked again
     assert "Filled in from New audit" in widget(form, "from_subject.case_type").text()
+    # The auditor corrects it in the form: the audit's case type follows, so lists and reports agree.
+    answer = widget(form, "question.case_type")
+    cp = next(b for b in answer.findChildren(QRadioButton) if b.text() == "Child Protection")
+    cp.setFocus()
+    qtbot.keyClick(cp, Qt.Key.Key_Space)
+
+    def case_type_stored() -> str | None:
+        with loaded_store.session() as s:
+            return audits.get_audit(s, dialog.audit_id).case_type
+
+    qtbot.waitUntil(lambda: case_type_stored() == "CP", timeout=3000)

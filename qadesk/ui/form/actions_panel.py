@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QTimeEdit,
@@ -86,6 +87,8 @@ class ActionDialog(QDialog):
         self.told_time.setDisplayFormat("HH:mm")
         self.told_time.setTime(QTime.currentTime())
         told_when = QWidget(self)
+        told_when.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        told_when.setFocusProxy(self.told_date)  # the label's Alt+O goes to the date
         row = QHBoxLayout(told_when)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.told_date)
