@@ -12,7 +12,9 @@ from qadesk.core.template import Question, Section, Template
 _QUESTION_FIELDS = (("label", "label"), ("type", "type"), ("guidance", "guidance"), ("required", "required"),
                     ("relevant", "logic (relevant)"), ("constraint", "constraint"),
                     ("constraint_message", "constraint message"), ("min", "minimum"), ("max", "maximum"),
-                    ("weight", "weight"), ("evidence", "evidence"), ("list", "list"))
+                    ("weight", "weight"), ("evidence", "evidence"), ("list", "list"),
+                    ("urgent_concern", "urgent-concern answers"), ("subject_field", "filled from the subject"),
+                    ("learning", "feeds learning themes"))
 _SECTION_FIELDS = (("title", "title"), ("guidance", "guidance"), ("agency", "agency"),
                    ("grade_list", "judgement list"), ("relevant", "logic (relevant)"))
 
@@ -54,6 +56,10 @@ class TemplateDiff:
 
 
 def _short(value: object) -> str:
+    if isinstance(value, tuple):  # urgent-concern answers
+        value = ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        value = "yes" if value else "no"
     text = "—" if value is None or value == "" else str(value)
     return text if len(text) <= 80 else text[:77] + "…"
 

@@ -292,7 +292,9 @@ class ReportsView(QWidget):
         self.headline.setText(
             f"<b>{st.completed:,}</b> completed of {st.audits:,} · moderation agreement "
             f"<b>{'—' if rate is None else f'{rate:.0%}'}</b> of {st.moderations:,} · actions open "
-            f"<b>{st.actions_open:,}</b>, overdue <b>{st.actions_overdue:,}</b>, urgent <b>{st.urgent_total:,}</b>")
+            f"<b>{st.actions_open:,}</b>, overdue <b>{st.actions_overdue:,}</b>, urgent <b>{st.urgent_total:,}</b>"
+            + (f" · <b>{st.unanswered_total:,}</b> urgent concern{'s' if st.unanswered_total != 1 else ''} with no "
+               f"urgent action" if st.unanswered_total else ""))
         self.grades_note.setText(f"{FINAL_GRADE_NOTE} {st.regraded:,} audit{'' if st.regraded == 1 else 's'} "
                                  f"in this selection count{'s' if st.regraded == 1 else ''} with a moderated grade.")
         series = [(g, g, c) for g, c in zip(st.grade_scale, scale_colours(len(st.grade_scale)), strict=True)]

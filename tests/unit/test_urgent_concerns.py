@@ -253,3 +253,15 @@ def test_themes_of_equal_share_are_ordered_by_their_words():
             {"id": "a", "type": "choice", "list": "yn", "label": "A question"}]}]})
     themes = stats.learning_themes({(1, "b"): [3, 6], (1, "a"): [3, 6]}, {1: t}, 10)
     assert [th.label for th in themes] == ["A question", "B question"]
+
+
+def test_a_new_version_that_changes_a_mark_says_so():
+    from qadesk.core.template_diff import diff_templates
+
+    old = template_from_dict(regular())
+    d = regular()
+    d["version"] = 2
+    question(d, "seen_alone")["urgent_concern"] = ["no"]
+    question(d, "seen_alone")["learning"] = False
+    (change,) = diff_templates(old, template_from_dict(d)).changes
+    assert change.details == ("urgent-concern answers: — → no", "feeds learning themes: — → no")
