@@ -212,9 +212,10 @@ def summary_story(st: Stats, ss: Any | None = None) -> list[Flowable]:
         n = st.unanswered_total
         story.append(Paragraph(f"{n:,} audit{'s' if n != 1 else ''} flag{'s' if n == 1 else ''} an urgent concern "
                                f"with no urgent action recorded:", ss["Body"]))
-        rows: list[list[Any]] = [["Audit", "Team", "Concern flagged by"]]
-        rows += [[c.audit_reference, c.team or "", c.question] for c in st.unanswered[:URGENT_IN_PDF]]
-        story.append(_table(rows, [0.15, 0.2, 0.65], ss))
+        rows: list[list[Any]] = [["Audit", "Status", "Team", "Concern flagged by"]]
+        rows += [[c.audit_reference, c.status.capitalize(), c.team or "", c.question]
+                 for c in st.unanswered[:URGENT_IN_PDF]]
+        story.append(_table(rows, [0.16, 0.12, 0.2, 0.52], ss))
     if st.urgent:
         rows = [["Audit", "Team", "Action", "Owner", "Due", "Told"]]
         rows += [[u.audit_reference, u.team or "", u.text, u.owner or "", uk_date(u.due) or "—",

@@ -176,8 +176,9 @@ class AuditMaker:
         # The work happens between the start and the submit (or the last edit of a draft), in form order.
         steps = len(ans.values) + len(grades) + (overall is not None) + len(summary)
         n_actions = self._action_count(quality, complete)
-        # An answer that flags an urgent concern needs an urgent action before submit, as in the window.
-        concern = complete and any(t.question(qid).flags_urgent(v) for qid, v in ans.values.items())
+        # An answer that flags an urgent concern needs an urgent action before submit, as in the window; the
+        # made-up auditors record it as soon as they flag the concern, drafts too.
+        concern = any(t.question(qid).flags_urgent(v) for qid, v in ans.values.items())
         if concern:
             n_actions = max(n_actions, 1)
         if plan.completed_at is not None:

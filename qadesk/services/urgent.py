@@ -1,10 +1,10 @@
 """Urgent safeguarding concerns across audits: the ones no urgent action answers.
 
 An audit's answers may flag an urgent concern (a question the template marks ``urgent_concern``).
-Submit makes sure such an audit carries an urgent action saying who was told and when, but an audit
-can arrive without one (a pack from a copy of qadesk before the rule, or a template marked later
-in a new version of qadesk). Those audits must not disappear from view: Home and every report list
-them as concerns with no urgent action until one is added.
+Submit makes sure such an audit carries an urgent action saying who was told and when, but a draft
+has not been submitted yet, and an audit can arrive without one (a pack from a copy of qadesk before
+the rule). Those audits must not disappear from view: Home and every report list them as concerns
+with no urgent action until one is added.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, false, or_, select
 from sqlalchemy.orm import Session
 
+from qadesk.core.audit import question_relevant
 from qadesk.services.queries import Selection, apply
 from qadesk.services.templates import template_of
 from qadesk.store.models import ActionItem, Answer, Audit, TemplateVersion
@@ -29,6 +30,7 @@ class UnansweredConcern:
     audit_reference: str
     team: str | None
     question: str  # the label of the question that flags it
+    status: str = "completed"
 
 
 def _flag_condition(session: Session) -> tuple[Any, dict[tuple[int, str], Any]]:
@@ -50,23 +52,36 @@ def _flag_condition(session: Session) -> tuple[Any, dict[tuple[int, str], Any]]:
 
 def unanswered_concerns(session: Session, sel: Selection | None = None, *,
                         limit: int | None = 200) -> tuple[list[UnansweredConcern], int]:
-    """Submitted audits in the selection that flag an urgent concern with no urgent action (open or done).
+    """Audits in the selection that flag an urgent concern with no urgent action (open or done).
 
-    Returns the first ``limit`` (by reference) and how many there are in all.
+    A draft counts once the question that flags it applies (a draft keeps answers that stopped applying
+    until submit). Returns the first ``limit`` (by reference) and how many there are in all.
     """
     condition, questions = _flag_condition(session)
     if not questions:
         return [], 0
     answered = exists().where(ActionItem.audit_id == Audit.id, ActionItem.urgent.is_(True),
                               ActionItem.status.in_(("open", "done")))
-    base: Select[Any] = select(Audit.id, Audit.reference, Audit.team, Audit.template_pk, Answer.question_id,
-                               Answer.value).join(Answer, Answer.audit_id == Audit.id)  # type: ignore[assignment]
-    query = apply(base, sel or Selection()).where(
-        Audit.status != "draft", condition, ~answered).order_by(Audit.reference)
+    base: Select[Any]
+    base = select(Audit.id, Audit.reference, Audit.team, Audit.template_pk, Audit.status, Answer.question_id,
+                  Answer.value).join(Answer, Answer.audit_id == Audit.id)  # type: ignore[assignment]
+    query = apply(base, sel or Selection()).where(condition, ~answered).order_by(Audit.reference)
     seen: dict[str, UnansweredConcern] = {}
-    for audit_id, reference, team, pk, qid, value in session.execute(query):
+    for audit_id, reference, team, pk, status, qid, value in session.execute(query):
         q = questions[(pk, qid)]
-        if audit_id not in seen and q.flags_urgent(json.loads(value) if value else None):
-            seen[audit_id] = UnansweredConcern(audit_id, reference, team, q.label)
+        if audit_id in seen or not q.flags_urgent(json.loads(value) if value else None):
+            continue
+        if status == "draft" and not _applies(session, audit_id, pk, q):
+            continue
+        seen[audit_id] = UnansweredConcern(audit_id, reference, team, q.label, status)
     rows = list(seen.values())
     return (rows[:limit] if limit else rows), len(rows)
+
+
+def _applies(session: Session, audit_id: str, template_pk: int, q: Any) -> bool:
+    """Whether the flagging question applies to a draft, given all its answers so far."""
+    row = session.get(TemplateVersion, template_pk)
+    assert row is not None
+    values = {qid: json.loads(v) for qid, v in session.execute(
+        select(Answer.question_id, Answer.value).where(Answer.audit_id == audit_id)) if v is not None}
+    return question_relevant(template_of(row), q, values)

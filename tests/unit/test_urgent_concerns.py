@@ -265,3 +265,21 @@ def test_a_new_version_that_changes_a_mark_says_so():
     question(d, "seen_alone")["learning"] = False
     (change,) = diff_templates(old, template_from_dict(d)).changes
     assert change.details == ("urgent-concern answers: — → no", "feeds learning themes: — → no")
+
+
+def test_a_draft_flagging_a_concern_is_listed_only_while_the_question_applies(store):
+    d = regular()
+    d["id"] = "conditional-urgent"
+    question(d, "urgent_concern")["relevant"] = "${seen_alone} = 'no'"
+    with store.transaction() as s:
+        import_template(s, template_from_dict(d), actor="test")
+        aid = svc.start_audit(s, "conditional-urgent", svc.Subject(case_ref="MADEUP-5"), svc.Actor(A)).id
+        svc.save_answer(s, aid, "seen_alone", "no", actor=A)
+        svc.save_answer(s, aid, "urgent_concern", "yes", actor=A)
+    with store.session() as s:
+        st = stats.compute(s)
+        assert [(c.audit_id, c.status) for c in st.unanswered] == [(aid, "draft")]
+    with store.transaction() as s:
+        svc.save_answer(s, aid, "seen_alone", "yes", actor=A)  # the flag no longer applies (kept until submit)
+    with store.session() as s:
+        assert stats.compute(s).unanswered == []
