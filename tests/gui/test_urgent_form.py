@@ -102,3 +102,4 @@ def test_the_case_type_question_is_already_answered_from_new_audit(qtbot, loaded
             return audits.get_audit(s, dialog.audit_id).case_type
 
     qtbot.waitUntil(lambda: case_type_stored() == "CP", timeout=3000)
+    qtbot.waitUntil(lambda: "Child Protection" in form.header.subject.text(), timeout=3000)

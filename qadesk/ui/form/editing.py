@@ -89,9 +89,19 @@ class EditingMixin:
             qid = key.split(":", 1)[1]
             if self._refusals.pop(qid, None) is not None:
                 self.refresh()
+            if self.template.has_question(qid) and self.template.question(qid).subject_field:
+                self._subject_followed()
         if not self.saver.pending:
             self._set_save_state(saved_text(when))
             self.savedAt.emit(when)
+
+    def _subject_followed(self: AuditFormView) -> None:
+        """A question filled from the subject changed the audit's subject: the header says it too."""
+        from qadesk.ui.form.submitting import subject_line
+
+        with self.ctx.store.session() as s:
+            subject = audits.subject_dict(audits.get_audit(s, self._audit_id))
+        self.header.set_audit(self.reference, self.template.title, subject_line(subject), self.status)
 
     def _saving(self: AuditFormView) -> None:
         self._set_save_state("Saving…")
