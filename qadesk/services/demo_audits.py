@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -67,6 +68,24 @@ class Batch:
 def _missing(t: Any, state: AuditState, suggested: str | None, today: date) -> list[Any]:
     """What submit would still ask of the answers and judgements (the actions are made to fit afterwards)."""
     return [m for m in missing_for_submit(t, state, suggested, today) if not m.key.startswith("actions.")]
+
+
+URGENT_TEXT = "See the child today and agree a safety plan with the team manager"
+
+
+def _make_urgent(a: dict[str, Any], manager: str) -> None:
+    """Mark a made-up action urgent, saying who was told (the team manager, as the action was recorded)."""
+    a["urgent"] = True
+    a["told_whom"], a["told_at"] = f"{manager}, team manager", a["created_at"]
+
+
+def _urgent_action(audit_id: str, at: datetime, manager: str) -> dict[str, Any]:
+    """The urgent action of an audit that flags a concern and agreed no other action (no random draws)."""
+    a = {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"qadesk-demo-urgent/{audit_id}")), "audit_id": audit_id,
+         "text": URGENT_TEXT, "owner": manager, "due": at.date() + timedelta(days=1), "status": "open",
+         "urgent": True, "created_at": at, "closed_at": None, "closing_note": None}
+    _make_urgent(a, manager)
+    return a
 
 
 def _action_dict(a: dict[str, Any], status: str) -> dict[str, Any]:
@@ -176,11 +195,6 @@ class AuditMaker:
         # The work happens between the start and the submit (or the last edit of a draft), in form order.
         steps = len(ans.values) + len(grades) + (overall is not None) + len(summary)
         n_actions = self._action_count(quality, complete)
-        # An answer that flags an urgent concern needs an urgent action before submit, as in the window; the
-        # made-up auditors record it as soon as they flag the concern, drafts too.
-        concern = any(t.question(qid).flags_urgent(v) for qid, v in ans.values.items())
-        if concern:
-            n_actions = max(n_actions, 1)
         if plan.completed_at is not None:
             finish = plan.completed_at
         else:
@@ -208,12 +222,20 @@ class AuditMaker:
             next(clock)
         for _ in summary:
             next(clock)
-        actions = [self._action(audit_id, next(clock), quality, worker, team.manager, urgent=concern and k == 0)
-                   for k in range(n_actions)]
+        actions = [self._action(audit_id, next(clock), quality, worker, team.manager) for _ in range(n_actions)]
+        # An answer that flags an urgent concern needs an urgent action before submit, as in the window; the
+        # made-up auditors record one as soon as they flag the concern, drafts too. (No random draws here, so
+        # the rest of the demo is as it was before urgent concerns were checked.)
+        if any(t.question(qid).flags_urgent(v) for qid, v in ans.values.items()) and not any(
+                a["urgent"] for a in actions):
+            if actions:
+                _make_urgent(actions[0], team.manager)
+            else:
+                actions.append(_urgent_action(audit_id, max(start, finish - timedelta(minutes=5)), team.manager))
         for a in actions:
             events.append({"at": a["created_at"], "actor": auditor, "entity": "action", "entity_id": a["id"],
                            "action": "add", "after": _action_dict(a, "open")})
-        revision = 1 + steps + n_actions
+        revision = 1 + steps + len(actions)
         doc_head = {"id": audit_id, "reference": reference, "template": {"id": row.template_id, "version": row.version},
                     "subject": {**subject, **(extra or {})}, "auditor": {"name": auditor, "role": role},
                     "started_at": iso(start)}
@@ -247,7 +269,7 @@ class AuditMaker:
         events.sort(key=lambda e: e["at"])
         for e in events:
             e["audit_id"] = audit_id
-        revision += len(events) - 1 - n_actions - complete  # moderations, action updates and the close
+        revision += len(events) - 1 - len(actions) - complete  # moderations, action updates and the close
         batch.history.extend(events)
         batch.audits.append({
             "id": audit_id, "reference": reference, "template_pk": row.pk, "status": status, "case_ref": case_ref,
@@ -263,7 +285,7 @@ class AuditMaker:
         })
         self.counts[status] += 1
         self.counts["answers"] += len(ans.values)
-        self.counts["actions"] += n_actions
+        self.counts["actions"] += len(actions)
         self.counts["moderations"] += len(plan.moderated_at)
 
     def _judge(self, t: Template, ans: Answerer, state: AuditState, complete: bool, stop: float,
@@ -319,18 +341,17 @@ class AuditMaker:
             return rng.randint(1, 4)
         return rng.randint(0, 3) if quality < 0.65 else rng.randint(0, 2)
 
-    def _action(self, audit_id: str, at: datetime, quality: float, worker: str, manager: str, *,
-                urgent: bool = False) -> dict[str, Any]:
+    def _action(self, audit_id: str, at: datetime, quality: float, worker: str, manager: str) -> dict[str, Any]:
         rng = self.rng
         text, serious = rng.choice(self.world.w["actions"])
-        urgent = (serious and rng.random() < 0.4 + 0.4 * (1 - quality)) or rng.random() < 0.03 or urgent
+        urgent = (serious and rng.random() < 0.4 + 0.4 * (1 - quality)) or rng.random() < 0.03
         due = at.date() + timedelta(days=rng.randint(3, 7) if urgent else rng.choice((14, 21, 28, 42)))
         return {"id": new_uuid(rng), "audit_id": audit_id, "text": text, "owner": worker if rng.random() < 0.6 else manager,
                 "due": due, "status": "open", "urgent": urgent, "created_at": at, "closed_at": None,
                 "closing_note": None,
-                # An urgent action says who was told: the team manager, just before it was recorded.
+                # An urgent action says who was told: the team manager, as it was recorded.
                 "told_whom": f"{manager}, team manager" if urgent else None,
-                "told_at": at - timedelta(minutes=20) if urgent else None}
+                "told_at": at if urgent else None}
 
     def _close_action(self, a: dict[str, Any], audit_status: str, events: list[dict[str, Any]], actor: str) -> None:
         rng, end = self.rng, self.end

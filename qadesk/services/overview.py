@@ -85,14 +85,16 @@ def home_summary(session: Session, me: str, *, today: date | None = None, limit:
     mine.update({a.id: a for a in list_actions(session, auditor=me, limit=limit * 4)})
     # Open urgent actions head the list until done (a child may be at risk), then the overdue ones.
     actions = sorted(mine.values(), key=lambda a: (not a.urgent, not a.overdue(today), a.due or date.max))
+    concerns = unanswered_concerns(session, Selection(auditor=me), limit=limit)[0]
     open_n = session.execute(select(func.count()).select_from(ActionItem).where(ActionItem.status == "open")).scalar()
     overdue_n = session.execute(select(func.count()).select_from(ActionItem).where(
         ActionItem.status == "open", ActionItem.due < today)).scalar()
-    return HomeSummary(drafts, done, actions[: limit * 2], int(open_n or 0), int(overdue_n or 0),
+    # The concerns head the same list on Home, which keeps to limit * 2 lines in all.
+    return HomeSummary(drafts, done, actions[: max(0, limit * 2 - len(concerns))], int(open_n or 0),
+                       int(overdue_n or 0),
                        count_audits(session, Selection(statuses=["draft"], auditor=me)),
                        count_audits(session, Selection(statuses=["completed"])),
-                       grades_by_month(session, today=today), grade_labels(session),
-                       unanswered_concerns(session, Selection(auditor=me), limit=limit)[0])
+                       grades_by_month(session, today=today), grade_labels(session), concerns)
 
 
 @dataclass(frozen=True)
