@@ -63,9 +63,14 @@ def unanswered_concerns(session: Session, sel: Selection | None = None, *,
     answered = exists().where(ActionItem.audit_id == Audit.id, ActionItem.urgent.is_(True),
                               ActionItem.status.in_(("open", "done")))
     base: Select[Any]
+    # Only the flagging questions' answers, found by the answers' primary key (audit, question), of audits on
+    # templates that flag: no pass over every answer of every audit.
+    qids = sorted({qid for _pk, qid in questions})
     base = select(Audit.id, Audit.reference, Audit.team, Audit.template_pk, Audit.status, Answer.question_id,
-                  Answer.value).join(Answer, Answer.audit_id == Audit.id)  # type: ignore[assignment]
-    query = apply(base, sel or Selection()).where(condition, ~answered).order_by(Audit.reference)
+                  Answer.value).join(Answer, (Answer.audit_id == Audit.id)
+                                     & Answer.question_id.in_(qids))  # type: ignore[assignment]
+    query = apply(base, sel or Selection()).where(
+        Audit.template_pk.in_(sorted({pk for pk, _qid in questions})), condition, ~answered).order_by(Audit.reference)
     seen: dict[str, UnansweredConcern] = {}
     for audit_id, reference, team, pk, status, qid, value in session.execute(query):
         q = questions[(pk, qid)]
