@@ -25,6 +25,7 @@ def test_urgent_concern_needs_an_urgent_action_with_who_and_when(qtbot, loaded_s
     form.show_page("section:" + form.template.question("urgent_concern").section_id)
     # The auditor says yes to the urgent-concern question, by keyboard.
     answer = widget(form, "question.urgent_concern")
+    assert "“Yes” means an urgent concern" in widget(form, "urgent_hint.urgent_concern").text()
     radios = [b for b in answer.findChildren(QRadioButton) if b.text() == "Yes"]
     radios[0].setFocus()
     qtbot.keyClick(radios[0], Qt.Key.Key_Space)

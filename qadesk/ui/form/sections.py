@@ -59,6 +59,14 @@ class QuestionRow(QFrame):
             small.setProperty("role", "hint")
             small.setWordWrap(True)
             lay.addWidget(small)
+        if q.urgent_concern:
+            answers = " or ".join(f"“{c.label}”" for c in q.choices if c.value in q.urgent_concern)
+            urgent = QLabel(f"{answers} means an urgent concern: before you submit, add an urgent action that "
+                            f"says who was told and when.", self)
+            urgent.setObjectName(f"urgent_hint.{q.id}")
+            urgent.setProperty("role", "hint")
+            urgent.setWordWrap(True)
+            lay.addWidget(urgent)
         if q.subject_field is not None:
             # Filled when the audit started, so the auditor is not asked twice; the two stay in step.
             what = q.subject_field.replace("_", " ")
