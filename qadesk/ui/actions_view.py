@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -32,6 +31,7 @@ from qadesk.services.profile import current_actor_name
 from qadesk.services.queries import ActionRow, distinct_values, list_actions
 from qadesk.ui import messages
 from qadesk.ui.context import AppContext
+from qadesk.ui.date_input import DateBox
 from qadesk.ui.operations import Loader, Operations
 from qadesk.ui.widgets import GRADE_COLOURS, Heading, fmt_date
 
@@ -78,13 +78,10 @@ class EditDialog(QDialog):
         self.owner.setMaxLength(200)
         self.has_due = QCheckBox("Has a due date")
         self.has_due.setChecked(action.due is not None)
-        self.due = QDateEdit()
+        self.due = DateBox()
         self.due.setObjectName("actions.due")
         self.due.setAccessibleName("Due date")
-        self.due.setCalendarPopup(True)
-        self.due.setDisplayFormat("d MMM yyyy")
-        d = action.due or date.today()
-        self.due.setDate(QDate(d.year, d.month, d.day))
+        self.due.set_date(action.due or date.today())
         self.due.setEnabled(action.due is not None)
         self.has_due.toggled.connect(self.due.setEnabled)
         self.urgent = QCheckBox("Urgent")
@@ -102,8 +99,14 @@ class EditDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
 
+    def accept(self) -> None:
+        if self.has_due.isChecked() and not self.due.commit():  # not a date: the reason is under the box
+            self.due.setFocus()
+            return
+        super().accept()
+
     def changes(self) -> dict[str, object]:
-        due = self.due.date().toPython() if self.has_due.isChecked() else None
+        due = self.due.date() if self.has_due.isChecked() else None
         return {"owner": self.owner.text().strip() or None, "due": due, "urgent": self.urgent.isChecked()}
 
 

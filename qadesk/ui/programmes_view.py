@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -33,13 +32,10 @@ from qadesk.services.programmes import ProgrammePlan, ProgrammeProgress, create_
 from qadesk.services.queries import distinct_values
 from qadesk.services.templates import list_templates
 from qadesk.ui.context import AppContext
+from qadesk.ui.date_input import DateBox
 from qadesk.ui.widgets import Heading, fmt_date
 
 COLUMNS = ("Programme", "Template", "Period", "Target", "Started", "Completed", "Progress")
-
-
-def _qdate(d: date) -> QDate:
-    return QDate(d.year, d.month, d.day)
 
 
 def _period(starts: date | None, ends: date | None) -> str:
@@ -73,13 +69,12 @@ class ProgrammeDialog(QDialog):
         self.description.setAccessibleName("Description")
         self.description.setMaximumHeight(70)
         today = date.today()
-        self.starts = QDateEdit(_qdate(today.replace(day=1)))
-        self.ends = QDateEdit(_qdate(today.replace(day=28)))
+        self.starts, self.ends = DateBox(empty_text="No start date"), DateBox(empty_text="No end date")
+        self.starts.set_date(today.replace(day=1))
+        self.ends.set_date(today.replace(day=28))
         for w, name in ((self.starts, "starts"), (self.ends, "ends")):
             w.setObjectName(f"programme.{name}")
             w.setAccessibleName("Starts on" if name == "starts" else "Ends on")
-            w.setCalendarPopup(True)
-            w.setDisplayFormat("d MMM yyyy")
         self.template = QComboBox()
         self.template.setObjectName("programme.template")
         self.template.setAccessibleName("Template")
@@ -115,7 +110,7 @@ class ProgrammeDialog(QDialog):
         period.addWidget(QLabel("to"))
         period.addWidget(self.ends)
         period.addStretch(1)
-        form.addRow("&Period", period)
+        form.addRow(QLabel("&Period", buddy=self.starts), period)  # a row of three: the label needs its buddy
         form.addRow("T&emplate", self.template)
         form.addRow("&Teams", self.teams)
         form.addRow("", self.new_team)
@@ -144,11 +139,15 @@ class ProgrammeDialog(QDialog):
         teams = [self.teams.item(i).text() for i in range(self.teams.count())
                  if self.teams.item(i).checkState() == Qt.CheckState.Checked]
         return ProgrammePlan(name=self.name.text().strip(), description=self.description.toPlainText(),
-                             starts_on=self.starts.date().toPython(), ends_on=self.ends.date().toPython(),
+                             starts_on=self.starts.date(), ends_on=self.ends.date(),
                              template_id=self.template.currentData(), teams=teams,
                              target_per_team=self.target.value() or None)
 
     def accept(self) -> None:
+        for box in (self.starts, self.ends):
+            if not box.commit():  # not a date: the reason is under the box
+                box.setFocus()
+                return
         try:
             with self.ctx.store.transaction() as s:
                 create_programme(s, self.plan(), actor=self.ctx.actor())

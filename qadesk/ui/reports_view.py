@@ -10,11 +10,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -33,6 +32,7 @@ from qadesk.services.templates import list_templates
 from qadesk.ui import messages
 from qadesk.ui.audits_view import PERIODS, period_dates
 from qadesk.ui.context import AppContext
+from qadesk.ui.date_input import DateBox
 from qadesk.ui.export_dialogs import (
     PackExportDialog,
     PackImportDialog,
@@ -78,20 +78,15 @@ class ReportsView(QWidget):
         self._debounce.timeout.connect(self.refresh_figures)
 
         self.period = _combo("reports.period", "Audits started in")
-        self.since, self.until = QDateEdit(), QDateEdit()
+        self.since, self.until = DateBox(empty_text="Any date"), DateBox(empty_text="Any date")
         for edit, name in ((self.since, "reports.since"), (self.until, "reports.until")):
             edit.setObjectName(name)
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat("d MMM yyyy")
-        self._typed: tuple[QDate, QDate] | None = None  # the custom dates, kept while a period is chosen
-        for edit in (self.since, self.until):
-            edit.setMinimumDate(QDate(2000, 1, 1))
-            edit.setSpecialValueText("Any date")  # shown at the minimum date: the period has no start
+        self._typed: tuple[date | None, date | None] | None = None  # the custom dates, kept while a period is chosen
         self.since.setAccessibleName("Started on or after")
         self.until.setAccessibleName("Started on or before")
-        today = QDate.currentDate()
-        self.since.setDate(QDate(today.year(), today.month(), 1))
-        self.until.setDate(today)
+        today = date.today()
+        self.since.set_date(today.replace(day=1))
+        self.until.set_date(today)
         self.team = _combo("reports.team", "Team")
         self.status = _combo("reports.status", "Status")
         self.programme = _combo("reports.programme", "Programme")
@@ -236,13 +231,12 @@ class ReportsView(QWidget):
             self._typed = (self.since.date(), self.until.date())
         since, until = period_dates(period)
         end = until or date.today()
-        self._set_dates(QDate(since.year, since.month, since.day) if since else self.since.minimumDate(),
-                        QDate(end.year, end.month, end.day))
+        self._set_dates(since, end)
 
-    def _set_dates(self, since: QDate, until: QDate) -> None:
+    def _set_dates(self, since: date | None, until: date | None) -> None:
         for edit, value in ((self.since, since), (self.until, until)):
             edit.blockSignals(True)
-            edit.setDate(value)
+            edit.set_date(value)
             edit.blockSignals(False)
 
     def _changed(self) -> None:
@@ -258,9 +252,8 @@ class ReportsView(QWidget):
             return screen.selection()
         period = self.period.currentData() or PERIODS[0]
         if period == CUSTOM:
-            d1, d2 = self.since.date(), self.until.date()
-            since: date | None = date(d1.year(), d1.month(), d1.day())
-            until: date | None = date(d2.year(), d2.month(), d2.day())
+            since: date | None = self.since.date()
+            until: date | None = self.until.date()
         else:
             since, until = period_dates(period)
         status, team = self.status.currentData(), self.team.currentData()

@@ -35,8 +35,9 @@ from qadesk.core.errors import QadeskError
 from qadesk.services import audits
 from qadesk.ui import messages
 from qadesk.ui.context import AppContext
+from qadesk.ui.date_input import DateBox
 from qadesk.ui.form.fit import FlowLayout
-from qadesk.ui.form.widgets import DateInput, LongTextInput
+from qadesk.ui.form.widgets import LongTextInput
 from qadesk.ui.widgets import fmt_date
 
 STATUS_WORDS = {"open": "Open", "done": "Done", "cancelled": "Cancelled"}
@@ -70,7 +71,7 @@ class ActionDialog(QDialog):
         self.text.setAccessibleName("What must happen")
         self.owner = QLineEdit(self)
         self.owner.setAccessibleName("Who will do it")
-        self.due = DateInput(parent=self)
+        self.due = DateBox(self)
         self.due.setAccessibleName("Due date")
         self.urgent = QCheckBox("Urgent — the child may be at risk until this is done", self)
         self.urgent.setObjectName("action.urgent")
@@ -132,6 +133,9 @@ class ActionDialog(QDialog):
         self.adjustSize()
 
     def _accept(self) -> None:
+        if not self.due.commit():  # not a date: the reason is under the box
+            self.due.setFocus()
+            return
         if self.text.value() is None:
             self._refuse("Say what must happen.", self.text)
             return

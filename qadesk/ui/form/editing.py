@@ -13,8 +13,11 @@ import contextlib
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from PySide6.QtWidgets import QApplication
+
 from qadesk.core.audit import is_blank
 from qadesk.services import audits
+from qadesk.ui.date_input import DateBox
 from qadesk.ui.form.autosave import Autosaver
 
 if TYPE_CHECKING:
@@ -128,7 +131,14 @@ class EditingMixin:
         self.saveStateChanged.emit(text)
 
     def flush(self: AuditFormView) -> bool:
-        """Save every pending edit now; True when everything is in the store."""
+        """Save every pending edit now; True when everything is in the store.
+
+        A date being typed is taken first (a date box otherwise takes it when the auditor leaves it).
+        """
+        focused = QApplication.focusWidget()
+        box = focused.parentWidget() if focused is not None else None
+        if isinstance(box, DateBox) and self.isAncestorOf(box):
+            box.commit()
         return self.saver.flush()
 
 

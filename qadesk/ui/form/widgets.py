@@ -15,14 +15,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, QEvent, QObject, QRegularExpression, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
+from PySide6.QtCore import QRegularExpression, Qt, Signal
+from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
-    QDateEdit,
     QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
-    QSizePolicy,
     QSlider,
     QSpinBox,
     QToolButton,
@@ -30,13 +28,11 @@ from PySide6.QtWidgets import (
 )
 
 from qadesk.core.template import Question
+from qadesk.ui.date_input import DateBox
 from qadesk.ui.form.choice_inputs import MAX_RADIOS, ChoiceInput, GradeInput, MultiChoiceInput
 
-__all__ = ["MAX_RADIOS", "NO_DATE", "ChoiceInput", "DateInput", "GradeInput", "LongTextInput", "MultiChoiceInput",
+__all__ = ["MAX_RADIOS", "ChoiceInput", "DateInput", "GradeInput", "LongTextInput", "MultiChoiceInput",
            "NumberInput", "RangeInput", "TextInput", "make_input"]
-
-NO_DATE = QDate(1900, 1, 1)
-
 
 class TextInput(QLineEdit):
     """``text``: one line."""
@@ -131,101 +127,18 @@ def _num(x: object) -> str:
     return str(x)
 
 
-class _DateEdit(QDateEdit):
-    """A date box that the keyboard can fill from "No date" and leave again with Tab.
-
-    Qt's date box steps from its minimum (1 Jan 1900, shown as "No date"), will not
-    take typed digits over the special text, and uses Tab to move between its day,
-    month and year, so an empty date box held the focus forever.  Empty, the
-    arrow keys start at today and a digit starts today's date to type over, day first.
-    """
-
-    def _empty(self) -> bool:
-        return self.date() == self.minimumDate()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
-        if self._empty() and not self.isReadOnly():
-            steps = (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown)
-            if event.key() in steps or event.text().isdigit():
-                self.setDate(QDate.currentDate())
-                self.setSelectedSection(self.sectionAt(0))
-                if event.key() in steps:
-                    return
-        super().keyPressEvent(event)
-
-    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 - Qt override
-        if self._empty():
-            return QWidget.focusNextPrevChild(self, next)
-        return super().focusNextPrevChild(next)
-
-
-class DateInput(QWidget):
-    """``date``: a date box with a calendar pop-up, and "No date" for unanswered."""
-
-    changed = Signal()
-    immediate = True
+class DateInput(DateBox):
+    """``date``: the one date box of qadesk (:mod:`qadesk.ui.date_input`), bounded by the question's min and max."""
 
     def __init__(self, low: str | None = None, high: str | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)  # no taller than its box
-        self.edit = _DateEdit(self)
-        self.edit.setCalendarPopup(True)
-        self.edit.setDisplayFormat("d MMM yyyy")
-        self.edit.setSpecialValueText("No date")
-        self.edit.setMinimumDate(NO_DATE)
-        self.edit.setMaximumDate(QDate(2200, 12, 31))
-        self.edit.setDate(NO_DATE)
-        self.edit.setMinimumWidth(150)
-        self.edit.calendarWidget().installEventFilter(self)
-        self._low, self._high = low, high
-        self.clear_button = QToolButton(self)
-        self.clear_button.setText("No date")
-        self.clear_button.setToolTip("Clear the date")
-        self.clear_button.setAccessibleName("Clear the date")
-        self.clear_button.clicked.connect(lambda: self.setValue(None))
-        lay.addWidget(self.edit)
-        lay.addWidget(self.clear_button)
-        lay.addStretch(1)
-        self.setFocusProxy(self.edit)
-        self.edit.dateChanged.connect(self._on_changed)
-        self._on_changed()
+        super().__init__(parent, low=_iso(low), high=_iso(high))
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
-        # An empty date would open the calendar in 1900; open it on today instead.
-        if event.type() == QEvent.Type.Show and self.edit.date() == NO_DATE:
-            cal = self.edit.calendarWidget()
-            today = QDate.currentDate()
-            cal.setCurrentPage(today.year(), today.month())
-        return False
 
-    def _on_changed(self) -> None:
-        self.clear_button.setVisible(self.edit.date() != NO_DATE and not self.edit.isReadOnly())
-        self.changed.emit()
-
-    def value(self) -> str | None:
-        d = self.edit.date()
-        return None if d == NO_DATE else d.toString("yyyy-MM-dd")
-
-    def setValue(self, value: object) -> None:  # noqa: N802
-        if isinstance(value, date):
-            value = value.isoformat()
-        d = QDate.fromString(value, "yyyy-MM-dd") if isinstance(value, str) else QDate()
-        self.edit.setDate(d if d.isValid() else NO_DATE)
-
-    def setAccessibleName(self, name: str) -> None:  # noqa: N802 - the date box takes the focus: name it too
-        super().setAccessibleName(name)
-        self.edit.setAccessibleName(name)
-
-    def setAccessibleDescription(self, text: str) -> None:  # noqa: N802
-        super().setAccessibleDescription(text)
-        self.edit.setAccessibleDescription(text)
-
-    def setReadOnly(self, on: bool) -> None:  # noqa: N802
-        self.edit.setReadOnly(on)
-        self.edit.setCalendarPopup(not on)
-        self.clear_button.setVisible(not on and self.edit.date() != NO_DATE)
+def _iso(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
 
 
 class RangeInput(QWidget):
