@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QWidget
 
@@ -47,10 +47,11 @@ def test_an_empty_date_is_typed_in_and_left_with_tab(qtbot, loaded_store, data_d
     press(Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is not last_visit
     assert child(form, "question.last_visit_date").value() is None
-    # The arrow keys start from today, not from 1 Jan 1900.
+    # The calendar opens on today, not on 1 Jan 1900.
     last_visit.setFocus()
-    press(Qt.Key.Key_Up)
-    assert child(form, "question.last_visit_date").value() == QDate.currentDate().toString("yyyy-MM-dd")
+    press(Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    press(Qt.Key.Key_Return)
+    assert child(form, "question.last_visit_date").value() == date.today().isoformat()
     assert form.flush()
     assert stored(loaded_store, audit_id).answers["period_start"] == "2026-11-03"
 
@@ -133,13 +134,15 @@ def test_action_due_date_sits_on_its_label(qtbot, loaded_store, data_dir):
         dialog.activateWindow()
     # The date row was stretched to take the dialog's spare height, leaving "Due" far above its box.
     assert dialog.due.height() == dialog.due.sizeHint().height()
-    # The due date can be typed, and Tab then reaches the urgent flag.
+    # The due date can be typed, and Tab then reaches its calendar button and the urgent flag.
     dialog.due.edit.setFocus()
     QTest.keyClicks(dialog.due.edit, "1 Dec 2026")
     assert dialog.due.value() == "2026-12-01"
     dialog.due.setValue(None)
     dialog.due.edit.setFocus()
     QTest.keyClick(dialog.due.edit, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is dialog.due.calendar_button
+    press(Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is dialog.urgent
     dialog.done(QDialog.DialogCode.Rejected)
 

@@ -7,7 +7,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QDate
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QCheckBox, QComboBox, QPlainTextEdit, QPushButton, QTableWidget
 
 from qadesk.exchange.packs import export_pack
@@ -54,12 +55,15 @@ def test_figures_and_charts_follow_the_selection(view, qtbot, tmp_path):
     period = view.findChild(QComboBox, "reports.period")
     assert period.currentText() == "Any time"
     assert not view.since.isEnabled() and not view.until.isEnabled()  # no dates to give for any time
-    assert view.since.text() == "Any date"
+    assert view.since.date() is None and view.since.edit.placeholderText() == "Any date"
     period.setCurrentIndex(period.findData("Last year"))
-    assert not view.since.isEnabled() and view.since.date() == QDate(date.today().year - 1, 1, 1)
+    assert not view.since.isEnabled() and view.since.date() == date(date.today().year - 1, 1, 1)
     period.setCurrentIndex(period.findData(CUSTOM))
-    view.since.setDate(QDate(2026, 9, 1))
-    view.until.setDate(QDate(2026, 9, 30))
+    for box, typed in ((view.since, "1/9/2026"), (view.until, "30/9/26")):
+        box.edit.setFocus()
+        QTest.keyClick(box.edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        QTest.keyClicks(box.edit, typed)
+        QTest.keyClick(box.edit, Qt.Key.Key_Return)
     sel = view.selection()
     assert (sel.since, sel.until, sel.teams) == (date(2026, 9, 1), date(2026, 9, 30), ["Family Support"])
     assert view.since.isEnabled()

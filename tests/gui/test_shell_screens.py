@@ -6,7 +6,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 
 from qadesk.services.overview import agreement
 from qadesk.services.programmes import list_programmes
@@ -48,7 +49,10 @@ def test_an_action_gets_a_new_owner_and_due_date(open_window, demo_dir: Path) ->
     dialog = next(c for c in view.children() if c.objectName() == "actions.edit_dialog")
     dialog.owner.setText("C. Lead")
     dialog.has_due.setChecked(True)
-    dialog.due.setDate(QDate(2027, 1, 15))
+    dialog.due.edit.setFocus()
+    QTest.keyClick(dialog.due.edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(dialog.due.edit, "15/1/27")
+    QTest.keyClick(dialog.due.edit, Qt.Key.Key_Return)
     dialog.urgent.setChecked(True)
     dialog.accept()
     with w.ctx.store.session() as s:
