@@ -33,7 +33,7 @@ from qadesk.ui import messages
 from qadesk.ui.context import AppContext
 from qadesk.ui.date_input import DateBox
 from qadesk.ui.operations import Loader, Operations
-from qadesk.ui.widgets import GRADE_COLOURS, Heading, fmt_date
+from qadesk.ui.widgets import GRADE_COLOURS, Heading, fmt_date, tab_leaves
 
 LIMIT = 500
 SHOW = (("all", "All open actions"), ("mine", "Mine"), ("overdue", "Overdue"), ("urgent", "Urgent"))
@@ -133,6 +133,7 @@ class ActionsView(QWidget):
         self.count.setObjectName("actions.count")
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("actions.table")
+        tab_leaves(self.table)
         self.table.setAccessibleName("Open actions")
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().hide()

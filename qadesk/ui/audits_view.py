@@ -26,7 +26,7 @@ from qadesk.services.queries import Selection, distinct_values, programme_names
 from qadesk.services.templates import list_templates
 from qadesk.ui.audits_model import AUDIT_ID_ROLE, COLUMNS, AuditsModel
 from qadesk.ui.context import AppContext
-from qadesk.ui.widgets import STATUS_LABELS
+from qadesk.ui.widgets import STATUS_LABELS, tab_leaves
 
 SEARCH_DELAY_MS = 300
 # A typical value of each column of known shape, which sets its width (the user may drag it wider).
@@ -68,6 +68,7 @@ class AuditTable(QTableView):
     def __init__(self) -> None:
         super().__init__()
         self._measured = False
+        tab_leaves(self)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from qadesk.exchange.packs import KIND_LABELS, ImportResult, preview_pseudonymisation
 from qadesk.services.queries import Selection
 from qadesk.ui.context import AppContext
+from qadesk.ui.widgets import tab_leaves
 
 PACK_FILTER = "qadesk packs (*.qapack)"
 PREVIEW_LIMIT = 2_000
@@ -49,6 +50,7 @@ def ask_open_pack(parent: QWidget) -> Path | None:
 def _table(headers: list[str], name: str) -> QTableWidget:
     t = QTableWidget(0, len(headers))
     t.setObjectName(name)
+    tab_leaves(t)
     t.setHorizontalHeaderLabels(headers)
     t.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
     t.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)

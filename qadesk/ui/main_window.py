@@ -237,6 +237,17 @@ class MainWindow(QMainWindow):
         if form is not None:
             self.close_tab(self.audit_tabs.indexOf(form))
 
+    def submit_current_audit(self) -> None:
+        """The Audit menu's Submit: the open audit's form checks it and asks before submitting."""
+        form = self.current_form()
+        if form is None:
+            self.statusBar().showMessage("Open an audit to submit it.", 5000)
+            return
+        if getattr(form, "read_only", False):
+            self.statusBar().showMessage(f"{getattr(form, 'reference', 'The audit')} is already submitted.", 5000)
+            return
+        form.confirm_submit()  # type: ignore[attr-defined]
+
     def refresh_lists(self) -> None:
         if "audits" in self.screens:
             self.screens["audits"].model.reload()  # type: ignore[attr-defined]

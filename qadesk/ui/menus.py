@@ -72,6 +72,9 @@ def build_menus(window: MainWindow) -> None:
         _action(window, go, "&Find audits", window.focus_search, "Ctrl+F", "action.find")
     )
     audit = bar.addMenu("&Audit")
+    submit = _action(window, audit, "&Submit…", window.submit_current_audit, "Ctrl+Shift+Return", "action.submit")
+    submit.setShortcuts([QKeySequence("Ctrl+Shift+Return"), QKeySequence("Ctrl+Shift+Enter")])
+    window.store_actions.append(submit)
     window.store_actions.append(
         _action(window, audit, "&Close audit", window.close_current_audit, "Ctrl+W", "action.close_audit")
     )

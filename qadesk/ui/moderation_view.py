@@ -35,7 +35,7 @@ from qadesk.ui.audits_model import COLUMNS, AuditsModel, Page
 from qadesk.ui.audits_view import AuditTable
 from qadesk.ui.context import AppContext
 from qadesk.ui.operations import Loader, Operations
-from qadesk.ui.widgets import Heading, fmt_date, grade_label
+from qadesk.ui.widgets import Heading, fmt_date, grade_label, tab_leaves
 
 PAST_COLUMNS = ("Date", "Audit", "Moderator", "Kind", "Auditor's grade", "Moderated grade", "Rationale")
 
@@ -137,6 +137,7 @@ class ModerationView(QWidget):
 
         self.past = QTableWidget(0, len(PAST_COLUMNS))
         self.past.setObjectName("moderation.past")
+        tab_leaves(self.past)
         self.past.setAccessibleName("Past moderations")
         self.past.setHorizontalHeaderLabels(PAST_COLUMNS)
         self.past.verticalHeader().hide()

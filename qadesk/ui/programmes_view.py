@@ -33,7 +33,7 @@ from qadesk.services.queries import distinct_values
 from qadesk.services.templates import list_templates
 from qadesk.ui.context import AppContext
 from qadesk.ui.date_input import DateBox
-from qadesk.ui.widgets import Heading, fmt_date
+from qadesk.ui.widgets import Heading, fmt_date, tab_leaves
 
 COLUMNS = ("Programme", "Template", "Period", "Target", "Started", "Completed", "Progress")
 
@@ -169,6 +169,7 @@ class ProgrammesView(QWidget):
         self.items: list[ProgrammeProgress] = []
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("programmes.table")
+        tab_leaves(self.table)
         self.table.setAccessibleName("Programmes")
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().hide()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from qadesk.core.bundle import bundle_path
 from qadesk.core.dates import british_date
@@ -16,7 +16,7 @@ from qadesk.ui.charts import StackedBarChart
 
 __all__ = ["GRADE_COLOURS", "NO_VALUE", "OFSTED_LABELS", "OFSTED_ORDER", "STATUS_LABELS", "Heading",
            "StackedBarChart", "StatCard", "app_icon", "fmt_date", "fmt_month", "fmt_time",
-           "grade_label", "resource_path", "scale_colours"]
+           "grade_label", "literal", "resource_path", "scale_colours", "tab_leaves"]
 
 STATUS_LABELS = {"draft": "Draft", "completed": "Completed", "moderated": "Moderated", "closed": "Closed"}
 OFSTED_ORDER = ("outstanding", "good", "ri", "inadequate")
@@ -40,6 +40,20 @@ def app_icon() -> QIcon:
     if icon.isNull() and svg.exists():
         icon.addFile(str(svg))
     return icon
+
+
+def tab_leaves(view: QAbstractItemView) -> QAbstractItemView:
+    """Tab and Shift+Tab leave the table for the next (previous) control; the arrow keys still move in it.
+
+    Qt's tables use Tab to step from cell to cell, so Ctrl+Tab was the only way out of one.
+    """
+    view.setTabKeyNavigation(False)
+    return view
+
+
+def literal(text: str) -> str:
+    """``text`` for a label with a buddy or a button: an ``&`` in it is shown, not taken as a mnemonic."""
+    return text.replace("&", "&&")
 
 
 def fmt_date(value: date | datetime | None, empty: str = NO_VALUE) -> str:

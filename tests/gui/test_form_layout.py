@@ -76,7 +76,7 @@ def test_a_grade_scale_that_does_not_fit_is_stacked_with_whole_labels(qtbot, loa
     assert len(tops) == 1  # side by side when there is room
     form.resize(700, 800)
     _settle()
-    assert isinstance(grade.layout(), FlowLayout)
+    assert isinstance(grade.scale.layout(), FlowLayout)
     assert len({b.y() for b in grade.buttons}) == len(grade.buttons)  # one a line when there is not
     assert all(b.property("stacked") for b in grade.buttons)
     _check_page(form.judgement, "judgement")

@@ -38,7 +38,7 @@ from qadesk.ui.context import AppContext
 from qadesk.ui.date_input import DateBox
 from qadesk.ui.form.fit import FlowLayout
 from qadesk.ui.form.widgets import LongTextInput
-from qadesk.ui.widgets import fmt_date
+from qadesk.ui.widgets import fmt_date, tab_leaves
 
 STATUS_WORDS = {"open": "Open", "done": "Done", "cancelled": "Cancelled"}
 ACTION_MIN_WIDTH = 200
@@ -191,6 +191,7 @@ class ActionsPanel(QWidget):
         lay.addWidget(hint)
         self.table = QTableWidget(0, 5, self)
         self.table.setObjectName("actions.table")
+        tab_leaves(self.table)
         self.table.setAccessibleName("Actions")
         self.table.setHorizontalHeaderLabels(["Action", "Who", "Due", "Urgent", "Status"])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

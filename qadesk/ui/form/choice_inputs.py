@@ -4,6 +4,13 @@ Same small API as every input (see :mod:`qadesk.ui.form.widgets`).  They are
 a container QWidget carrying the object name ``question.<id>``; their buttons
 are ordinary focusable children, so Tab and the arrow keys reach them, and
 their labels wrap rather than run past the edge of a narrow page.
+
+A choice once made is cleared only on purpose: Space or a click on the chosen
+option keeps it; the Clear button beside the options, or Delete, clears it,
+and Ctrl+Z (or the same button, now "Undo clear") puts it back.  Moving
+through radio buttons with the arrow keys changes the answer as it goes, but
+the form saves it after a pause, as it does typing (``immediate`` is False
+for those changes), so the history records the option the auditor stays on.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
@@ -49,25 +56,113 @@ class _ChoiceCombo(QComboBox):
 
 
 
+_NOTHING = object()
+
+
 class _ButtonsInput(QWidget):
     """Shared by radio buttons, check boxes and the grade scale."""
 
     changed = Signal()
     immediate = True
+    _changes_on_toggle = False  # check boxes: every toggle is a change; the others say when they change
+    clear_button: QToolButton | None = None
+    _clearable = False  # Delete clears and Ctrl+Z undoes the clear (radio buttons, drop-downs, grades)
+    _what = "answer"
 
     def __init__(self, choices: Sequence[Choice], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.choices = tuple(choices)
         self.buttons: list[QAbstractButton] = []
+        self._undo: object = _NOTHING  # the value a clear took away, until another is chosen
 
     def _add(self, button: QAbstractButton, choice: Choice) -> None:
         button.setProperty("choice", choice.value)
-        button.toggled.connect(self._toggled)
+        if self._changes_on_toggle:
+            button.toggled.connect(self._toggled)
         self.buttons.append(button)
 
     def _toggled(self, _on: bool) -> None:
         if not self.signalsBlocked():
             self.changed.emit()
+
+    def _emit(self, *, typed: bool = False) -> None:
+        """Tell the form the answer changed; ``typed`` (the arrow keys): save after a pause, not at once."""
+        if self.value() is not None:
+            self._undo = _NOTHING
+        self.immediate = not typed
+        try:
+            self.changed.emit()
+        finally:
+            self.immediate = True
+        self._sync_clear()
+
+    # ---- clearing on purpose, and undoing it --------------------------------------------------
+
+    def _make_clear_button(self) -> QToolButton:
+        b = QToolButton(self)
+        b.setObjectName("choice.clear")
+        b.setProperty("role", "clear")
+        b.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        b.clicked.connect(self._clear_clicked)
+        b.hide()
+        self.clear_button = b
+        return b
+
+    def _editable(self) -> bool:
+        return bool(self.buttons) and self.buttons[0].isEnabled()
+
+    def clear_answer(self) -> bool:
+        """Clear the choice (kept for Ctrl+Z); False when there was nothing to clear."""
+        value = self.value()
+        if value is None or not self._editable():
+            return False
+        self._undo = value
+        self.setValue(None)
+        return True
+
+    def undo_clear(self) -> bool:
+        """Put back the choice the last clear took away; False when there is none to put back."""
+        if self._undo is _NOTHING or not self._editable():
+            return False
+        value, self._undo = self._undo, _NOTHING
+        self.setValue(value)
+        return True
+
+    def _clear_clicked(self) -> None:
+        had_focus = self.clear_button is not None and self.clear_button.hasFocus()
+        if self._undo is not _NOTHING and self.value() is None:
+            self.undo_clear()
+        else:
+            self.clear_answer()
+        if had_focus and self.clear_button is not None and self.clear_button.isHidden():
+            self.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _sync_clear(self) -> None:
+        b = self.clear_button
+        if b is None:
+            return
+        name = self.accessibleName() or "the answer"
+        if self._undo is not _NOTHING and self.value() is None:
+            label = self._label_of(self._undo)
+            b.setText("Undo clear")
+            b.setToolTip(f"Put back “{label}” (Ctrl+Z)")
+            b.setAccessibleName(f"Undo clear: put back {label} as {name}")
+        else:
+            b.setText("Clear")
+            b.setToolTip(f"Clear the {self._what} (Delete); Ctrl+Z puts it back")
+            b.setAccessibleName(f"Clear {name}")
+        b.setVisible(self._editable() and (self.value() is not None or self._undo is not _NOTHING))
+
+    def _label_of(self, value: object) -> str:
+        return next((c.label for c in self.choices if c.value == value), str(value))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Delete clears, Ctrl+Z undoes the clear
+        key, mods = event.key(), event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        clear = key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and not mods
+        undo = key == Qt.Key.Key_Z and mods == Qt.KeyboardModifier.ControlModifier
+        if self._clearable and ((clear and self.clear_answer()) or (undo and self.undo_clear())):
+            return
+        super().keyPressEvent(event)
 
     def setAccessibleName(self, name: str) -> None:  # noqa: N802
         super().setAccessibleName(name)
@@ -76,6 +171,7 @@ class _ButtonsInput(QWidget):
         combo = getattr(self, "combo", None)  # a long list's drop-down takes the focus: name it too
         if combo is not None:
             combo.setAccessibleName(name)
+        self._sync_clear()
 
     def setAccessibleDescription(self, text: str) -> None:  # noqa: N802
         super().setAccessibleDescription(text)
@@ -88,19 +184,22 @@ class _ButtonsInput(QWidget):
     def setReadOnly(self, on: bool) -> None:  # noqa: N802
         for b in self.buttons:
             b.setEnabled(not on)
+        self._sync_clear()
 
-    def _set_checked(self, values: set[str]) -> None:
+    def _set_checked(self, values: set[str], *, typed: bool = False) -> None:
         self.blockSignals(True)
         try:
             for b in self.buttons:
                 b.setChecked(b.property("choice") in values)
         finally:
             self.blockSignals(False)
-        self.changed.emit()
+        self._emit(typed=typed)
 
 
 class ChoiceInput(_ButtonsInput):
-    """``choice``: radio buttons (a drop-down for long lists); click the chosen one's Clear to unanswer."""
+    """``choice``: radio buttons (a drop-down for long lists), with Clear beside them."""
+
+    _clearable = True
 
     def __init__(self, choices: Sequence[Choice], parent: QWidget | None = None) -> None:
         super().__init__(choices, parent)
@@ -112,7 +211,7 @@ class ChoiceInput(_ButtonsInput):
             self.combo.addItem("— Choose —", None)
             for c in self.choices:
                 self.combo.addItem(c.label, c.value)
-            self.combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
+            self.combo.currentIndexChanged.connect(lambda _i: self._emit())
             lay.addWidget(self.combo)
             lay.addStretch(1)
             self.setFocusProxy(self.combo)
@@ -132,36 +231,32 @@ class ChoiceInput(_ButtonsInput):
             box.addWidget(b)
         self.group.buttonClicked.connect(self._clicked)
         lay.addLayout(box, 1)
-        self.clear_button = QToolButton(self)
-        self.clear_button.setText("Clear")
-        self.clear_button.setAccessibleName("Clear the answer")
-        self.clear_button.setProperty("role", "clear")
-        self.clear_button.clicked.connect(lambda: self.setValue(None))
-        lay.addWidget(self.clear_button, 0, Qt.AlignmentFlag.AlignTop)
-        self.clear_button.hide()
-        self.changed.connect(lambda: self.clear_button.setVisible(self.value() is not None and self._editable()))
+        lay.addWidget(self._make_clear_button(), 0, Qt.AlignmentFlag.AlignTop)
         self.setFocusProxy(self.buttons[0])
 
     def _editable(self) -> bool:
-        return bool(self.buttons) and self.buttons[0].isEnabled()
+        if self.combo is not None:
+            return self.combo.isEnabled()
+        return super()._editable()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         # The group is managed by hand (so an answer can be cleared), which leaves Qt's radio buttons
         # without their arrow keys, and Tab enters the group at one button only: without this the
-        # keyboard could reach only the first choice.
-        if self.combo is None and _arrow_move(self.buttons, event, select=True):
-            return
+        # keyboard could reach only the first choice.  The answer follows the arrows, saved after a pause.
+        if self.combo is None:
+            target = _arrow_move(self.buttons, event)
+            if target is not None:
+                if target.isEnabled():
+                    self._set_checked({target.property("choice")}, typed=True)
+                return
         super().keyPressEvent(event)
 
     def _clicked(self, button: QAbstractButton) -> None:
-        # Radio behaviour: the clicked one stays on, the others go off.
-        self.blockSignals(True)
-        for b in self.buttons:
-            if b is not button:
-                b.setChecked(False)
-        button.setChecked(True)
-        self.blockSignals(False)
-        self.changed.emit()
+        # Radio behaviour: the clicked one stays on (a click or Space on it again keeps it), the others go off.
+        if button.isChecked():
+            self._set_checked({button.property("choice")})
+        else:
+            _keep_checked(button)
 
     def value(self) -> str | None:
         if self.combo is not None:
@@ -183,11 +278,12 @@ class ChoiceInput(_ButtonsInput):
             self.combo.setEnabled(not on)
             return
         super().setReadOnly(on)
-        self.clear_button.setVisible(not on and self.value() is not None)
 
 
 class MultiChoiceInput(_ButtonsInput):
-    """``multi_choice``: check boxes, in two columns when the list is long."""
+    """``multi_choice``: check boxes, in two columns when the list is long (Space ticks and unticks)."""
+
+    _changes_on_toggle = True
 
     def __init__(self, choices: Sequence[Choice], parent: QWidget | None = None) -> None:
         super().__init__(choices, parent)
@@ -218,16 +314,45 @@ class MultiChoiceInput(_ButtonsInput):
         self._set_checked(set(value) if isinstance(value, (list, tuple, set)) else set())
 
 
+class _Scale(QWidget):
+    """The grade buttons' row (a FlowLayout), which stacks them one a line when they do not fit."""
+
+    def __init__(self, owner: GradeInput) -> None:
+        super().__init__(owner)
+        self._owner = owner
+        self._stacked = False
+        self.flow = FlowLayout(self, h_spacing=0, v_spacing=4, stack=True)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        stacked = self.flow.stacked(event.size().width())
+        if stacked != self._stacked:  # joined buttons in a row, separate ones in a column
+            self._stacked = stacked
+            for b in self._owner.buttons:
+                b.setProperty("stacked", stacked)
+                b.style().unpolish(b)
+                b.style().polish(b)
+
+
 class GradeInput(_ButtonsInput):
-    """``grade`` and judgements: a row of labelled toggle buttons; click the chosen one again to clear."""
+    """``grade`` and judgements: a row of labelled toggle buttons, and Clear beside them.
+
+    A click or Space on the chosen grade keeps it (it used to clear it, so an auditor going along
+    the row with the keyboard lost a judgement with one key).
+    """
+
+    _clearable = True
+    _what = "judgement"
 
     def __init__(self, choices: Sequence[Choice], parent: QWidget | None = None) -> None:
         super().__init__(choices, parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(12)
         # Joined buttons on one line; when they do not fit, they go onto more lines.
-        lay = FlowLayout(self, h_spacing=0, v_spacing=4, stack=True)
-        self._stacked = False
+        self.scale = _Scale(self)
         for i, c in enumerate(self.choices):
-            b = WrapPushButton(c.label, self)
+            b = WrapPushButton(c.label, self.scale)
             b.setCheckable(True)
             b.setProperty("role", "grade")
             b.setProperty("grade", c.value)
@@ -236,26 +361,20 @@ class GradeInput(_ButtonsInput):
             b.clicked.connect(lambda _on=False, btn=b: self._clicked(btn))
             b.setAutoDefault(False)
             self._add(b, c)
-            lay.addWidget(b)
+            self.scale.flow.addWidget(b)
+        row.addWidget(self.scale, 1)
+        row.addWidget(self._make_clear_button(), 0, Qt.AlignmentFlag.AlignTop)
         if self.buttons:
             self.setFocusProxy(self.buttons[0])
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        super().resizeEvent(event)
-        stacked = self.layout().stacked(event.size().width())  # type: ignore[attr-defined]
-        if stacked != self._stacked:  # joined buttons in a row, separate ones in a column
-            self._stacked = stacked
-            for b in self.buttons:
-                b.setProperty("stacked", stacked)
-                b.style().unpolish(b)
-                b.style().polish(b)
-
     def _clicked(self, button: QAbstractButton) -> None:
-        on = button.isChecked()
-        self._set_checked({button.property("choice")} if on else set())
+        if button.isChecked():
+            self._set_checked({button.property("choice")})
+        else:
+            _keep_checked(button)  # the chosen grade again: it stays; clearing is Clear or Delete
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        if _arrow_move(self.buttons, event, select=False):
+        if _arrow_move(self.buttons, event) is not None:
             return
         super().keyPressEvent(event)
 
@@ -269,15 +388,20 @@ class GradeInput(_ButtonsInput):
         self._set_checked({value} if isinstance(value, str) else set())
 
 
-def _arrow_move(buttons: list[QAbstractButton], event: QKeyEvent, *, select: bool) -> bool:
-    """Left/Right/Up/Down move between the buttons of a row (radio buttons in a group do this themselves)."""
+def _keep_checked(button: QAbstractButton) -> None:
+    """A click (or Space) unchecked the chosen option: check it again, telling no one (nothing changed)."""
+    blocker = button.blockSignals(True)
+    button.setChecked(True)
+    button.blockSignals(blocker)
+
+
+def _arrow_move(buttons: list[QAbstractButton], event: QKeyEvent) -> QAbstractButton | None:
+    """Left/Right/Up/Down move the focus between the buttons of a row; the button moved to (None: not an arrow)."""
     keys = {Qt.Key.Key_Left: -1, Qt.Key.Key_Up: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Down: 1}
     step = keys.get(Qt.Key(event.key()))
     focused = next((i for i, b in enumerate(buttons) if b.hasFocus()), None)
     if step is None or focused is None or event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
-        return False
+        return None
     target = buttons[(focused + step) % len(buttons)]
     target.setFocus(Qt.FocusReason.TabFocusReason)
-    if select and target.isEnabled():
-        target.click()
-    return True
+    return target

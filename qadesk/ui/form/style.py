@@ -51,6 +51,10 @@ QPushButton[role="grade"]:focus { border: 2px solid #2f6fb3; }
 QPushButton[role="grade"]:checked { background: #23497a; color: #ffffff; border-color: #23497a; }
 QPushButton[role="grade"]:checked:disabled { background: #6f86a3; color: #ffffff; }
 QPushButton[role="grade"]:disabled { color: #7b8590; }
+QPushButton[role="link"] { border: none; background: transparent; color: #1d5fa8; text-decoration: underline;
+    text-align: left; padding: 2px 4px; margin-left: -4px; }
+QPushButton[role="link"]:hover { color: #10233a; }
+QPushButton[role="link"]:focus { background: #dbe6f3; color: #10233a; border-radius: 3px; }
 QPushButton[role="primary"] { background: #23497a; color: #ffffff; border: 1px solid #1b3a61;
     border-radius: 4px; padding: 6px 16px; font-weight: 600; }
 QPushButton[role="primary"]:hover { background: #2c5a94; }

@@ -8,7 +8,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from qadesk.core.errors import Missing, QadeskError, SubmitRefused
 from qadesk.services import audits
@@ -24,8 +34,34 @@ if TYPE_CHECKING:
 class SubmittingMixin:
     """Submit (or say what is missing and go there), reopen with a reason, read-only when not a draft."""
 
+    def confirm_submit(self: AuditFormView) -> bool:
+        """Submit as the auditor asks for it (the button, the menu, the shortcut): what is missing is listed
+        first; otherwise a question names the audit and what happens next, and only its Submit submits.
+
+        True when the question is shown (it is window-modal and does not wait: ``submit_dialog``).
+        """
+        if self.read_only:
+            return False
+        self.build_all()
+        if not self.flush():
+            return False
+        missing = self._unsaved_as_missing()
+        if not missing:
+            with self.ctx.store.session() as s:
+                missing = audits.check_submit(s, self._audit_id)
+        if missing:
+            self._refuse_submit(missing)
+            return False
+        open_actions = sum(1 for a in self.actions.rows if a["status"] == "open")
+        dialog = SubmitDialog(self, self.reference, self.template.title, self.subject_text, open_actions)
+        dialog.accepted.connect(self.submit)
+        self.submit_dialog = dialog
+        dialog.open()
+        return True
+
     def submit(self: AuditFormView) -> bool:
-        """Complete the audit; when refused, list what is missing and go to the first item."""
+        """Complete the audit now (no question asked); when refused, list what is missing and go to the first
+        item."""
         self.build_all()
         if not self.flush():
             return False
@@ -40,17 +76,20 @@ class SubmittingMixin:
                 self._set_save_state(f"Not submitted: {exc}")
                 return False
         if missing:
-            self.show_missing = True
-            self.refresh()
-            self.missing_panel.show_missing(missing)
-            self._set_save_state(f"Not submitted: {len(missing)} thing{'s' if len(missing) != 1 else ''} "
-                             "to finish")
-            self.go_to(missing[0])
+            self._refuse_submit(missing)
             return False
         self.missing_panel.show_missing([])
         self._reload()
         self._set_save_state("Submitted")
         return True
+
+    def _refuse_submit(self: AuditFormView, missing: list[Missing]) -> None:
+        self.show_missing = True
+        self.refresh()
+        self.missing_panel.show_missing(missing)
+        self._set_save_state(f"Not submitted: {len(missing)} thing{'s' if len(missing) != 1 else ''} "
+                             "to finish")
+        self.go_to(missing[0])
 
     def _unsaved_as_missing(self: AuditFormView) -> list[Missing]:
         out = []
@@ -128,7 +167,8 @@ class SubmittingMixin:
             self._load_values(actions)
         finally:
             self._loading = False
-        self.header.set_audit(self.reference, self.template.title, subject_line(subject), self.status)
+        self.subject_text = subject_line(subject)
+        self.header.set_audit(self.reference, self.template.title, self.subject_text, self.status)
         self.show_outcome(outcome)
         self.show_missing = self.show_missing and self.status == "draft"
         self._refusals.clear()
@@ -144,6 +184,7 @@ class SubmittingMixin:
                 page.set_read_only(read_only)
         self.judgement.set_read_only(read_only)
         self.summary.set_read_only(read_only)
+        self.summary.submit.setVisible(not read_only)
 
     @property
     def read_only(self: AuditFormView) -> bool:
@@ -169,3 +210,49 @@ def subject_line(subject: dict[str, Any]) -> str:
         parts.append(f"Feedback from: {subject['respondent']}")
     return " · ".join(parts) or "No case details recorded"
 
+
+
+class SubmitDialog(QDialog):
+    """"Submit AUD-2026-0042?": which audit, what submitting does, and two buttons; Enter keeps editing."""
+
+    def __init__(self, parent: QWidget | None, reference: str, template_title: str, subject: str,
+                 open_actions: int) -> None:
+        super().__init__(parent)
+        self.setObjectName("audit.submit_dialog")
+        self.setWindowTitle("Submit the audit")
+        self.setAccessibleName(f"Submit {reference}?")
+        lay = QVBoxLayout(self)
+        lay.setSpacing(8)
+        heading = QLabel(f"Submit {reference}?", self)
+        heading.setProperty("role", "form-title")
+        which = QLabel(f"{template_title}\n{subject}", self)
+        which.setObjectName("audit.submit_dialog.which")
+        which.setWordWrap(True)
+        actions = (f"Its {open_actions} open action{'s stay' if open_actions != 1 else ' stays'} open and "
+                   "tracked on the Actions screen until done." if open_actions else
+                   "Actions added later are tracked on the Actions screen until done.")
+        what = QLabel("When you submit it:\n"
+                      "•  the audit is completed and becomes read-only;\n"
+                      "•  it goes to moderation, where a second manager or a QA lead checks the judgement;\n"
+                      "•  changing it afterwards means reopening it with a reason, and the history keeps "
+                      "both versions;\n"
+                      f"•  {actions}", self)
+        what.setObjectName("audit.submit_dialog.what")
+        what.setWordWrap(True)
+        for label in (heading, which, what):
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            lay.addWidget(label)
+        buttons = QDialogButtonBox(self)
+        self.keep_editing = QPushButton("Keep editing", self)
+        self.keep_editing.setObjectName("audit.submit_dialog.keep")
+        self.submit_button = QPushButton("Submit", self)
+        self.submit_button.setObjectName("audit.submit_dialog.submit")
+        self.submit_button.setAccessibleName(f"Submit {reference}")
+        buttons.addButton(self.submit_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(self.keep_editing, QDialogButtonBox.ButtonRole.RejectRole)
+        self.keep_editing.setDefault(True)  # Enter does not submit by accident; Tab to Submit, then Enter
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+        self.keep_editing.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.setMinimumWidth(480)

@@ -6,11 +6,11 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from qadesk.core.audit import SUMMARY_KEYS, SUMMARY_LABELS
 from qadesk.core.template import Template
-from qadesk.ui.form.fit import FitScrollArea
+from qadesk.ui.form.fit import FitScrollArea, WrapPushButton
 from qadesk.ui.form.widgets import GradeInput, LongTextInput
 
 SUGGEST_WORDS = {
@@ -54,7 +54,7 @@ class JudgementPage(FitScrollArea):
         super().__init__(parent)
         self.template = template
         body, lay = _page_body("page.judgement", "Overall judgement", spacing=8)
-        self._section_labels: dict[str, tuple[QLabel, QLabel]] = {}
+        self._section_labels: dict[str, tuple[WrapPushButton, QLabel]] = {}
         graded = [s for s in template.sections if s.grade_list]
         if graded:
             box = QFrame(body)
@@ -67,11 +67,15 @@ class JudgementPage(FitScrollArea):
             head.setProperty("role", "question-label")
             grid.addWidget(head, 0, 0, 1, 2)
             for i, s in enumerate(graded, start=1):
-                name = QLabel(f'<a href="section:{escape(s.id)}">{escape(s.title)}</a>', box)
-                name.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse
-                                             | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
-                name.linkActivated.connect(self.pageRequested)
-                name.setWordWrap(True)
+                # A link-styled button: a Tab stop of its own, Enter or Space follows it.
+                name = WrapPushButton(s.title, box)
+                name.setObjectName(f"judgement.go.{s.id}")
+                name.setProperty("role", "link")
+                name.setAutoDefault(False)
+                name.setCursor(Qt.CursorShape.PointingHandCursor)
+                name.setAccessibleName(f"Go to the section {s.title}")
+                name.setToolTip(f"Go to the section “{s.title}”")
+                name.clicked.connect(lambda _on=False, sid=s.id: self.pageRequested.emit(f"section:{sid}"))
                 grade = QLabel(box)
                 grade.setWordWrap(True)
                 grid.addWidget(name, i, 0)
@@ -185,6 +189,21 @@ class SummaryPage(FitScrollArea):
             lay.addWidget(hint)
             lay.addWidget(edit)
             self.fields[key] = edit
+        # The end of the form: Tab from the last summary field reaches Submit (not the header's, early on).
+        ready = QLabel("Finished? Submit checks the audit first and takes you to anything missing.", body)
+        ready.setProperty("role", "hint")
+        ready.setWordWrap(True)
+        lay.addSpacing(16)
+        lay.addWidget(ready)
+        end = QHBoxLayout()
+        end.addStretch(1)
+        self.submit = WrapPushButton("Submit the audit…", body)
+        self.submit.setObjectName("page.submit")
+        self.submit.setProperty("role", "primary")
+        self.submit.setAutoDefault(False)
+        self.submit.setToolTip("Check the audit and complete it (Ctrl+Shift+Enter)")
+        end.addWidget(self.submit)
+        lay.addLayout(end)
         lay.addStretch(1)
         self.setWidget(body)
 

@@ -34,11 +34,14 @@ from PySide6.QtWidgets import (
 from qadesk.core.audit import (
     AuditState,
     completion,
+    is_blank,
     question_problems,
     question_relevant,
+    relevant_questions,
     section_relevant,
     section_state,
 )
+from qadesk.core.errors import Missing
 from qadesk.core.scoring import rationale_needed, suggest_overall
 from qadesk.core.template import Template
 from qadesk.services import audits, moderation
@@ -108,11 +111,15 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, QWidget):
         self.destroyed.connect(lambda *_: flush_orphan(saver))
 
         self.header = FormHeader(self)
-        self.header.set_audit(self.reference, self.template.title, subject_line(subject), self.status)
+        self.subject_text = subject_line(subject)
+        self.header.set_audit(self.reference, self.template.title, self.subject_text, self.status)
         self.header.set_others(others)
         self.moderation_panel = ModerationPanel(self)
         self.show_outcome(outcome)
-        self.header.submit.clicked.connect(self.submit)
+        self.header.submit.clicked.connect(self.confirm_submit)
+        # Submit is not the second Tab stop of the form: the keyboard reaches it at the end of the Summary
+        # page, in the Audit menu and by its shortcut; Tab goes through the questions.
+        self.header.submit.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.header.reopen.clicked.connect(lambda: self.reopen())
         self.header.report.clicked.connect(lambda: self.save_report())
         self.header.otherAuditRequested.connect(self._open_other)
@@ -134,6 +141,7 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, QWidget):
         self.judgement.pageRequested.connect(self.show_page)
         self._add_page("judgement", "Judgement", self.judgement)
         self.summary = SummaryPage()
+        self.summary.submit.clicked.connect(self.confirm_submit)
         self._add_page("summary", "Summary", self.summary)
         self.actions = ActionsPanel(ctx, self._audit_id, self.actor)
         self.actions.changed.connect(lambda: self._saved("actions", None, datetime.now().astimezone()))
@@ -159,8 +167,9 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, QWidget):
         self._refresh_timer.timeout.connect(self.refresh)
         self._loading = False
         self._apply_status()
-        first = next((k for k in self.navigator.visible_keys() if k.startswith("section:")), "judgement")
-        self.show_page(first, focus=False)
+        self._start_key = self._start_page()
+        self.show_page(self._start_key, focus=False)
+        self._focused_once = False
         self.refresh()
         # The first page is on screen; the others are built one per turn of the event loop.
         self._build_timer = QTimer(self)
@@ -272,6 +281,47 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, QWidget):
             page.grade.changed.connect(lambda sid=sid: self._grade_changed(sid))
         add_next_button(page, lambda: self.move_page(1))
 
+
+    # ------------------------------------------------------------------ where the auditor starts
+
+    def first_unanswered(self) -> str | None:
+        """The id of the first question still to answer (it applies, takes an answer, has none), in form order."""
+        st = self.state
+        return next((q.id for q in relevant_questions(self.template, st.answers)
+                     if q.answerable and is_blank(st.answers.get(q.id))), None)
+
+    def _start_page(self) -> str:
+        qid = self.first_unanswered() if not self.read_only else None
+        if qid is not None:
+            return f"section:{self.template.question(qid).section_id}"
+        return next((k for k in self.navigator.visible_keys() if k.startswith("section:")), "judgement")
+
+    def focus_start(self) -> None:
+        """Put the focus where the auditor carries on: the first unanswered question (or, when every question
+        is answered, the overall judgement if it is missing); a read-only audit starts at its pages' list."""
+        if self.read_only:
+            self.navigator.list.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        qid = self.first_unanswered()
+        if qid is not None:
+            q = self.template.question(qid)
+            self.go_to(Missing(q.section_id, qid, q.label, key=f"question.{qid}"))
+        elif self.state.overall_grade is None:
+            self.go_to(Missing(None, None, "", key="overall.grade"))
+        else:
+            self.show_page(self.current_page() or "judgement", focus=True)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override: the first time the audit is seen
+        super().showEvent(event)
+        if not self._focused_once:
+            self._focused_once = True
+            QTimer.singleShot(0, self, self._focus_on_opening)
+
+    def _focus_on_opening(self) -> None:
+        # Unless the focus or the page was already put somewhere on purpose (a link, "go to", a test).
+        focused = QApplication.focusWidget()
+        if self.current_page() == self._start_key and not (focused is not None and self.isAncestorOf(focused)):
+            self.focus_start()
 
     # ------------------------------------------------------------------ live rules
 
