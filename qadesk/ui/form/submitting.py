@@ -57,6 +57,8 @@ class SubmittingMixin:
         dialog.accepted.connect(self.submit)
         self.submit_dialog = dialog
         dialog.open()
+        dialog.activateWindow()
+        dialog.keep_editing.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
         return True
 
     def submit(self: AuditFormView) -> bool:

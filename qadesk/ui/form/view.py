@@ -318,9 +318,8 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, QWidget):
             QTimer.singleShot(0, self, self._focus_on_opening)
 
     def _focus_on_opening(self) -> None:
-        # Unless the focus or the page was already put somewhere on purpose (a link, "go to", a test).
-        focused = QApplication.focusWidget()
-        if self.current_page() == self._start_key and not (focused is not None and self.isAncestorOf(focused)):
+        # Unless another page was already chosen on purpose (a link, "go to", a test) before the form showed.
+        if self.current_page() == self._start_key:
             self.focus_start()
 
     # ------------------------------------------------------------------ live rules
