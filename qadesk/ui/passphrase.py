@@ -310,4 +310,4 @@ def set_or_change_passphrase(store: Store, parent: QWidget | None = None) -> boo
 
 
 def passphrase_action_text(store: Store | None) -> str:
-    return "Change &passphrase…" if store is not None and store.encrypted else "Set &passphrase…"
+    return "Change pa&ssphrase…" if store is not None and store.encrypted else "Set pa&ssphrase…"

@@ -188,7 +188,7 @@ class ProgrammesView(QWidget):
         self.new_button.setObjectName("programmes.new")
         self.start_button = QPushButton("&Start an audit in it…")
         self.start_button.setObjectName("programmes.start_audit")
-        self.audits_button = QPushButton("Show its &audits")
+        self.audits_button = QPushButton("Show its a&udits")
         self.audits_button.setObjectName("programmes.show_audits")
         buttons = QHBoxLayout()
         for b in (self.new_button, self.start_button, self.audits_button):

@@ -226,7 +226,7 @@ def test_the_real_window_asks_nothing_with_the_environment_passphrase_and_locks(
     try:
         assert window.ctx.store.encrypted
         action = window.findChild(QAction, "action.passphrase")
-        assert action.text() == "Change &passphrase…"
+        assert action.text() == "Change pa&ssphrase…"
         window.findChild(QAction, "action.lock").trigger()
         assert window.idle_lock.locked
         field = window.idle_lock.screen.findChild(QLineEdit, "lock.passphrase")
@@ -258,7 +258,7 @@ def test_setting_a_passphrase_from_the_menu_encrypts_the_open_store(qtbot, tmp_p
     window = create_window(["--data-dir", str(folder)])
     try:
         action = window.findChild(QAction, "action.passphrase")
-        assert action.text() == "Set &passphrase…"
+        assert action.text() == "Set pa&ssphrase…"
 
         def set_it(dialog: QWidget) -> None:
             assert isinstance(dialog, PassphraseDialog)

@@ -211,7 +211,7 @@ class ActionsPanel(QWidget):
         self.table.doubleClicked.connect(lambda _i: self.edit_dialog())
         lay.addWidget(self.table, 1)
         buttons = FlowLayout(h_spacing=6, v_spacing=6)  # onto two lines when the page is narrow
-        self.add_button = self._button("actions.add", "&Add action…", self.add_dialog, buttons)
+        self.add_button = self._button("actions.add", "Add a&ction…", self.add_dialog, buttons)
         self.edit_button = self._button("actions.edit", "&Edit…", self.edit_dialog, buttons)
         self.done_button = self._button("actions.done", "Mark &done", self._mark_selected_done, buttons)
         self.remove_button = self._button("actions.remove", "&Remove", self._remove_selected, buttons)

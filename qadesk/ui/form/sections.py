@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 from qadesk.core.template import Question, Section, Template
 from qadesk.ui.form.fit import FitScrollArea
 from qadesk.ui.form.widgets import GradeInput, LongTextInput, make_input
+from qadesk.ui.widgets import literal
 
 TYPE_HINTS = {
     "multi_choice": "Tick all that apply.",
@@ -48,7 +49,7 @@ class QuestionRow(QFrame):
             lay.addWidget(note)
             self.title = note
             return
-        self.title = QLabel(q.label, self)
+        self.title = QLabel(literal(q.label), self)  # with a buddy: an "&" in the template's label is shown
         self.title.setWordWrap(True)
         self.title.setProperty("role", "question-label")
         lay.addWidget(self.title)
@@ -182,7 +183,7 @@ class SectionPage(FitScrollArea):
             box.setProperty("role", "judgement")
             bl = QVBoxLayout(box)
             bl.setContentsMargins(16, 12, 16, 14)
-            caption = QLabel(f"Section judgement: {s.title}", box)
+            caption = QLabel(literal(f"Section judgement: {s.title}"), box)
             caption.setProperty("role", "question-label")
             caption.setWordWrap(True)
             bl.addWidget(caption)
