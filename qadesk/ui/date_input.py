@@ -221,7 +221,7 @@ class DateBox(QWidget):
         self._show_text(self._date)
 
     def _refuse(self, why: str) -> bool:
-        kept = f"The date stays {british_date(self._date)}." if self._date else "No date is kept."
+        kept = f"The date stays {british_date(self._date)}." if self._date else "No date has been saved."
         self._show_problem(f"Not a date: {why} {kept}" if not why.startswith("A date") else f"{why} {kept}")
         return False
 

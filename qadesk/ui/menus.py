@@ -109,6 +109,8 @@ def shortcuts_text(window: MainWindow) -> str:
     lines += [
         "Ctrl+PgDown\tNext page of the audit form (also Ctrl+Enter, or Tab to the page's Next button)",
         "Ctrl+PgUp\tPrevious page of the audit form",
+        "Delete\tClear the chosen answer or grade (Ctrl+Z puts it back)",
+        "Alt+Down\tOpen the calendar of a date box (also F4)",
         "Enter\tOpen the chosen audit in a list",
     ]
     return "\n".join(lines)

@@ -362,8 +362,9 @@ class GradeInput(_ButtonsInput):
             b.setAutoDefault(False)
             self._add(b, c)
             self.scale.flow.addWidget(b)
-        row.addWidget(self.scale, 1)
+        row.addWidget(self.scale)
         row.addWidget(self._make_clear_button(), 0, Qt.AlignmentFlag.AlignTop)
+        row.addStretch(1)  # Clear right after the scale, not at the far edge
         if self.buttons:
             self.setFocusProxy(self.buttons[0])
 

@@ -19,7 +19,7 @@ from qadesk.ui.widgets import literal
 TYPE_HINTS = {
     "multi_choice": "Tick all that apply.",
     "range": "Move the slider or type a number.",
-    "date": "Pick a date, or leave it as “No date”.",
+    "date": "Type it as 25/11/2026 or 25 Nov 2026 (day first), or open the calendar with Alt+Down.",
 }
 
 

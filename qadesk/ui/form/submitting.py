@@ -230,9 +230,9 @@ class SubmitDialog(QDialog):
         which = QLabel(f"{template_title}\n{subject}", self)
         which.setObjectName("audit.submit_dialog.which")
         which.setWordWrap(True)
-        actions = (f"Its {open_actions} open action{'s stay' if open_actions != 1 else ' stays'} open and "
+        actions = (f"its {open_actions} open action{'s stay' if open_actions != 1 else ' stays'} open and "
                    "tracked on the Actions screen until done." if open_actions else
-                   "Actions added later are tracked on the Actions screen until done.")
+                   "actions added later are tracked on the Actions screen until done.")
         what = QLabel("When you submit it:\n"
                       "•  the audit is completed and becomes read-only;\n"
                       "•  it goes to moderation, where a second manager or a QA lead checks the judgement;\n"
