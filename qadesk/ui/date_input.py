@@ -268,7 +268,13 @@ class DateBox(QWidget):
         cal.setMaximumDate(_qdate(self._high) if self._high else QDate(2199, 12, 31))
         cal.setSelectedDate(_qdate(self._date or date.today()))
         self._popup.adjustSize()
-        self._popup.move(self.edit.mapToGlobal(QPoint(0, self.edit.height())))
+        below = self.edit.mapToGlobal(QPoint(0, self.edit.height()))
+        screen = self.screen().availableGeometry()
+        size = self._popup.size()
+        x = max(screen.left(), min(below.x(), screen.right() - size.width()))
+        y = below.y() if below.y() + size.height() <= screen.bottom() else \
+            self.edit.mapToGlobal(QPoint(0, 0)).y() - size.height()  # above the box near the screen's foot
+        self._popup.move(x, max(screen.top(), y))
         self._popup.show()
         cal.setFocus(Qt.FocusReason.PopupFocusReason)
 
