@@ -248,6 +248,18 @@ class MainWindow(QMainWindow):
             return
         form.confirm_submit()  # type: ignore[attr-defined]
 
+    def on_current_audit(self, what: str) -> None:
+        """The Audit menu's Reopen and Report: the open audit's form does it (and asks what it needs)."""
+        form = self.current_form()
+        if form is None:
+            self.statusBar().showMessage("Open an audit first.", 5000)
+            return
+        if what == "reopen" and not getattr(form, "read_only", False):
+            self.statusBar().showMessage(f"{getattr(form, 'reference', 'The audit')} is a draft: it is open to "
+                                         "changes already.", 5000)
+            return
+        getattr(form, what)()
+
     def refresh_lists(self) -> None:
         if "audits" in self.screens:
             self.screens["audits"].model.reload()  # type: ignore[attr-defined]

@@ -76,6 +76,13 @@ def build_menus(window: MainWindow) -> None:
     submit.setShortcuts([QKeySequence("Ctrl+Shift+Return"), QKeySequence("Ctrl+Shift+Enter")])
     window.store_actions.append(submit)
     window.store_actions.append(
+        _action(window, audit, "Re&open…", lambda: window.on_current_audit("reopen"), None, "action.reopen")
+    )
+    window.store_actions.append(
+        _action(window, audit, "Audit &report (PDF)…", lambda: window.on_current_audit("save_report"), None,
+                "action.audit_report")
+    )
+    window.store_actions.append(
         _action(window, audit, "&Close audit", window.close_current_audit, "Ctrl+W", "action.close_audit")
     )
     help_menu = bar.addMenu("&Help")
