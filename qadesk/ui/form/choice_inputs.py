@@ -335,7 +335,7 @@ class _Scale(QWidget):
 
 
 class GradeInput(_ButtonsInput):
-    """``grade`` and judgements: a row of labelled toggle buttons, and Clear beside them.
+    """``grade`` and judgements: a row of labelled toggle buttons, and Clear under them.
 
     A click or Space on the chosen grade keeps it (it used to clear it, so an auditor going along
     the row with the keyboard lost a judgement with one key).
@@ -346,9 +346,9 @@ class GradeInput(_ButtonsInput):
 
     def __init__(self, choices: Sequence[Choice], parent: QWidget | None = None) -> None:
         super().__init__(choices, parent)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(12)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(4)
         # Joined buttons on one line; when they do not fit, they go onto more lines.
         self.scale = _Scale(self)
         for i, c in enumerate(self.choices):
@@ -362,9 +362,14 @@ class GradeInput(_ButtonsInput):
             b.setAutoDefault(False)
             self._add(b, c)
             self.scale.flow.addWidget(b)
-        row.addWidget(self.scale)
-        row.addWidget(self._make_clear_button(), 0, Qt.AlignmentFlag.AlignTop)
-        row.addStretch(1)  # Clear right after the scale, not at the far edge
+        column.addWidget(self.scale)
+        # Clear goes under the scale, which needs all the width it can have to stay on one line; its room is
+        # kept while it is hidden, so choosing a grade does not move what follows.
+        clear = self._make_clear_button()
+        policy = clear.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        clear.setSizePolicy(policy)
+        column.addWidget(clear, 0, Qt.AlignmentFlag.AlignLeft)
         if self.buttons:
             self.setFocusProxy(self.buttons[0])
 
