@@ -343,3 +343,27 @@ def test_arrowing_through_radio_options_saves_the_one_stayed_on_once(qtbot, load
     assert not form.saver.pending
     assert stored(loaded_store, audit_id).answers["seen_alone"] == seen.buttons[1].property("choice")
     assert len(history(loaded_store, audit_id, "answer", "seen_alone")) == 2
+
+
+def test_a_long_list_drop_down_is_cleared_with_delete_and_put_back_with_ctrl_z(qtbot):
+    from qadesk.core.template import Choice
+    from qadesk.ui.form.choice_inputs import MAX_RADIOS, ChoiceInput
+
+    choices = [Choice(f"team_{i}", f"Made-up Team {i}") for i in range(MAX_RADIOS + 2)]
+    box = ChoiceInput(choices)
+    box.setAccessibleName("Which team holds the case?")
+    qtbot.addWidget(box)
+    changes: list[object] = []
+    box.changed.connect(lambda: changes.append(box.value()))
+    with qtbot.waitActive(box):
+        box.show()
+        box.activateWindow()
+    box.combo.setFocus()
+    press(Qt.Key.Key_Down)
+    press(Qt.Key.Key_Down)
+    assert box.value() == "team_1"
+    press(Qt.Key.Key_Delete)
+    assert box.value() is None and box.combo.currentIndex() == 0
+    press(Qt.Key.Key_Z, CTRL)
+    assert box.value() == "team_1"
+    assert changes == ["team_0", "team_1", None, "team_1"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -157,12 +157,21 @@ class _ButtonsInput(QWidget):
         return next((c.label for c in self.choices if c.value == value), str(value))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Delete clears, Ctrl+Z undoes the clear
+        if self._clear_keys(event):
+            return
+        super().keyPressEvent(event)
+
+    def _clear_keys(self, event: QKeyEvent) -> bool:
         key, mods = event.key(), event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         clear = key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and not mods
         undo = key == Qt.Key.Key_Z and mods == Qt.KeyboardModifier.ControlModifier
-        if self._clearable and ((clear and self.clear_answer()) or (undo and self.undo_clear())):
-            return
-        super().keyPressEvent(event)
+        return self._clearable and ((clear and self.clear_answer()) or (undo and self.undo_clear()))
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - a drop-down eats Ctrl+Z (it searches)
+        if obj is getattr(self, "combo", None) and event.type() == QEvent.Type.KeyPress \
+                and isinstance(event, QKeyEvent):
+            return self._clear_keys(event)
+        return super().eventFilter(obj, event)
 
     def setAccessibleName(self, name: str) -> None:  # noqa: N802
         super().setAccessibleName(name)
@@ -212,6 +221,7 @@ class ChoiceInput(_ButtonsInput):
             for c in self.choices:
                 self.combo.addItem(c.label, c.value)
             self.combo.currentIndexChanged.connect(lambda _i: self._emit())
+            self.combo.installEventFilter(self)
             lay.addWidget(self.combo)
             lay.addStretch(1)
             self.setFocusProxy(self.combo)
