@@ -47,12 +47,13 @@ def test_urgent_concern_needs_an_urgent_action_with_who_and_when(qtbot, loaded_s
         qtbot.keyClicks(dialog.text, "Strategy discussion today")
         dialog.urgent.setFocus()
         qtbot.keyClick(dialog.urgent, Qt.Key.Key_Space)
-        assert dialog.told_whom.isVisible() and dialog.told_date.isVisible()
+        assert dialog.told_whom.isVisible() and dialog.told_when.isVisible()
         qtbot.keyClicks(dialog.told_whom, "Made-up Manager, team manager")
-        dialog.told_date.edit.setFocus()
-        qtbot.keyClick(dialog.told_date.edit, Qt.Key.Key_Up)  # an empty date steps to today
-        dialog.told_time.setFocus()
-        qtbot.keyClicks(dialog.told_time, "0000")
+        box = dialog.told_when
+        box.date_box.edit.setFocus()
+        qtbot.keyClicks(box.date_box.edit, "today")
+        box.time_edit.setFocus()  # leaving the date box takes the date
+        qtbot.keyClicks(box.time_edit, "00:00")
         ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
         ok.setFocus()
         qtbot.keyClick(ok, Qt.Key.Key_Space)

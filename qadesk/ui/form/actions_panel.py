@@ -8,25 +8,22 @@ self-test can drive them without a dialog.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import Qt, QTime, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -35,7 +32,7 @@ from qadesk.core.errors import QadeskError
 from qadesk.services import audits
 from qadesk.ui import messages
 from qadesk.ui.context import AppContext
-from qadesk.ui.date_input import DateBox
+from qadesk.ui.date_input import DateBox, DateTimeBox
 from qadesk.ui.form.fit import FlowLayout
 from qadesk.ui.form.widgets import LongTextInput
 from qadesk.ui.widgets import fmt_date, tab_leaves
@@ -79,29 +76,16 @@ class ActionDialog(QDialog):
         self.told_whom.setObjectName("action.told_whom")
         self.told_whom.setAccessibleName("Who was told of the urgent concern")
         self.told_whom.setPlaceholderText("e.g. the team manager, by phone")
-        self.told_date = DateInput(parent=self)
-        self.told_date.setObjectName("action.told_date")
-        self.told_date.setAccessibleName("The date they were told")
-        self.told_time = QTimeEdit(self)
-        self.told_time.setObjectName("action.told_time")
-        self.told_time.setAccessibleName("The time they were told")
-        self.told_time.setDisplayFormat("HH:mm")
-        self.told_time.setTime(QTime.currentTime())
-        told_when = QWidget(self)
-        told_when.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-        told_when.setFocusProxy(self.told_date)  # the label's Alt+O goes to the date
-        row = QHBoxLayout(told_when)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.told_date)
-        row.addWidget(self.told_time)
-        row.addStretch(1)
+        self.told_when = DateTimeBox(self)
+        self.told_when.setObjectName("action.told_when")
+        self.told_when.setAccessibleName("When they were told")
         form.addRow("What must &happen", self.text)
         form.addRow("&Who", self.owner)
         form.addRow("&Due", self.due)
         form.addRow("", self.urgent)
         form.addRow("Who was &told", self.told_whom)
-        form.addRow("When t&old", told_when)
-        self._told_rows = (self.told_whom, told_when)
+        form.addRow("When t&old", self.told_when)
+        self._told_rows = (self.told_whom, self.told_when)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
                                    self)
         buttons.accepted.connect(self._accept)
@@ -118,10 +102,7 @@ class ActionDialog(QDialog):
             self.due.setValue(action["due"])
             self.urgent.setChecked(action["urgent"])
             self.told_whom.setText(action.get("told_whom") or "")
-            if action.get("told_at") is not None:
-                local = action["told_at"].astimezone()
-                self.told_date.setValue(local.date())
-                self.told_time.setTime(QTime(local.hour, local.minute))
+            self.told_when.setValue(action.get("told_at"))
         self.urgent.toggled.connect(self._show_told)
         self._show_told(self.urgent.isChecked())
         self.resize(520, 300)
@@ -139,10 +120,14 @@ class ActionDialog(QDialog):
         if self.text.value() is None:
             self._refuse("Say what must happen.", self.text)
             return
-        told = self.told_at()
-        if self.urgent.isChecked() and told is not None and told > datetime.now().astimezone():
-            self._refuse("When they were told cannot be in the future.", self.told_date)
-            return
+        if self.urgent.isChecked():
+            if not self.told_when.commit():  # not a date and time: the reason is under the boxes
+                self.told_when.setFocus()
+                return
+            told = self.told_at()
+            if told is not None and told > datetime.now().astimezone():
+                self._refuse("When they were told cannot be in the future.", self.told_when)
+                return
         self.accept()
 
     def _refuse(self, why: str, where: QWidget) -> None:
@@ -151,12 +136,8 @@ class ActionDialog(QDialog):
         where.setFocus()
 
     def told_at(self) -> datetime | None:
-        """The date and time told, in the laptop's zone (None without a date)."""
-        day = self.told_date.value()
-        if not day:
-            return None
-        t = self.told_time.time()
-        return datetime.combine(date.fromisoformat(day), time(t.hour(), t.minute())).astimezone()
+        """The date and time told, in the laptop's zone (None until both are given)."""
+        return self.told_when.value()
 
     def values(self) -> dict[str, Any]:
         due = self.due.value()
