@@ -17,7 +17,7 @@ import io
 import json
 import uuid
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,25 @@ from qadesk.services.stats import compute
 
 KIND_LABELS = {"moderation_request": "moderation pack", "moderation_return": "moderation return",
                "audit_transfer": "audit transfer pack"}
+MODERATION_STATUSES = ("completed", "moderated")  # what a moderator can judge: never a draft
+
+
+def selection_for(kind: str, selection: Selection | None) -> Selection:
+    """The audits a pack of ``kind`` takes from ``selection``.
+
+    A moderation pack offers completed (and already moderated) audits only, so a filter that also
+    matches drafts leaves them out rather than having the export refused on the first draft; a
+    status filter that names no such status is refused with the reason. Audits named one by one
+    (``--audit``) are taken as named, and a named draft is refused by :func:`export_pack`.
+    """
+    sel = selection or Selection()
+    if kind != "moderation_request" or sel.audit_ids:
+        return sel
+    statuses = [st for st in (sel.statuses or MODERATION_STATUSES) if st in MODERATION_STATUSES]
+    if not statuses:
+        raise ValidationError(f"a moderation pack takes completed or moderated audits, not "
+                              f"{' or '.join(sel.statuses)} ones")
+    return replace(sel, statuses=statuses)
 
 
 @dataclass
@@ -137,6 +156,7 @@ def export_pack(store: Any, path: Path, *, kind: str = "audit_transfer", selecti
 
     if kind not in KINDS:
         raise ValidationError(f"a pack's kind is one of {', '.join(KINDS)}, not '{kind}'")
+    selection = selection_for(kind, selection)
     path = Path(path)
     pseudonymise = external and not identifiable
     pack_id = str(uuid.uuid4())

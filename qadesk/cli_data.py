@@ -1,0 +1,236 @@
+"""``qadesk demo-data``, ``pack``, ``report``, ``history``, ``agency-return``, ``profile``, ``backup``, ``store``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from qadesk.cli_support import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    UsageError,
+    _actor,
+    _ask_passphrase,
+    _print_json,
+    _store,
+    add_selection,
+    check_chosen,
+    selection_from,
+    sqlite_folder,
+)
+from qadesk.core.errors import ValidationError
+
+
+def add_parsers(sub: Any) -> None:
+    d = sub.add_parser("demo-data", help="fill the store with realistic made-up data")
+    d.add_argument("--audits", type=int, default=200, metavar="N")
+    d.add_argument("--seed", type=int, default=1, metavar="S")
+
+    pk = sub.add_parser("pack", help="moderation packs and audit transfers (.qapack)")
+    pksub = pk.add_subparsers(dest="action", metavar="ACTION", required=True)
+    pe = pksub.add_parser("export", help="write a pack of the selected audits")
+    pe.add_argument("--to", required=True, metavar="FILE")
+    pe.add_argument("--kind", default="audit_transfer", choices=["moderation_request", "moderation_return", "audit_transfer"])
+    pe.add_argument("--external", action="store_true", help="for another organisation: pseudonymised unless --identifiable")
+    pe.add_argument("--identifiable", action="store_true")
+    add_selection(pe)
+    pi = pksub.add_parser("import", help="verify and import a pack")
+    pi.add_argument("file", metavar="FILE")
+
+    r = sub.add_parser("report", help="the QA summary report (.pdf) or the Excel return (.xlsx)")
+    r.add_argument("--to", required=True, metavar="FILE")
+    add_selection(r)
+
+    h = sub.add_parser("history", help="the change history")
+    hsub = h.add_subparsers(dest="action", metavar="ACTION", required=True)
+    hsub.add_parser("verify", help="check the hash chain; reports the first broken link")
+
+    ar = sub.add_parser("agency-return", help="workbooks for partner agencies of a multi-agency audit")
+    arsub = ar.add_subparsers(dest="action", metavar="ACTION", required=True)
+    are = arsub.add_parser("export", help="one workbook per agency section (or --agency NAME --to FILE)")
+    are.add_argument("audit", metavar="AUDIT_ID")
+    are.add_argument("--to", required=True, metavar="DIR|FILE")
+    are.add_argument("--agency", metavar="NAME")
+    ari = arsub.add_parser("import", help="take the answers of a completed return into its audit")
+    ari.add_argument("file", metavar="FILE")
+
+    pr = sub.add_parser("profile", help="who you are: your name, role, team and organisation (signs audits, reports and packs)")
+    prsub = pr.add_subparsers(dest="action", metavar="ACTION", required=True)
+    prs = prsub.add_parser("show", help="the profile")
+    prs.add_argument("--json", action="store_true")
+    prset = prsub.add_parser("set", help="set the profile (fields not given are kept)")
+    prset.add_argument("--name")
+    prset.add_argument("--role")
+    prset.add_argument("--team")
+    prset.add_argument("--organisation")
+
+    b = sub.add_parser("backup", help="write a consistent copy of the store")
+    b.add_argument("--to", required=True, metavar="FILE")
+
+    st = sub.add_parser("store", help="encrypt the store, change or remove its passphrase")
+    stsub = st.add_subparsers(dest="action", metavar="ACTION", required=True)
+    stsub.add_parser("status", help="whether the store is encrypted")
+    stsub.add_parser("encrypt", help="encrypt the store with a passphrase (QADESK_PASSPHRASE, or asked twice)")
+    stsub.add_parser("change-passphrase", help="new passphrase (current: QADESK_PASSPHRASE, new: "
+                     "QADESK_NEW_PASSPHRASE, or asked)")
+    stsub.add_parser("decrypt", help="turn encryption off: the store becomes a plain SQLite file again")
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from qadesk.services.demo import generate
+
+    if args.audits < 0 or args.audits > 1_000_000:
+        raise UsageError("--audits takes a number from 0 to 1,000,000")
+    store = _store(args)
+
+    def progress(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\r{done:,} / {total:,} audits", end="", file=sys.stderr)
+
+    summary = generate(store, audits=args.audits, seed=args.seed, progress=progress)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(summary)
+    return EXIT_OK
+
+
+def cmd_pack(args: argparse.Namespace) -> int:
+    from qadesk.exchange import packs
+
+    store = _store(args)
+    if args.action == "export":
+        if args.identifiable and not args.external:
+            raise UsageError("--identifiable goes with --external (a pack for another organisation)")
+        check_chosen(store, args)
+        result = packs.export_pack(store, Path(args.to), kind=args.kind, selection=selection_from(args),
+                                   external=args.external, identifiable=args.identifiable)
+        print(result)
+        return EXIT_OK
+    result = packs.import_pack(store, Path(args.file))
+    print(result)
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from qadesk.exchange import reports
+
+    store = _store(args)
+    check_chosen(store, args)
+    path = reports.write_report(store, Path(args.to), selection_from(args))
+    print(f"Written {path}")
+    return EXIT_OK
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from qadesk.store.history import verify
+
+    store = _store(args)
+    with store.session() as s:
+        report = verify(s)
+    if report.ok:
+        print(f"The history is intact: {report.entries:,} entries, every link checked.")
+        return EXIT_OK
+    print(f"The history is broken at entry {report.broken_at}: {report.reason}", file=sys.stderr)
+    return EXIT_REFUSED
+
+
+def cmd_agency_return(args: argparse.Namespace) -> int:
+    from qadesk.exchange.agency_return import export_returns, import_return
+
+    store = _store(args)
+    if args.action == "export":
+        with store.session() as s:
+            if args.agency:
+                paths = export_returns(s, args.audit, agency=args.agency, to_file=args.to)
+            else:
+                paths = export_returns(s, args.audit, Path(args.to))
+        for path in paths:
+            print(f"Written {path}")
+        return EXIT_OK
+    with store.transaction() as s:
+        report = import_return(s, Path(args.file), actor=_actor(s))
+    print(report.describe())
+    return EXIT_OK if report.taken else EXIT_REFUSED
+
+
+def cmd_profile(args: argparse.Namespace) -> int:
+    from qadesk.services.profile import Profile, get_profile, set_profile
+
+    store = _store(args)
+    if args.action == "show":
+        with store.session() as s:
+            profile = get_profile(s)
+        data = {"name": profile.name, "role": profile.role, "team": profile.team,
+                "organisation": profile.organisation} if profile else None
+        if args.json:
+            _print_json(data)
+        elif data is None:
+            print("No profile yet: qadesk profile set --name NAME --role ROLE --team TEAM --organisation ORG")
+        else:
+            for key, value in data.items():
+                print(f"{key}: {value or '-'}")
+        return EXIT_OK
+    with store.transaction() as s:
+        current = get_profile(s) or Profile(name="")
+        updated = Profile(
+            name=(args.name if args.name is not None else current.name).strip(),
+            role=args.role if args.role is not None else current.role,
+            team=args.team if args.team is not None else current.team,
+            organisation=args.organisation if args.organisation is not None else current.organisation,
+        )
+        if not updated.name:
+            raise ValidationError("the profile needs a name (--name)")
+        for what, value in (("name", updated.name), ("role", updated.role), ("team", updated.team),
+                            ("organisation", updated.organisation)):
+            if value is not None and len(value) > 200:
+                raise ValidationError(f"the {what} is longer than 200 characters")
+        set_profile(s, updated)
+    print(f"Profile saved: {updated.name}" + (f", {updated.role}" if updated.role else "")
+          + (f", {updated.organisation}" if updated.organisation else ""))
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    store = _store(args)
+    path = store.backup_to(Path(args.to))
+    print(f"Backup written to {path}")
+    if store.encrypted:
+        from qadesk.store.crypto import keyinfo_beside
+
+        print(f"It is encrypted with the store's passphrase; keep {keyinfo_beside(path).name} beside it.")
+    return EXIT_OK
+
+
+def cmd_store(args: argparse.Namespace) -> int:
+    from qadesk.store import crypto, open_store
+
+    folder = sqlite_folder(args)
+    if folder is None:
+        raise UsageError("encryption is for the SQLite store in a data folder, not for QADESK_DATABASE_URL")
+    if args.action == "status":
+        if crypto.is_encrypted(folder):
+            p = crypto.read_keyinfo(crypto.keyinfo_path(folder)).current
+            print(f"Encrypted (SQLCipher 4; key from the passphrase by Argon2id, {p.time_cost} passes, "
+                  f"{p.memory_kib // 1024} MiB, {p.parallelism} lanes): {crypto.db_path(folder)}")
+        else:
+            print(f"Not encrypted: {crypto.db_path(folder)}")
+        return EXIT_OK
+    if args.action == "encrypt":
+        passphrase = _ask_passphrase("New passphrase: ", confirm=True)
+        if crypto.db_path(folder).exists():
+            crypto.encrypt_store(folder, passphrase)
+        else:
+            open_store(folder, passphrase=passphrase).close()
+        print(f"The store in {folder} is encrypted. Keep the passphrase safe: without it nobody, "
+              "not even support, can open the store.")
+    elif args.action == "change-passphrase":
+        old = _ask_passphrase("Current passphrase: ")
+        crypto.change_passphrase(folder, old, _ask_passphrase("New passphrase: ", "QADESK_NEW_PASSPHRASE", True))
+        print("The passphrase is changed. Backups made before keep the passphrase they were made with.")
+    else:
+        crypto.decrypt_store(folder, _ask_passphrase("Passphrase: "))
+        print(f"The store in {folder} is no longer encrypted.")
+    return EXIT_OK
+
