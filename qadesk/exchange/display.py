@@ -57,6 +57,33 @@ def final_grade_of(doc: dict[str, Any]) -> str | None:
     return (doc.get("overall") or {}).get("grade")
 
 
+SHORT_GRADE = 16  # characters: a label this long or shorter is its own short form
+
+
+def short_grade(label: str) -> str:
+    """A grade's label short enough for a list column: "Requires improvement to be good" -> "RI".
+
+    Templates bring their own scales, so the short form is derived from the label: a label of up to
+    16 characters stays as it is; a label with a qualifier after a colon or dash keeps its head
+    ("Amber: some concerns" -> "Amber"); a longer one drops a "to be ..." tail and then becomes the
+    initials of its words ("Requires improvement" -> "RI"). The full label goes beside it (tooltip,
+    screen reader).
+    """
+    label = " ".join(label.split())
+    if len(label) <= SHORT_GRADE:
+        return label
+    for mark in (":", " – ", " - ", " — ", " ("):
+        head = label.split(mark, 1)[0].strip()
+        if head and head != label and len(head) <= SHORT_GRADE:
+            return head
+    head = label.split(" to ", 1)[0].strip() or label
+    if len(head) <= SHORT_GRADE:
+        return head
+    words = [w for w in head.replace("-", " ").split() if w[:1].isalnum()]
+    initials = "".join(w[0].upper() for w in words if w.lower() not in ("and", "of", "the", "a", "an"))
+    return initials or head[:SHORT_GRADE]
+
+
 def overall_label(t: Template, value: str | None) -> str:
     """The label of an overall grade on the template's overall list."""
     return grade_label(t, t.overall.list, value)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -32,12 +32,27 @@ from qadesk.services.queries import ActionRow, distinct_values, list_actions
 from qadesk.ui import messages
 from qadesk.ui.context import AppContext
 from qadesk.ui.date_input import DateBox
+from qadesk.ui.due_dates import confirm_due
 from qadesk.ui.operations import Loader, Operations
-from qadesk.ui.widgets import GRADE_COLOURS, Heading, fmt_date, tab_leaves
+from qadesk.ui.widgets import GRADE_COLOURS, Heading, fmt_date, fmt_time, tab_leaves
 
 LIMIT = 500
 SHOW = (("all", "All open actions"), ("mine", "Mine"), ("overdue", "Overdue"), ("urgent", "Urgent"))
-COLUMNS = ("Due", "Action", "Owner", "Audit", "Team", "")
+# Urgent first, then by due date: the order of services.queries.list_actions.
+COLUMNS = ("Urgent", "Due", "Action", "Owner", "Who was told", "Audit", "Team")
+ACTION_COLUMN = COLUMNS.index("Action")
+# The other columns fit their longest text, up to these widths in characters (the tooltip has it all);
+# Action takes what is left.
+MAX_CHARS = {"Urgent": 12, "Due": 24, "Owner": 20, "Who was told": 30, "Audit": 16, "Team": 24}
+
+
+def told_text(a: ActionRow) -> str:
+    """An urgent action's record of who was told of the concern, and when."""
+    if not a.urgent:
+        return ""
+    if not a.told_whom:
+        return "Not recorded"
+    return a.told_whom + (f", {fmt_date(a.told_at)} {fmt_time(a.told_at)}" if a.told_at else "")
 
 
 class DoneDialog(QDialog):
@@ -87,6 +102,7 @@ class EditDialog(QDialog):
         self.urgent = QCheckBox("Urgent")
         self.urgent.setObjectName("actions.urgent")
         self.urgent.setChecked(action.urgent)
+        self.was_due = action.due
         form = QFormLayout(self)
         text = QLabel(action.text)
         text.setWordWrap(True)
@@ -103,7 +119,9 @@ class EditDialog(QDialog):
         if self.has_due.isChecked() and not self.due.commit():  # not a date: the reason is under the box
             self.due.setFocus()
             return
-        super().accept()
+        due = self.due.date() if self.has_due.isChecked() else None
+        if confirm_due(self, due, self.was_due):
+            super().accept()
 
     def changes(self) -> dict[str, object]:
         due = self.due.date() if self.has_due.isChecked() else None
@@ -134,7 +152,7 @@ class ActionsView(QWidget):
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("actions.table")
         tab_leaves(self.table)
-        self.table.setAccessibleName("Open actions")
+        self.table.setAccessibleName("Actions, urgent first then by due date")
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -142,9 +160,8 @@ class ActionsView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((0, 100), (2, 150), (3, 120), (4, 170), (5, 80)):
-            self.table.setColumnWidth(col, width)
+        header.setSectionResizeMode(ACTION_COLUMN, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(40)
         self.done_button = QPushButton("Mark &done…")
         self.done_button.setObjectName("actions.mark_done")
         self.edit_button = QPushButton("&Edit…")
@@ -222,20 +239,45 @@ class ActionsView(QWidget):
         self._fill_teams(teams)
         today = date.today()
         self.table.setRowCount(len(self.rows))
+        red, bold = QColor(GRADE_COLOURS["red"]), QFont(self.table.font())
+        bold.setBold(True)  # the urgent marker: bold and red, and the word itself for screen readers
         for i, a in enumerate(self.rows):
-            flag = "Overdue" if a.overdue(today) else "Urgent" if a.urgent else ""
-            cells = (fmt_date(a.due) if a.due else "No date", a.text, a.owner or "Not set", a.audit_reference,
-                     a.team or "", flag)
+            overdue = a.overdue(today)
+            due = (fmt_date(a.due) if a.due else "No date") + (" · overdue" if overdue else "")
+            cells = ("Urgent" if a.urgent else "", due, a.text, a.owner or "Not set", told_text(a),
+                     a.audit_reference, a.team or "")
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if col == 1:
-                    item.setToolTip(a.text)
+                item.setToolTip(text)
                 self.table.setItem(i, col, item)
-            if flag == "Overdue":
-                self.table.item(i, 5).setForeground(QColor(GRADE_COLOURS["red"]))
+            urgent = self.table.item(i, 0)
+            urgent.setData(Qt.ItemDataRole.AccessibleTextRole, "Urgent" if a.urgent else "Not urgent")
+            if a.urgent:
+                urgent.setText("⚠ Urgent")
+                urgent.setForeground(red)
+                urgent.setFont(bold)
+                if not a.told_whom:
+                    self.table.item(i, 4).setForeground(red)
+            if overdue:
+                self.table.item(i, 1).setForeground(red)
+        self.fit_columns()
         more = " (the first 500)" if len(self.rows) == LIMIT else ""
         self.count.setText(f"{len(self.rows):,} action{'s' if len(self.rows) != 1 else ''}{more}")
         self._selection_changed()
+
+    def fit_columns(self) -> None:
+        """Each column but Action as wide as its longest text (in bold where it is bold), within its limit."""
+        self.table.ensurePolished()
+        fm, pad = self.table.fontMetrics(), self.table.fontMetrics().averageCharWidth() * 3
+        heads = self.table.horizontalHeader().fontMetrics()
+        for name, chars in MAX_CHARS.items():
+            col = COLUMNS.index(name)
+            widest = heads.horizontalAdvance(name) + heads.height() * 2
+            for row in range(self.table.rowCount()):
+                item = self.table.item(row, col)
+                metrics = QFontMetrics(item.font()) if item.font().bold() else fm
+                widest = max(widest, metrics.horizontalAdvance(item.text()) + pad)
+            self.table.setColumnWidth(col, min(widest, fm.averageCharWidth() * chars + pad))
 
     def current(self) -> ActionRow | None:
         rows = self.table.selectionModel().selectedRows()

@@ -14,6 +14,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from qadesk.core.audit import CASE_TYPE_LABELS
+from qadesk.exchange.display import short_grade
 from qadesk.services.overview import grade_labels
 from qadesk.services.queries import AuditRow, Selection, count_audits, list_audits
 from qadesk.store import Store
@@ -145,6 +146,8 @@ class AuditsModel(QAbstractTableModel):
             return None
         r = self.rows[index.row()]
         key = COLUMNS[index.column()][0]
+        if role == Qt.ItemDataRole.DisplayRole and key == "grade":
+            return short_grade(self.text(r, key))  # "RI": the full label is the tooltip and what is read out
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return self.text(r, key)
         if role == AUDIT_ID_ROLE:

@@ -25,6 +25,7 @@ from qadesk.core.template import KIND_LABELS
 from qadesk.services.queries import Selection, distinct_values, programme_names
 from qadesk.services.templates import list_templates
 from qadesk.ui.audits_model import AUDIT_ID_ROLE, COLUMNS, AuditsModel
+from qadesk.ui.columns import ColumnChooser
 from qadesk.ui.context import AppContext
 from qadesk.ui.widgets import STATUS_LABELS, tab_leaves
 
@@ -89,11 +90,12 @@ class AuditTable(QTableView):
             for key, sample in COLUMN_SAMPLES.items():
                 width = max(fm.horizontalAdvance(sample) + cell, self._title_width(titles[key]))
                 self.setColumnWidth(keys.index(key), width)
-        spare = self.viewport().width() - sum(header.sectionSize(keys.index(k)) for k in COLUMN_SAMPLES)
+        shown = {k for k in keys if not self.isColumnHidden(keys.index(k))}  # a column chooser may hide some
+        spare = self.viewport().width() - sum(header.sectionSize(keys.index(k)) for k in COLUMN_SAMPLES if k in shown)
         # Share by weight; a column whose share is below its title's width gets that, the rest share on.
         widths: dict[str, int] = {}
         while True:
-            open_ = {k: w for k, w in FLEXIBLE_COLUMNS.items() if k not in widths}
+            open_ = {k: w for k, w in FLEXIBLE_COLUMNS.items() if k not in widths and k in shown}
             left = spare - sum(widths.values())
             short = [k for k, w in open_.items() if left * w // sum(open_.values()) < least[k]]
             if not short:
@@ -177,6 +179,7 @@ class AuditsView(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSortIndicator([k for k, _ in COLUMNS].index("started_at"),
                                                        Qt.SortOrder.DescendingOrder)
+        self.columns = ColumnChooser(self.table, "audits/columns", COLUMNS)  # right-click the header
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSize, Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -29,11 +29,13 @@ from qadesk.ui import messages
 from qadesk.ui.context import AppContext
 from qadesk.ui.menus import SCREENS, build_menus, fill_recent, shortcuts_text
 from qadesk.ui.operations import Operations
+from qadesk.ui.screen_fit import centred, fit_to_screen, frame_of, screen_of
 from qadesk.ui.screens import make_screen
 from qadesk.ui.settings import Settings
 from qadesk.ui.widgets import app_icon, fmt_time
 
 log = logging.getLogger("qadesk.window")
+DEFAULT_SIZE = (1280, 800)  # shrunk to fit a smaller screen (qadesk.ui.screen_fit)
 
 
 
@@ -94,7 +96,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.folder_label)
         self._build_menus()
         self.nav.currentRowChanged.connect(self._nav_changed)
-        self.resize(1280, 800)
+        self._fitted = False  # once shown, the window is fitted to its screen with the real frame
         self._restore_state()
         if ctx is not None:
             self.attach(ctx)
@@ -376,8 +378,10 @@ class MainWindow(QMainWindow):
 
     def _restore_state(self) -> None:
         geometry = self.settings.get("window/geometry")
-        if geometry:
-            self.restoreGeometry(QByteArray(geometry))
+        self._default_geometry = not geometry or not self.restoreGeometry(QByteArray(geometry))
+        if self._default_geometry:
+            self.setGeometry(centred(*DEFAULT_SIZE, screen_of(self).availableGeometry(), frame_of(self)))
+        fit_to_screen(self)  # remembered on a bigger screen, or the default on a small laptop
         state = self.settings.get("window/state")
         if state:
             self.restoreState(QByteArray(state))
@@ -386,6 +390,14 @@ class MainWindow(QMainWindow):
         self.settings.set("window/geometry", bytes(self.saveGeometry().data()))
         self.settings.set("window/state", bytes(self.saveState().data()))
         self.settings.sync()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not self._fitted:
+            self._fitted = True
+            if self._default_geometry:  # now with the frame the window manager really drew
+                self.setGeometry(centred(*DEFAULT_SIZE, screen_of(self).availableGeometry(), frame_of(self)))
+            fit_to_screen(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if any(op.visible for op in self.ops.running) and not messages.ask(

@@ -76,7 +76,8 @@ def setup_logging() -> Path:
 
 def interactive() -> bool:
     """False offscreen: no dialog may wait for a click that never comes."""
-    return os.environ.get("QT_QPA_PLATFORM", "") not in ("offscreen", "minimal")
+    # "offscreen:configfile=..." (a screen of a chosen size) is offscreen too.
+    return os.environ.get("QT_QPA_PLATFORM", "").split(":")[0] not in ("offscreen", "minimal")
 
 
 def _present(msg: Message, parent: QWidget | None) -> None:

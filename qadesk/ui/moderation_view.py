@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from qadesk.core.errors import QadeskError
+from qadesk.exchange.display import short_grade
 from qadesk.services import audits as svc
 from qadesk.services.moderation import own_audit_reason
 from qadesk.services.overview import ModerationRow, agreement, list_moderations
@@ -33,6 +34,7 @@ from qadesk.services.templates import get_template
 from qadesk.ui import messages
 from qadesk.ui.audits_model import COLUMNS, AuditsModel, Page
 from qadesk.ui.audits_view import AuditTable
+from qadesk.ui.columns import ColumnChooser
 from qadesk.ui.context import AppContext
 from qadesk.ui.operations import Loader, Operations
 from qadesk.ui.widgets import Heading, fmt_date, grade_label, tab_leaves
@@ -69,13 +71,9 @@ class ModerationView(QWidget):
         self.waiting.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.waiting.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.waiting.verticalHeader().hide()
-        self.waiting.horizontalHeader().setStretchLastSection(True)
-        # Status is always "Completed" here; the moderator needs the grade and who audited, not every detail.
-        for key in ("status", "case_type", "practitioner", "started_at"):
-            self.waiting.hideColumn([k for k, _ in COLUMNS].index(key))
-        for key, width in (("reference", 120), ("template", 180), ("case_ref", 95), ("team", 150),
-                           ("auditor", 120), ("completed_at", 100)):
-            self.waiting.setColumnWidth([k for k, _ in COLUMNS].index(key), width)
+        # Status is always "Completed" here; the moderator needs the grade, the team and who audited
+        # (the record form names the case and template); right-click the header for other columns.
+        self.columns = ColumnChooser(self.waiting, "moderation/columns", COLUMNS)
         self.waiting_label = QLabel()
 
         # The record form.
@@ -117,8 +115,9 @@ class ModerationView(QWidget):
         form.addWidget(self.audit_info)
         form.addSpacing(6)
         form.addWidget(self.agree)
-        disagree_row = QHBoxLayout()
-        disagree_row.addWidget(self.disagree)
+        form.addWidget(self.disagree)
+        disagree_row = QHBoxLayout()  # the grade under its radio button: the form stays narrow on a laptop
+        disagree_row.setContentsMargins(24, 0, 0, 0)
         disagree_row.addWidget(self.grade, 1)
         form.addLayout(disagree_row)
         form.addWidget(QLabel("Ra&tionale", buddy=self.rationale))
@@ -144,7 +143,7 @@ class ModerationView(QWidget):
         self.past.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.past.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.past.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((0, 100), (1, 125), (2, 170), (3, 75), (4, 170), (5, 170)):
+        for col, width in ((0, 100), (1, 125), (2, 150), (3, 75), (4, 120), (5, 135)):
             self.past.setColumnWidth(col, width)
         self.past.setAlternatingRowColors(True)
 
@@ -156,9 +155,9 @@ class ModerationView(QWidget):
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(left)
         top.addWidget(box)
-        top.setStretchFactor(0, 3)
-        top.setStretchFactor(1, 2)
-        top.setSizes([700, 460])
+        top.setStretchFactor(0, 2)
+        top.setStretchFactor(1, 1)
+        top.setSizes([720, 360])
         lower = QWidget()
         bv = QVBoxLayout(lower)
         bv.setContentsMargins(0, 0, 0, 0)
@@ -218,13 +217,17 @@ class ModerationView(QWidget):
             self.rate_bar.setValue(0)
         self.past.setRowCount(len(past))
         for i, m in enumerate(past):
-            cells = (fmt_date(m.at), m.audit_reference, m.moderator + (f", {m.organisation}" if m.organisation else ""),
-                     m.kind.capitalize(), grade_label(labels, m.template_id, m.template_version, m.audit_grade),
-                     "Agreed" if m.agreed else grade_label(labels, m.template_id, m.template_version, m.moderated_grade),
-                     m.rationale or "")
-            for col, text in enumerate(cells):
+            full = (fmt_date(m.at), m.audit_reference, m.moderator + (f", {m.organisation}" if m.organisation else ""),
+                    m.kind.capitalize(), grade_label(labels, m.template_id, m.template_version, m.audit_grade),
+                    "Agreed" if m.agreed else grade_label(labels, m.template_id, m.template_version, m.moderated_grade),
+                    m.rationale or "")
+            # Short grades ("RI") and the moderator's name in the cells; the whole of each in its tooltip.
+            shown = (full[0], full[1], m.moderator, full[3], short_grade(full[4]),
+                     full[5] if m.agreed else short_grade(full[5]), full[6])
+            for col, text in enumerate(shown):
                 item = QTableWidgetItem(text)
-                item.setToolTip(text)
+                item.setToolTip(full[col])
+                item.setData(Qt.ItemDataRole.AccessibleTextRole, full[col])
                 self.past.setItem(i, col, item)
 
     def _chosen(self, index: QModelIndex, *_: object) -> None:

@@ -35,6 +35,11 @@ OPTIONS: dict[str, Option] = {o.key: o for o in (
     Option("window/geometry", bytes, b"", "The main window's position and size."),
     Option("window/state", bytes, b"", "The main window's splitters, toolbars and docks."),
     Option("window/screen", int, 0, "The screen shown last (0 Home, 1 Audits, ...)."),
+    # The columns a list shows (right-click its header to choose); the defaults fit a 1366x768 laptop.
+    Option("audits/columns", list, ["reference", "status", "template", "case_ref", "case_type", "team", "auditor",
+                                    "started_at", "grade"], "The columns the Audits list shows."),
+    Option("moderation/columns", list, ["reference", "team", "auditor", "completed_at", "grade"],
+           "The columns the Moderation screen's list of audits awaiting moderation shows."),
 )}
 
 GEOMETRY_PREFIX = "geometry/"  # + a dialog's class name: each dialog remembers its own size
