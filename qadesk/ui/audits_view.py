@@ -114,6 +114,12 @@ class AuditTable(QTableView):
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
             self.openRequested.emit(self.currentIndex())
             return
+        if event.key() == Qt.Key.Key_Menu or (event.key() == Qt.Key.Key_F10
+                                              and event.modifiers() & Qt.KeyboardModifier.ShiftModifier):
+            # The menu key or Shift+F10: the context menu (the column chooser) from the keyboard.
+            cell = self.visualRect(self.currentIndex())
+            self.customContextMenuRequested.emit(cell.center() if cell.isValid() else self.viewport().rect().topLeft())
+            return
         super().keyPressEvent(event)
 
 

@@ -24,9 +24,10 @@ class ColumnChooser(QObject):
         self.settings = settings or Settings()
         self.menu: QMenu | None = None
         header = table.horizontalHeader()
-        for widget in (header, table):
+        # A scroll area gives the position in its viewport's coordinates, the header in its own.
+        for widget, origin in ((header, header), (table, table.viewport())):
             widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-            widget.customContextMenuRequested.connect(lambda pos, w=widget: self.show_menu(w.mapToGlobal(pos)))
+            widget.customContextMenuRequested.connect(lambda pos, o=origin: self.show_menu(o.mapToGlobal(pos)))
         self.apply(self.settings.get(option))
 
     def shown(self) -> list[str]:

@@ -23,10 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qadesk.exchange.packs import KIND_LABELS, ImportResult, preview_pseudonymisation
-from qadesk.services.queries import Selection
+from qadesk.exchange.display import short_grade
+from qadesk.exchange.packs import KIND_LABELS, ImportResult, preview_pseudonymisation, selection_for
+from qadesk.services.overview import grade_labels
+from qadesk.services.queries import AuditRow, Selection, count_audits, list_audits
 from qadesk.ui.context import AppContext
-from qadesk.ui.widgets import tab_leaves
+from qadesk.ui.widgets import STATUS_LABELS, fmt_date, grade_label, tab_leaves
 
 PACK_FILTER = "qadesk packs (*.qapack)"
 PREVIEW_LIMIT = 2_000
@@ -63,13 +65,23 @@ def _table(headers: list[str], name: str) -> QTableWidget:
 class PackExportDialog(QDialog):
     """Where a pack goes, whether it leaves the organisation, and what pseudonymisation will change."""
 
-    def __init__(self, ctx: AppContext, selection: Selection, kind: str, count: int,
+    def __init__(self, ctx: AppContext, selection: Selection, kind: str, count: int | None = None,
                  parent: QWidget | None = None) -> None:
+        """``selection``: the audits chosen on the screen; a moderation pack takes only the completed
+        (and moderated) ones among them (:func:`qadesk.exchange.packs.selection_for`, which refuses a
+        choice of drafts only), and the dialog lists what goes in.  ``count`` is no longer needed."""
         super().__init__(parent)
-        self.ctx, self.selection, self.kind = ctx, selection, kind
+        self.ctx, self.kind = ctx, kind
+        self.selection = selection_for(kind, selection)
+        with ctx.store.session() as s:
+            count = count_audits(s, self.selection)
+            left_out = count_audits(s, selection) - count
+            self.audits: list[AuditRow] = list_audits(s, self.selection, sort="reference", descending=False,
+                                                      limit=PREVIEW_LIMIT)
+            labels = grade_labels(s)
         self.setObjectName("pack_export")
         self.setWindowTitle(f"Export a {KIND_LABELS[kind]}")
-        self.resize(760, 520)
+        self.resize(760, 600)
         self.path = QLineEdit()
         self.path.setObjectName("pack_export.path")
         self.path.setAccessibleName("Where to write the pack")
@@ -94,11 +106,39 @@ class PackExportDialog(QDialog):
         where = QHBoxLayout()
         where.addWidget(self.path, 1)
         where.addWidget(browse)
+        what = f"{count:,} audit{'s' if count != 1 else ''} chosen"
+        if left_out > 0:
+            what += (f"; {left_out:,} draft or closed audit{'s' if left_out != 1 else ''} left out "
+                     "(a moderation pack takes completed audits only)")
+        self.count_label = QLabel(what)
+        self.count_label.setObjectName("pack_export.count")
+        self.count_label.setWordWrap(True)
+        self.list = _table(["Audit", "Status", "Team", "Auditor", "Grade"], "pack_export.audits")
+        self.list.setAccessibleName("The audits that go in the pack")
+        self.list.setRowCount(len(self.audits))
+        for r, a in enumerate(self.audits):
+            grade = grade_label(labels, a.template_id, a.template_version, a.grade)
+            status = STATUS_LABELS.get(a.status, a.status)
+            if a.completed_at:
+                status += f" {fmt_date(a.completed_at)}"
+            for c, (text, tip) in enumerate(((a.reference, a.template_title), (status, status),
+                                             (a.team or "", a.team or ""), (a.auditor or "", a.auditor or ""),
+                                             (short_grade(grade), grade))):
+                item = QTableWidgetItem(text)
+                item.setToolTip(tip)
+                self.list.setItem(r, c, item)
+        for c, width in enumerate((120, 170, 190, 140)):
+            self.list.setColumnWidth(c, width)
+        self.list.setMaximumHeight(170)
         form = QFormLayout()
-        form.addRow("Audits", QLabel(f"{count:,} audit{'s' if count != 1 else ''} chosen"))
+        form.addRow("Audits", self.count_label)
+        self.ok.setEnabled(count > 0)
+        if not count:
+            self.count_label.setText("No audits to send: " + what)
         form.addRow("Save to", where)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.list)
         layout.addWidget(self.external)
         layout.addWidget(self.identifiable)
         layout.addWidget(self.note)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qadesk.core.audit import STATUSES
+from qadesk.core.errors import QadeskError
 from qadesk.exchange.packs import ImportResult, export_pack, import_pack
 from qadesk.services.queries import Selection, count_audits, distinct_values, programme_names
 from qadesk.services.stats import FINAL_GRADE_NOTE, Stats, compute
@@ -40,7 +40,8 @@ from qadesk.ui.export_dialogs import (
     ask_save_path,
 )
 from qadesk.ui.operations import Operations
-from qadesk.ui.widgets import GRADE_COLOURS, STATUS_LABELS, Heading, StackedBarChart, fmt_month, scale_colours
+from qadesk.ui.status_filter import StatusChecks
+from qadesk.ui.widgets import GRADE_COLOURS, Heading, StackedBarChart, fmt_month, scale_colours
 
 CUSTOM = "Between dates…"
 PRODUCTS = (
@@ -88,7 +89,7 @@ class ReportsView(QWidget):
         self.since.set_date(today.replace(day=1))
         self.until.set_date(today)
         self.team = _combo("reports.team", "Team")
-        self.status = _combo("reports.status", "Status")
+        self.status = StatusChecks("reports.status")  # several at once (none ticked: any status)
         self.programme = _combo("reports.programme", "Programme")
         self.template = _combo("reports.template", "Template")
         self.use_list = QCheckBox("Only the audits filtered on the Audits screen")
@@ -100,12 +101,12 @@ class ReportsView(QWidget):
         choose = QGroupBox("Which audits")
         grid = QGridLayout(choose)
         for i, (label, w) in enumerate((("Started", self.period), ("From", self.since), ("To", self.until),
-                                        ("Team", self.team), ("Status", self.status),
-                                        ("Programme", self.programme), ("Template", self.template))):
+                                        ("Team", self.team), ("Programme", self.programme),
+                                        ("Template", self.template), ("Status", self.status))):
             lbl = QLabel(label)
             lbl.setBuddy(w)
             grid.addWidget(lbl, i // 4 * 2, i % 4)
-            grid.addWidget(w, i // 4 * 2 + 1, i % 4)
+            grid.addWidget(w, i // 4 * 2 + 1, i % 4, 1, 2 if w is self.status else 1)
         grid.addWidget(self.use_list, 4, 0, 1, 3)
         grid.addWidget(self.count, 4, 3)
 
@@ -163,8 +164,9 @@ class ReportsView(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
 
-        for combo in (self.period, self.team, self.status, self.programme, self.template):
+        for combo in (self.period, self.team, self.programme, self.template):
             combo.currentIndexChanged.connect(self._changed)
+        self.status.changed.connect(self._changed)
         self.since.dateChanged.connect(self._changed)
         self.until.dateChanged.connect(self._changed)
         self.use_list.toggled.connect(self._changed)
@@ -198,7 +200,6 @@ class ReportsView(QWidget):
         for combo, everything, items in (
                 (self.period, None, [(p, p) for p in PERIODS] + [(CUSTOM, CUSTOM)]),
                 (self.team, "All teams", [(t, t) for t in teams]),
-                (self.status, "Any status", [(STATUS_LABELS[s], s) for s in STATUSES]),
                 (self.programme, "Any programme", [(p, p) for p in programmes]),
                 (self.template, "Any template", [(title, tid) for tid, title in templates])):
             current = combo.currentData()
@@ -256,8 +257,8 @@ class ReportsView(QWidget):
             until: date | None = self.until.date()
         else:
             since, until = period_dates(period)
-        status, team = self.status.currentData(), self.team.currentData()
-        return Selection(statuses=[status] if status else [], teams=[team] if team else [], since=since,
+        team = self.team.currentData()
+        return Selection(statuses=self.status.values(), teams=[team] if team else [], since=since,
                          until=until, programme=self.programme.currentData(),
                          template_id=self.template.currentData())
 
@@ -326,13 +327,16 @@ class ReportsView(QWidget):
                 self.make_report(path)
             return
         kind = "moderation_request" if key == "moderation_pack" else "audit_transfer"
-        sel = self.selection()
-        with self.ctx.store.session() as s:
-            n = count_audits(s, sel)
-        dialog = PackExportDialog(self.ctx, sel, kind, n, self)
-        if dialog.exec():
-            self.make_pack(Path(dialog.path.text()), kind, external=dialog.external.isChecked(),
-                           identifiable=dialog.identifiable.isChecked(), selection=sel)
+        try:  # a moderation pack offers completed audits only: the dialog shows what goes in
+            dialog = PackExportDialog(self.ctx, self.selection(), kind, parent=self)
+        except QadeskError as exc:
+            messages.show_exception(exc, self)
+            return
+        self.pack_dialog = dialog
+        dialog.accepted.connect(lambda: self.make_pack(
+            Path(dialog.path.text()), kind, external=dialog.external.isChecked(),
+            identifiable=dialog.identifiable.isChecked(), selection=dialog.selection))
+        dialog.open()
 
     def make_report(self, path: Path, selection: Selection | None = None) -> None:
         from qadesk.exchange.reports import write_report

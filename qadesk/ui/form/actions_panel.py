@@ -33,6 +33,7 @@ from qadesk.services import audits
 from qadesk.ui import messages
 from qadesk.ui.context import AppContext
 from qadesk.ui.date_input import DateBox, DateTimeBox
+from qadesk.ui.due_dates import confirm_due
 from qadesk.ui.form.fit import FlowLayout
 from qadesk.ui.form.widgets import LongTextInput
 from qadesk.ui.widgets import fmt_date, tab_leaves
@@ -96,6 +97,7 @@ class ActionDialog(QDialog):
         self.problem.hide()
         form.addRow(self.problem)
         form.addRow(buttons)
+        self.was_due = action["due"] if action else None
         if action:
             self.text.setValue(action["text"])
             self.owner.setText(action["owner"] or "")
@@ -128,6 +130,8 @@ class ActionDialog(QDialog):
             if told is not None and told > datetime.now().astimezone():
                 self._refuse("When they were told cannot be in the future.", self.told_when)
                 return
+        if not confirm_due(self, self.values()["due"], self.was_due):  # a date in the past: "are you sure?"
+            return
         self.accept()
 
     def _refuse(self, why: str, where: QWidget) -> None:

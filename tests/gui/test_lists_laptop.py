@@ -1,0 +1,304 @@
+"""At 1366×768, the commonest council laptop: the window fits the screen, and the lists read whole.
+
+Also the Actions screen's urgent column and its "are you sure?" for a due date in the past, the
+column chooser, and the moderation pack dialog (completed audits only; several statuses at once).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMargins, QModelIndex, QRect, Qt
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QMenu, QStyle, QStyleOptionViewItem
+
+from qadesk.core.dates import british_date
+from qadesk.services import audits as svc
+from qadesk.services.queries import Selection, count_audits, list_audits
+from qadesk.store.models import ActionItem
+from qadesk.ui import messages
+from qadesk.ui.audits_model import COLUMNS
+from qadesk.ui.screen_fit import fit_rect
+from tests.gui.shell_support import demo_dir_fixture, demo_master_fixture, open_window_fixture, settle  # noqa: F401
+
+pytestmark = pytest.mark.gui
+ROOT = Path(__file__).resolve().parents[2]
+LAPTOP = QRect(0, 0, 1366, 768)
+WINDOW_AT_LAPTOP = (1280, 764)  # what the window takes on a 1366x768 screen (checked in a subprocess below)
+
+
+# ---- the window inside the screen ------------------------------------------------------------
+
+
+def test_fit_rect_keeps_a_window_inside_the_available_area() -> None:
+    task_bar = QRect(0, 0, 1366, 728)  # a 40-pixel task bar at the bottom
+    # Remembered on a 1920x1080 monitor at the office, on its right half: shrunk and moved back.
+    assert fit_rect(QRect(1000, 100, 1900, 1000), task_bar) == QRect(0, 0, 1366, 728)
+    # The default size on the laptop: as wide as asked, no taller than the room left.
+    assert fit_rect(QRect(40, 30, 1280, 800), task_bar) == QRect(40, 0, 1280, 728)
+    framed = fit_rect(QRect(40, 30, 1280, 800), task_bar, frame=QMargins(4, 30, 4, 4))
+    assert framed.top() == 30 and framed.bottom() + 4 <= task_bar.bottom() and framed.height() == 694
+    # Already inside: left alone.
+    assert fit_rect(QRect(100, 100, 800, 500), task_bar) == QRect(100, 100, 800, 500)
+    # Off the left and top (a monitor that was unplugged): brought back.
+    assert fit_rect(QRect(-900, -50, 800, 500), LAPTOP) == QRect(0, 0, 800, 500)
+
+
+def test_the_window_opens_inside_the_offscreen_screen_even_after_a_bigger_one(open_window, demo_dir: Path) -> None:
+    w = open_window("--data-dir", str(demo_dir))
+    settle(w)
+    available = QApplication.primaryScreen().availableGeometry()  # 800x800 offscreen
+    assert available.contains(w.frameGeometry()), (w.frameGeometry(), available)
+    # On the office monitor the window was made big and put to the right; then it is closed there.
+    w.setGeometry(1200, 300, 1900, 1000)
+    w.close()
+    again = open_window("--data-dir", str(demo_dir))
+    settle(again)
+    assert available.contains(again.frameGeometry()), (again.frameGeometry(), available)
+    assert again.frameGeometry().width() >= available.width() - 8  # shrunk to the screen, not to nothing
+
+
+SCRIPT = r"""
+import json, sys
+from PySide6.QtWidgets import QApplication
+app = QApplication(sys.argv[:1])
+from qadesk.ui.app import create_window
+w = create_window(["--data-dir", sys.argv[1]])
+app.processEvents()
+s = app.primaryScreen().availableGeometry()
+f, g = w.frameGeometry(), w.geometry()
+print(json.dumps({"screen": [s.x(), s.y(), s.width(), s.height()], "frame": [f.x(), f.y(), f.width(), f.height()],
+                  "window": [g.width(), g.height()]}))
+w.ops.cancel_all(); w.ops.wait(); w.close()
+"""
+
+
+def test_on_a_1366_by_768_screen_the_window_opens_inside_it(demo_dir: Path, tmp_path: Path) -> None:
+    screen = tmp_path / "laptop.json"
+    screen.write_text(json.dumps({"screens": [{"name": "laptop", "x": 0, "y": 0, "width": 1366, "height": 768,
+                                               "logicalDpi": 96, "dpr": 1}]}), encoding="utf-8")
+    env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={screen}", QADESK_CONFIG_DIR=str(tmp_path / "cfg"))
+    proc = subprocess.run([sys.executable, "-c", SCRIPT, str(demo_dir)], capture_output=True, text=True, env=env,
+                          cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert got["screen"] == [0, 0, 1366, 768]  # the offscreen plugin really gave a laptop screen
+    x, y, fw, fh = got["frame"]
+    assert x >= 0 and y >= 0 and x + fw <= 1366 and y + fh <= 768, got
+    assert tuple(got["window"]) == WINDOW_AT_LAPTOP
+
+
+# ---- the lists read whole -------------------------------------------------------------------
+
+
+def _elided(view: QAbstractItemView, index: QModelIndex) -> bool:
+    """Whether the cell's text is cut short, the way Qt's style lays out an item (icon, margins)."""
+    opt = QStyleOptionViewItem()
+    view.initViewItemOption(opt)
+    opt.rect = view.visualRect(index)
+    view.itemDelegateForIndex(index).initStyleOption(opt, index)
+    text_rect = view.style().subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, view)
+    margin = view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1
+    return QFontMetrics(opt.font).horizontalAdvance(opt.text) > text_rect.width() - 2 * margin
+
+
+def _cut_short(view: QAbstractItemView, columns: list[str], rows: int = 40) -> list[str]:
+    model = view.model()
+    titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    out = []
+    for name in columns:
+        col = titles.index(name)
+        assert not view.isColumnHidden(col), f"{name} is not shown"
+        for row in range(min(rows, model.rowCount())):
+            index = model.index(row, col)
+            if index.data() and _elided(view, index):
+                out.append(f"{name}: {index.data()!r} in {view.columnWidth(col)} px")
+    return out
+
+
+def _at_laptop_size(open_window, demo_dir: Path):
+    w = open_window("--data-dir", str(demo_dir))
+    w.resize(*WINDOW_AT_LAPTOP)
+    settle(w)
+    return w
+
+
+def test_audits_moderation_and_actions_read_whole_at_1366_by_768(open_window, demo_dir: Path, tmp_path: Path) -> None:
+    w = _at_laptop_size(open_window, demo_dir)
+    audits = w.show_screen("audits")
+    QApplication.processEvents()
+    table = audits.table
+    assert _cut_short(table, ["Team", "Auditor", "Grade", "Status", "Reference", "Started"]) == []
+    grades = {table.model().index(r, 10).data() for r in range(table.model().rowCount())}
+    assert "RI" in grades and not any(g and g.startswith("Requires") for g in grades)
+    ri = next(r for r in range(table.model().rowCount()) if table.model().index(r, 10).data() == "RI")
+    full = table.model().index(ri, 10)
+    assert full.data(Qt.ItemDataRole.ToolTipRole) == "Requires improvement to be good"
+    assert full.data(Qt.ItemDataRole.AccessibleTextRole) == "Requires improvement to be good"
+    w.grab().save(str(tmp_path / "audits.png"))
+
+    moderation = w.show_screen("moderation")
+    settle(w)
+    QApplication.processEvents()
+    assert _cut_short(moderation.waiting, ["Team", "Auditor", "Grade", "Completed", "Reference"]) == []
+    assert _cut_short(moderation.past, ["Auditor's grade", "Moderated grade", "Kind", "Date"]) == []
+    w.grab().save(str(tmp_path / "moderation.png"))
+
+    actions = w.show_screen("actions")
+    settle(w)
+    QApplication.processEvents()
+    assert _cut_short(actions.table, ["Urgent", "Due", "Owner", "Who was told", "Audit"]) == []
+    w.grab().save(str(tmp_path / "actions.png"))
+
+
+def test_the_column_chooser_shows_a_column_from_the_keyboard_and_remembers_it(open_window, demo_dir: Path,
+                                                                             qtbot) -> None:
+    w = _at_laptop_size(open_window, demo_dir)
+    view = w.show_screen("audits")
+    practitioner = [k for k, _ in COLUMNS].index("practitioner")
+    assert view.table.isColumnHidden(practitioner)  # hidden by default: the rest read whole on a laptop
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_Menu)  # the menu key, as a keyboard user opens a context menu
+    menu = view.columns.menu
+    assert isinstance(menu, QMenu) and menu.isVisible()
+    titles = [a.text() for a in menu.actions()]
+    assert titles[0] == "Reference" and not menu.actions()[0].isEnabled()  # the reference always stays
+    for _ in range(titles.index("Practitioner")):
+        qtbot.keyClick(menu, Qt.Key.Key_Down)
+    qtbot.keyClick(menu, Qt.Key.Key_Return)
+    assert not view.table.isColumnHidden(practitioner)
+    w.close()
+    again = open_window("--data-dir", str(demo_dir))
+    assert not again.show_screen("audits").table.isColumnHidden(practitioner)  # remembered in the settings
+
+
+# ---- Actions: urgent first, who was told, "are you sure?" --------------------------------------
+
+
+def test_actions_show_urgent_first_with_who_was_told(open_window, demo_dir: Path) -> None:
+    told_at = datetime(2026, 11, 20, 15, 45, tzinfo=timezone.utc)
+    w = open_window("--data-dir", str(demo_dir))
+    with w.ctx.store.transaction() as s:
+        completed = list_audits(s, Selection(statuses=["completed"]), limit=1)[0]
+        svc.add_action(s, completed.id, "Strategy discussion with the police", actor="test", owner="D. Lead",
+                       due=date(2020, 1, 2), urgent=True, told_whom="E. Duty Manager", told_at=told_at)
+    view = w.show_screen("actions")
+    settle(w)
+    header = [view.table.horizontalHeaderItem(c).text() for c in range(view.table.columnCount())]
+    assert header[0] == "Urgent" and "Who was told" in header
+    urgent = [r.urgent for r in view.rows]
+    assert urgent == sorted(urgent, reverse=True) and urgent[0] and not urgent[-1]  # urgent first
+    for flag in (True, False):
+        dues = [r.due for r in view.rows if r.urgent is flag and r.due]
+        assert dues == sorted(dues)  # then by due date
+    row = next(i for i, r in enumerate(view.rows) if r.text == "Strategy discussion with the police")
+    assert row == 0  # the most overdue urgent action heads the list
+    marker = view.table.item(row, 0)
+    assert "Urgent" in marker.text() and marker.data(Qt.ItemDataRole.AccessibleTextRole) == "Urgent"
+    told = view.table.item(row, header.index("Who was told")).text()
+    assert told.startswith("E. Duty Manager, ") and british_date(told_at.astimezone().date()) in told
+    plain = next(i for i, r in enumerate(view.rows) if not r.urgent)
+    assert view.table.item(plain, 0).data(Qt.ItemDataRole.AccessibleTextRole) == "Not urgent"
+    assert view.table.item(plain, header.index("Who was told")).text() == ""
+    assert "overdue" in view.table.item(row, 1).text()
+
+
+def test_a_due_date_in_the_past_asks_first_naming_the_date(open_window, demo_dir: Path, qtbot,
+                                                           monkeypatch) -> None:
+    w = open_window("--data-dir", str(demo_dir))
+    view = w.show_screen("actions")
+    settle(w)
+    row = next(i for i, r in enumerate(view.rows) if r.due and r.due >= date.today())
+    target = view.rows[row]
+    view.table.selectRow(row)
+    questions: list[str] = []
+    monkeypatch.setattr(messages, "answer_questions", lambda text: questions.append(text) or False)
+    view.edit_button.setFocus()
+    qtbot.keyClick(view.edit_button, Qt.Key.Key_Space)
+    dialog = next(c for c in view.children() if c.objectName() == "actions.edit_dialog")
+    assert dialog.isVisible()
+    due = dialog.due
+    due.setFocus()
+    qtbot.keyClick(due, Qt.Key.Key_End)  # the year
+    for _ in range(5):
+        qtbot.keyClick(due, Qt.Key.Key_Down)  # five years back: in the past, whatever today is
+    chosen = due.date().toPython()
+    assert chosen == target.due.replace(year=target.due.year - 5)
+    qtbot.keyClick(due, Qt.Key.Key_Return)
+    assert questions and british_date(chosen) in questions[-1] and "in the past" in questions[-1]
+    assert dialog.isVisible()  # "Change the date": the dialog stays, nothing is stored
+    with w.ctx.store.session() as s:
+        assert s.get(ActionItem, target.id).due == target.due
+    monkeypatch.setattr(messages, "answer_questions", lambda text: questions.append(text) or True)
+    qtbot.keyClick(due, Qt.Key.Key_Return)
+    assert not dialog.isVisible()
+    with w.ctx.store.session() as s:
+        assert s.get(ActionItem, target.id).due == chosen
+    # A date today or later is not asked about.
+    asked = len(questions)
+    view.table.selectRow(next(i for i, r in enumerate(view.rows) if r.due and r.due >= date.today()))
+    qtbot.keyClick(view.edit_button, Qt.Key.Key_Space)
+    dialog = next(c for c in view.children() if c.objectName() == "actions.edit_dialog" and c.isVisible())
+    qtbot.keyClick(dialog.due, Qt.Key.Key_End)
+    qtbot.keyClick(dialog.due, Qt.Key.Key_Up)
+    qtbot.keyClick(dialog.due, Qt.Key.Key_Return)
+    assert not dialog.isVisible() and len(questions) == asked
+
+
+# ---- the moderation pack: completed audits only, several statuses ----------------------------
+
+
+def test_the_moderation_pack_dialog_offers_completed_audits_only(open_window, demo_dir: Path, qtbot,
+                                                                 tmp_path: Path) -> None:
+    w = open_window("--data-dir", str(demo_dir))
+    reports = w.show_screen("reports")
+    settle(w)
+    # Every status ticked but Closed: drafts among them, as a QA lead would choose "everything open".
+    for status in ("draft", "completed", "moderated"):
+        box = reports.status.boxes[status]
+        box.setFocus()
+        qtbot.keyClick(box, Qt.Key.Key_Space)
+    assert reports.selection().statuses == ["draft", "completed", "moderated"]
+    settle(w)
+    button = reports.buttons["moderation_pack"]
+    button.setFocus()
+    qtbot.keyClick(button, Qt.Key.Key_Space)
+    dialog = reports.pack_dialog
+    assert dialog.isVisible()
+    statuses = {dialog.list.item(r, 1).text().split()[0] for r in range(dialog.list.rowCount())}
+    assert statuses and statuses <= {"Completed", "Moderated"}  # no draft is offered
+    with w.ctx.store.session() as s:
+        drafts = count_audits(s, Selection(statuses=["draft"]))
+        wanted = count_audits(s, Selection(statuses=["completed", "moderated"]))
+    assert dialog.list.rowCount() == min(wanted, 2000)
+    assert f"{wanted:,} audits chosen; {drafts:,} draft or closed audits left out" in dialog.count_label.text()
+    dialog.path.clear()
+    qtbot.keyClicks(dialog.path, str(tmp_path / "moderation.qapack"))
+    qtbot.keyClick(dialog.external, Qt.Key.Key_Space)  # within the organisation this time
+    dialog.ok.setFocus()
+    qtbot.keyClick(dialog.ok, Qt.Key.Key_Space)
+    settle(w)
+    with zipfile.ZipFile(tmp_path / "moderation.qapack") as z:
+        manifest = json.loads(z.read("manifest.json"))
+        docs = [json.loads(z.read(f"audits/{a}.json")) for a in manifest["audits"]]
+    assert len(docs) == wanted and {d["status"] for d in docs} <= {"completed", "moderated"}
+    messages.close_all()
+
+    # Drafts alone: nothing to offer, said in words, no dialog.
+    for status in ("completed", "moderated"):
+        box = reports.status.boxes[status]
+        box.setFocus()
+        qtbot.keyClick(box, Qt.Key.Key_Space)
+    assert reports.selection().statuses == ["draft"]
+    before = reports.pack_dialog
+    button.setFocus()
+    qtbot.keyClick(button, Qt.Key.Key_Space)
+    assert reports.pack_dialog is before
+    assert "takes completed or moderated audits, not draft ones" in messages.shown[-1].text
