@@ -40,12 +40,17 @@ def test_dates_and_grades_read_as_people_write_them(audits) -> None:
     model = view.model
     started = model.index(0, COL["started_at"]).data()
     assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}", started)
-    graded = [model.index(i, COL["grade"]).data() for i in range(model.rowCount())
-              if model.row_at(i).grade == "ri" and not model.row_at(i).moderated]
-    assert graded and set(graded) == {"Requires improvement to be good"}
+    ri = [model.index(i, COL["grade"]) for i in range(model.rowCount()) if model.row_at(i).grade == "ri"
+          and not model.row_at(i).moderated]
+    # The list shows the short form (a laptop's column holds it whole); the label itself is beside it.
+    assert ri and {i.data() for i in ri} == {"RI"}
+    # (an agreed moderation adds "(the moderator agreed)" to the tooltip)
+    assert all(i.data(Qt.ItemDataRole.ToolTipRole).startswith("Requires improvement to be good") for i in ri)
+    assert {i.data(Qt.ItemDataRole.AccessibleTextRole) for i in ri} == {"Requires improvement to be good"}
     # The final grade: where a moderator changed the auditor's grade, the list says so.
-    changed = {model.index(i, COL["grade"]).data() for i in range(model.rowCount()) if model.row_at(i).moderated}
-    assert changed and all(text.endswith(" (moderated)") for text in changed)
+    changed = [model.index(i, COL["grade"]) for i in range(model.rowCount()) if model.row_at(i).moderated]
+    assert changed and all(i.data().endswith(" (moderated)") for i in changed)
+    assert all("Auditor's grade" in i.data(Qt.ItemDataRole.ToolTipRole) for i in changed)
     assert {model.index(i, COL["status"]).data() for i in range(model.rowCount())} <= {
         "Draft", "Completed", "Moderated", "Closed"}
 
