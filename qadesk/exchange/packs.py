@@ -164,6 +164,9 @@ def export_pack(store: Any, path: Path, *, kind: str = "audit_transfer", selecti
     with store.session() as s:
         ids = audit_ids(s, selection)
         if not ids:
+            if kind == "moderation_request" and not selection.audit_ids:
+                raise ValidationError("no completed or moderated audits match the selection; a moderation pack "
+                                      "takes completed audits only (drafts are left out)")
             raise ValidationError("no audits match the selection; the pack would be empty")
         pz = Pseudonymiser(s)
         items: list[tuple[dict[str, Any], Template]] = []

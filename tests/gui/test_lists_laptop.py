@@ -252,6 +252,20 @@ def test_a_due_date_in_the_past_asks_first_naming_the_date(open_window, demo_dir
     assert not dialog.isVisible() and len(questions) == asked
 
 
+def test_confirm_due_asks_only_about_a_new_date_in_the_past(monkeypatch) -> None:
+    """The one question both action dialogs (the Actions screen's and the audit form's) ask."""
+    from qadesk.ui.due_dates import confirm_due
+
+    asked: list[str] = []
+    monkeypatch.setattr(messages, "answer_questions", lambda text: asked.append(text) or False)
+    today = date(2026, 12, 1)
+    assert confirm_due(None, None, today=today) and confirm_due(None, today, today=today)
+    assert confirm_due(None, date(2026, 12, 9), today=today) and not asked
+    assert confirm_due(None, date(2026, 11, 3), before=date(2026, 11, 3), today=today) and not asked  # kept
+    assert not confirm_due(None, date(2026, 11, 3), before=date(2026, 12, 20), today=today)
+    assert asked == ["The due date 3 Nov 2026 is in the past. Are you sure this action was due on 3 Nov 2026?"]
+
+
 # ---- the moderation pack: completed audits only, several statuses ----------------------------
 
 
@@ -266,6 +280,9 @@ def test_the_moderation_pack_dialog_offers_completed_audits_only(open_window, de
         box.setFocus()
         qtbot.keyClick(box, Qt.Key.Key_Space)
     assert reports.selection().statuses == ["draft", "completed", "moderated"]
+    reports.team.setFocus()
+    qtbot.keyClicks(reports.team, "Care Leavers")  # one team: a pack small enough to write quickly
+    assert reports.selection().teams == ["Care Leavers"]
     settle(w)
     button = reports.buttons["moderation_pack"]
     button.setFocus()
@@ -275,8 +292,9 @@ def test_the_moderation_pack_dialog_offers_completed_audits_only(open_window, de
     statuses = {dialog.list.item(r, 1).text().split()[0] for r in range(dialog.list.rowCount())}
     assert statuses and statuses <= {"Completed", "Moderated"}  # no draft is offered
     with w.ctx.store.session() as s:
-        drafts = count_audits(s, Selection(statuses=["draft"]))
-        wanted = count_audits(s, Selection(statuses=["completed", "moderated"]))
+        drafts = count_audits(s, Selection(statuses=["draft"], teams=["Care Leavers"]))
+        wanted = count_audits(s, Selection(statuses=["completed", "moderated"], teams=["Care Leavers"]))
+    assert drafts and wanted
     assert dialog.list.rowCount() == min(wanted, 2000)
     assert f"{wanted:,} audits chosen; {drafts:,} draft or closed audits left out" in dialog.count_label.text()
     dialog.path.clear()
@@ -284,7 +302,8 @@ def test_the_moderation_pack_dialog_offers_completed_audits_only(open_window, de
     qtbot.keyClick(dialog.external, Qt.Key.Key_Space)  # within the organisation this time
     dialog.ok.setFocus()
     qtbot.keyClick(dialog.ok, Qt.Key.Key_Space)
-    settle(w)
+    while w.ops.running:  # a pack of PDF, Excel and JSON: longer than a screen's loading
+        assert w.ops.wait(120_000), "the pack was not written"
     with zipfile.ZipFile(tmp_path / "moderation.qapack") as z:
         manifest = json.loads(z.read("manifest.json"))
         docs = [json.loads(z.read(f"audits/{a}.json")) for a in manifest["audits"]]

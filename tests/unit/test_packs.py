@@ -266,11 +266,23 @@ def test_edits_on_both_sides_are_a_conflict_not_an_overwrite(loaded_store, tmp_p
         fresh.close()
 
 
-def test_moderation_request_refuses_drafts(loaded_store, tmp_path):
-    make_audits(loaded_store, 1, submit=False)
-    with pytest.raises(ValidationError, match="draft"):
+def test_moderation_request_leaves_drafts_out_and_refuses_a_choice_of_drafts_only(loaded_store, tmp_path):
+    draft, *others = make_audits(loaded_store, 3, submit=False)
+    with pytest.raises(ValidationError, match="takes completed audits only"):
         export_pack(loaded_store, tmp_path / "x.qapack", kind="moderation_request", selection=Selection())
+    with loaded_store.transaction() as s:
+        for audit_id in others:
+            svc.submit(s, audit_id, actor="test")
+    with pytest.raises(ValidationError, match="not draft ones"):
+        export_pack(loaded_store, tmp_path / "x.qapack", kind="moderation_request",
+                    selection=Selection(statuses=["draft"]))
+    with pytest.raises(ValidationError, match="is a draft"):  # named one by one: refused, not left out
+        export_pack(loaded_store, tmp_path / "x.qapack", kind="moderation_request",
+                    selection=Selection(audit_ids=[draft]))
     assert not (tmp_path / "x.qapack").exists()
+    result = export_pack(loaded_store, tmp_path / "x.qapack", kind="moderation_request", selection=Selection())
+    with zipfile.ZipFile(result.path) as z:
+        assert sorted(json.loads(z.read("manifest.json"))["audits"]) == sorted(others)  # not the draft
 
 
 def test_any_flipped_byte_in_the_file_is_refused_cleanly(sent, empty_store, tmp_path):
