@@ -243,7 +243,7 @@ class ActionsView(QWidget):
         bold.setBold(True)  # the urgent marker: bold and red, and the word itself for screen readers
         for i, a in enumerate(self.rows):
             overdue = a.overdue(today)
-            due = (fmt_date(a.due) if a.due else "No date") + (" · overdue" if overdue else "")
+            due = fmt_date(a.due) if a.due else "No date"
             cells = ("Urgent" if a.urgent else "", due, a.text, a.owner or "Not set", told_text(a),
                      a.audit_reference, a.team or "")
             for col, text in enumerate(cells):
@@ -258,8 +258,12 @@ class ActionsView(QWidget):
                 urgent.setFont(bold)
                 if not a.told_whom:
                     self.table.item(i, 4).setForeground(red)
-            if overdue:
-                self.table.item(i, 1).setForeground(red)
+            if overdue:  # red and bold, and said in words to a screen reader and in the tooltip
+                cell = self.table.item(i, 1)
+                cell.setForeground(red)
+                cell.setFont(bold)
+                cell.setData(Qt.ItemDataRole.AccessibleTextRole, f"{due}, overdue")
+                cell.setToolTip(f"Overdue: it was due on {due}")
         self.fit_columns()
         more = " (the first 500)" if len(self.rows) == LIMIT else ""
         self.count.setText(f"{len(self.rows):,} action{'s' if len(self.rows) != 1 else ''}{more}")

@@ -143,7 +143,7 @@ class ModerationView(QWidget):
         self.past.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.past.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.past.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((0, 100), (1, 125), (2, 150), (3, 75), (4, 120), (5, 135)):
+        for col, width in ((0, 100), (1, 125), (2, 150), (3, 75), (4, 140), (5, 150)):
             self.past.setColumnWidth(col, width)
         self.past.setAlternatingRowColors(True)
 

@@ -207,7 +207,9 @@ def test_actions_show_urgent_first_with_who_was_told(open_window, demo_dir: Path
     plain = next(i for i, r in enumerate(view.rows) if not r.urgent)
     assert view.table.item(plain, 0).data(Qt.ItemDataRole.AccessibleTextRole) == "Not urgent"
     assert view.table.item(plain, header.index("Who was told")).text() == ""
-    assert "overdue" in view.table.item(row, 1).text()
+    due = view.table.item(row, 1)
+    assert due.text() == "2 Jan 2020" and due.font().bold()
+    assert due.data(Qt.ItemDataRole.AccessibleTextRole) == "2 Jan 2020, overdue" and "Overdue" in due.toolTip()
 
 
 def test_a_due_date_in_the_past_asks_first_naming_the_date(open_window, demo_dir: Path, qtbot,
