@@ -43,16 +43,23 @@ COLUMNS = ("Urgent", "Due", "Action", "Owner", "Who was told", "Audit", "Team")
 ACTION_COLUMN = COLUMNS.index("Action")
 # The other columns fit their longest text, up to these widths in characters (the tooltip has it all);
 # Action takes what is left.
-MAX_CHARS = {"Urgent": 12, "Due": 24, "Owner": 20, "Who was told": 30, "Audit": 16, "Team": 24}
+MAX_CHARS = {"Urgent": 12, "Due": 24, "Owner": 20, "Who was told": 22, "Audit": 16, "Team": 24}
 
 
 def told_text(a: ActionRow) -> str:
-    """An urgent action's record of who was told of the concern, and when."""
+    """Who was told of an urgent action's concern (when is in the tooltip, so the action has the room)."""
+    if not a.urgent:
+        return ""
+    return a.told_whom or "Not recorded"
+
+
+def told_tip(a: ActionRow) -> str:
+    """The whole record, with the time of day, for the tooltip."""
     if not a.urgent:
         return ""
     if not a.told_whom:
-        return "Not recorded"
-    return a.told_whom + (f", {fmt_date(a.told_at)} {fmt_time(a.told_at)}" if a.told_at else "")
+        return "Who was told of the urgent concern, and when, is not recorded"
+    return f"Told {a.told_whom}" + (f" on {fmt_date(a.told_at)} at {fmt_time(a.told_at)}" if a.told_at else "")
 
 
 class DoneDialog(QDialog):
@@ -256,6 +263,8 @@ class ActionsView(QWidget):
                 urgent.setText("⚠ Urgent")
                 urgent.setForeground(red)
                 urgent.setFont(bold)
+                self.table.item(i, 4).setToolTip(told_tip(a))
+                self.table.item(i, 4).setData(Qt.ItemDataRole.AccessibleTextRole, told_tip(a))
                 if not a.told_whom:
                     self.table.item(i, 4).setForeground(red)
             if overdue:  # red and bold, and said in words to a screen reader and in the tooltip

@@ -127,12 +127,9 @@ class AuditsModel(QAbstractTableModel):
         if key == "completed_at":
             return fmt_date(r.completed_at) if r.completed_at else ""
         if key == "grade":  # the final grade; marked where a moderator changed the auditor's
-            return self.grade_text(r, grade_label(self.labels, r.template_id, r.template_version, r.grade))
+            label = grade_label(self.labels, r.template_id, r.template_version, r.grade)
+            return f"{label} (moderated)" if label and r.moderated else label
         return getattr(r, key) or ""
-
-    @staticmethod
-    def grade_text(r: AuditRow, label: str) -> str:
-        return f"{label} (moderated)" if label and r.moderated else label
 
     def grade_tip(self, r: AuditRow) -> str | None:
         """The final grade and, where a moderator changed it, the auditor's grade beside it."""
@@ -150,9 +147,10 @@ class AuditsModel(QAbstractTableModel):
         r = self.rows[index.row()]
         key = COLUMNS[index.column()][0]
         if role == Qt.ItemDataRole.DisplayRole and key == "grade":
-            # "RI": the full label is the tooltip and what is read out; "(moderated)" stays whole.
-            return self.grade_text(r, short_grade(grade_label(self.labels, r.template_id, r.template_version,
-                                                              r.grade)))
+            # "RI", "Good (mod.)": the full label, and the auditor's grade, are the tooltip; the whole
+            # label with "(moderated)" is what a screen reader says.
+            short = short_grade(grade_label(self.labels, r.template_id, r.template_version, r.grade))
+            return f"{short} (mod.)" if short and r.moderated else short
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return self.text(r, key)
         if role == AUDIT_ID_ROLE:

@@ -33,7 +33,7 @@ SEARCH_DELAY_MS = 300
 # A typical value of each column of known shape, which sets its width (the user may drag it wider).
 COLUMN_SAMPLES = {
     "reference": "AUD-2026-0000", "status": "Completed", "case_ref": "CR-000000", "case_type": "CLA",
-    "started_at": "30 Sep 2026", "completed_at": "30 Sep 2026", "grade": "■ Outstanding (moderated)",
+    "started_at": "30 Sep 2026", "completed_at": "30 Sep 2026", "grade": "■ Good (mod.)",
 }
 # The others share what is left of the width, in these proportions, and elide (their tooltip has it all).
 FLEXIBLE_COLUMNS = {"template": 3, "team": 3, "practitioner": 2, "auditor": 2}

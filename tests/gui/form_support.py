@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
 from qadesk.services import audits
 from qadesk.ui.context import AppContext
+from qadesk.ui.date_input import DateBox
 from qadesk.ui.form import AuditFormView
 
 
@@ -43,3 +46,12 @@ def widget(form: QWidget, name: str) -> QWidget:
     w = form.findChild(QWidget, name)
     assert w is not None, name
     return w
+
+
+def type_date(box: DateBox, text: str, leave: Qt.Key = Qt.Key.Key_Tab) -> None:
+    """Focus the box, select what it shows, type over it and leave with ``leave``, as a person does."""
+    box.edit.setFocus(Qt.FocusReason.TabFocusReason)
+    QTest.keyClick(box.edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClick(box.edit, Qt.Key.Key_Delete)
+    QTest.keyClicks(box.edit, text)
+    QTest.keyClick(box.edit, leave)

@@ -49,7 +49,8 @@ def test_dates_and_grades_read_as_people_write_them(audits) -> None:
     assert {i.data(Qt.ItemDataRole.AccessibleTextRole) for i in ri} == {"Requires improvement to be good"}
     # The final grade: where a moderator changed the auditor's grade, the list says so.
     changed = [model.index(i, COL["grade"]) for i in range(model.rowCount()) if model.row_at(i).moderated]
-    assert changed and all(i.data().endswith(" (moderated)") for i in changed)
+    assert changed and all(i.data().endswith(" (mod.)") for i in changed)
+    assert all(i.data(Qt.ItemDataRole.AccessibleTextRole).endswith(" (moderated)") for i in changed)
     assert all("Auditor's grade" in i.data(Qt.ItemDataRole.ToolTipRole) for i in changed)
     assert {model.index(i, COL["status"]).data() for i in range(model.rowCount())} <= {
         "Draft", "Completed", "Moderated", "Closed"}

@@ -17,7 +17,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QDialog
 
 from qadesk.ui.date_input import DateBox, DateTimeBox
-from tests.gui.form_support import open_form, start, stored, widget
+from tests.gui.form_support import open_form, start, stored, type_date, widget
 from tests.gui.shell_support import demo_dir_fixture, demo_master_fixture, open_window_fixture, settle  # noqa: F401
 
 pytestmark = pytest.mark.gui
@@ -25,15 +25,6 @@ pytestmark = pytest.mark.gui
 
 def press(key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
     QTest.keyClick(QApplication.focusWidget(), key, modifier)
-
-
-def type_date(box: DateBox, text: str, leave: Qt.Key = Qt.Key.Key_Tab) -> None:
-    """Focus the box, select what it shows, type over it and leave with ``leave``, as a person does."""
-    box.edit.setFocus(Qt.FocusReason.TabFocusReason)
-    QTest.keyClick(box.edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-    QTest.keyClick(box.edit, Qt.Key.Key_Delete)
-    QTest.keyClicks(box.edit, text)
-    QTest.keyClick(box.edit, leave)
 
 
 @pytest.mark.parametrize("typed", ["15/11/2026", "15/11/26", "2026-11-15", "15 Nov 2026"])
@@ -230,7 +221,8 @@ def test_every_date_box_of_the_window_is_the_one_date_box(open_window, demo_dir:
         edit.has_due.setFocus()
         press(Qt.Key.Key_Space)
         due = edit.due
-    later = (target.due or date.today()) + timedelta(days=40)
+    # 40 days on from the later of its due date and today: not in the past, so nothing is asked first
+    later = max(target.due or date.today(), date.today()) + timedelta(days=40)
     type_date(due, f"{later.day}/{later.month}/{later.year}", leave=Qt.Key.Key_Return)
     with w.ctx.store.session() as s:
         assert s.get(ActionItem, target.id).due == later

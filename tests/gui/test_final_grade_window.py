@@ -132,7 +132,7 @@ def test_home_and_the_audits_list_show_the_final_grade_marked_moderated(open_win
     grade_col = [k for k, _ in COLUMNS].index("grade")
     row = next(i for i in range(model.rowCount()) if model.row_at(i).id == ids["moderated"])
     index = model.index(row, grade_col)
-    assert model.data(index) == "Good (moderated)"
+    assert model.data(index) == "Good (mod.)"
     assert model.data(index, Qt.ItemDataRole.ToolTipRole) == "Moderated grade: Good\nAuditor's grade: Outstanding"
     plain = next(i for i in range(model.rowCount()) if model.row_at(i).id == ids["own"])
     assert model.data(model.index(plain, grade_col)) == "Outstanding"

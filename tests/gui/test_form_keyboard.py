@@ -116,7 +116,7 @@ def _answer_context(store, audit_id: str) -> None:
 
 
 def test_opening_an_audit_puts_the_focus_on_its_first_unanswered_question(open_window, loaded_store, data_dir, qtbot):
-    fresh = start(loaded_store)
+    fresh = start(loaded_store)  # its case type is filled from New audit: the first to answer is the next
     begun = start(loaded_store)
     _answer_context(loaded_store, begun)
     branched = start(loaded_store)
@@ -124,7 +124,7 @@ def test_opening_an_audit_puts_the_focus_on_its_first_unanswered_question(open_w
     with loaded_store.transaction() as s:  # "no" makes "Why not?" apply: it is the first still to answer
         audits.save_answer(s, branched, "seen_alone", "no", actor="Made-up Auditor")
     w = window_on(open_window, loaded_store, data_dir)
-    for audit_id, page, qid in ((fresh, "section:context", "case_type"), (begun, "section:voice", "seen_alone"),
+    for audit_id, page, qid in ((fresh, "section:context", "family_factors"), (begun, "section:voice", "seen_alone"),
                                 (branched, "section:voice", "seen_alone_why")):
         form = w.open_audit(audit_id)
         qtbot.waitUntil(lambda form=form, qid=qid: widget(form, f"question.{qid}").isAncestorOf(focused())
