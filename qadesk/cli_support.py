@@ -40,11 +40,13 @@ def status_list(text: str) -> list[str]:
     return values
 
 
-def add_selection(p: argparse.ArgumentParser) -> None:
+def add_selection(p: argparse.ArgumentParser, *, statuses: bool = True) -> None:
+    """SELECTION (contracts.md section 4); ``statuses=False`` where --status means something else (actions)."""
     g = p.add_argument_group("which audits (none means all)")
     g.add_argument("--audit", action="append", default=[], metavar="ID", help="an audit id or reference (repeatable)")
-    g.add_argument("--status", action="extend", default=[], type=status_list, metavar="S[,S...]",
-                   help=f"one or more of {', '.join(STATUSES)}, comma-separated (repeatable)")
+    if statuses:
+        g.add_argument("--status", action="extend", default=[], type=status_list, metavar="S[,S...]",
+                       help=f"one or more of {', '.join(STATUSES)}, comma-separated (repeatable)")
     g.add_argument("--team", action="append", default=[], metavar="TEAM")
     g.add_argument("--template", metavar="ID", help="template id")
     g.add_argument("--since", type=_iso_date, metavar="DATE", help="started on or after (YYYY-MM-DD)")
@@ -55,7 +57,8 @@ def add_selection(p: argparse.ArgumentParser) -> None:
 def selection_from(args: argparse.Namespace) -> Any:
     from qadesk.services.queries import Selection
 
-    return Selection(audit_ids=list(args.audit), statuses=list(dict.fromkeys(args.status)), teams=list(args.team),
+    statuses = args.status if isinstance(args.status, list) else []  # action list's --status is the action's
+    return Selection(audit_ids=list(args.audit), statuses=list(dict.fromkeys(statuses)), teams=list(args.team),
                      template_id=args.template, since=args.since, until=args.until, programme=args.programme)
 
 

@@ -51,7 +51,7 @@ def add_parsers(sub: Any) -> None:
     al.add_argument("--owner", metavar="NAME", help="owned by this person")
     al.add_argument("--urgent", action="store_true", help="urgent actions only")
     al.add_argument("--overdue", action="store_true", help="past their due date only")
-    al.add_argument("--team", metavar="TEAM", help="from audits of this team")
+    add_selection(al, statuses=False)
     al.add_argument("--limit", type=int, default=None, metavar="N")
     al.add_argument("--json", action="store_true")
     aa = acsub.add_parser("add", help="add an action to an audit; prints its id")
@@ -116,12 +116,13 @@ def cmd_action(args: argparse.Namespace) -> int:
     if args.action == "list":
         if args.limit is not None and args.limit < 1:
             raise UsageError("--limit takes a whole number from 1")
+        check_chosen(store, args)
         today = date.today()
         status = {"all": None, "overdue": "open"}.get(args.status, args.status)
         with store.session() as s:
-            rows = list_actions(s, status=status, owner=args.owner, urgent_only=args.urgent, team=args.team,
-                                overdue_only=args.overdue or args.status == "overdue", today=today,
-                                limit=args.limit)
+            rows = list_actions(s, status=status, owner=args.owner, urgent_only=args.urgent,
+                                selection=selection_from(args), overdue_only=args.overdue or args.status == "overdue",
+                                today=today, limit=args.limit)
         if args.json:
             _print_json([_action_dict(a, today) for a in rows])
             return EXIT_OK

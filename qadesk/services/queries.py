@@ -228,8 +228,9 @@ def _audit_ids(column: str, value: str) -> Select[Any]:
 def list_actions(session: Session, *, status: str | None = "open", owner: str | None = None,
                  auditor: str | None = None, overdue_only: bool = False, today: date | None = None,
                  limit: int | None = 500, team: str | None = None, urgent_only: bool = False,
-                 mine: str | None = None) -> list[ActionRow]:
-    """Actions, urgent and soonest due first; ``mine`` = owned by that person or from their audits."""
+                 mine: str | None = None, selection: Selection | None = None) -> list[ActionRow]:
+    """Actions, urgent and soonest due first; ``mine`` = owned by that person or from their audits;
+    ``selection`` = from the audits it chooses."""
     query = select(ActionItem.id, ActionItem.audit_id, Audit.reference, ActionItem.text, ActionItem.owner,
                    ActionItem.due, ActionItem.status, ActionItem.urgent, Audit.team, ActionItem.told_whom,
                    ActionItem.told_at).join(Audit, ActionItem.audit_id == Audit.id)
@@ -247,6 +248,9 @@ def list_actions(session: Session, *, status: str | None = "open", owner: str | 
         query = query.where(ActionItem.audit_id.in_(_audit_ids("team", team)))
     if urgent_only:
         query = query.where(ActionItem.urgent.is_(True))
+    if selection is not None and selection != Selection():
+        # Uncorrelated, like _audit_ids: the audits chosen, not "this action's audit if chosen".
+        query = query.where(ActionItem.audit_id.in_(apply(select(Audit.id), selection).correlate(None)))
     if mine:
         query = query.where(or_(ActionItem.owner == mine,
                                 ActionItem.audit_id.in_(_audit_ids("auditor_name", mine))))

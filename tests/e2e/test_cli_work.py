@@ -83,6 +83,15 @@ def test_action_add_list_and_done(data_dir: Path, world: dict[str, str]) -> None
     assert [r["id"] for r in json.loads(qadesk(data_dir, "action", "list", "--overdue", "--json").stdout)] == [urgent_id]
     assert [r["id"] for r in json.loads(qadesk(data_dir, "action", "list", "--owner", "C. Worker",
                                                "--json").stdout)] == [plain]
+    # SELECTION chooses the audits whose actions are listed (contracts.md section 6).
+    def chosen(*selection: str) -> list[str]:
+        return [r["id"] for r in json.loads(qadesk(data_dir, "action", "list", *selection, "--json").stdout)]
+
+    assert chosen("--team", "Assessment Team 2") == [plain]
+    assert chosen("--audit", world["second"]) == [urgent_id]
+    assert chosen("--template", "cli-work", "--since", date.today().isoformat()) == [urgent_id, plain]
+    assert chosen("--until", (date.today() - timedelta(days=1)).isoformat()) == []
+    assert "no audit" in qadesk(data_dir, "action", "list", "--audit", "AUD-1999-0001", check=1).stderr.lower()
 
     done = qadesk(data_dir, "action", "done", plain, "--note", "Chronology brought up to date")
     assert "marked done" in done.stdout
@@ -136,8 +145,10 @@ def test_moderation_record_and_list(data_dir: Path, world: dict[str, str]) -> No
     # Refused (exit 1, reason on stderr): a draft, a disagreement without a rationale, a grade off the scale.
     assert "only completed audits are moderated" in qadesk(
         data_dir, "moderation", "record", world["draft"], "--agree", check=1).stderr
-    assert "rationale" in qadesk(data_dir, "moderation", "record", world["first"], "--grade", "good",
+    assert "rationale" in qadesk(data_dir, "moderation", "record", world["first"], "--grade", "outstanding",
                                  check=1).stderr
+    assert "auditor's own grade" in qadesk(data_dir, "moderation", "record", world["first"], "--grade", "good",
+                                           "--rationale", "Because", check=1).stderr
     assert "overall scale" in qadesk(data_dir, "moderation", "record", world["first"], "--grade", "excellent",
                                      "--rationale", "Because", check=1).stderr
     assert len(json.loads(qadesk(data_dir, "moderation", "list", "--json").stdout)) == 2
@@ -146,6 +157,16 @@ def test_moderation_record_and_list(data_dir: Path, world: dict[str, str]) -> No
     qadesk(data_dir, "moderation", "record", world["first"], "--agree", "--grade", "good", check=2)
     qadesk(data_dir, "moderation", "record", world["first"], check=2)
     qadesk(data_dir, "moderation", "record", world["first"], "--agree", "--kind", "regional", check=2)
+
+
+def test_nobody_moderates_their_own_audit_on_the_command_line(data_dir: Path, world: dict[str, str]) -> None:
+    qadesk(data_dir, "profile", "set", "--name", "a.  auditor", "--role", "Team manager")  # the auditor again
+    refused = qadesk(data_dir, "moderation", "record", world["first"], "--agree", check=1)
+    assert refused.stderr.strip().endswith("was completed by A. Auditor; a moderator must be someone else")
+    assert refused.stdout == ""
+    assert json.loads(qadesk(data_dir, "moderation", "list", "--json").stdout) == []
+    shown = json.loads(qadesk(data_dir, "audit", "show", world["first"], "--json").stdout)
+    assert shown["status"] == "completed" and shown["moderations"] == []
 
 
 def test_programme_create_and_list(data_dir: Path, world: dict[str, str]) -> None:
