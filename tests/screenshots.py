@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SIZE = (1280, 800)
+SIZE = (1366, 768)  # the commonest council laptop
 
 
 def main(argv: list[str] | None = None) -> int:
