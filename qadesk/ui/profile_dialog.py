@@ -102,18 +102,20 @@ class ProfileDialog(QDialog):
         form.addRow("&Team", self.team)
         form.addRow("&Organisation", self.organisation)
         form.addRow(QLabel("&Data folder", buddy=self.folder), folder_row)  # a row of two: the label needs its buddy
-        self.encryption = QLabel()
+        # Parented to the dialog: without an Encryption row (no store yet) they are hidden, never orphans
+        # that outlive it as windows of their own.
+        self.encryption = QLabel(self)
         self.encryption.setObjectName("profile.encryption")
         self.encryption.setWordWrap(True)
-        self.encrypt_button = QPushButton("&Encrypt…")
+        self.encrypt_button = QPushButton("&Encrypt…", self)
         self.encrypt_button.setObjectName("profile.encrypt")
         self.encrypt_button.setAccessibleName("Encrypt this store with a passphrase")
         self.encrypt_button.setAutoDefault(False)
         self.encrypt_button.clicked.connect(self._encrypt_store)
-        encryption_box = QVBoxLayout()  # the sentence wraps at the dialog's width, the button under it
-        encryption_box.addWidget(self.encryption)
-        encryption_box.addWidget(self.encrypt_button, 0, Qt.AlignmentFlag.AlignLeft)
         if encryption is not None:
+            encryption_box = QVBoxLayout()  # the sentence wraps at the dialog's width, the button under it
+            encryption_box.addWidget(self.encryption)
+            encryption_box.addWidget(self.encrypt_button, 0, Qt.AlignmentFlag.AlignLeft)
             form.addRow("Encryption", encryption_box)
             self._show_encryption(encryption)
         else:

@@ -61,7 +61,24 @@ def open_window_fixture(qtbot) -> Iterator[Callable[..., object]]:
 
     yield make
     for w in windows:
-        w.ops.cancel_all()
-        w.ops.wait()
-        w.close()
+        dispose(w)
+    windows.clear()
     messages.close_all()
+
+
+def dispose(window) -> None:
+    """Close a main window (its store let go) and delete it now, with its timers.
+
+    Left to Python's garbage collector, a closed window is deleted at some later allocation, which
+    may come inside a later test's timer callback, while Qt is still delivering that timer's event
+    to an object of the window being deleted: a use after free (seen as a segfault in
+    QCoreApplication::notifyInternal2).
+    """
+    import shiboken6
+
+    if not shiboken6.isValid(window):
+        return
+    window.ops.cancel_all()
+    window.ops.wait()
+    window.close()
+    shiboken6.delete(window)

@@ -19,6 +19,7 @@ from qadesk.ui.lock import (
     strength_hint,
     unlock_store_interactive,
 )
+from tests.gui.shell_support import dispose
 
 pytestmark = pytest.mark.gui
 
@@ -234,8 +235,7 @@ def test_the_real_window_asks_nothing_with_the_environment_passphrase_and_locks(
         qtbot.keyClick(field, Qt.Key.Key_Return)
         assert not window.idle_lock.locked
     finally:
-        window.ops.wait()
-        window.close()
+        dispose(window)
 
 
 def test_offscreen_without_the_passphrase_the_window_refuses_rather_than_waits(encrypted_dir: Path) -> None:
@@ -272,5 +272,4 @@ def test_setting_a_passphrase_from_the_menu_encrypts_the_open_store(qtbot, tmp_p
         assert window.ctx.store.encrypted and crypto.is_encrypted(folder)
         assert window.idle_lock.active()
     finally:
-        window.ops.wait()
-        window.close()
+        dispose(window)
