@@ -23,6 +23,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import TracebackType
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -107,7 +108,8 @@ def _present(msg: Message, parent: QWidget | None) -> None:
 def close_all() -> None:
     """Close the modeless message boxes shown offscreen (tests tidy up with this)."""
     for box in list(_open_boxes):
-        box.close()
+        if shiboken6.isValid(box):  # a box whose parent window was deleted went with it
+            box.close()
     _open_boxes.clear()
 
 

@@ -60,10 +60,10 @@ def open_window_fixture(qtbot) -> Iterator[Callable[..., object]]:
         return w
 
     yield make
+    messages.close_all()
     for w in windows:
         dispose(w)
     windows.clear()
-    messages.close_all()
 
 
 def dispose(window) -> None:
