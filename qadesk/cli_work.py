@@ -145,6 +145,11 @@ def cmd_action(args: argparse.Namespace) -> int:
             raise ValidationError(f"an action's text is longer than {MAX_TEXT:,} characters")
         if (args.told or args.told_at) and not args.urgent:
             raise UsageError("--told and --told-at record who was told of an urgent concern: add --urgent")
+        if args.urgent and not ((args.told or "").strip() and args.told_at):
+            # Submit needs every urgent action to say who was told and when, and the command line cannot
+            # change an action afterwards: an urgent action without them would hold the audit back for good.
+            raise UsageError("an urgent action says who was told of the concern and when: "
+                             "add --told WHO --told-at DATETIME")
         with store.transaction() as s:
             item = svc.add_action(s, args.audit, text, actor=_actor(s), owner=(args.owner or "").strip() or None,
                                   due=args.due, urgent=args.urgent, told_whom=(args.told or "").strip() or None,

@@ -61,3 +61,25 @@ def test_a_wrong_mark_fails_validation_where_it_is(data_dir: Path, tmp_path: Pat
     proc = qadesk(data_dir, "template", "validate", str(path), check=1)
     assert "section safety / question urgent / urgent_concern: 'maybe' is not one of the question's choices " \
            "(yes, no)" in proc.stderr
+
+
+def test_an_urgent_action_from_the_command_line_says_who_was_told_so_submit_is_never_blocked_for_good(
+        data_dir: Path, tmp_path: Path) -> None:
+    # The command line cannot change an action once added, and submit needs every urgent action to say
+    # who was told and when: `action add --urgent` without them would leave the audit unsubmittable.
+    path = tmp_path / "marked.json"
+    path.write_text(json.dumps(MARKED), encoding="utf-8")
+    qadesk(data_dir, "template", "import", str(path))
+    audit_id = qadesk(data_dir, "audit", "new", "--template", "urgent-cli-test", "--case-ref", "MADEUP-301",
+                      "--case-type", "CP").stdout.strip()
+    qadesk(data_dir, "audit", "answer", audit_id, "urgent=yes")
+    qadesk(data_dir, "audit", "judge", audit_id, "--overall", "red")
+    for told in ([], ["--told", "Duty manager"], ["--told-at", "2026-11-30T14:30"], ["--told", " ", "--told-at",
+                                                                                      "2026-11-30T14:30"]):
+        proc = qadesk(data_dir, "action", "add", audit_id, "--text", "Strategy discussion", "--urgent", *told,
+                      check=2)
+        assert "add --told WHO --told-at DATETIME" in proc.stderr
+    assert json.loads(qadesk(data_dir, "action", "list", "--status", "all", "--json").stdout) == []
+    qadesk(data_dir, "action", "add", audit_id, "--text", "Strategy discussion", "--urgent",
+           "--told", "Duty manager, by phone", "--told-at", "2026-11-30 14:30")
+    assert "completed" in qadesk(data_dir, "audit", "submit", audit_id).stdout
