@@ -33,10 +33,10 @@ SEARCH_DELAY_MS = 300
 # A typical value of each column of known shape, which sets its width (the user may drag it wider).
 COLUMN_SAMPLES = {
     "reference": "AUD-2026-0000", "status": "Completed", "case_ref": "CR-000000", "case_type": "CLA",
-    "started_at": "30 Sep 2026", "completed_at": "30 Sep 2026", "grade": "■ Good (mod.)",
+    "started_at": "30 Sep 2026", "completed_at": "30 Sep 2026", "grade": "■ Outstanding (mod.)",  # the longest Ofsted grade, marked moderated
 }
 # The others share what is left of the width, in these proportions, and elide (their tooltip has it all).
-FLEXIBLE_COLUMNS = {"template": 3, "team": 3, "practitioner": 2, "auditor": 2}
+FLEXIBLE_COLUMNS = {"template": 2, "team": 3, "practitioner": 2, "auditor": 2}  # a template elides first
 FLEXIBLE_MIN = 8  # characters
 PERIODS = ("Any time", "Last 30 days", "Last 3 months", "Last 12 months", "This year", "Last year")
 

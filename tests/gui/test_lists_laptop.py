@@ -163,6 +163,25 @@ def test_audits_moderation_and_actions_read_whole_at_1366_by_768(open_window, de
     w.grab().save(str(tmp_path / "actions.png"))
 
 
+def test_a_moderated_outstanding_or_inadequate_reads_whole_in_the_audits_list_at_1366_by_768(open_window,
+                                                                                           demo_dir: Path) -> None:
+    # "Good (mod.)" fitted, "Inadequate (mod.)" and "Outstanding (mod.)" came out as "Inadequat…".
+    w = open_window("--data-dir", str(demo_dir))
+    with w.ctx.store.transaction() as s:
+        newest = list_audits(s, Selection(statuses=["completed"]), limit=2)
+        for row, grade in zip(newest, ("outstanding", "inadequate"), strict=True):
+            svc.moderate(s, row.id, moderator=svc.Actor("Mo Derator", organisation="Example Council"),
+                         agreed=False, grade=grade if row.grade != grade else "good",
+                         rationale="A second view of the evidence on file.")
+    w.close()
+    w = _at_laptop_size(open_window, demo_dir)
+    table = w.show_screen("audits").table
+    QApplication.processEvents()
+    grades = {table.model().index(r, 10).data() for r in range(min(40, table.model().rowCount()))}
+    assert {"Outstanding (mod.)", "Inadequate (mod.)"} <= grades, grades
+    assert _cut_short(table, ["Grade", "Team", "Auditor", "Status", "Reference", "Started"]) == []
+
+
 def test_the_column_chooser_shows_a_column_from_the_keyboard_and_remembers_it(open_window, demo_dir: Path,
                                                                              qtbot) -> None:
     w = _at_laptop_size(open_window, demo_dir)
