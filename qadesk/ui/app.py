@@ -25,6 +25,7 @@ from qadesk.services.profile import Profile
 from qadesk.store import Store, default_data_dir, open_store
 from qadesk.store.engine import DB_FILENAME
 from qadesk.ui import messages
+from qadesk.ui.collector import collect_on_the_ui_thread
 from qadesk.ui.context import AppContext
 from qadesk.ui.lock import install_security, open_store_for_window
 from qadesk.ui.main_window import MainWindow
@@ -287,6 +288,7 @@ def create_window(argv: Sequence[str]) -> MainWindow:
 def _create_window(args: argparse.Namespace) -> MainWindow:
     app = QApplication.instance()
     assert isinstance(app, QApplication), "create a QApplication first"
+    collect_on_the_ui_thread(app)  # never on a worker thread, where it would delete the UI's objects
     apply_style(app)
     messages.setup_logging()
     settings = Settings()
