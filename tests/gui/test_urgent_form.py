@@ -105,3 +105,9 @@ def test_the_case_type_question_is_already_answered_from_new_audit(qtbot, loaded
 
     qtbot.waitUntil(lambda: case_type_stored() == "CP", timeout=3000)
     qtbot.waitUntil(lambda: "Child Protection" in form.header.subject.text(), timeout=3000)
+    # A read-only (submitted) audit changes nothing, so its note does not say it would.
+    row = widget(form, "from_subject.case_type").parentWidget()
+    row.set_read_only(True)
+    assert widget(form, "from_subject.case_type").text() == "Filled in from New audit."
+    row.set_read_only(False)
+    assert "Changing it here changes the audit's case type too" in widget(form, "from_subject.case_type").text()

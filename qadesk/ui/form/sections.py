@@ -38,6 +38,8 @@ class QuestionRow(QFrame):
         self.problem_label: QLabel | None = None
         self._problems: list[str] = []
         self.condition_label: QLabel | None = None
+        self.from_subject: QLabel | None = None  # "Filled in from New audit" (a subject_field question)
+        self._from_subject_text = ("", "")
         self.evidence: LongTextInput | None = None
         if q.type == "note":
             self.input = None
@@ -71,7 +73,10 @@ class QuestionRow(QFrame):
         if q.subject_field is not None:
             # Filled when the audit started, so the auditor is not asked twice; the two stay in step.
             what = q.subject_field.replace("_", " ")
-            from_subject = QLabel(f"Filled in from New audit. Changing it here changes the audit's {what} too.", self)
+            self._from_subject_text = (f"Filled in from New audit. Changing it here changes the audit's {what} "
+                                       "too.", "Filled in from New audit.")
+            from_subject = QLabel(self._from_subject_text[0], self)
+            self.from_subject = from_subject
             from_subject.setObjectName(f"from_subject.{q.id}")
             from_subject.setProperty("role", "hint")
             from_subject.setWordWrap(True)
@@ -130,6 +135,8 @@ class QuestionRow(QFrame):
         self.condition_label.setText(text)
 
     def set_read_only(self, on: bool) -> None:
+        if self.from_subject is not None:  # a read-only audit changes nothing
+            self.from_subject.setText(self._from_subject_text[1 if on else 0])
         if self.input is not None:
             self.input.setReadOnly(on)  # type: ignore[attr-defined]
         if self.evidence is not None:
