@@ -190,7 +190,8 @@ class PassphraseDialog(QDialog):
 
     def _update_strength(self, text: str) -> None:
         score, hint = strength_hint(text)
-        colour = ["#b00020", "#a15c00", "#5c6b00", "#1b6e20"][score]
+        # Nothing typed yet is advice, not a fault: the hint stays in the text colour until there is a passphrase.
+        colour = "palette(text)" if not text.strip() else ["#b00020", "#a15c00", "#5c6b00", "#1b6e20"][score]
         self.strength.setText(hint)
         self.strength.setStyleSheet(f"color: {colour};")
 

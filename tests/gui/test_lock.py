@@ -89,11 +89,15 @@ def test_unlock_dialog_cancelled_gives_no_store(qtbot, encrypted_dir: Path) -> N
 def test_first_run_recommends_a_passphrase_and_checks_the_confirmation(qtbot, tmp_path: Path) -> None:
     folder = tmp_path / "new-store"
     texts: list[str] = []
+    styles: list[str] = []
 
     def mismatched(dialog: QWidget) -> None:
         texts.append(dialog.findChild(QLabel, "passphrase.intro").text())
         texts.append(dialog.findChild(QPushButton, "passphrase.skip").text())
+        strength = dialog.findChild(QLabel, "passphrase.strength")
+        styles.append(strength.styleSheet())  # before anything is typed: advice, not in the error's red
         type_into(qtbot, dialog, "passphrase.new", PASS)
+        styles.append(strength.styleSheet())
         texts.append(dialog.findChild(QLabel, "passphrase.strength").text())
         type_into(qtbot, dialog, "passphrase.confirm", PASS + "x")
         click(qtbot, dialog, "passphrase.ok")
@@ -107,6 +111,7 @@ def test_first_run_recommends_a_passphrase_and_checks_the_confirmation(qtbot, tm
     store = first_run_store(folder)
     assert "recommend" in texts[0] and texts[1] == "Continue &without encryption"
     assert texts[2] == "Strong." and texts[3] == "The two new passphrases differ."
+    assert "#b00020" not in styles[0] and "#1b6e20" in styles[1]
     assert store.encrypted and crypto.is_encrypted(folder)
     store.close()
 
