@@ -212,7 +212,9 @@ class ReturnBook:
         overall = doc.get("overall") or {}
         mods = doc.get("moderations") or []
         last_mod = max(mods, key=lambda m: str(m.get("at") or "")) if mods else None
-        final = overall_label(t, final_grade_of(doc))
+        # A draft's grade is still the auditor's work in progress (its own column): it has no final grade
+        # yet, and the Summary does not count it.
+        final = overall_label(t, final_grade_of(doc)) if doc["status"] != "draft" else None
         summary = doc.get("summary") or {}
         a.append([a.text(ref), a.text(doc["id"]), a.text(t.title), a.text(t.id), t.version, a.text(doc["status"]),
                   a.text(subj.get("case_ref")), a.text(subj.get("case_type")), a.text(subj.get("team")),

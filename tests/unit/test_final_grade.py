@@ -228,3 +228,18 @@ def test_a_second_moderation_later_replaces_the_first_as_the_final_grade(loaded_
     with loaded_store.session() as s:
         audit = svc.get_audit(s, aid)
         assert (audit.final_grade, audit.final_score) == ("ri", 2)
+
+
+def test_a_draft_has_no_final_grade_in_the_return_yet(loaded_store, tmp_path):
+    """Its working grade is the auditor's, under "Auditor's grade"; the final grade waits for submit."""
+    with loaded_store.transaction() as s:
+        draft = fill_audit(s, "regular-case-audit", n=1, submit=False, case_ref="CR-900077")
+        graded = svc.get_audit(s, draft).overall_grade
+        reference = svc.get_audit(s, draft).reference
+    assert graded is not None
+    path = write_report(loaded_store, tmp_path / "return.xlsx", Selection(), today=TODAY)
+    audits = load_workbook(path)["Audits"]
+    header = [c.value for c in audits[1]]
+    row = next(dict(zip(header, r, strict=True)) for r in audits.iter_rows(min_row=2, values_only=True)
+               if r[0] == reference)
+    assert row["Status"] == "draft" and row["Final grade"] is None and row["Auditor's grade"]
