@@ -121,9 +121,9 @@ class MainWindow(QMainWindow):
         where = "demonstration data (thrown away on quit)" if ctx.demo else str(ctx.data_dir or ctx.store.url)
         self.folder_label.setText(where)
         self.folder_label.setToolTip("Where the data lives")
-        row = self.settings.get("window/screen")
+        row = screen_row(self.settings.get("window/screen"))
         self.nav.blockSignals(True)
-        self.nav.setCurrentRow(row if 0 <= row < len(SCREENS) else 0)
+        self.nav.setCurrentRow(row)
         self.nav.blockSignals(False)
         self._nav_changed(self.nav.currentRow())
         self._fill_recent()
@@ -165,7 +165,7 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.audit_tabs if key == "audits" else w)
         if not fresh and hasattr(w, "refresh") and key != "audits":
             w.refresh()  # figures may have changed on another screen
-        self.settings.set("window/screen", row)
+        self.settings.set("window/screen", key)  # by name: a new screen in the list moves no one's choice
         self._update_title()
 
     def show_filtered(self, key: str, what: str) -> None:
@@ -417,3 +417,12 @@ class MainWindow(QMainWindow):
         self.on_close.clear()
         event.accept()
 
+
+def screen_row(remembered: str) -> int:
+    """The navigation row of a remembered screen: its name, or the row number older copies saved; Home else."""
+    names = [key for key, _label in SCREENS]
+    if remembered in names:
+        return names.index(remembered)
+    if remembered.isdigit() and int(remembered) < len(SCREENS):
+        return int(remembered)
+    return 0

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QWidget
 
+from qadesk.ui.menus import SCREENS
+
 if TYPE_CHECKING:
     from qadesk.ui.main_window import MainWindow
 
@@ -56,6 +58,8 @@ def make_screen(window: MainWindow, key: str) -> QWidget:
         from qadesk.ui.templates_view import TemplatesView
 
         return TemplatesView(ctx, window.stack)
-    from qadesk.ui.reports_view import ReportsView
+    if key == "reports":
+        from qadesk.ui.reports_view import ReportsView
 
-    return ReportsView(ctx, window.stack)
+        return ReportsView(ctx, window.stack)
+    raise ValueError(f"no screen '{key}' (the screens: {', '.join(k for k, _label in SCREENS)})")

@@ -34,7 +34,8 @@ OPTIONS: dict[str, Option] = {o.key: o for o in (
     Option("audits/recent_max", int, 10, "How many recent audits the File menu lists."),
     Option("window/geometry", bytes, b"", "The main window's position and size."),
     Option("window/state", bytes, b"", "The main window's splitters, toolbars and docks."),
-    Option("window/screen", int, 0, "The screen shown last (0 Home, 1 Audits, ...)."),
+    Option("window/screen", str, "home",
+           "The screen shown last, by its name (home, audits, ...); a number, as older copies wrote, is its row."),
     # The columns a list shows (right-click its header to choose); the defaults fit a 1366x768 laptop.
     Option("audits/columns", list, ["reference", "status", "template", "case_ref", "case_type", "team", "auditor",
                                     "started_at", "grade"], "The columns the Audits list shows."),

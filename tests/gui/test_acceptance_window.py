@@ -156,7 +156,7 @@ def test_self_test_leaves_the_persons_settings_alone(qapp, tmp_path, monkeypatch
     assert run_self_test(qapp) == 0
     settings = Settings(config / "qadesk.ini")
     assert settings.get("audits/recent") == []  # it used to remember the self-test's deleted audit
-    assert settings.get("window/screen") == 0
+    assert settings.get("window/screen") == "home"
 
 
 def test_shortcut_list_names_the_page_keys_in_columns(open_window, qtbot, loaded_store, data_dir):

@@ -74,6 +74,21 @@ def test_window_size_and_screen_are_remembered(open_window, demo_dir: Path, qtbo
     again = open_window("--data-dir", str(demo_dir))
     assert again.height() == 650 and again.width() == w.width()
     assert again.nav.currentItem().text() == "Moderation"
+    assert again.settings.get("window/screen") == "moderation"  # by name, not by its row
+
+
+def test_a_screen_remembered_by_an_older_copy_as_a_row_still_opens(open_window, demo_dir: Path) -> None:
+    from qadesk.ui.main_window import screen_row
+    from qadesk.ui.screens import make_screen
+
+    assert [screen_row(v) for v in ("moderation", "3", "99", "no-such-screen", "")] == [3, 3, 0, 0, 0]
+    w = open_window("--data-dir", str(demo_dir))
+    w.settings.set("window/screen", "2")  # what an older copy wrote: the row of Actions
+    w.close()
+    again = open_window("--data-dir", str(demo_dir))
+    assert again.nav.currentItem().text() == "Actions"
+    with pytest.raises(ValueError, match="no screen 'reprots'"):
+        make_screen(again, "reprots")  # a misspelt screen is an error, not the Reports screen
 
 
 def test_demo_opens_on_a_throw_away_store_filled_in_the_background(open_window, qtbot, monkeypatch) -> None:
