@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -194,11 +193,10 @@ def test_keyboard_enter_on_a_home_item_opens_the_audit(open_window, demo_dir: Pa
     assert w.current_form() is not None
 
 
-def test_start_up_is_quick(open_window, demo_dir: Path) -> None:
-    started = time.perf_counter()
+def test_start_up_gives_a_usable_window(open_window, demo_dir: Path) -> None:
+    # How quickly is a figure of the benchmarks (tests/benchmarks/bench_startup.py), not of this run.
     w = open_window("--data-dir", str(demo_dir))
-    elapsed = time.perf_counter() - started
-    assert w.ctx is not None and elapsed < 3.0, f"{elapsed:.2f} s to a usable window"
+    assert w.ctx is not None and w.nav.isEnabled() and w.nav.currentItem().text() == "Home"
 
 
 def test_exit_when_ready_prints_ready_once_home_is_counted(demo_dir: Path, tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -280,13 +279,12 @@ def test_decrypt_store_gives_a_plain_store_back(data_dir: Path) -> None:
     plain.close()
 
 
-def test_argon2id_unlock_takes_a_moment_not_an_age() -> None:
+def test_argon2id_derives_a_raw_key_with_the_documented_costs() -> None:
+    # How long an unlock takes is a figure of the benchmarks (docs/benchmarks.md), not of this run.
     params = crypto.KdfParams.fresh()
-    started = time.perf_counter()
+    assert (params.time_cost, params.memory_kib, params.parallelism) == (3, 64 * 1024, 2)
     key = crypto.derive_key(PASS, params)
-    elapsed = time.perf_counter() - started
     assert len(key) == 32 and key == crypto.derive_key(PASS, params)
     assert key != crypto.derive_key(PASS, crypto.KdfParams.fresh())
     # Typed the same on any keyboard: a composed and a decomposed "é" give the same key.
     assert crypto.derive_key("caf\u00e9 au lait!", params) == crypto.derive_key("cafe\u0301 au lait!", params)
-    assert elapsed < 2.0, f"Argon2id took {elapsed:.2f} s"
