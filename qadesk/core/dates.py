@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FUTURE_YEARS = 20
@@ -178,3 +178,10 @@ def _make(day: int, month: int, year: int, raw: str) -> date:
         raise DateProblem(f"“{raw}”: {name} {year} has {days} days, so there is no {day} {name}."
                           if day > days else f"“{raw}”: there is no day {day} in a month.")
     return date(year, month, day)
+
+
+def as_utc(dt: datetime | None) -> datetime | None:
+    """A stored time as an aware UTC time: SQLite hands back naive datetimes, and qadesk stores UTC."""
+    if dt is None:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)

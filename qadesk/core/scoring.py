@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -109,3 +109,14 @@ def _nearest_not_above(choices: tuple[Choice, ...], score: float) -> str | None:
 def rationale_needed(grade: str | None, suggested: str | None) -> bool:
     """The auditor's own judgement wins, but must carry a rationale when it differs."""
     return bool(grade) and suggested is not None and grade != suggested
+
+
+def final_grade(auditor_grade: str | None, moderations: Iterable[tuple[Any, str | None]]) -> str | None:
+    """The grade an audit counts with: its latest moderation's grade, else the auditor's overall grade.
+
+    ``moderations`` are (when, grade) pairs whose ``when`` compare with each other (aware times, or the
+    ISO strings of an audit document).  An agreed moderation carries the auditor's grade, so the final
+    grade differs from it only where a moderator gave another (docs/packs-and-reports.md).
+    """
+    graded = [(when, grade) for when, grade in moderations if grade]
+    return max(graded, key=lambda pair: pair[0])[1] if graded else auditor_grade

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from qadesk.core.scoring import final_grade
 from qadesk.core.template import Question, Template
 from qadesk.exchange.output import uk_date
 
@@ -48,13 +49,13 @@ def grade_label(t: Template, list_name: str | None, value: str | None) -> str:
 def final_grade_of(doc: dict[str, Any]) -> str | None:
     """The grade an audit document counts with: its latest moderation's grade, else the auditor's overall grade.
 
-    The rule of ``services.audit_access.refresh_final_grade``, read from the document itself, so a
-    pack's report and return show the same final grade as the sender's window (docs/packs-and-reports.md).
+    :func:`qadesk.core.scoring.final_grade` read from the document itself, as the store's rows are by
+    ``services.audit_access.refresh_final_grade``, so a pack's report and return show the same final
+    grade as the sender's window (docs/packs-and-reports.md).
     """
-    graded = [m for m in doc.get("moderations") or [] if isinstance(m, dict) and m.get("grade")]
-    if graded:
-        return str(max(graded, key=lambda m: str(m.get("at") or "")).get("grade"))
-    return (doc.get("overall") or {}).get("grade")
+    mods = [m for m in doc.get("moderations") or [] if isinstance(m, dict)]
+    graded = ((str(m.get("at") or ""), str(m["grade"]) if m.get("grade") else None) for m in mods)
+    return final_grade((doc.get("overall") or {}).get("grade"), graded)
 
 
 SHORT_GRADE = 16  # characters: a label this long or shorter is its own short form

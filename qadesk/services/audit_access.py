@@ -16,11 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
 from qadesk.core.audit import SUMMARY_KEYS, AuditState
+from qadesk.core.dates import as_utc
 from qadesk.core.errors import NotFound, StateError
-from qadesk.core.scoring import choice_score
+from qadesk.core.scoring import choice_score, final_grade
 from qadesk.core.template import Template
 from qadesk.services.templates import template_of
-from qadesk.store.models import Audit, Moderation
+from qadesk.store.models import Audit
 
 
 def now_utc() -> datetime:
@@ -74,17 +75,9 @@ def editable(audit: Audit) -> None:
 
 
 def refresh_final_grade(audit: Audit, template: Template) -> None:
-    """Set the grade the audit counts with: its latest moderation's grade, else the auditor's overall grade.
-
-    An agreed moderation carries the auditor's grade, so the final grade differs from the auditor's only
-    where a moderator gave another one (docs/packs-and-reports.md, "The final grade").
-    """
-    moderated = [m for m in audit.moderations if m.grade]
-    # SQLite hands stored times back naive (UTC) and a new moderation's is aware: compare them as UTC.
-    def when(m: Moderation) -> datetime:
-        return m.at if m.at.tzinfo else m.at.replace(tzinfo=timezone.utc)
-
-    audit.final_grade = max(moderated, key=when).grade if moderated else audit.overall_grade
+    """Keep the audit's final grade and its score (:func:`qadesk.core.scoring.final_grade`) up to date."""
+    # A stored moderation's time comes back naive (UTC), a new one's is aware: compare them as UTC.
+    audit.final_grade = final_grade(audit.overall_grade, ((as_utc(m.at), m.grade) for m in audit.moderations))
     audit.final_score = choice_score(template.overall_choices(), audit.final_grade)
 
 

@@ -8,18 +8,14 @@ are written in ISO 8601, in UTC.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from qadesk.core.audit import SUMMARY_KEYS
+from qadesk.core.dates import as_utc
 from qadesk.store.models import ActionItem, Audit, Moderation
 
-
-def aware(dt: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; qadesk stores UTC, so say so."""
-    if dt is None:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+aware = as_utc  # the name the services and the window have used for it
 
 
 def iso(dt: datetime | None) -> str | None:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from qadesk.core.dates import as_utc
 from qadesk.store.models import ActionItem, Audit, Programme, TemplateVersion
 
 
@@ -257,10 +258,6 @@ def list_actions(session: Session, *, status: str | None = "open", owner: str | 
     query = query.order_by(ActionItem.urgent.desc(), ActionItem.due.is_(None), ActionItem.due)
     if limit:
         query = query.limit(limit)
-    return [ActionRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8], r[9], _utc(r[10]))
+    return [ActionRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8], r[9], as_utc(r[10]))
             for r in session.execute(query).all()]
 
-
-def _utc(dt: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; qadesk stores UTC."""
-    return dt.replace(tzinfo=timezone.utc) if dt is not None and dt.tzinfo is None else dt

@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
+from qadesk.core.dates import as_utc
 from qadesk.core.template import Question, Template
 from qadesk.services.queries import Selection, apply
 from qadesk.services.templates import template_of
@@ -232,8 +233,7 @@ def _actions(session: Session, sel: Selection, st: Stats, urgent_limit: int) -> 
                 ActionItem.status, ActionItem.told_whom, ActionItem.told_at).join(
         Audit, ActionItem.audit_id == Audit.id).where(urgent).order_by(
         ActionItem.due.is_(None), ActionItem.due, Audit.reference).limit(urgent_limit)
-    st.urgent = [UrgentAction(*r[:-1], r[-1].replace(tzinfo=timezone.utc) if r[-1] and not r[-1].tzinfo else r[-1])
-                 for r in session.execute(q3).all()]
+    st.urgent = [UrgentAction(*r[:-1], as_utc(r[-1])) for r in session.execute(q3).all()]
     st.unanswered, st.unanswered_total = unanswered_concerns(session, sel, limit=urgent_limit)
 
 
