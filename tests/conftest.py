@@ -1,4 +1,20 @@
-"""Shared fixtures: every test gets its own data folder and fresh settings; Qt runs offscreen."""
+"""Shared fixtures: every test gets its own data folder and fresh settings; Qt runs offscreen.
+
+Strict by default (tests/helpers/error_guard.py, pyproject.toml): a test fails when qadesk shows an
+error dialog (or logs an error) it did not expect, when an exception escapes a slot, and when Qt
+logs a warning. A test that makes qadesk show an error on purpose says so with
+``@pytest.mark.expect_error_dialog`` (and then fails without one).
+
+``messages_seen`` is what qadesk told the user: every message box shown during the test, in order,
+as :class:`qadesk.ui.messages.Message` (``level``, ``title``, ``text``, ``detail``), with the
+questions asked (level "question", detail "yes" or "no"). Questions are answered "no" unless the
+test says ``messages_seen.answer(lambda question: ...)``. The boxes still open are closed after
+the test. A GUI test that shows messages uses it (``open_window`` does)::
+
+    def test_refused(messages_seen, ...):
+        ...
+        assert messages_seen[-1].title == "Not possible now"
+"""
 
 from __future__ import annotations
 
@@ -15,6 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 FORMS = ROOT / "forms"
 sys.path.insert(0, str(ROOT))
 
+pytest_plugins = ["pytester", "tests.helpers.error_guard"]
+
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -26,6 +44,16 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+
+
+@pytest.fixture
+def messages_seen(monkeypatch: pytest.MonkeyPatch):
+    """Every message box qadesk showed during the test, and its questions, answered "no" unless told."""
+    from tests.helpers.messages_seen import MessagesSeen
+
+    seen = MessagesSeen(monkeypatch)
+    yield seen
+    seen.close_boxes()
 
 
 @pytest.fixture

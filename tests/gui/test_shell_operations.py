@@ -8,8 +8,9 @@ import time
 
 import pytest
 from PySide6.QtCore import QThread
-from PySide6.QtWidgets import QApplication, QProgressDialog, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QPushButton, QWidget
 
+from qadesk import APP_NAME
 from qadesk.core.errors import StateError, ValidationError
 from qadesk.ui import messages
 from qadesk.ui.operations import Operations
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def ops(qtbot):
+def ops(qtbot, messages_seen):
     parent = QWidget()
     qtbot.addWidget(parent)
     parent.show()
@@ -26,7 +27,6 @@ def ops(qtbot):
     yield o
     o.cancel_all()
     o.wait()
-    messages.close_all()
 
 
 def test_the_result_comes_back_on_the_main_thread(ops, qtbot) -> None:
@@ -87,13 +87,13 @@ def test_database_work_runs_one_job_at_a_time(ops, qtbot) -> None:
     assert most[0] == 1
 
 
-def test_a_failure_without_a_handler_becomes_a_dialog(ops, qtbot) -> None:
+def test_a_failure_without_a_handler_becomes_a_dialog(ops, qtbot, messages_seen) -> None:
     def refused(progress, cancel):
         raise StateError("AUD-2026-0001 is completed; reopen it (with a reason) to change it")
 
     op = ops.run(refused, label="Saving")
     qtbot.waitUntil(lambda: op.done, timeout=5000)
-    last = messages.shown[-1]
+    last = messages_seen[-1]
     assert (last.level, last.title) == ("warning", "Not possible now") and "reopen it" in last.text
     box = ops.window.findChild(QWidget, "message.warning")
     assert box is not None and box.isVisible()  # shown, but offscreen nothing waits for a click
@@ -106,7 +106,8 @@ def test_domain_errors_map_to_plain_titles() -> None:
     assert "KeyError" in unexpected.detail
 
 
-def test_unexpected_exceptions_on_any_thread_reach_a_dialog_and_the_log(qtbot, monkeypatch) -> None:
+@pytest.mark.expect_error_dialog
+def test_unexpected_exceptions_on_any_thread_reach_a_dialog_and_the_log(qtbot, monkeypatch, messages_seen) -> None:
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
     monkeypatch.setattr(threading, "excepthook", threading.excepthook)
     messages.install_excepthooks()
@@ -114,7 +115,7 @@ def test_unexpected_exceptions_on_any_thread_reach_a_dialog_and_the_log(qtbot, m
         raise RuntimeError("the printer caught fire")
     except RuntimeError as exc:
         sys.excepthook(type(exc), exc, exc.__traceback__)
-    assert messages.shown[-1].title == "Unexpected error" and "printer caught fire" in messages.shown[-1].text
+    assert messages_seen[-1].title == "Unexpected error" and "printer caught fire" in messages_seen[-1].text
 
     def worker():
         raise ValueError("a worker thread failed")
@@ -122,15 +123,30 @@ def test_unexpected_exceptions_on_any_thread_reach_a_dialog_and_the_log(qtbot, m
     t = threading.Thread(target=worker)
     t.start()
     t.join()
-    qtbot.waitUntil(lambda: "worker thread failed" in messages.shown[-1].text, timeout=3000)
+    qtbot.waitUntil(lambda: "worker thread failed" in messages_seen[-1].text, timeout=3000)
     for h in messages.log.handlers:
         h.flush()
     logged = messages.log_file().read_text(encoding="utf-8")
     assert "printer caught fire" in logged and "Traceback" in logged and "worker thread failed" in logged
-    messages.close_all()
 
 
-def test_questions_do_not_wait_offscreen(monkeypatch) -> None:
-    assert messages.ask("Stop and quit?") is False
-    monkeypatch.setattr(messages, "answer_questions", lambda text: "quit" in text)
-    assert messages.ask("Stop and quit?") is True
+def test_questions_do_not_wait_offscreen() -> None:
+    assert messages.ask("Stop and quit?") is False  # nobody is there to answer: no
+
+
+def test_a_test_answers_questions_and_sees_every_message(messages_seen) -> None:
+    messages_seen.answer(lambda text: "quit" in text)
+    assert messages.ask("Stop and quit?", title="Quit") is True
+    assert messages.ask("Delete the made-up template?") is False
+    messages.warning("The made-up file was too large", title="Too large")
+    assert [(m.level, m.title, m.text, m.detail) for m in messages_seen] == [
+        ("question", "Quit", "Stop and quit?", "yes"),
+        ("question", APP_NAME, "Delete the made-up template?", "no"),
+        ("warning", "Too large", "The made-up file was too large", ""),
+    ]
+    def open_boxes() -> list[str]:
+        return [w.objectName() for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+
+    assert "message.warning" in open_boxes()  # offscreen it waits for nobody: the test closes it
+    messages_seen.close_boxes()
+    assert open_boxes() == []
