@@ -39,10 +39,6 @@ class StackedBarChart(QWidget):
         self.bars: list[tuple[str, dict[str, int]]] = []
         self.series: list[tuple[str, str, str]] = []  # key, label, colour
         self.hits: list[tuple[QRectF, int]] = []  # where each category was drawn, for tooltips
-        # What the last paint drew, so tests can see labels are whole and counts clear of the title.
-        self.title_rect = QRectF()
-        self.drawn_labels: list[str] = []
-        self.count_rects: list[QRectF] = []
         self.setMinimumSize(320, 200)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.empty_text = "Nothing completed yet"  # what an empty chart says; screens may reword it
@@ -106,13 +102,12 @@ class StackedBarChart(QWidget):
         p.setFont(title_font)
         p.setPen(text)
         title_h = line + 4
-        self.title_rect = QRectF(0, 0, w, title_h)
-        p.drawText(self.title_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.title)
+        p.drawText(QRectF(0, 0, w, title_h), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.title)
         p.setFont(self.font())
         legend_y = self._paint_legend(p, fm, w, h, muted)
         # A clear gap under the title, so the tallest bar's count never touches it.
         area = QRectF(0, title_h + line * 0.5, w, legend_y - line * 0.5 - (title_h + line * 0.5))
-        self.hits, self.drawn_labels, self.count_rects = [], [], []
+        self.hits = []
         totals = [self.total(v) for _, v in self.bars]
         if not self.bars or max(totals, default=0) == 0:
             p.setPen(muted)
@@ -163,15 +158,14 @@ class StackedBarChart(QWidget):
             name = fm.elidedText(names[i], Qt.TextElideMode.ElideRight, label_w - line * 0.6)
             p.drawText(QRectF(area.left(), cy - line / 2, label_w - line * 0.4, line),
                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
-            self.drawn_labels.append(name)
             x = x0
             for n, colour in self._stack(values):
                 seg = (x1 - x0) * n / peak
                 p.fillRect(QRectF(x, cy - thick / 2, seg, thick), QColor(colour))
                 x += seg
             p.setPen(text)
-            self.count_rects.append(QRectF(x + line * 0.3, cy - line / 2, count_w, line))
-            p.drawText(self.count_rects[-1], Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, f"{total:,}")
+            p.drawText(QRectF(x + line * 0.3, cy - line / 2, count_w, line),
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, f"{total:,}")
             self.hits.append((QRectF(area.left(), cy - slot / 2, area.width(), slot), i))
 
     def _paint_columns(self, p: QPainter, fm: QFontMetricsF, area: QRectF, totals: list[int],
@@ -201,8 +195,7 @@ class StackedBarChart(QWidget):
                 p.fillRect(QRectF(cx - bar_w / 2, y - seg, bar_w, seg), QColor(colour))
                 y -= seg
             p.setPen(text)
-            self.count_rects.append(QRectF(cx - slot / 2, y - line - 2, slot, line))
-            p.drawText(self.count_rects[-1], Qt.AlignmentFlag.AlignCenter, f"{total:,}")
+            p.drawText(QRectF(cx - slot / 2, y - line - 2, slot, line), Qt.AlignmentFlag.AlignCenter, f"{total:,}")
             p.setPen(muted)
             if slanted:
                 label = fm.elidedText(" ".join(lines[i]), Qt.TextElideMode.ElideRight, longest)
@@ -212,10 +205,8 @@ class StackedBarChart(QWidget):
                 p.drawText(QRectF(-longest, -line, longest, line),
                            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
                 p.restore()
-                self.drawn_labels.append(label)
             else:
                 for k, part in enumerate(lines[i]):
                     p.drawText(QRectF(cx - slot / 2, axis + 2 + k * line, slot, line),
                                Qt.AlignmentFlag.AlignCenter, part)
-                self.drawn_labels.append("\n".join(lines[i]))
             self.hits.append((QRectF(cx - slot / 2, area.top(), slot, area.height()), i))

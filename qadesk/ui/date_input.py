@@ -284,10 +284,6 @@ class DateBox(QWidget):
         self._take(day, immediate=True)
         self.edit.setFocus(Qt.FocusReason.PopupFocusReason)
 
-    def calendar_popup(self) -> QFrame | None:
-        """The calendar pop-up once it has been opened (for tests)."""
-        return self._popup
-
     # ---- the input API --------------------------------------------------------------------
 
     def setReadOnly(self, on: bool) -> None:  # noqa: N802 - Qt naming

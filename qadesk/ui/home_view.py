@@ -50,10 +50,6 @@ def _greeting(now: datetime) -> str:
 class TwoPartDelegate(QStyledItemDelegate):
     """Draws a line as two parts: its text on the left, elided if need be, and RIGHT_ROLE whole on the right."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.drawn: dict[int, tuple[str, str]] = {}  # row -> (left, right) as last painted, for tests
-
     def paint(self, painter: QPainter, option: QStyleOptionViewItem,
               index: QModelIndex | QPersistentModelIndex) -> None:
         right = index.data(RIGHT_ROLE)
@@ -83,7 +79,6 @@ class TwoPartDelegate(QStyledItemDelegate):
                          Qt.AlignmentFlag.AlignLeft | valign, shown[0])
         painter.drawText(QRect(text_rect.right() - right_w, text_rect.top(), right_w, text_rect.height()),
                          Qt.AlignmentFlag.AlignRight | valign, shown[1])
-        self.drawn[index.row()] = shown
         painter.restore()
 
 

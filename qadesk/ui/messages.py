@@ -5,8 +5,8 @@ turned into titled dialogs in :func:`describe`, the one place that knows them;
 anything unexpected (``sys.excepthook``, ``threading.excepthook``) becomes a
 readable dialog that names the log file, never a silent crash.
 
-Offscreen (tests, ``--self-test``) nothing blocks: dialogs are shown modeless
-and every message is also kept in :data:`shown`, where tests can read it.
+Offscreen (``--self-test``, a run with no screen) nothing may wait for a click
+that never comes: message boxes are shown modeless and a question is answered no.
 """
 
 from __future__ import annotations
@@ -16,14 +16,11 @@ import os
 import sys
 import threading
 import traceback
-from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import TracebackType
 
-import shiboken6
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -41,10 +38,8 @@ class Message:
     detail: str = ""
 
 
-shown: deque[Message] = deque(maxlen=100)
+# The modeless boxes shown offscreen, kept until closed (a box without a parent has no other owner).
 _open_boxes: list[QMessageBox] = []
-# Tests may answer questions without a dialog: a callable taking the question text.
-answer_questions: Callable[[str], bool] | None = None
 
 
 def log_dir() -> Path:
@@ -82,7 +77,7 @@ def interactive() -> bool:
 
 
 def _present(msg: Message, parent: QWidget | None) -> None:
-    shown.append(msg)
+    """Show a message as a box (every message the user is told reaches the screen here)."""
     app = QApplication.instance()
     if app is None or QThread.currentThread() is not app.thread():
         return
@@ -105,14 +100,6 @@ def _present(msg: Message, parent: QWidget | None) -> None:
         box.show()
 
 
-def close_all() -> None:
-    """Close the modeless message boxes shown offscreen (tests tidy up with this)."""
-    for box in list(_open_boxes):
-        if shiboken6.isValid(box):  # a box whose parent window was deleted went with it
-            box.close()
-    _open_boxes.clear()
-
-
 def error(text: str, *, parent: QWidget | None = None, title: str = "Something went wrong",
           detail: str = "") -> None:
     log.error("%s: %s", title, text)
@@ -131,11 +118,9 @@ def info(text: str, *, parent: QWidget | None = None, title: str = APP_NAME) -> 
 
 def ask(text: str, *, parent: QWidget | None = None, title: str = APP_NAME, yes: str = "OK",
         no: str = "Cancel") -> bool:
-    """A yes/no question; offscreen it is answered by :data:`answer_questions` (default: no)."""
+    """A yes/no question; offscreen, where nobody could answer it, the answer is no."""
     if not interactive():
-        answer = answer_questions(text) if answer_questions else False
-        shown.append(Message("question", title, text, "yes" if answer else "no"))
-        return answer
+        return False
     box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
     yes_button = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
     box.addButton(no, QMessageBox.ButtonRole.RejectRole)

@@ -173,7 +173,7 @@ class Operations(QObject):
             op.cancel()
 
     def wait(self, timeout_ms: int = 30_000) -> bool:
-        """Wait for every operation to end and deliver its results (closing the window, tests)."""
+        """Wait for every operation to end and deliver its results (closing or locking the window)."""
         ok = self._db.waitForDone(timeout_ms) and self._other.waitForDone(timeout_ms)
         app = QApplication.instance()
         if app is not None:

@@ -270,7 +270,7 @@ def first_run_store(data_dir: Path, parent: QWidget | None = None) -> Store | No
 def open_store_for_window(data_dir: Path, parent: QWidget | None = None, *, interactive: bool = True) -> Store | None:
     """Open the store in ``data_dir`` for the window, asking for what is needed; None if cancelled.
 
-    ``QADESK_PASSPHRASE`` (for tests and automation) unlocks without asking, and
+    ``QADESK_PASSPHRASE`` (for automation, as docs/security.md says) unlocks without asking, and
     a store created while it is set is created encrypted.  Without it an
     encrypted store asks for its passphrase, and a store about to be created
     recommends one.  Not ``interactive`` (offscreen) nothing may wait for a

@@ -47,9 +47,11 @@ def settle(window) -> None:
 
 
 @pytest.fixture(name="open_window")
-def open_window_fixture(qtbot) -> Iterator[Callable[..., object]]:
-    """``open_window(*argv)``: the real main window; every window is closed (and its store let go) after."""
-    from qadesk.ui import messages
+def open_window_fixture(qtbot, messages_seen) -> Iterator[Callable[..., object]]:
+    """``open_window(*argv)``: the real main window; every window is closed (and its store let go) after.
+
+    The window's messages are recorded (``messages_seen``), and its message boxes closed before it.
+    """
     from qadesk.ui.app import create_window
 
     windows = []
@@ -60,7 +62,7 @@ def open_window_fixture(qtbot) -> Iterator[Callable[..., object]]:
         return w
 
     yield make
-    messages.close_all()
+    messages_seen.close_boxes()
     for w in windows:
         dispose(w)
     windows.clear()

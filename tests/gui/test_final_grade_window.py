@@ -185,8 +185,7 @@ def test_the_moderation_screen_refuses_the_leads_own_audit_with_the_reason(open_
     assert view.audit is not None and view.audit.id == ids["own"] and not view.record.isEnabled()
 
 
-def test_the_reports_charts_count_the_moderated_grade(qtbot, loaded_store, tmp_path) -> None:
-    from qadesk.ui import messages
+def test_the_reports_charts_count_the_moderated_grade(qtbot, loaded_store, tmp_path, messages_seen) -> None:
     from qadesk.ui.context import AppContext
     from qadesk.ui.reports_view import ReportsView
 
@@ -208,4 +207,3 @@ def test_the_reports_charts_count_the_moderated_grade(qtbot, loaded_store, tmp_p
         view.grab().save(str(tmp_path / "reports.png"))
     finally:
         view.ops.wait()
-        messages.close_all()

@@ -262,7 +262,8 @@ def test_report_button_writes_the_audit_report_with_the_latest_typing(qtbot, loa
     assert widget(form, "audit.report").isEnabled()
     widget(form, "question.lived_experience").setValue("Enjoys swimming club on Saturdays with a made-up friend")
     target = tmp_path / "report.pdf"
-    assert form.save_report(str(target), wait=True)
+    assert form.save_report(str(target))
+    qtbot.waitUntil(lambda: form.header.saved.text() == "Report saved to report.pdf", timeout=30_000)
     text = "".join(page.extract_text() for page in PdfReader(target).pages)
     assert "MADEUP-0042" in text
     assert "swimming club" in text

@@ -7,7 +7,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from qadesk.core.errors import Missing
-from qadesk.ui import messages
 from qadesk.ui.form.fit import WrapPushButton
 from qadesk.ui.form.header import MISSING_MAX_HEIGHT, MissingPanel
 from qadesk.ui.form.paging import NEXT_BUTTON
@@ -34,18 +33,18 @@ def test_the_missing_list_is_as_tall_as_its_entries(qtbot):
     assert panel.list.height() == MISSING_MAX_HEIGHT  # then it scrolls
 
 
-def test_removing_an_action_asks_first(qtbot, loaded_store, data_dir, monkeypatch):
+def test_removing_an_action_asks_first(qtbot, loaded_store, data_dir, messages_seen):
     audit_id = start(loaded_store)
     form = open_form(qtbot, loaded_store, data_dir, audit_id)
     panel = form.actions
     assert panel.add("Update the chronology with the made-up visits", owner="Pat Example")
     panel.table.selectRow(0)
     questions: list[str] = []
-    monkeypatch.setattr(messages, "answer_questions", lambda text: questions.append(text) or False)
+    messages_seen.answer(lambda text: questions.append(text) or False)
     panel.remove_button.click()
     assert len(questions) == 1 and "Update the chronology" in questions[0]
     assert len(panel.rows) == 1  # "Keep it"
-    monkeypatch.setattr(messages, "answer_questions", lambda text: True)
+    messages_seen.answer(lambda text: True)
     panel.table.selectRow(0)
     panel.remove_button.click()
     assert panel.rows == []

@@ -23,7 +23,6 @@ from qadesk.core.dates import british_date
 from qadesk.services import audits as svc
 from qadesk.services.queries import Selection, count_audits, list_audits
 from qadesk.store.models import ActionItem
-from qadesk.ui import messages
 from qadesk.ui.actions_view import COLUMNS as COLUMNS_OF_ACTIONS
 from qadesk.ui.audits_model import COLUMNS
 from qadesk.ui.screen_fit import fit_rect
@@ -239,7 +238,7 @@ def test_actions_show_urgent_first_with_who_was_told(open_window, demo_dir: Path
 
 
 def test_a_due_date_in_the_past_asks_first_naming_the_date(open_window, demo_dir: Path, qtbot,
-                                                           monkeypatch) -> None:
+                                                           messages_seen) -> None:
     w = open_window("--data-dir", str(demo_dir))
     view = w.show_screen("actions")
     settle(w)
@@ -247,7 +246,7 @@ def test_a_due_date_in_the_past_asks_first_naming_the_date(open_window, demo_dir
     target = view.rows[row]
     view.table.selectRow(row)
     questions: list[str] = []
-    monkeypatch.setattr(messages, "answer_questions", lambda text: questions.append(text) or False)
+    messages_seen.answer(lambda text: questions.append(text) or False)
     view.edit_button.setFocus()
     qtbot.keyClick(view.edit_button, Qt.Key.Key_Space)
     dialog = next(c for c in view.children() if c.objectName() == "actions.edit_dialog")
@@ -259,7 +258,7 @@ def test_a_due_date_in_the_past_asks_first_naming_the_date(open_window, demo_dir
     assert dialog.isVisible()  # "Change the date": the dialog stays, nothing is stored
     with w.ctx.store.session() as s:
         assert s.get(ActionItem, target.id).due == target.due
-    monkeypatch.setattr(messages, "answer_questions", lambda text: questions.append(text) or True)
+    messages_seen.answer(lambda text: questions.append(text) or True)
     qtbot.keyClick(due.edit, Qt.Key.Key_Return)
     assert not dialog.isVisible()
     with w.ctx.store.session() as s:
@@ -274,12 +273,12 @@ def test_a_due_date_in_the_past_asks_first_naming_the_date(open_window, demo_dir
     assert not dialog.isVisible() and len(questions) == asked
 
 
-def test_confirm_due_asks_only_about_a_new_date_in_the_past(monkeypatch) -> None:
+def test_confirm_due_asks_only_about_a_new_date_in_the_past(messages_seen) -> None:
     """The one question both action dialogs (the Actions screen's and the audit form's) ask."""
     from qadesk.ui.due_dates import confirm_due
 
     asked: list[str] = []
-    monkeypatch.setattr(messages, "answer_questions", lambda text: asked.append(text) or False)
+    messages_seen.answer(lambda text: asked.append(text) or False)
     today = date(2026, 12, 1)
     assert confirm_due(None, None, today=today) and confirm_due(None, today, today=today)
     assert confirm_due(None, date(2026, 12, 9), today=today) and not asked
@@ -292,7 +291,7 @@ def test_confirm_due_asks_only_about_a_new_date_in_the_past(monkeypatch) -> None
 
 
 def test_the_moderation_pack_dialog_offers_completed_audits_only(open_window, demo_dir: Path, qtbot,
-                                                                 tmp_path: Path) -> None:
+                                                                 tmp_path: Path, messages_seen) -> None:
     w = open_window("--data-dir", str(demo_dir))
     reports = w.show_screen("reports")
     settle(w)
@@ -330,7 +329,7 @@ def test_the_moderation_pack_dialog_offers_completed_audits_only(open_window, de
         manifest = json.loads(z.read("manifest.json"))
         docs = [json.loads(z.read(f"audits/{a}.json")) for a in manifest["audits"]]
     assert len(docs) == wanted and {d["status"] for d in docs} <= {"completed", "moderated"}
-    messages.close_all()
+    messages_seen.close_boxes()
 
     # Drafts alone: nothing to offer, said in words, no dialog.
     for status in ("completed", "moderated"):
@@ -342,4 +341,4 @@ def test_the_moderation_pack_dialog_offers_completed_audits_only(open_window, de
     button.setFocus()
     qtbot.keyClick(button, Qt.Key.Key_Space)
     assert reports.pack_dialog is before
-    assert "takes completed or moderated audits, not draft ones" in messages.shown[-1].text
+    assert "takes completed or moderated audits, not draft ones" in messages_seen[-1].text

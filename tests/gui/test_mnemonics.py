@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qadesk.ui import messages
 from tests.gui.shell_support import demo_dir_fixture, demo_master_fixture, open_window_fixture, settle  # noqa: F401
 
 pytestmark = pytest.mark.gui
@@ -132,7 +131,7 @@ def check_menus(window: QWidget, found: list[str]) -> None:
         found += [f"menu {menu.title()!r}: Alt+{k} is {' and '.join(v)}" for k, v in clashes(keys).items()]
 
 
-def test_no_mnemonic_is_taken_twice_and_no_ampersand_shows(open_window, demo_dir: Path, qtbot):
+def test_no_mnemonic_is_taken_twice_and_no_ampersand_shows(open_window, demo_dir: Path, qtbot, messages_seen):
     w = open_window("--data-dir", str(demo_dir))
     w.resize(1366, 768)
     w.show()
@@ -188,7 +187,7 @@ def test_no_mnemonic_is_taken_twice_and_no_ampersand_shows(open_window, demo_dir
         d.show()
         check(d, f"dialog {d.windowTitle()!r}", found)
         d.close()
-    messages.close_all()
+    messages_seen.close_boxes()
     assert not found, "\n".join(found)
 
 

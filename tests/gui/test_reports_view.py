@@ -14,18 +14,18 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QPlainTextEdit, QPushButton,
 from qadesk.exchange.packs import export_pack
 from qadesk.services.queries import Selection
 from qadesk.store import open_store
-from qadesk.ui import messages
 from qadesk.ui.context import AppContext
 from qadesk.ui.export_dialogs import PackExportDialog
 from qadesk.ui.reports_view import CUSTOM, ReportsView
 from qadesk.ui.widgets import GRADE_COLOURS, OFSTED_ORDER
+from tests.gui.painted import painted_text
 from tests.helpers.exports import make_audits
 
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def view(qtbot, loaded_store):
+def view(qtbot, loaded_store, messages_seen):
     make_audits(loaded_store, 4)
     w = ReportsView(AppContext(loaded_store, None))
     qtbot.addWidget(w)
@@ -34,7 +34,6 @@ def view(qtbot, loaded_store):
     w.ops.wait()
     yield w
     w.ops.wait()
-    messages.close_all()
 
 
 def test_figures_and_charts_follow_the_selection(view, qtbot, tmp_path):
@@ -43,8 +42,7 @@ def test_figures_and_charts_follow_the_selection(view, qtbot, tmp_path):
     assert "Assessment 2" in view.chart_team.accessibleDescription()
     assert "Aug 2026" in view.chart_month.accessibleDescription()
     # Teams as rows with their whole names; the grades in the window's one palette (Home's too).
-    view.chart_team.grab()
-    assert view.chart_team.horizontal and "Assessment 2" in view.chart_team.drawn_labels
+    assert view.chart_team.horizontal and "Assessment 2" in [p.text for p in painted_text(view.chart_team)]
     assert [c for _, _, c in view.chart_team.series] == [GRADE_COLOURS[g] for g in OFSTED_ORDER]
     team = view.findChild(QComboBox, "reports.team")
     team.setCurrentIndex(team.findData("Family Support"))
@@ -149,10 +147,10 @@ def test_import_with_conflicts_lists_them(view, qtbot, tmp_path):
     view.import_dialog.close()
 
 
-def test_a_refused_pack_is_reported_not_crashed(view, tmp_path):
+def test_a_refused_pack_is_reported_not_crashed(view, tmp_path, messages_seen):
     bad = tmp_path / "bad.qapack"
     bad.write_bytes(b"not a zip at all")
-    messages.shown.clear()
+    messages_seen.clear()
     view.import_file(bad)
     view.ops.wait()
-    assert any("zip" in m.text for m in messages.shown)
+    assert any("zip" in m.text for m in messages_seen)

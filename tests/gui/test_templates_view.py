@@ -11,7 +11,6 @@ from PySide6.QtGui import QDropEvent
 
 from qadesk.exchange.template_json import read_template_json
 from qadesk.services import templates as svc
-from qadesk.ui import messages
 from qadesk.ui.context import AppContext
 from qadesk.ui.templates_view import TemplatesView
 from tests.conftest import FORMS
@@ -21,7 +20,7 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def view(qtbot, loaded_store, data_dir):  # type: ignore[no-untyped-def]
+def view(qtbot, loaded_store, data_dir, messages_seen):  # type: ignore[no-untyped-def]
     v = TemplatesView(AppContext(loaded_store, data_dir))
     qtbot.addWidget(v)
     v.resize(1000, 600)
@@ -29,7 +28,6 @@ def view(qtbot, loaded_store, data_dir):  # type: ignore[no-untyped-def]
     yield v
     for d in list(v.dialogs):
         d.close()
-    messages.close_all()
 
 
 def _count(store) -> int:  # type: ignore[no-untyped-def]

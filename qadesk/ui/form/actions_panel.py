@@ -2,8 +2,7 @@
 
 Each change goes straight to the store through ``services.audits``
 (add_action, update_action, remove_action).  The dialog asks; the methods
-``add``, ``edit``, ``remove`` and ``mark_done`` do the work, so tests and the
-self-test can drive them without a dialog.
+``add``, ``edit``, ``remove`` and ``mark_done`` do the work (the buttons call them).
 """
 
 from __future__ import annotations

@@ -103,10 +103,10 @@ class SubmittingMixin:
                 out.append(Missing(q.section_id, qid, f"{section.title} — {q.label}: {why}", key=f"question.{qid}"))
         return out
 
-    def save_report(self: AuditFormView, path: str | None = None, *, wait: bool = False) -> bool:
+    def save_report(self: AuditFormView, path: str | None = None) -> bool:
         """Write this audit's report (PDF) after saving pending edits; asks where unless ``path`` is given.
 
-        The PDF is made off the UI thread; ``wait`` blocks until it is written (for tests and scripts).
+        The PDF is made off the UI thread; the form says "Report saved to ..." when it is written.
         """
         self.flush()
         if path is None:
@@ -131,8 +131,6 @@ class SubmittingMixin:
         ops.run(work, label=f"Writing the report of {self.reference}",
                 on_success=lambda p: self._set_save_state(f"Report saved to {Path(p).name}"),
                 on_failure=lambda exc: messages.error(f"The report could not be written: {exc}", parent=self))
-        if wait:
-            ops.wait()
         return True
 
     def reopen(self: AuditFormView, reason: str | None = None) -> bool:

@@ -318,7 +318,7 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, QWidget):
             QTimer.singleShot(0, self, self._focus_on_opening)
 
     def _focus_on_opening(self) -> None:
-        # Unless another page was already chosen on purpose (a link, "go to", a test) before the form showed.
+        # Unless another page was already chosen on purpose (a link, "go to") before the form showed.
         if self.current_page() == self._start_key:
             self.focus_start()
 
@@ -378,7 +378,7 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, QWidget):
         self.navigator.set_title("actions", f"Actions ({n} open)" if n else "Actions")
 
     def snapshot(self) -> AuditState:
-        """A copy of what the form holds now (for tests and the self-test)."""
+        """A copy of what the form holds now (``--self-test`` checks it against what it typed)."""
         return copy.deepcopy(self.state)
 
     # ------------------------------------------------------------------ closing
