@@ -3,7 +3,7 @@
 Settings that belong to the person at this computer (window geometry, the last
 data folder, recent audits) live in a QSettings ini file; settings that belong
 with the data (the profile) live in the store.  ``QADESK_CONFIG_DIR`` moves the
-ini file (a portable copy keeps its settings beside it; a test gets fresh ones).
+ini file (portable use; each test points it at a fresh folder).
 """
 
 from __future__ import annotations
