@@ -81,7 +81,9 @@ class DoneDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(text)
-        layout.addWidget(QLabel("&Note:", buddy=self.note))
+        note_label = QLabel("&Note:")
+        note_label.setBuddy(self.note)
+        layout.addWidget(note_label)
         layout.addWidget(self.note)
         layout.addWidget(buttons)
         self.resize(460, 260)
@@ -177,9 +179,13 @@ class ActionsView(QWidget):
         self.open_button.setObjectName("actions.open_audit")
 
         bar = QHBoxLayout()
-        bar.addWidget(QLabel("&Show:", buddy=self.show_filter))
+        show_label = QLabel("&Show:")
+        show_label.setBuddy(self.show_filter)
+        bar.addWidget(show_label)
         bar.addWidget(self.show_filter)
-        bar.addWidget(QLabel("&Team:", buddy=self.team))
+        team_label = QLabel("&Team:")
+        team_label.setBuddy(self.team)
+        bar.addWidget(team_label)
         bar.addWidget(self.team)
         bar.addStretch(1)
         bar.addWidget(self.count)
@@ -253,22 +259,22 @@ class ActionsView(QWidget):
             due = fmt_date(a.due) if a.due else "No date"
             cells = ("Urgent" if a.urgent else "", due, a.text, a.owner or "Not set", told_text(a),
                      a.audit_reference, a.team or "")
-            for col, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setToolTip(text)
+            row_items = [QTableWidgetItem(text) for text in cells]
+            for col, item in enumerate(row_items):
+                item.setToolTip(item.text())
                 self.table.setItem(i, col, item)
-            urgent = self.table.item(i, 0)
+            urgent = row_items[0]
             urgent.setData(Qt.ItemDataRole.AccessibleTextRole, "Urgent" if a.urgent else "Not urgent")
             if a.urgent:
                 urgent.setText("⚠ Urgent")
                 urgent.setForeground(red)
                 urgent.setFont(bold)
-                self.table.item(i, 4).setToolTip(told_tip(a))
-                self.table.item(i, 4).setData(Qt.ItemDataRole.AccessibleTextRole, told_tip(a))
+                row_items[4].setToolTip(told_tip(a))
+                row_items[4].setData(Qt.ItemDataRole.AccessibleTextRole, told_tip(a))
                 if not a.told_whom:
-                    self.table.item(i, 4).setForeground(red)
+                    row_items[4].setForeground(red)
             if overdue:  # red and bold, and said in words to a screen reader and in the tooltip
-                cell = self.table.item(i, 1)
+                cell = row_items[1]
                 cell.setForeground(red)
                 cell.setFont(bold)
                 cell.setData(Qt.ItemDataRole.AccessibleTextRole, f"{due}, overdue")
@@ -288,6 +294,8 @@ class ActionsView(QWidget):
             widest = heads.horizontalAdvance(name) + heads.height() * 2
             for row in range(self.table.rowCount()):
                 item = self.table.item(row, col)
+                if item is None:
+                    continue
                 metrics = QFontMetrics(item.font()) if item.font().bold() else fm
                 widest = max(widest, metrics.horizontalAdvance(item.text()) + pad)
             self.table.setColumnWidth(col, min(widest, fm.averageCharWidth() * chars + pad))

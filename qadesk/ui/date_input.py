@@ -41,6 +41,9 @@ from qadesk.core.dates import DateProblem, british_date, complete_date, parse_da
 
 __all__ = ["DateBox", "DateTimeBox"]
 
+# The name ``date`` inside DateBox is its method, so its signatures name the type by this alias.
+Day = date
+
 HINT = "Type a date such as 25/11/2026, 25/11/26 or 25 Nov 2026, or open the calendar (Alt+Down)"
 
 
@@ -156,7 +159,7 @@ class DateBox(QWidget):
     def date(self) -> date | None:
         return self._date
 
-    def set_date(self, value: date | None) -> None:
+    def set_date(self, value: Day | None) -> None:
         """Hold ``value`` and show it (a program's change: nothing is refused, nothing typed is kept)."""
         self._show_problem("")
         self._show_text(value)
@@ -175,7 +178,7 @@ class DateBox(QWidget):
                 value = None
         self.set_date(value if isinstance(value, date) else None)
 
-    def set_range(self, low: date | None, high: date | None) -> None:
+    def set_range(self, low: Day | None, high: Day | None) -> None:
         self._low, self._high = low, high
 
     def problem_text(self) -> str:
@@ -225,14 +228,14 @@ class DateBox(QWidget):
         self._show_problem(f"Not a date: {why} {kept}" if not why.startswith("A date") else f"{why} {kept}")
         return False
 
-    def _out_of_range(self, d: date) -> str | None:
+    def _out_of_range(self, d: Day) -> str | None:
         if self._low and d < self._low:
             return f"the date must be on or after {british_date(self._low)}."
         if self._high and d > self._high:
             return f"the date must be on or before {british_date(self._high)}."
         return None
 
-    def _take(self, value: date | None, *, immediate: bool) -> None:
+    def _take(self, value: Day | None, *, immediate: bool) -> None:
         if value == self._date:
             return
         self._date = value
@@ -243,7 +246,7 @@ class DateBox(QWidget):
         finally:
             self.immediate = True
 
-    def _show_text(self, value: date | None) -> None:
+    def _show_text(self, value: Day | None) -> None:
         self.edit.setText(british_date(value) if value else "")
         self.edit.setModified(False)
 
@@ -278,7 +281,7 @@ class DateBox(QWidget):
         self._popup.show()
         cal.setFocus(Qt.FocusReason.PopupFocusReason)
 
-    def _picked(self, day: date) -> None:
+    def _picked(self, day: Day) -> None:
         self._show_problem("")
         self._show_text(day)
         self._take(day, immediate=True)

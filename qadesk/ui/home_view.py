@@ -143,11 +143,11 @@ class HomeView(QWidget):
 
         self.drafts = ClickList("home.drafts", "Your draft audits", "No drafts. Start one with Ctrl+N.")
         self.completed = ClickList("home.completed", "Your recently completed audits", "Nothing completed yet.")
-        self.actions = ClickList("home.actions", "Your open actions", "No open actions for you.")
+        self.my_actions = ClickList("home.actions", "Your open actions", "No open actions for you.")
         # Final grades: an audit whose moderator gave another grade counts with the moderator's.
         self.chart = StackedBarChart("Final grades of audits completed, last six months")
         self.chart.setObjectName("home.chart")
-        for lst in (self.drafts, self.completed, self.actions):
+        for lst in (self.drafts, self.completed, self.my_actions):
             lst.itemActivated.connect(self._activated)
             lst.itemClicked.connect(self._activated)
 
@@ -163,7 +163,7 @@ class HomeView(QWidget):
         grid.addWidget(self.completed, 3, 0)
         grid.addWidget(self.chart, 0, 1, 2, 1)
         grid.addWidget(self._title("Your actions"), 2, 1)
-        grid.addWidget(self.actions, 3, 1)
+        grid.addWidget(self.my_actions, 3, 1)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
 
@@ -258,7 +258,7 @@ class HomeView(QWidget):
                              for a in summary.recently_completed])
         today = date.today()
         # Urgent first, until done: concerns no urgent action answers, then urgent actions, then the rest.
-        self.actions.fill([
+        self.my_actions.fill([
             (f"URGENT  No urgent action for the concern in {c.audit_reference}", "add one",
              f"{c.audit_reference} flags an urgent concern ({c.question}) but has no urgent action.\n"
              f"Open the audit and add one that says who was told and when.", c.audit_id)

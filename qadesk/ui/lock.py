@@ -97,8 +97,8 @@ class LockScreen(QWidget):
         window.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if event.type() == QEvent.Type.Resize:
-            self.setGeometry(self.parentWidget().rect())
+        if event.type() == QEvent.Type.Resize and isinstance(watched, QWidget):  # the window it covers
+            self.setGeometry(watched.rect())
         return False
 
     def try_unlock(self) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSize, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QStackedWidget,
     QTabWidget,
     QVBoxLayout,
@@ -43,6 +44,8 @@ class MainWindow(QMainWindow):
     """One store, seven screens; ``ctx`` is None while the store is locked by another copy."""
 
     storeChanged = Signal()
+    store_actions: list[QAction]  # made by qadesk.ui.menus.build_menus: enabled only while a store is open
+    recent_menu: QMenu
 
     def __init__(self, ctx: AppContext | None, settings: Settings, *, locked: QWidget | None = None) -> None:
         super().__init__()
@@ -142,7 +145,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ screens
 
-    def screen(self, key: str) -> QWidget:
+    def screen_view(self, key: str) -> QWidget:
         """The screen, built the first time it is shown (start-up stays quick on a large store)."""
         if key not in self.screens:
             assert self.ctx is not None
@@ -161,7 +164,7 @@ class MainWindow(QMainWindow):
             return
         key = SCREENS[row][0]
         fresh = key not in self.screens
-        w = self.screen(key)
+        w = self.screen_view(key)
         self.stack.setCurrentWidget(self.audit_tabs if key == "audits" else w)
         if not fresh and hasattr(w, "refresh") and key != "audits":
             w.refresh()  # figures may have changed on another screen

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
@@ -64,7 +65,7 @@ def build_menus(window: MainWindow) -> None:
     for i, (key, label) in enumerate(SCREENS):
         window.store_actions.append(
             _action(
-                window, go, label, lambda k=key: window.show_screen(k), f"Ctrl+{i + 1}", f"action.go.{key}"
+                window, go, label, partial(window.show_screen, key), f"Ctrl+{i + 1}", f"action.go.{key}"
             )
         )
     go.addSeparator()
@@ -101,7 +102,7 @@ def fill_recent(window: MainWindow) -> None:
         )
     for audit_id in ids:
         if audit_id in found:
-            _action(window, window.recent_menu, found[audit_id], lambda a=audit_id: window.open_audit(a))
+            _action(window, window.recent_menu, found[audit_id], partial(window.open_audit, audit_id))
     window.recent_menu.setEnabled(bool(found))
 
 

@@ -50,7 +50,9 @@ def _editable_combo(name: str, accessible: str, items: list[str]) -> QComboBox:
     c.addItem("")
     c.addItems(items)
     c.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-    c.lineEdit().setMaxLength(200)
+    line = c.lineEdit()  # there is one: the box is editable
+    assert line is not None
+    line.setMaxLength(200)
     return c
 
 
@@ -100,11 +102,12 @@ class NewAuditDialog(QDialog):
                     first = item
             head.setExpanded(True)
 
-        self.fields: dict[str, QWidget] = {
-            "case_ref": QLineEdit(), "team": _editable_combo("new_audit.team", "Team", teams),
+        case_ref, respondent = QLineEdit(), QLineEdit()
+        self.fields: dict[str, QLineEdit | QComboBox] = {
+            "case_ref": case_ref, "team": _editable_combo("new_audit.team", "Team", teams),
             "practitioner": _editable_combo("new_audit.practitioner", "Practitioner", people),
             "supervisor": _editable_combo("new_audit.supervisor", "Supervisor", people),
-            "respondent": QLineEdit(),
+            "respondent": respondent,
         }
         case_type = QComboBox()
         case_type.addItem("Not recorded", None)
@@ -115,10 +118,10 @@ class NewAuditDialog(QDialog):
             w = self.fields[key]
             w.setObjectName(f"new_audit.{key}")
             w.setAccessibleName(ROW_LABELS[key])
-        self.fields["case_ref"].setPlaceholderText("the reference in the case management system, e.g. CR-104233")
-        self.fields["case_ref"].setMaxLength(100)
-        self.fields["respondent"].setPlaceholderText("e.g. Mother, Young person (15), Foster carer")
-        self.fields["respondent"].setMaxLength(200)
+        case_ref.setPlaceholderText("the reference in the case management system, e.g. CR-104233")
+        case_ref.setMaxLength(100)
+        respondent.setPlaceholderText("e.g. Mother, Young person (15), Foster carer")
+        respondent.setMaxLength(200)
         self.programme = _editable_combo("new_audit.programme", "Programme (optional)", programmes)
         if programme:
             self.programme.setCurrentText(programme)
@@ -207,9 +210,9 @@ class NewAuditDialog(QDialog):
         if isinstance(w, QLineEdit):
             text = w.text()
         elif key == "case_type":
-            return w.currentData()  # type: ignore[union-attr]
+            return w.currentData()
         else:
-            text = w.currentText()  # type: ignore[union-attr]
+            text = w.currentText()
         return text.strip() or None
 
     def subject(self) -> svc.Subject:

@@ -171,7 +171,7 @@ def _has_display(platform: str, env: Mapping[str, str]) -> bool:
     if env.get("WAYLAND_DISPLAY"):
         return True
     runtime = env.get("XDG_RUNTIME_DIR")
-    return bool(runtime) and Path(runtime, "wayland-0").exists()
+    return bool(runtime and Path(runtime, "wayland-0").exists())
 
 
 def _platforms(env: Mapping[str, str], self_test: bool) -> list[str] | None:

@@ -101,7 +101,9 @@ class ProfileDialog(QDialog):
         form.addRow("&Role", self.role)
         form.addRow("&Team", self.team)
         form.addRow("&Organisation", self.organisation)
-        form.addRow(QLabel("&Data folder", buddy=self.folder), folder_row)  # a row of two: the label needs its buddy
+        folder_label = QLabel("&Data folder")  # a row of two: the label needs its buddy
+        folder_label.setBuddy(self.folder)
+        form.addRow(folder_label, folder_row)
         # Parented to the dialog: without an Encryption row (no store yet) they are hidden, never orphans
         # that outlive it as windows of their own.
         self.encryption = QLabel(self)

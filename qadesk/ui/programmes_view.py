@@ -85,8 +85,8 @@ class ProgrammeDialog(QDialog):
         self.teams.setObjectName("programme.teams")
         self.teams.setAccessibleName("Teams taking part")
         self.teams.setMaximumHeight(140)
-        for t in teams:
-            self.add_team(t, checked=False)
+        for team in teams:
+            self.add_team(team, checked=False)
         self.new_team = QLineEdit()
         self.new_team.setObjectName("programme.new_team")
         self.new_team.setAccessibleName("Add a team")
@@ -110,7 +110,9 @@ class ProgrammeDialog(QDialog):
         period.addWidget(QLabel("to"))
         period.addWidget(self.ends)
         period.addStretch(1)
-        form.addRow(QLabel("&Period", buddy=self.starts), period)  # a row of three: the label needs its buddy
+        period_label = QLabel("&Period")  # a row of three: the label needs its buddy
+        period_label.setBuddy(self.starts)
+        form.addRow(period_label, period)
         form.addRow("T&emplate", self.template)
         form.addRow("&Teams", self.teams)
         form.addRow("", self.new_team)
@@ -201,7 +203,7 @@ class ProgrammesView(QWidget):
         layout.addWidget(self.detail, 1)
         self.new_button.clicked.connect(self.new_programme)
         self.start_button.clicked.connect(self._start)
-        self.audits_button.clicked.connect(lambda: self.current() and self.showAudits.emit(self.current().name))
+        self.audits_button.clicked.connect(self._show_audits)
         self.table.itemSelectionChanged.connect(self._chosen)
         self.refresh()
 
@@ -253,3 +255,8 @@ class ProgrammesView(QWidget):
         p = self.current()
         if p is not None:
             self.startAudit.emit(p.name, p.template_id)
+
+    def _show_audits(self) -> None:
+        p = self.current()
+        if p is not None:
+            self.showAudits.emit(p.name)

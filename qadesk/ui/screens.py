@@ -21,39 +21,39 @@ def make_screen(window: MainWindow, key: str) -> QWidget:
     if key == "home":
         from qadesk.ui.home_view import HomeView
 
-        w = HomeView(ctx, window.stack, ops=window.ops)
-        w.openAudit.connect(window.open_audit)
-        w.showScreen.connect(window.show_filtered)
-        return w
+        home = HomeView(ctx, window.stack, ops=window.ops)
+        home.openAudit.connect(window.open_audit)
+        home.showScreen.connect(window.show_filtered)
+        return home
     if key == "audits":
         from qadesk.ui.audits_view import AuditsView
 
-        w = AuditsView(ctx, window.audit_tabs)
-        w.openAudit.connect(window.open_audit)
-        window.audit_tabs.insertTab(0, w, "All audits")
+        audits = AuditsView(ctx, window.audit_tabs)
+        audits.openAudit.connect(window.open_audit)
+        window.audit_tabs.insertTab(0, audits, "All audits")
         tab_bar = window.audit_tabs.tabBar()
         tab_bar.setTabButton(0, tab_bar.ButtonPosition.RightSide, None)  # the list itself never closes
         tab_bar.setTabButton(0, tab_bar.ButtonPosition.LeftSide, None)
-        return w
+        return audits
     if key == "actions":
         from qadesk.ui.actions_view import ActionsView
 
-        w = ActionsView(ctx, window.stack, ops=window.ops)
-        w.openAudit.connect(window.open_audit)
-        return w
+        actions = ActionsView(ctx, window.stack, ops=window.ops)
+        actions.openAudit.connect(window.open_audit)
+        return actions
     if key == "moderation":
         from qadesk.ui.moderation_view import ModerationView
 
-        w = ModerationView(ctx, window.stack, ops=window.ops)
-        w.openAudit.connect(window.open_audit)
-        return w
+        moderation = ModerationView(ctx, window.stack, ops=window.ops)
+        moderation.openAudit.connect(window.open_audit)
+        return moderation
     if key == "programmes":
         from qadesk.ui.programmes_view import ProgrammesView
 
-        w = ProgrammesView(ctx, window.stack)
-        w.startAudit.connect(lambda name, tid: window.new_audit(programme=name, template_id=tid))
-        w.showAudits.connect(window.show_programme_audits)
-        return w
+        programmes = ProgrammesView(ctx, window.stack)
+        programmes.startAudit.connect(lambda name, tid: window.new_audit(programme=name, template_id=tid))
+        programmes.showAudits.connect(window.show_programme_audits)
+        return programmes
     if key == "templates":
         from qadesk.ui.templates_view import TemplatesView
 

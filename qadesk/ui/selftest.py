@@ -97,19 +97,16 @@ def _open_form(app: QApplication, folder: Path, audit_id: str, lines: list[str])
     """(window or None, form, ctx): the real window when the shell provides one, else the form alone."""
     from qadesk.ui.form import AuditFormView
 
-    try:
-        from qadesk.ui.app import create_window
-    except ImportError:
-        create_window = None
-    if create_window is not None:
-        window = create_window(["--data-dir", str(folder), "--open-audit", audit_id])
-        app.processEvents()
-        form = window.findChild(AuditFormView)
-        if form is not None and getattr(window, "ctx", None) is not None:
-            _log(lines, "opened the audit in the main window")
-            return window, form, window.ctx
-        window.close()
-        _log(lines, "the main window did not open the audit; using the form alone")
+    from qadesk.ui.app import create_window
+
+    window = create_window(["--data-dir", str(folder), "--open-audit", audit_id])
+    app.processEvents()
+    form = window.findChild(AuditFormView)
+    if form is not None and getattr(window, "ctx", None) is not None:
+        _log(lines, "opened the audit in the main window")
+        return window, form, window.ctx
+    window.close()
+    _log(lines, "the main window did not open the audit; using the form alone")
     from qadesk.store import open_store
     from qadesk.ui.context import AppContext
 

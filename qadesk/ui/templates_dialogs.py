@@ -148,9 +148,9 @@ class ImportReportDialog(QDialog):
             self.status.setText(f"Ready to import “{t.title}” ({t.key}): {KIND_LABELS.get(t.kind, t.kind)}, "
                                 f"{_n(len(t.sections), 'section')}, {_n(questions, 'question')}"
                                 f"{', ' + _n(len(self.warnings), 'warning') if self.warnings else ''}.{already}")
-            for s in t.sections:
-                self._line(f"section {s.id}", f"{s.title} — {_n(len(s.questions), 'question')}"
-                           + (f" (completed by {s.agency})" if s.agency else ""), "#1f1f1f")
+            for sec in t.sections:
+                self._line(f"section {sec.id}", f"{sec.title} — {_n(len(sec.questions), 'question')}"
+                           + (f" (completed by {sec.agency})" if sec.agency else ""), "#1f1f1f")
         self.import_button.setEnabled(self.template is not None and not self.problems)
         self.preview_button.setEnabled(self.template is not None)
 

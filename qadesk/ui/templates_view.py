@@ -113,10 +113,11 @@ class TemplatesView(QWidget):
         found = None
         for g in range(self.tree.topLevelItemCount()):
             group = self.tree.topLevelItem(g)
-            for i in range(group.childCount()):
-                tid, ver, _ = group.child(i).data(0, Qt.ItemDataRole.UserRole)
+            children = [group.child(i) for i in range(group.childCount())] if group is not None else []
+            for child in (c for c in children if c is not None):
+                tid, ver, _ = child.data(0, Qt.ItemDataRole.UserRole)
                 if tid == template_id and (version is None or ver == version):
-                    found = group.child(i)
+                    found = child
         if found is not None:
             self.tree.setCurrentItem(found)
         return found is not None

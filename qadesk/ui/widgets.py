@@ -68,10 +68,11 @@ def fmt_date(value: date | datetime | None, empty: str = NO_VALUE) -> str:
 def fmt_month(value: date | str) -> str:
     """A month as a chart labels it: "Mar" over "2026" (a date, or an ISO "2026-03" key)."""
     if isinstance(value, str):
+        key = value
         try:
-            value = date(int(value[:4]), int(value[5:7]), 1)
+            value = date(int(key[:4]), int(key[5:7]), 1)
         except ValueError:
-            return value
+            return key
     return f"{value:%b}\n{value:%Y}"
 
 

@@ -195,6 +195,6 @@ def test_dates_are_never_shown_as_iso(qtbot, loaded_store, data_dir):
         audits.add_action(s, audit_id, "Made-up action", owner="Pat Example", due=date(2026, 12, 1),
                           actor="Test Auditor")
     form = open_form(qtbot, loaded_store, data_dir, audit_id, show=True)
-    table = form.actions.table
+    table = form.actions_panel.table
     shown = [table.model().index(0, c).data() for c in range(table.model().columnCount())]
     assert "1 Dec 2026" in shown and "2026-12-01" not in shown

@@ -194,7 +194,7 @@ def test_actions_add_edit_done_remove(qtbot, loaded_store, data_dir):
 
     audit_id = start(loaded_store)
     form = open_form(qtbot, loaded_store, data_dir, audit_id)
-    panel = form.actions
+    panel = form.actions_panel
     assert panel.add("Made-up action: update the chronology", owner="Pat Example", due=date(2030, 1, 31),
                      urgent=True)
     assert not panel.add("   ")  # refused: an action says what must happen

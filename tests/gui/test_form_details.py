@@ -36,7 +36,7 @@ def test_the_missing_list_is_as_tall_as_its_entries(qtbot):
 def test_removing_an_action_asks_first(qtbot, loaded_store, data_dir, messages_seen):
     audit_id = start(loaded_store)
     form = open_form(qtbot, loaded_store, data_dir, audit_id)
-    panel = form.actions
+    panel = form.actions_panel
     assert panel.add("Update the chronology with the made-up visits", owner="Pat Example")
     panel.table.selectRow(0)
     questions: list[str] = []

@@ -100,7 +100,7 @@ def test_tab_leaves_every_table(open_window, demo_dir: Path, qtbot):
         audit_id = next(a.id for a in s.scalars(select(Audit)) if len(a.actions) >= 2)
     form = w.open_audit(audit_id)
     form.show_page("actions")
-    _tab_leaves(form.actions.table)
+    _tab_leaves(form.actions_panel.table)
 
 
 def _answer_context(store, audit_id: str) -> None:

@@ -23,7 +23,7 @@ def test_dates_at_the_end_of_home_lines_are_never_cut(open_window, demo_dir: Pat
     settle(w)
     w.grab().save(str(tmp_path / "home.png"))
     checked = 0
-    for lst in (home.drafts, home.completed, home.actions):
+    for lst in (home.drafts, home.completed, home.my_actions):
         painted = painted_text(lst.viewport())
         for row in range(lst.count()):
             right = lst.item(row).data(RIGHT_ROLE)

@@ -53,7 +53,7 @@ def test_urgent_actions_and_unanswered_concerns_head_home(open_window, qtbot, tm
     home = w.show_screen("home")
     qtbot.waitUntil(lambda: home.summary is not None and not home.loading, timeout=5000)
     settle(w)
-    lines = [home.actions.item(i).text() for i in range(home.actions.count())]
+    lines = [home.my_actions.item(i).text() for i in range(home.my_actions.count())]
     assert lines[0] == f"URGENT  No urgent action for the concern in {reference}"
     assert lines[1].startswith("URGENT  See the child today")
     assert lines[2].startswith("OVERDUE  Overdue tidy-up")

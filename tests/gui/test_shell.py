@@ -36,7 +36,7 @@ def test_first_run_asks_who_you_are_and_needs_a_name(open_window, data_dir: Path
     with w.ctx.store.session() as s:
         p = get_profile(s)
     assert (p.name, p.role, p.team) == ("Sam Taylor", "Practice manager", None)
-    home = w.screen("home")
+    home = w.screen_view("home")
     qtbot.waitUntil(lambda: home.heading.text().endswith(", Sam"), timeout=5000)
     with w.ctx.store.session() as s:  # the shipped templates are ready for the first audit
         from qadesk.services.templates import list_templates

@@ -60,8 +60,8 @@ def test_urgent_concern_needs_an_urgent_action_with_who_and_when(qtbot, loaded_s
         assert not dialog.isVisible()
 
     QTimer.singleShot(0, fill_dialog)
-    form.actions.add_dialog()
-    rows = form.actions.rows
+    form.actions_panel.add_dialog()
+    rows = form.actions_panel.rows
     assert len(rows) == 1 and rows[0]["urgent"] and rows[0]["told_whom"] == "Made-up Manager, team manager"
     assert rows[0]["told_at"] is not None
     assert form.submit()

@@ -191,7 +191,7 @@ class ActionsPanel(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
         self.table.setColumnWidth(1, 120)
-        header.sectionResized.connect(lambda col, _old, _new: col and self._fit_action_column())
+        header.sectionResized.connect(lambda col, _old, _new: self._fit_action_column() if col else None)
         self.table.doubleClicked.connect(lambda _i: self.edit_dialog())
         lay.addWidget(self.table, 1)
         buttons = FlowLayout(h_spacing=6, v_spacing=6)  # onto two lines when the page is narrow

@@ -16,6 +16,7 @@ for those changes), so the history records the option the auditor stays on.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QResizeEvent
@@ -74,6 +75,10 @@ class _ButtonsInput(QWidget):
         self.choices = tuple(choices)
         self.buttons: list[QAbstractButton] = []
         self._undo: object = _NOTHING  # the value a clear took away, until another is chosen
+
+    if TYPE_CHECKING:  # each kind of input says what its answer is
+        def value(self) -> str | list[str] | None: ...
+        def setValue(self, value: object) -> None: ...  # noqa: N802
 
     def _add(self, button: QAbstractButton, choice: Choice) -> None:
         button.setProperty("choice", choice.value)

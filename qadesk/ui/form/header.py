@@ -184,7 +184,7 @@ class ModerationPanel(QFrame):
         super().__init__(parent)
         self.setObjectName("audit.moderation_panel")
         self.setProperty("role", "moderation")
-        lay = QVBoxLayout(self)
+        lay = self._lay = QVBoxLayout(self)
         lay.setContentsMargins(20, 8, 20, 8)
         lay.setSpacing(4)
         self.heading = QLabel(self)
@@ -196,13 +196,13 @@ class ModerationPanel(QFrame):
         self.body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                           | Qt.TextInteractionFlag.TextSelectableByKeyboard)
-        self.scroll = QScrollArea(self)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setWidget(self.body)
+        self.scroll_area = QScrollArea(self)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setWidget(self.body)
         lay.addWidget(self.heading)
-        lay.addWidget(self.scroll)
+        lay.addWidget(self.scroll_area)
         self.hide()
 
     def show_outcome(self, template: Template, outcome: Outcome) -> None:
@@ -220,9 +220,9 @@ class ModerationPanel(QFrame):
 
     def _fit(self) -> None:
         """As tall as the text at this width, up to MODERATION_MAX_HEIGHT (then it scrolls)."""
-        m = self.layout().contentsMargins()
+        m = self._lay.contentsMargins()
         width = max(self.width() - m.left() - m.right(), 200)  # the viewport's width lags a layout pass behind
-        self.scroll.setFixedHeight(min(self.body.heightForWidth(width) + 4, MODERATION_MAX_HEIGHT))
+        self.scroll_area.setFixedHeight(min(self.body.heightForWidth(width) + 4, MODERATION_MAX_HEIGHT))
 
 
 MISSING_MAX_HEIGHT = 130  # px: about five entries; more scroll

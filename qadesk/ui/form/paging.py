@@ -103,9 +103,12 @@ class PagingMixin:
         if target is None:
             return
         page = self.pages[page_key]
-        if isinstance(page, QScrollArea) and page.widget() is not None:
-            page.widget().layout().activate()
-            row = target.parentWidget() if isinstance(target.parentWidget(), QuestionRow) else target
+        body = page.widget() if isinstance(page, QScrollArea) else None
+        if isinstance(page, QScrollArea) and body is not None:
+            if (layout := body.layout()) is not None:
+                layout.activate()
+            parent = target.parentWidget()
+            row = parent if isinstance(parent, QuestionRow) else target
             page.ensureWidgetVisible(row, 40, 60)
         target.setFocus(Qt.FocusReason.OtherFocusReason)
 

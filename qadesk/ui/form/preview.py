@@ -37,7 +37,8 @@ class TemplatePreview(QWidget):
                 note = QLabel(f"This section is asked only when: {s.relevant}", page.body)
                 note.setProperty("role", "hint")
                 note.setWordWrap(True)
-                page.body.layout().insertWidget(1, note)
+                if isinstance(layout := page.body.layout() if page.body is not None else None, QVBoxLayout):
+                    layout.insertWidget(1, note)
             for row in page.rows:
                 q = row.question
                 conditions = [f"Asked only when: {q.relevant}" if q.relevant else "",

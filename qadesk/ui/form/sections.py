@@ -116,7 +116,8 @@ class QuestionRow(QFrame):
                 self.problem_label.setWordWrap(True)
                 self.problem_label.setProperty("role", "problem")
                 # Under the input, above the evidence note.
-                self._layout.insertWidget(self._layout.indexOf(self.input) + 1, self.problem_label)
+                under = self._layout.indexOf(self.input) + 1 if self.input is not None else self._layout.count()
+                self._layout.insertWidget(under, self.problem_label)
             self.problem_label.setText("\n".join(problems))
             self.problem_label.show()
             self.setProperty("state", "problem")

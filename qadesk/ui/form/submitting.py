@@ -52,7 +52,7 @@ class SubmittingMixin:
         if missing:
             self._refuse_submit(missing)
             return False
-        open_actions = sum(1 for a in self.actions.rows if a["status"] == "open")
+        open_actions = sum(1 for a in self.actions_panel.rows if a["status"] == "open")
         dialog = SubmitDialog(self, self.reference, self.template.title, self.subject_text, open_actions)
         dialog.accepted.connect(self.submit)
         self.submit_dialog = dialog

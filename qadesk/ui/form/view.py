@@ -143,11 +143,11 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, QWidget):
         self.summary = SummaryPage()
         self.summary.submit.clicked.connect(self.confirm_submit)
         self._add_page("summary", "Summary", self.summary)
-        self.actions = ActionsPanel(ctx, self._audit_id, self.actor)
-        self.actions.changed.connect(lambda: self._saved("actions", None, datetime.now().astimezone()))
-        self.actions.changed.connect(self._update_actions_title)
-        self.actions.refused.connect(lambda why: self._set_save_state(f"Not saved: {why}"))
-        self._add_page("actions", "Actions", self.actions)
+        self.actions_panel = ActionsPanel(ctx, self._audit_id, self.actor)
+        self.actions_panel.changed.connect(lambda: self._saved("actions", None, datetime.now().astimezone()))
+        self.actions_panel.changed.connect(self._update_actions_title)
+        self.actions_panel.refused.connect(lambda why: self._set_save_state(f"Not saved: {why}"))
+        self._add_page("actions", "Actions", self.actions_panel)
         self.navigator.pageRequested.connect(self.show_page)
 
         splitter = form_splitter(self, self.navigator, self.stack, self.guidance)
@@ -216,7 +216,7 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, QWidget):
         self.judgement.rationale.setValue(st.overall_rationale)
         for key, edit in self.summary.fields.items():
             edit.setValue(st.summary.get(key))
-        self.actions.load(actions, self.status)
+        self.actions_panel.load(actions, self.status)
         self._update_actions_title()
 
     def _load_page(self, page: SectionPage) -> None:
@@ -374,7 +374,7 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, QWidget):
         page.show_grade_missing(self.show_missing and grade_missing)
 
     def _update_actions_title(self) -> None:
-        n = sum(1 for a in self.actions.rows if a["status"] == "open")
+        n = sum(1 for a in self.actions_panel.rows if a["status"] == "open")
         self.navigator.set_title("actions", f"Actions ({n} open)" if n else "Actions")
 
     def snapshot(self) -> AuditState:
