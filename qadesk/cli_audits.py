@@ -88,9 +88,11 @@ def cmd_template(args: argparse.Namespace) -> int:
     _read_any = read_template
 
     if args.action in ("validate", "import"):
+        from qadesk.core.template import Template
         from qadesk.exchange.templates import EXCEL_SUFFIXES
 
-        def read_template(f: str) -> Any:  # noqa: F811 — Excel files take --lenient/--language
+        def read_template(path: Path | str) -> Template:  # noqa: F811 — Excel files take --lenient/--language
+            f = str(path)
             if Path(f).suffix.lower() not in EXCEL_SUFFIXES:
                 return _read_any(f)
             from qadesk.exchange.template_xlsx import read_template_xlsx_report

@@ -108,8 +108,8 @@ def cmd_pack(args: argparse.Namespace) -> int:
                                    external=args.external, identifiable=args.identifiable)
         print(result)
         return EXIT_OK
-    result = packs.import_pack(store, Path(args.file))
-    print(result)
+    imported = packs.import_pack(store, Path(args.file))
+    print(imported)
     return EXIT_OK
 
 

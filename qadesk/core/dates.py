@@ -18,6 +18,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date, datetime, time, timedelta, timezone
+from typing import overload
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FUTURE_YEARS = 20
@@ -180,6 +181,12 @@ def _make(day: int, month: int, year: int, raw: str) -> date:
     return date(year, month, day)
 
 
+@overload
+def as_utc(dt: datetime) -> datetime: ...
+@overload
+def as_utc(dt: None) -> None: ...
+@overload
+def as_utc(dt: datetime | None) -> datetime | None: ...
 def as_utc(dt: datetime | None) -> datetime | None:
     """A stored time as an aware UTC time: SQLite hands back naive datetimes, and qadesk stores UTC."""
     if dt is None:

@@ -27,8 +27,9 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import date
+from typing import cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from qadesk.core.errors import QadeskError
@@ -48,7 +49,7 @@ def _setup(session: Session, rng: random.Random, anchor: date, q3: tuple[date, d
     known = {(name, org) for name, org in session.execute(select(Person.name, Person.organisation))}
     people = [p for p in world.people if (p["name"], p["organisation"]) not in known]
     if people:
-        session.execute(insert(Person.__table__), people)
+        session.execute(insert(cast(Table, Person.__table__)), people)  # a mapped class's table is a Table
     return world, templates, add_programmes(session, anchor, q3)
 
 

@@ -116,14 +116,14 @@ class Answerer:
     # -- values ------------------------------------------------------------------------------
     def _scored(self, choices: tuple[Choice, ...], invert: bool = False) -> str:
         rng = self.rng
-        scored = [c for c in choices if c.score is not None]
+        scored = [(c, c.score) for c in choices if c.score is not None]
         unscored = [c for c in choices if c.score is None]
         if unscored and rng.random() < 0.07 * len(unscored):
             return rng.choice(unscored).value
-        lo, hi = min(c.score for c in scored), max(c.score for c in scored)  # type: ignore[type-var]
+        lo, hi = min(score for _, score in scored), max(score for _, score in scored)
         target = clamp((1 - self.quality if invert else self.quality) + rng.gauss(0, 0.18))
-        weights = {c.value: math.exp(-(((c.score - lo) / ((hi - lo) or 1)) - target) ** 2 / 0.06) + 0.01
-                   for c in scored}  # type: ignore[operator]
+        weights = {c.value: math.exp(-(((score - lo) / ((hi - lo) or 1)) - target) ** 2 / 0.06) + 0.01
+                   for c, score in scored}
         return weighted(rng, weights)
 
     def _choice(self, q: Question, hint: dict[str, Any]) -> str:

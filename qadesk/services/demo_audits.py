@@ -14,9 +14,9 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from qadesk.core.audit import SUMMARY_KEYS, AuditState, missing_for_submit, section_relevant
@@ -141,12 +141,13 @@ class AuditMaker:
             status = weighted(rng, {"draft": 4, "completed": 30, "moderated": 22, "closed": 44})
         if status == "draft":
             return _Plan("draft")
-        plan = _Plan("completed", start + timedelta(hours=rng.uniform(2, 24 * 12)))
-        if plan.completed_at >= end:  # type: ignore[operator]
+        completed = start + timedelta(hours=rng.uniform(2, 24 * 12))
+        plan = _Plan("completed", completed)
+        if completed >= end:
             return _Plan("draft")
-        last = plan.completed_at
+        last = completed
         if status == "moderated" or (status == "closed" and rng.random() < 0.35):
-            at = last + timedelta(days=rng.uniform(5, 35))  # type: ignore[operator]
+            at = last + timedelta(days=rng.uniform(5, 35))
             if at < end:
                 plan.status, last = "moderated", at
                 plan.moderated_at.append(at)
@@ -155,7 +156,7 @@ class AuditMaker:
                     plan.moderated_at.append(again)
                     last = again
         if status == "closed":
-            at = last + timedelta(days=rng.uniform(10, 60))  # type: ignore[operator]
+            at = last + timedelta(days=rng.uniform(10, 60))
             if at < end:
                 plan.status, plan.closed_at = "closed", at
         return plan
@@ -397,10 +398,10 @@ class AuditMaker:
 def write_batch(session: Session, world: World, batch: Batch) -> None:
     """Insert the new cases and the batch's rows, and append its history entries to the chain."""
     if world.new_cases:
-        session.execute(insert(Case.__table__), world.new_cases)
+        session.execute(insert(cast(Table, Case.__table__)), world.new_cases)  # a mapped class's table is a Table
         world.new_cases = []
     for table, rows in ((Audit, batch.audits), (Answer, batch.answers), (SectionJudgement, batch.judgements),
                         (ActionItem, batch.actions), (Moderation, batch.moderations)):
         if rows:
-            session.execute(insert(table.__table__), rows)  # type: ignore[attr-defined]
+            session.execute(insert(cast(Table, table.__table__)), rows)
     history.record_many(session, batch.history)

@@ -52,7 +52,7 @@ def grades_by_month(session: Session, *, months: int = 6, today: date | None = N
              .group_by(month, Audit.final_grade))
     if team:
         query = query.where(Audit.team == team)
-    buckets = {_month_start(today, back): {} for back in range(months - 1, -1, -1)}
+    buckets: dict[date, dict[str, int]] = {_month_start(today, back): {} for back in range(months - 1, -1, -1)}
     for ym, grade, n in session.execute(query):
         y, m = (int(x) for x in str(ym).split("-"))
         if date(y, m, 1) in buckets:
@@ -123,7 +123,8 @@ def list_moderations(session: Session, *, limit: int = 300) -> list[ModerationRo
              .join(Audit, Moderation.audit_id == Audit.id)
              .join(TemplateVersion, Audit.template_pk == TemplateVersion.pk)
              .order_by(Moderation.at.desc()).limit(limit))
-    return [ModerationRow(*r[:12], aware(r[12])) for r in session.execute(query)]  # type: ignore[arg-type]
+    return [ModerationRow(mid, aid, ref, tid, ver, who, org, kind, agreed, grade, moderated, why, aware(at))
+            for mid, aid, ref, tid, ver, who, org, kind, agreed, grade, moderated, why, at in session.execute(query)]
 
 
 def agreement(session: Session) -> tuple[int, int]:

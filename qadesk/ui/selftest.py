@@ -95,9 +95,8 @@ def _log(lines: list[str], text: str) -> None:
 
 def _open_form(app: QApplication, folder: Path, audit_id: str, lines: list[str]) -> tuple[Any, Any, Any]:
     """(window or None, form, ctx): the real window when the shell provides one, else the form alone."""
-    from qadesk.ui.form import AuditFormView
-
     from qadesk.ui.app import create_window
+    from qadesk.ui.form import AuditFormView
 
     window = create_window(["--data-dir", str(folder), "--open-audit", audit_id])
     app.processEvents()
