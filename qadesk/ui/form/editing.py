@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication
 
@@ -19,15 +18,13 @@ from qadesk.core.audit import is_blank
 from qadesk.services import audits
 from qadesk.ui.date_input import DateBox
 from qadesk.ui.form.autosave import Autosaver
-
-if TYPE_CHECKING:
-    from qadesk.ui.form.view import AuditFormView
+from qadesk.ui.form.host import FormHost
 
 
-class EditingMixin:
+class EditingMixin(FormHost):
     """From a changed widget to the store, and the save state in the header."""
 
-    def _answer_changed(self: AuditFormView, qid: str, evidence: bool = False) -> None:
+    def _answer_changed(self, qid: str, evidence: bool = False) -> None:
         if self._loading:
             return
         row = self.rows[qid]
@@ -51,7 +48,7 @@ class EditingMixin:
             immediate=immediate)
         self._refresh_soon()
 
-    def _grade_changed(self: AuditFormView, sid: str) -> None:
+    def _grade_changed(self, sid: str) -> None:
         if self._loading:
             return
         grade = self.section_pages[sid].grade.value()  # type: ignore[union-attr]
@@ -65,7 +62,7 @@ class EditingMixin:
                             immediate=True)
         self._refresh_soon()
 
-    def _overall_changed(self: AuditFormView, immediate: bool) -> None:
+    def _overall_changed(self, immediate: bool) -> None:
         if self._loading:
             return
         grade, rationale = self.judgement.grade.value(), self.judgement.rationale.value()
@@ -75,7 +72,7 @@ class EditingMixin:
                                                                     rationale=rationale), immediate=immediate)
         self._refresh_soon()
 
-    def _summary_changed(self: AuditFormView, key: str) -> None:
+    def _summary_changed(self, key: str) -> None:
         if self._loading:
             return
         text = self.summary.fields[key].value()
@@ -87,7 +84,7 @@ class EditingMixin:
         self.saver.schedule(f"summary:{key}",
                             lambda s: audits.set_summary(s, audit_id, key, text, actor=actor))
 
-    def _saved(self: AuditFormView, key: str, _result: object, when: datetime) -> None:
+    def _saved(self, key: str, _result: object, when: datetime) -> None:
         if key.startswith("answer:"):
             qid = key.split(":", 1)[1]
             if self._refusals.pop(qid, None) is not None:
@@ -98,7 +95,7 @@ class EditingMixin:
             self._set_save_state(saved_text(when))
             self.savedAt.emit(when)
 
-    def _subject_followed(self: AuditFormView) -> None:
+    def _subject_followed(self) -> None:
         """A question filled from the subject changed the audit's subject: the header says it too."""
         from qadesk.ui.form.submitting import subject_line
 
@@ -106,13 +103,13 @@ class EditingMixin:
             subject = audits.subject_dict(audits.get_audit(s, self._audit_id))
         self.header.set_audit(self.reference, self.template.title, subject_line(subject), self.status)
 
-    def _saving(self: AuditFormView) -> None:
+    def _saving(self) -> None:
         self._set_save_state("Saving…")
 
-    def _failed(self: AuditFormView, _key: str, why: str) -> None:
+    def _failed(self, _key: str, why: str) -> None:
         self._set_save_state(f"Not saved: {why}")
 
-    def _refused(self: AuditFormView, key: str, why: str) -> None:
+    def _refused(self, key: str, why: str) -> None:
         if key.startswith("answer:"):
             qid = key.split(":", 1)[1]
             self._refusals[qid] = f"Not saved: {why}"
@@ -122,7 +119,7 @@ class EditingMixin:
             return
         self._set_save_state(f"Not saved: {why}")
 
-    def _set_save_state(self: AuditFormView, text: str) -> None:
+    def _set_save_state(self, text: str) -> None:
         """The header's save indicator ("Saving…", "Saved 14:02", "Not saved: …"), told to the shell too."""
         self.header.saved.setText(text)
         self.header.saved.setProperty("state", "error" if text.startswith("Not saved") else "")
@@ -130,7 +127,7 @@ class EditingMixin:
         self.header.saved.style().polish(self.header.saved)
         self.saveStateChanged.emit(text)
 
-    def flush(self: AuditFormView) -> bool:
+    def flush(self) -> bool:
         """Save every pending edit now; True when everything is in the store.
 
         A date being typed is taken first (a date box otherwise takes it when the auditor leaves it).

@@ -6,17 +6,13 @@ A mixin of :class:`~qadesk.ui.form.view.AuditFormView`, which owns the widgets n
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from qadesk.core.errors import Missing
 from qadesk.ui.form.fit import WrapPushButton
+from qadesk.ui.form.host import FormHost
 from qadesk.ui.form.sections import QuestionRow, SectionPage
-
-if TYPE_CHECKING:
-    from qadesk.ui.form.view import AuditFormView
 
 PAGE_HELP = {
     "judgement": ("Overall judgement", "Weigh the section judgements and what the child's record shows. "
@@ -40,10 +36,10 @@ def focus_owner(root: QWidget, focused: QWidget | None) -> QuestionRow | Section
     return None
 
 
-class PagingMixin:
+class PagingMixin(FormHost):
     """Which page is shown and where the focus goes."""
 
-    def show_page(self: AuditFormView, key: str, focus: bool = False) -> None:
+    def show_page(self, key: str, focus: bool = False) -> None:
         widget = self.pages.get(key)
         if widget is None:
             return
@@ -62,7 +58,7 @@ class PagingMixin:
             if target is not None:
                 target.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def _name_next_page(self: AuditFormView, page: SectionPage, key: str) -> None:
+    def _name_next_page(self, page: SectionPage, key: str) -> None:
         """The page's Next button names the page it goes to (which pages show depends on the answers)."""
         button = page.findChild(WrapPushButton, NEXT_BUTTON)
         keys = self.navigator.visible_keys()
@@ -72,10 +68,10 @@ class PagingMixin:
         button.set_label(f"Next: {title} →")  # wraps on a narrow page rather than widen it
         button.setAccessibleName(f"Next page: {title}")
 
-    def current_page(self: AuditFormView) -> str | None:
+    def current_page(self) -> str | None:
         return self.navigator.current_key()
 
-    def move_page(self: AuditFormView, step: int) -> None:
+    def move_page(self, step: int) -> None:
         keys = self.navigator.visible_keys()
         current = self.current_page()
         i = keys.index(current) if current in keys else 0
@@ -83,7 +79,7 @@ class PagingMixin:
         if j != i:
             self.show_page(keys[j], focus=True)
 
-    def go_to(self: AuditFormView, missing: Missing) -> None:
+    def go_to(self, missing: Missing) -> None:
         """Switch to the page of a missing item, scroll to its widget and give it focus."""
         key = missing.key
         if missing.section_id:
@@ -112,14 +108,14 @@ class PagingMixin:
             page.ensureWidgetVisible(row, 40, 60)
         target.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def _focus_changed(self: AuditFormView, _old: QWidget | None, new: QWidget | None) -> None:
+    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         owner = focus_owner(self, new)
         if isinstance(owner, QuestionRow):
             self.guidance.show_for(self.template.section(owner.question.section_id), owner.question)
         elif isinstance(owner, SectionPage):
             self.guidance.show_for(owner.section)
 
-    def _open_other(self: AuditFormView, audit_id: str) -> None:
+    def _open_other(self, audit_id: str) -> None:
         self.flush()
         self.openAuditRequested.emit(audit_id)
 

@@ -6,7 +6,7 @@ A mixin of :class:`~qadesk.ui.form.view.AuditFormView`, which owns the widgets n
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -25,16 +25,14 @@ from qadesk.services import audits
 from qadesk.services.moderation import outcome as moderation_outcome
 from qadesk.ui import messages
 from qadesk.ui.form.actions_panel import action_row
+from qadesk.ui.form.host import FormHost
 from qadesk.ui.operations import Operations
 
-if TYPE_CHECKING:
-    from qadesk.ui.form.view import AuditFormView
 
-
-class SubmittingMixin:
+class SubmittingMixin(FormHost):
     """Submit (or say what is missing and go there), reopen with a reason, read-only when not a draft."""
 
-    def confirm_submit(self: AuditFormView) -> bool:
+    def confirm_submit(self) -> bool:
         """Submit as the auditor asks for it (the button, the menu, the shortcut): what is missing is listed
         first; otherwise a question names the audit and what happens next, and only its Submit submits.
 
@@ -61,7 +59,7 @@ class SubmittingMixin:
         dialog.keep_editing.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
         return True
 
-    def submit(self: AuditFormView) -> bool:
+    def submit(self) -> bool:
         """Complete the audit now (no question asked); when refused, list what is missing and go to the first
         item."""
         self.build_all()
@@ -85,7 +83,7 @@ class SubmittingMixin:
         self._set_save_state("Submitted")
         return True
 
-    def _refuse_submit(self: AuditFormView, missing: list[Missing]) -> None:
+    def _refuse_submit(self, missing: list[Missing]) -> None:
         self.show_missing = True
         self.refresh()
         self.missing_panel.show_missing(missing)
@@ -93,7 +91,7 @@ class SubmittingMixin:
                              "to finish")
         self.go_to(missing[0])
 
-    def _unsaved_as_missing(self: AuditFormView) -> list[Missing]:
+    def _unsaved_as_missing(self) -> list[Missing]:
         out = []
         for qid, why in self._refusals.items():
             row = self.rows[qid]
@@ -103,7 +101,7 @@ class SubmittingMixin:
                 out.append(Missing(q.section_id, qid, f"{section.title} — {q.label}: {why}", key=f"question.{qid}"))
         return out
 
-    def save_report(self: AuditFormView, path: str | None = None) -> bool:
+    def save_report(self, path: str | None = None) -> bool:
         """Write this audit's report (PDF) after saving pending edits; asks where unless ``path`` is given.
 
         The PDF is made off the UI thread; the form says "Report saved to ..." when it is written.
@@ -133,7 +131,7 @@ class SubmittingMixin:
                 on_failure=lambda exc: messages.error(f"The report could not be written: {exc}", parent=self))
         return True
 
-    def reopen(self: AuditFormView, reason: str | None = None) -> bool:
+    def reopen(self, reason: str | None = None) -> bool:
         """Make a completed audit a draft again; asks for the reason unless one is given."""
         if reason is None:
             text, ok = QInputDialog.getMultiLineText(
@@ -153,7 +151,7 @@ class SubmittingMixin:
         self._set_save_state("Reopened: changes are saved as you work")
         return True
 
-    def _reload(self: AuditFormView) -> None:
+    def _reload(self) -> None:
         before = self.status
         with self.ctx.store.session() as s:
             audit = audits.get_audit(s, self._audit_id)
@@ -177,7 +175,7 @@ class SubmittingMixin:
         if self.status != before:
             self.statusChanged.emit(self.status)
 
-    def _apply_status(self: AuditFormView) -> None:
+    def _apply_status(self) -> None:
         read_only = self.status != "draft"
         for page in self.section_pages.values():
             if page.built:
@@ -187,7 +185,7 @@ class SubmittingMixin:
         self.summary.submit.setVisible(not read_only)
 
     @property
-    def read_only(self: AuditFormView) -> bool:
+    def read_only(self) -> bool:
         return self.status != "draft"
 
 
