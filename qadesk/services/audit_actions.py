@@ -38,7 +38,7 @@ def clean_told(told_whom: str | None, told_at: datetime | None, now: datetime) -
     if told_at is not None:
         if not isinstance(told_at, datetime):
             raise ValidationError("when they were told must be a date and time")
-        told_at = aware(told_at).astimezone(timezone.utc)  # type: ignore[union-attr]
+        told_at = aware(told_at).astimezone(timezone.utc)
         if told_at > now + TOLD_AT_SLACK:
             raise ValidationError("when they were told cannot be in the future")
     return whom, told_at

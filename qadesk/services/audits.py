@@ -312,7 +312,7 @@ def set_overall(session: Session, audit_id: str, *, actor: str, grade: str | Non
     if rationale is not ...:
         if rationale is not None and not isinstance(rationale, str):
             raise ValidationError("the rationale must be text")
-        audit.overall_rationale = rationale or None  # type: ignore[assignment]
+        audit.overall_rationale = rationale or None
     after = {"grade": audit.overall_grade, "rationale": audit.overall_rationale}
     at = now_utc()
     if before != after:

@@ -289,7 +289,7 @@ class Answerer:
             if score is None:
                 continue
             known = [c.score for c in q.choices if c.score is not None]
-            scores.append((score - min(known)) / ((max(known) - min(known)) or 1))  # type: ignore[operator]
+            scores.append((score - min(known)) / ((max(known) - min(known)) or 1))
         mean = sum(scores) / len(scores) if scores else self.quality
         # Mostly the audit's own quality: with the lowest section deciding the overall grade, noisy
         # sections would drag nearly every audit down to "requires improvement".

@@ -92,7 +92,7 @@ class Pseudonymiser:
 
         def swap(kind: str, real: Any, field: str) -> str | None:
             if not isinstance(real, str) or not real.strip():
-                return real  # type: ignore[no-any-return]
+                return real
             p = self._pseudonym(kind, real)
             known[real.strip()] = p
             self.mappings.append((aid, field, real, p))

@@ -161,7 +161,7 @@ def list_audits(session: Session, sel: Selection | None = None, *, sort: str = "
     out = []
     for r in session.execute(query).all():
         out.append(AuditRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
-                            aware(r[12]), aware(r[13]), r[14], r[15] or 0, r[16]))  # type: ignore[arg-type]
+                            aware(r[12]), aware(r[13]), r[14], r[15] or 0, r[16]))
     return out
 
 

@@ -144,13 +144,13 @@ def _open(window: MainWindow, folder: Path, *, demo: bool) -> bool:
                                                                       interactive=messages.interactive())
         if store is None:  # the passphrase was not given
             lock.unlock()
-            window.unlock_cancelled = True  # type: ignore[attr-defined]
+            window.unlock_cancelled = True
             return False
         install_shipped_templates(store)
     except BaseException:
         lock.unlock()
         raise
-    window.store_lock = lock  # type: ignore[attr-defined]
+    window.store_lock = lock
 
     def release() -> None:
         store.close()
@@ -158,7 +158,7 @@ def _open(window: MainWindow, folder: Path, *, demo: bool) -> bool:
         if demo:
             shutil.rmtree(folder, ignore_errors=True)
 
-    window.release_store = release  # type: ignore[attr-defined]
+    window.release_store = release
     window.attach(AppContext(store=store, data_dir=folder, demo=demo))
     return True
 
@@ -195,7 +195,7 @@ def switch_store(window: MainWindow, folder: Path) -> bool:
 def _release(window: MainWindow) -> None:
     release = getattr(window, "release_store", None)
     if release is not None:
-        window.release_store = None  # type: ignore[attr-defined]
+        window.release_store = None
         release()
 
 
@@ -216,11 +216,11 @@ def _start_demo(window: MainWindow) -> None:
                 set_profile(s, Profile(name=name, role=role, team="Quality Assurance",
                                        organisation="Demonstration data"))
         window.refresh_all()
-        window.demo_ready = True  # type: ignore[attr-defined]
+        window.demo_ready = True
         window.statusBar().showMessage(f"Demonstration data ready: {summary}", 8000)
 
-    window.demo_ready = False  # type: ignore[attr-defined]
-    window.demo_operation = window.ops.run(  # type: ignore[attr-defined]
+    window.demo_ready = False
+    window.demo_operation = window.ops.run(
         lambda progress, cancel: generate(store, audits=DEMO_AUDITS, seed=DEMO_SEED, progress=progress,
                                           cancel=cancel),
         label="Making demonstration data", on_success=done,
@@ -257,11 +257,11 @@ def ask_first_run(window: MainWindow, folder: Path, fixed: bool, profile: Profil
     from qadesk.ui.profile_dialog import ProfileDialog
 
     dialog = ProfileDialog(profile, folder, window.settings, window, first_run=True, folder_fixed=fixed)
-    window.profile_dialog = dialog  # type: ignore[attr-defined]
+    window.profile_dialog = dialog
 
     def accepted() -> None:
         chosen = dialog.data_dir() or folder
-        window.unlock_cancelled = False  # type: ignore[attr-defined]
+        window.unlock_cancelled = False
         if not _open(window, chosen, demo=False):  # in use by another copy, or the passphrase question left
             ask_first_run(window, chosen, fixed, dialog.profile())
             return
@@ -313,7 +313,7 @@ def _create_window(args: argparse.Namespace) -> MainWindow:
         window = MainWindow(None, settings)
         _open(window, folder, demo=args.demo)
     window.on_close.append(lambda: _release(window))
-    window.idle_lock = install_security(window, settings.get("security/idle_lock_minutes"))  # type: ignore[attr-defined]
+    window.idle_lock = install_security(window, settings.get("security/idle_lock_minutes"))
     window.show()
 
     if first_run:

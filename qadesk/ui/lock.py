@@ -21,7 +21,17 @@ from collections.abc import Callable
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QShortcut
-from PySide6.QtWidgets import QApplication, QDialog, QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QFrame,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from qadesk import APP_NAME
 from qadesk.store import Store
@@ -293,10 +303,10 @@ def passphrase_in_window(window: QWidget, parent: QWidget | None = None) -> bool
     return True
 
 
-def install_security(window: QWidget, minutes: float = DEFAULT_IDLE_MINUTES) -> IdleLock:
+def install_security(window: QMainWindow, minutes: float = DEFAULT_IDLE_MINUTES) -> IdleLock:
     """The idle lock, and in the File menu "Set/Change passphrase…" and "Lock now" (Ctrl+L)."""
     idle = IdleLock(window, minutes)
-    menus = [a.menu() for a in window.menuBar().actions() if a.menu() is not None]  # type: ignore[attr-defined]
+    menus = [m for a in window.menuBar().actions() if isinstance(m := a.menu(), QMenu)]  # typed as QObject
     file_menu = next((m for m in menus if m.title().replace("&", "") == "File"), None)
     passphrase = QAction(passphrase_action_text(idle.store()), window)
     passphrase.setObjectName("action.passphrase")

@@ -6,8 +6,9 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSize, Qt, Signal
+from PySide6.QtCore import QByteArray, QLockFile, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -29,11 +30,16 @@ from qadesk.services.audits import get_audit
 from qadesk.ui import messages
 from qadesk.ui.context import AppContext
 from qadesk.ui.menus import SCREENS, build_menus, fill_recent, shortcuts_text
-from qadesk.ui.operations import Operations
+from qadesk.ui.operations import Operation, Operations
 from qadesk.ui.screen_fit import centred, fit_to_screen, frame_of, screen_of
 from qadesk.ui.screens import make_screen
 from qadesk.ui.settings import Settings
 from qadesk.ui.widgets import app_icon, fmt_time
+
+if TYPE_CHECKING:
+    from qadesk.ui.audits_view import AuditsView
+    from qadesk.ui.form import AuditFormView
+    from qadesk.ui.lock import IdleLock
 
 log = logging.getLogger("qadesk.window")
 DEFAULT_SIZE = (1280, 800)  # shrunk to fit a smaller screen (qadesk.ui.screen_fit)
@@ -46,6 +52,13 @@ class MainWindow(QMainWindow):
     storeChanged = Signal()
     store_actions: list[QAction]  # made by qadesk.ui.menus.build_menus: enabled only while a store is open
     recent_menu: QMenu
+    # Set by qadesk.ui.app, which opens a store into the window and holds its folder's lock:
+    store_lock: QLockFile
+    release_store: Callable[[], None] | None
+    unlock_cancelled: bool
+    demo_ready: bool
+    demo_operation: Operation
+    idle_lock: IdleLock
 
     def __init__(self, ctx: AppContext | None, settings: Settings, *, locked: QWidget | None = None) -> None:
         super().__init__()
@@ -58,7 +71,7 @@ class MainWindow(QMainWindow):
         self.ops.started.connect(lambda label: self.statusBar().showMessage(f"{label}…"))
         self.ops.ended.connect(lambda _label: self.statusBar().clearMessage())
         self.screens: dict[str, QWidget] = {}
-        self.forms: dict[str, QWidget] = {}
+        self.forms: dict[str, AuditFormView] = {}
 
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
@@ -141,7 +154,7 @@ class MainWindow(QMainWindow):
 
     def flush_forms(self) -> None:
         for form in self.forms.values():
-            form.flush()  # type: ignore[attr-defined]
+            form.flush()
 
     # ------------------------------------------------------------------ screens
 
@@ -159,6 +172,14 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow([k for k, _ in SCREENS].index(key))
         return self.screens[key]
 
+    def _audits_screen(self) -> AuditsView:
+        """The Audits screen, shown."""
+        from qadesk.ui.audits_view import AuditsView
+
+        w = self.show_screen("audits")
+        assert isinstance(w, AuditsView)
+        return w
+
     def _nav_changed(self, row: int) -> None:
         if row < 0 or self.ctx is None:
             return
@@ -172,20 +193,23 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def show_filtered(self, key: str, what: str) -> None:
+        from qadesk.ui.actions_view import ActionsView
+        from qadesk.ui.audits_view import AuditsView
+
         w = self.show_screen(key)
-        if key == "actions" and what:
-            w.set_filter(what)  # type: ignore[attr-defined]
-        if key == "audits" and what == "my_drafts":
+        if isinstance(w, ActionsView) and what:
+            w.set_filter(what)
+        if isinstance(w, AuditsView) and what == "my_drafts" and self.ctx is not None:
             self.audit_tabs.setCurrentIndex(0)
-            w.clear_filters()  # type: ignore[attr-defined]
-            w.status.setCurrentIndex(w.status.findData("draft"))  # type: ignore[attr-defined]
-            w.auditor.setCurrentIndex(max(0, w.auditor.findData(self.ctx.actor())))  # type: ignore[attr-defined,union-attr]
+            w.clear_filters()
+            w.status.setCurrentIndex(w.status.findData("draft"))
+            w.auditor.setCurrentIndex(max(0, w.auditor.findData(self.ctx.actor())))
 
     def show_programme_audits(self, name: str) -> None:
-        w = self.show_screen("audits")
+        w = self._audits_screen()
         self.audit_tabs.setCurrentIndex(0)
-        w.clear_filters()  # type: ignore[attr-defined]
-        w.programme.setCurrentIndex(max(0, w.programme.findData(name)))  # type: ignore[attr-defined]
+        w.clear_filters()
+        w.programme.setCurrentIndex(max(0, w.programme.findData(name)))
 
     def refresh_all(self) -> None:
         for w in self.screens.values():
@@ -223,16 +247,20 @@ class MainWindow(QMainWindow):
         self.audit_tabs.setCurrentIndex(i)
         return form
 
-    def current_form(self) -> QWidget | None:
-        w = self.audit_tabs.currentWidget()
-        return w if w in self.forms.values() and self.stack.currentWidget() is self.audit_tabs else None
+    def _form_in(self, w: QWidget | None) -> AuditFormView | None:
+        """The open audit's form that ``w`` is, if it is one (the first tab is the list of audits)."""
+        return next((f for f in self.forms.values() if f is w), None)
+
+    def current_form(self) -> AuditFormView | None:
+        form = self._form_in(self.audit_tabs.currentWidget())
+        return form if self.stack.currentWidget() is self.audit_tabs else None
 
     def close_tab(self, index: int) -> None:
-        w = self.audit_tabs.widget(index)
-        if w is None or w not in self.forms.values():
+        w = self._form_in(self.audit_tabs.widget(index))
+        if w is None:
             return
-        w.flush()  # type: ignore[attr-defined]
-        self.forms.pop(w.audit_id)  # type: ignore[attr-defined]
+        w.flush()
+        self.forms.pop(w.audit_id)
         self.audit_tabs.removeTab(index)
         w.deleteLater()
         self.refresh_lists()
@@ -248,10 +276,10 @@ class MainWindow(QMainWindow):
         if form is None:
             self.statusBar().showMessage("Open an audit to submit it.", 5000)
             return
-        if getattr(form, "read_only", False):
-            self.statusBar().showMessage(f"{getattr(form, 'reference', 'The audit')} is already submitted.", 5000)
+        if form.read_only:
+            self.statusBar().showMessage(f"{form.reference} is already submitted.", 5000)
             return
-        form.confirm_submit()  # type: ignore[attr-defined]
+        form.confirm_submit()
 
     def on_current_audit(self, what: str) -> None:
         """The Audit menu's Reopen and Report: the open audit's form does it (and asks what it needs)."""
@@ -259,15 +287,17 @@ class MainWindow(QMainWindow):
         if form is None:
             self.statusBar().showMessage("Open an audit first.", 5000)
             return
-        if what == "reopen" and not getattr(form, "read_only", False):
-            self.statusBar().showMessage(f"{getattr(form, 'reference', 'The audit')} is a draft: it is open to "
+        if what == "reopen" and not form.read_only:
+            self.statusBar().showMessage(f"{form.reference} is a draft: it is open to "
                                          "changes already.", 5000)
             return
         getattr(form, what)()
 
     def refresh_lists(self) -> None:
-        if "audits" in self.screens:
-            self.screens["audits"].model.reload()  # type: ignore[attr-defined]
+        from qadesk.ui.audits_view import AuditsView
+
+        if isinstance(w := self.screens.get("audits"), AuditsView):
+            w.model.reload()
 
     def _saved_at(self, when: object) -> None:
         if isinstance(when, datetime):
@@ -299,9 +329,9 @@ class MainWindow(QMainWindow):
         fill_recent(self)
 
     def focus_search(self) -> None:
-        w = self.show_screen("audits")
+        w = self._audits_screen()
         self.audit_tabs.setCurrentIndex(0)
-        w.focus_search()  # type: ignore[attr-defined]
+        w.focus_search()
 
     def shortcuts_text(self) -> str:
         return shortcuts_text(self)

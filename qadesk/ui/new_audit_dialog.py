@@ -219,9 +219,9 @@ class NewAuditDialog(QDialog):
         kind = self.kind() or "regular"
         shown = SUBJECT_ROWS[kind][0]
         values = {k: self._value(k) if k in shown else None for k in self.fields}
-        extra = {k: values[k] for k in ("supervisor", "respondent") if values[k]}
+        extra = {k: v for k in ("supervisor", "respondent") if (v := values[k])}
         return svc.Subject(case_ref=values["case_ref"], case_type=values["case_type"], team=values["team"],
-                           practitioner=values["practitioner"], extra=extra)  # type: ignore[arg-type]
+                           practitioner=values["practitioner"], extra=extra)
 
     def accept(self) -> None:
         tid, kind = self.template_id(), self.kind()

@@ -106,7 +106,7 @@ class TemplatesView(QWidget):
     def selected(self) -> tuple[str, int, bool] | None:
         item = self.tree.currentItem()
         data = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
-        return tuple(data) if data else None  # type: ignore[return-value]
+        return tuple(data) if data else None
 
     def select(self, template_id: str, version: int | None = None) -> bool:
         """Make a template (its newest version unless given) the current row."""

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from qadesk.core.template import Choice
-from qadesk.ui.form.fit import FlowLayout, WrapCheckBox, WrapPushButton, WrapRadioButton
+from qadesk.ui.form.fit import FlowLayout, WrapCheckBox, WrapPushButton, WrapRadioButton, WrapText
 
 # A list longer than this is offered as a drop-down rather than radio buttons.
 MAX_RADIOS = 6
@@ -73,14 +73,14 @@ class _ButtonsInput(QWidget):
     def __init__(self, choices: Sequence[Choice], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.choices = tuple(choices)
-        self.buttons: list[QAbstractButton] = []
+        self.buttons: list[WrapText] = []
         self._undo: object = _NOTHING  # the value a clear took away, until another is chosen
 
     if TYPE_CHECKING:  # each kind of input says what its answer is
         def value(self) -> str | list[str] | None: ...
         def setValue(self, value: object) -> None: ...  # noqa: N802
 
-    def _add(self, button: QAbstractButton, choice: Choice) -> None:
+    def _add(self, button: WrapText, choice: Choice) -> None:
         button.setProperty("choice", choice.value)
         if self._changes_on_toggle:
             button.toggled.connect(self._toggled)
@@ -181,7 +181,7 @@ class _ButtonsInput(QWidget):
     def setAccessibleName(self, name: str) -> None:  # noqa: N802
         super().setAccessibleName(name)
         for b in self.buttons:
-            b.setAccessibleName(f"{name}: {b.label()}")  # type: ignore[attr-defined]
+            b.setAccessibleName(f"{name}: {b.label()}")
         combo = getattr(self, "combo", None)  # a long list's drop-down takes the focus: name it too
         if combo is not None:
             combo.setAccessibleName(name)
@@ -416,7 +416,7 @@ def _keep_checked(button: QAbstractButton) -> None:
     button.blockSignals(blocker)
 
 
-def _arrow_move(buttons: list[QAbstractButton], event: QKeyEvent) -> QAbstractButton | None:
+def _arrow_move(buttons: Sequence[QAbstractButton], event: QKeyEvent) -> QAbstractButton | None:
     """Left/Right/Up/Down move the focus between the buttons of a row; the button moved to (None: not an arrow)."""
     keys = {Qt.Key.Key_Left: -1, Qt.Key.Key_Up: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Down: 1}
     step = keys.get(Qt.Key(event.key()))

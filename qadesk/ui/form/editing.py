@@ -28,7 +28,7 @@ class EditingMixin(FormHost):
         if self._loading:
             return
         row = self.rows[qid]
-        value = row.input.value()  # type: ignore[union-attr]
+        value = row.input.value() if row.input is not None else None
         if evidence:
             note = row.evidence.value() if row.evidence else None
             if note:
@@ -41,7 +41,7 @@ class EditingMixin(FormHost):
             self.state.answers[qid] = value
         note_arg: object = ... if row.evidence is None else (row.evidence.value() or None)
         audit_id, actor = self._audit_id, self.actor
-        immediate = not evidence and bool(row.input.immediate)  # type: ignore[union-attr]
+        immediate = not evidence and row.input is not None and row.input.immediate
         self.saver.schedule(
             f"answer:{qid}",
             lambda s: audits.save_answer(s, audit_id, qid, value, actor=actor, evidence=note_arg),
@@ -51,7 +51,7 @@ class EditingMixin(FormHost):
     def _grade_changed(self, sid: str) -> None:
         if self._loading:
             return
-        grade = self.section_pages[sid].grade.value()  # type: ignore[union-attr]
+        grade = scale.value() if (scale := self.section_pages[sid].grade) is not None else None
         if grade:
             self.state.section_grades[sid] = grade
         else:

@@ -10,8 +10,11 @@ longer than the width left wraps its label (:class:`WrapRadioButton`,
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, QRect, QSize, Qt
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QCheckBox,
     QFrame,
     QLayout,
@@ -138,7 +141,13 @@ class FlowLayout(QLayout):
         return y + line_height - rect.y() + m.bottom()
 
 
-class _WrapText:
+if TYPE_CHECKING:  # a mixin of the button classes below: to the type checker, a button itself
+    _Button = QAbstractButton
+else:
+    _Button = object
+
+
+class WrapText(_Button):
     """For a button class: the label wraps at word boundaries when the button is narrower than the label.
 
     ``label()`` is the whole label as the template gives it; ``text()`` is what
@@ -148,16 +157,18 @@ class _WrapText:
 
     _contents: QStyle.ContentsType
     _label: str
+    if TYPE_CHECKING:  # each of the button classes has its own
+        def initStyleOption(self, option: QStyleOptionButton, /) -> None: ...  # noqa: N802
 
     def _init_wrap(self, label: str) -> None:
         self._label = label
         self._cache: dict[object, QSize] = {}
-        self.setText(_escape(label))  # type: ignore[attr-defined]
-        policy = self.sizePolicy()  # type: ignore[attr-defined]
+        self.setText(_escape(label))
+        policy = self.sizePolicy()
         policy.setHorizontalPolicy(QSizePolicy.Policy.Preferred)  # buttons will not shrink otherwise
         policy.setVerticalPolicy(QSizePolicy.Policy.Preferred)  # ... nor grow to a second line
         policy.setHeightForWidth(True)
-        self.setSizePolicy(policy)  # type: ignore[attr-defined]
+        self.setSizePolicy(policy)
 
     def label(self) -> str:
         return self._label
@@ -166,21 +177,21 @@ class _WrapText:
         """Show another label (wrapped as the first was)."""
         if label != self._label:
             self._init_wrap(label)
-            self.updateGeometry()  # type: ignore[attr-defined]
+            self.updateGeometry()
 
     def _size_of(self, text: str) -> QSize:
         size = self._cache.get(text)
         if size is None:
             opt = QStyleOptionButton()
-            self.initStyleOption(opt)  # type: ignore[attr-defined]
+            self.initStyleOption(opt)
             opt.text = text
-            content = self.fontMetrics().size(Qt.TextFlag.TextShowMnemonic, text)  # type: ignore[attr-defined]
-            size = self.style().sizeFromContents(self._contents, opt, content, self)  # type: ignore[attr-defined]
+            content = self.fontMetrics().size(Qt.TextFlag.TextShowMnemonic, text)
+            size = self.style().sizeFromContents(self._contents, opt, content, self)
             self._cache[text] = size
         return size
 
     def _wrapped(self, width: int) -> str:
-        fm = self.fontMetrics()  # type: ignore[attr-defined]
+        fm = self.fontMetrics()
         whole = _escape(self._label)
         room = width - (self._size_of(whole).width() - fm.horizontalAdvance(self._label))
         if fm.horizontalAdvance(self._label) <= room:
@@ -197,7 +208,7 @@ class _WrapText:
         return self._size_of(_escape(self._label))
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - its longest word on a line
-        longest = max(self._label.split(), key=self.fontMetrics().horizontalAdvance,  # type: ignore[attr-defined]
+        longest = max(self._label.split(), key=self.fontMetrics().horizontalAdvance,
                       default="")
         return QSize(self._size_of(_escape(longest)).width(), self.sizeHint().height())
 
@@ -208,15 +219,15 @@ class _WrapText:
         return self._size_of(self._wrapped(width)).height()
 
     def resizeEvent(self, event) -> None:  # noqa: N802
-        text = self._wrapped(self.width())  # type: ignore[attr-defined]
-        if text != self.text():  # type: ignore[attr-defined]
-            self.setText(text)  # type: ignore[attr-defined]
-        super().resizeEvent(event)  # type: ignore[misc]
+        text = self._wrapped(self.width())
+        if text != self.text():
+            self.setText(text)
+        super().resizeEvent(event)
 
     def event(self, event: QEvent) -> bool:
         if event.type() in _RESTYLED:
             self._cache.clear()  # sizes measured before a style sheet applied are wrong after it
-        return super().event(event)  # type: ignore[misc]
+        return super().event(event)
 
 
 _RESTYLED = (QEvent.Type.Polish, QEvent.Type.FontChange, QEvent.Type.StyleChange)
@@ -226,7 +237,7 @@ def _escape(text: str) -> str:
     return text.replace("&", "&&")  # an ampersand in a label is text, not a keyboard shortcut
 
 
-class WrapRadioButton(_WrapText, QRadioButton):
+class WrapRadioButton(WrapText, QRadioButton):
     _contents = QStyle.ContentsType.CT_RadioButton
 
     def __init__(self, label: str, parent: QWidget | None = None) -> None:
@@ -234,7 +245,7 @@ class WrapRadioButton(_WrapText, QRadioButton):
         self._init_wrap(label)
 
 
-class WrapCheckBox(_WrapText, QCheckBox):
+class WrapCheckBox(WrapText, QCheckBox):
     _contents = QStyle.ContentsType.CT_CheckBox
 
     def __init__(self, label: str, parent: QWidget | None = None) -> None:
@@ -242,7 +253,7 @@ class WrapCheckBox(_WrapText, QCheckBox):
         self._init_wrap(label)
 
 
-class WrapPushButton(_WrapText, QPushButton):
+class WrapPushButton(WrapText, QPushButton):
     _contents = QStyle.ContentsType.CT_PushButton
 
     def __init__(self, label: str, parent: QWidget | None = None) -> None:

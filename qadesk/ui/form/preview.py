@@ -72,7 +72,9 @@ class TemplatePreview(QWidget):
         lay.addWidget(splitter, 1)
         if template.sections:
             self.show_page(f"section:{template.sections[0].id}")
-        QApplication.instance().focusChanged.connect(self._focus_changed)  # type: ignore[union-attr]
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)  # typed as QCoreApplication; a widget has a QApplication
+        app.focusChanged.connect(self._focus_changed)
 
     def _add(self, key: str, title: str, widget: QWidget) -> None:
         self.pages[key] = widget

@@ -139,7 +139,7 @@ class QuestionRow(QFrame):
         if self.from_subject is not None:  # a read-only audit changes nothing
             self.from_subject.setText(self._from_subject_text[1 if on else 0])
         if self.input is not None:
-            self.input.setReadOnly(on)  # type: ignore[attr-defined]
+            self.input.setReadOnly(on)
         if self.evidence is not None:
             self.evidence.setReadOnly(on)
 

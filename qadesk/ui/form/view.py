@@ -180,7 +180,9 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, QWidget):
             sc = QShortcut(QKeySequence(keys), self)
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(lambda step=step: self.move_page(step))
-        QApplication.instance().focusChanged.connect(self._focus_changed)  # type: ignore[union-attr]
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)  # typed as QCoreApplication; a widget has a QApplication
+        app.focusChanged.connect(self._focus_changed)
         self._set_save_state(saved_text(None) if self.status == "draft" else "Read only: the audit is "
                          f"{self.status}")
 
@@ -224,7 +226,7 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, QWidget):
         for row in page.rows:
             qid = row.question.id
             if row.input is not None:
-                row.input.setValue(st.answers.get(qid))  # type: ignore[attr-defined]
+                row.input.setValue(st.answers.get(qid))
             if row.evidence is not None:
                 row.evidence.setValue(st.evidence.get(qid))
         if page.grade is not None:
@@ -273,7 +275,7 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, QWidget):
         for row in page.rows:
             qid = row.question.id
             if row.input is not None:
-                row.input.changed.connect(lambda qid=qid: self._answer_changed(qid))  # type: ignore[attr-defined]
+                row.input.changed.connect(lambda qid=qid: self._answer_changed(qid))
             if row.evidence is not None:
                 row.evidence.changed.connect(lambda qid=qid: self._answer_changed(qid, evidence=True))
         if page.grade is not None:

@@ -31,7 +31,7 @@ from qadesk.core.template import Question
 from qadesk.ui.date_input import DateBox
 from qadesk.ui.form.choice_inputs import MAX_RADIOS, ChoiceInput, GradeInput, MultiChoiceInput
 
-__all__ = ["MAX_RADIOS", "ChoiceInput", "DateInput", "GradeInput", "LongTextInput", "MultiChoiceInput",
+__all__ = ["MAX_RADIOS", "AnswerInput", "ChoiceInput", "DateInput", "GradeInput", "LongTextInput", "MultiChoiceInput",
            "NumberInput", "RangeInput", "TextInput", "make_input"]
 
 class TextInput(QLineEdit):
@@ -199,7 +199,7 @@ class RangeInput(QWidget):
             self.spin.setValue(self._low - 1)
             return
         try:
-            self.spin.setValue(int(value))  # type: ignore[call-overload]
+            self.spin.setValue(int(value) if isinstance(value, (int, float, str)) else self._low - 1)
         except (TypeError, ValueError):
             self.spin.setValue(self._low - 1)
 
@@ -219,7 +219,12 @@ class RangeInput(QWidget):
         self._sync_clear()
 
 
-def make_input(q: Question, parent: QWidget | None = None) -> QWidget | None:
+# What make_input makes: every one has value(), setValue(), setReadOnly(), ``changed`` and ``immediate``.
+AnswerInput = (TextInput | LongTextInput | NumberInput | DateInput | RangeInput | ChoiceInput | MultiChoiceInput
+               | GradeInput)
+
+
+def make_input(q: Question, parent: QWidget | None = None) -> AnswerInput | None:
     """The input widget for question ``q`` (None for a ``note``)."""
     t = q.type
     if t == "text":
