@@ -73,7 +73,9 @@ def tokenize(text: str) -> list[Token]:
             i += 1
         elif _is_digit(ch) or (ch in ".-" and _is_digit(nxt)) or (
                 ch == "-" and nxt == "." and i + 2 < n and _is_digit(text[i + 2])):
-            run = _NUMBER_RUN.match(text, i).group()  # type: ignore[union-attr]
+            match = _NUMBER_RUN.match(text, i)
+            assert match is not None  # the pattern matches anywhere (empty at worst)
+            run = match.group()
             if not _NUMBER.fullmatch(run):
                 raise fail(i, f"'{run[:30]}' is not a number; write numbers like 3, 2.5 or -1")
             if sum(map(_is_digit, run)) > MAX_DIGITS:

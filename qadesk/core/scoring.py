@@ -97,12 +97,12 @@ def suggest_overall(t: Template, values: Mapping[str, Any], section_grades: Mapp
 
 
 def _nearest_not_above(choices: tuple[Choice, ...], score: float) -> str | None:
-    scored = [c for c in choices if c.score is not None]
-    below = [c for c in scored if c.score <= score]  # type: ignore[operator]
+    scored = [(c.score, c.value) for c in choices if c.score is not None]
+    below = [(s, v) for s, v in scored if s <= score]
     if below:
-        return max(below, key=lambda c: c.score).value  # type: ignore[arg-type,return-value]
+        return max(below, key=lambda sv: sv[0])[1]
     if scored:
-        return min(scored, key=lambda c: c.score).value  # type: ignore[arg-type,return-value]
+        return min(scored, key=lambda sv: sv[0])[1]
     return None
 
 

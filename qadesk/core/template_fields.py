@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from qadesk.core.errors import Problem
 from qadesk.core.expressions import Expression, ExpressionError, parse
@@ -38,7 +38,7 @@ class Collector:
         self.problems.append(Problem(where, message))
 
 
-def is_number(x: object) -> bool:
+def is_number(x: object) -> TypeGuard[int | float]:
     """A finite int or float within the limit (never a bool)."""
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and abs(x) <= MAX_NUMBER
 

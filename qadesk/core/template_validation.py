@@ -300,7 +300,7 @@ def _parse_question(c: Collector, swhere: str, qi: int, q: object, lists: Mappin
                 c.add(where, "a range runs between whole numbers")
             elif is_number(qmax) and is_number(qmin) and qmax - qmin > 1000:
                 c.add(where, "a range may span at most 1000 steps")
-        if is_number(qmin) and is_number(qmax) and qmin >= qmax:  # type: ignore[operator]
+        if is_number(qmin) and is_number(qmax) and qmin >= qmax:
             c.add(where, f"'min' ({qmin}) must be less than 'max' ({qmax})")
     elif qtype == "date":
         for key, val in (("min", qmin), ("max", qmax)):
