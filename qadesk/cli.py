@@ -1,9 +1,11 @@
 """The command line: ``qadesk`` opens the window; subcommands script what a QA lead does in bulk.
 
 Exit codes: 0 success, 1 the input was refused (the reason on stderr), 2 wrong usage.
-The subcommands live beside this module: ``cli_audits`` (template, audit), ``cli_data`` (demo data,
-packs, reports, history, agency returns, profile, backup, store) and ``cli_work`` (actions,
-moderation, programmes); what they share is in ``cli_support``.
+Every option and subcommand is declared in :mod:`qadesk.commandline` (the window parses its options
+with the same parser); they run beside this module: ``cli_audits`` (template, audit), ``cli_data``
+(demo data, packs, reports, history, agency returns, profile, backup, store) and ``cli_work``
+(actions, moderation, programmes); what they share is in ``cli_support``.  This is the program's
+entry point, above the window: with no subcommand it opens :mod:`qadesk.ui` (imported only then).
 """
 
 from __future__ import annotations
@@ -14,33 +16,17 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from qadesk import APP_NAME, __version__, cli_audits, cli_data, cli_work
+from qadesk import cli_audits, cli_data, cli_work
 from qadesk.cli_support import (  # noqa: F401 - re-exported: the names other modules knew in qadesk.cli
     EXIT_OK,
     EXIT_REFUSED,
     EXIT_USAGE,
     UsageError,
-    add_selection,
     check_chosen,
     selection_from,
 )
+from qadesk.commandline import add_selection, build_parser  # noqa: F401 - add_selection re-exported
 from qadesk.core.errors import QadeskError
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="qadesk", description=f"{APP_NAME}: quality assurance of children's social care case work.")
-    p.add_argument("--version", action="version", version=f"qadesk {__version__}")
-    p.add_argument("--data-dir", metavar="DIR", help="the folder of the store (default: the user's data folder; also QADESK_DATA_DIR)")
-    p.add_argument("--demo", action="store_true", help="open the window on a throw-away store full of made-up data")
-    p.add_argument("--open-audit", metavar="ID", help="open the window on this audit")
-    p.add_argument("--self-test", action="store_true", help="run a short scripted audit through the window offscreen")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
-
-    cli_audits.add_parsers(sub)
-    cli_data.add_parsers(sub)
-    cli_work.add_parsers(sub)
-    return p
-
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "template": cli_audits.cmd_template, "audit": cli_audits.cmd_audit, "demo-data": cli_data.cmd_demo_data,

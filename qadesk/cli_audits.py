@@ -15,70 +15,12 @@ from qadesk.cli_support import (
     _pairs,
     _print_json,
     _store,
-    add_selection,
     check_chosen,
     selection_from,
 )
-from qadesk.core.audit import SUMMARY_KEYS
 from qadesk.core.errors import SubmitRefused, ValidationError
 
 SUMMARY_PREFIX = "summary."
-
-
-def add_parsers(sub: Any) -> None:
-    t = sub.add_parser("template", help="validate, import, export and list audit templates")
-    tsub = t.add_subparsers(dest="action", metavar="ACTION", required=True)
-    v = tsub.add_parser("validate", help="check template files; every error on its own line")
-    v.add_argument("files", nargs="+", metavar="FILE")
-    i = tsub.add_parser("import", help="validate and store template files (JSON or Excel)")
-    i.add_argument("files", nargs="+", metavar="FILE")
-    for tp in (v, i):
-        tp.add_argument("--lenient", action="store_true",
-                        help="XLSForm: skip what qadesk cannot represent (each skip a warning) instead of refusing")
-        tp.add_argument("--language", metavar="LANG", help="XLSForm: the label language to read, e.g. English or fr")
-    df = tsub.add_parser("diff", help="what changed between two stored template versions")
-    df.add_argument("old", metavar="ID@VERSION")
-    df.add_argument("new", metavar="ID@VERSION")
-    e = tsub.add_parser("export", help="write a stored template to JSON or Excel (by the file's ending)")
-    e.add_argument("key", metavar="ID[@VERSION]")
-    e.add_argument("--to", required=True, metavar="FILE")
-    ls = tsub.add_parser("list", help="installed templates")
-    ls.add_argument("--json", action="store_true")
-
-    a = sub.add_parser("audit", help="start, list, show and answer audits")
-    asub = a.add_subparsers(dest="action", metavar="ACTION", required=True)
-    n = asub.add_parser("new", help="start a draft audit on the newest version of a template; prints its id")
-    n.add_argument("--template", required=True, metavar="ID")
-    n.add_argument("--case-ref")
-    n.add_argument("--case-type", choices=["EH", "CIN", "CP", "CLA", "CL"])
-    n.add_argument("--team")
-    n.add_argument("--practitioner")
-    n.add_argument("--programme")
-    al = asub.add_parser("list", help="audits, filtered")
-    add_selection(al)
-    al.add_argument("--json", action="store_true")
-    al.add_argument("--limit", type=int, default=None)
-    sh = asub.add_parser("show", help="one audit (--json: the audit document)")
-    sh.add_argument("id", metavar="ID")
-    sh.add_argument("--json", action="store_true")
-    an = asub.add_parser("answer", help="record answers: QUESTION=VALUE ... (multi-choice values comma-separated; "
-                         f"the summary as summary.KEY=TEXT, KEY one of {', '.join(SUMMARY_KEYS)})")
-    an.add_argument("id", metavar="ID")
-    an.add_argument("pairs", nargs="+", metavar="QUESTION=VALUE")
-    an.add_argument("--evidence", action="append", default=[], metavar="QUESTION=NOTE")
-    jd = asub.add_parser("judge", help="section judgements SECTION=GRADE and the overall judgement")
-    jd.add_argument("id", metavar="ID")
-    jd.add_argument("pairs", nargs="*", metavar="SECTION=GRADE")
-    jd.add_argument("--overall", metavar="GRADE")
-    jd.add_argument("--rationale")
-    sm = asub.add_parser("submit", help="complete the audit (refused with what is missing)")
-    sm.add_argument("id", metavar="ID")
-    ro = asub.add_parser("reopen", help="reopen a completed audit")
-    ro.add_argument("id", metavar="ID")
-    ro.add_argument("--reason", required=True)
-    rp = asub.add_parser("report", help="one audit's report (PDF)")
-    rp.add_argument("id", metavar="ID")
-    rp.add_argument("--to", required=True, metavar="FILE.pdf")
 
 
 def cmd_template(args: argparse.Namespace) -> int:
@@ -255,7 +197,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         print(f"{ref} reopened as a draft.")
         return EXIT_OK
     if args.action == "report":
-        from qadesk.exchange.audit_report import write_audit_report
+        from qadesk.services.reporting import write_audit_report
 
         if Path(args.to).suffix.lower() != ".pdf":
             raise ValidationError(f"an audit's report is written as .pdf, not '{Path(args.to).suffix or args.to}'")

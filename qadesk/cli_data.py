@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 from qadesk.cli_support import (
     EXIT_OK,
@@ -15,67 +14,11 @@ from qadesk.cli_support import (
     _ask_passphrase,
     _print_json,
     _store,
-    add_selection,
     check_chosen,
     selection_from,
     sqlite_folder,
 )
 from qadesk.core.errors import ValidationError
-
-
-def add_parsers(sub: Any) -> None:
-    d = sub.add_parser("demo-data", help="fill the store with realistic made-up data")
-    d.add_argument("--audits", type=int, default=200, metavar="N")
-    d.add_argument("--seed", type=int, default=1, metavar="S")
-
-    pk = sub.add_parser("pack", help="moderation packs and audit transfers (.qapack)")
-    pksub = pk.add_subparsers(dest="action", metavar="ACTION", required=True)
-    pe = pksub.add_parser("export", help="write a pack of the selected audits")
-    pe.add_argument("--to", required=True, metavar="FILE")
-    pe.add_argument("--kind", default="audit_transfer", choices=["moderation_request", "moderation_return", "audit_transfer"])
-    pe.add_argument("--external", action="store_true", help="for another organisation: pseudonymised unless --identifiable")
-    pe.add_argument("--identifiable", action="store_true")
-    add_selection(pe)
-    pi = pksub.add_parser("import", help="verify and import a pack")
-    pi.add_argument("file", metavar="FILE")
-
-    r = sub.add_parser("report", help="the QA summary report (.pdf) or the Excel return (.xlsx)")
-    r.add_argument("--to", required=True, metavar="FILE")
-    add_selection(r)
-
-    h = sub.add_parser("history", help="the change history")
-    hsub = h.add_subparsers(dest="action", metavar="ACTION", required=True)
-    hsub.add_parser("verify", help="check the hash chain; reports the first broken link")
-
-    ar = sub.add_parser("agency-return", help="workbooks for partner agencies of a multi-agency audit")
-    arsub = ar.add_subparsers(dest="action", metavar="ACTION", required=True)
-    are = arsub.add_parser("export", help="one workbook per agency section (or --agency NAME --to FILE)")
-    are.add_argument("audit", metavar="AUDIT_ID")
-    are.add_argument("--to", required=True, metavar="DIR|FILE")
-    are.add_argument("--agency", metavar="NAME")
-    ari = arsub.add_parser("import", help="take the answers of a completed return into its audit")
-    ari.add_argument("file", metavar="FILE")
-
-    pr = sub.add_parser("profile", help="who you are: your name, role, team and organisation (signs audits, reports and packs)")
-    prsub = pr.add_subparsers(dest="action", metavar="ACTION", required=True)
-    prs = prsub.add_parser("show", help="the profile")
-    prs.add_argument("--json", action="store_true")
-    prset = prsub.add_parser("set", help="set the profile (fields not given are kept)")
-    prset.add_argument("--name")
-    prset.add_argument("--role")
-    prset.add_argument("--team")
-    prset.add_argument("--organisation")
-
-    b = sub.add_parser("backup", help="write a consistent copy of the store")
-    b.add_argument("--to", required=True, metavar="FILE")
-
-    st = sub.add_parser("store", help="encrypt the store, change or remove its passphrase")
-    stsub = st.add_subparsers(dest="action", metavar="ACTION", required=True)
-    stsub.add_parser("status", help="whether the store is encrypted")
-    stsub.add_parser("encrypt", help="encrypt the store with a passphrase (QADESK_PASSPHRASE, or asked twice)")
-    stsub.add_parser("change-passphrase", help="new passphrase (current: QADESK_PASSPHRASE, new: "
-                     "QADESK_NEW_PASSPHRASE, or asked)")
-    stsub.add_parser("decrypt", help="turn encryption off: the store becomes a plain SQLite file again")
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
@@ -97,7 +40,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
 
 def cmd_pack(args: argparse.Namespace) -> int:
-    from qadesk.exchange import packs
+    from qadesk.services import packs
 
     store = _store(args)
     if args.action == "export":
@@ -114,11 +57,11 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from qadesk.exchange import reports
+    from qadesk.services import reporting
 
     store = _store(args)
     check_chosen(store, args)
-    path = reports.write_report(store, Path(args.to), selection_from(args))
+    path = reporting.write_report(store, Path(args.to), selection_from(args))
     print(f"Written {path}")
     return EXIT_OK
 
@@ -137,7 +80,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_agency_return(args: argparse.Namespace) -> int:
-    from qadesk.exchange.agency_return import export_returns, import_return
+    from qadesk.services.agency import export_returns, import_return
 
     store = _store(args)
     if args.action == "export":

@@ -10,52 +10,18 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
-STATUSES = ("draft", "completed", "moderated", "closed")
 
 
 class UsageError(Exception):
     """Wrong usage found after parsing (exit code 2)."""
 
 
-def _iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date: write YYYY-MM-DD") from None
-
-
-def status_list(text: str) -> list[str]:
-    """``--status completed,moderated``: one status or several, comma-separated (each checked)."""
-    values = [v.strip().lower() for v in text.split(",") if v.strip()]
-    wrong = [v for v in values if v not in STATUSES]
-    if not values or wrong:
-        raise argparse.ArgumentTypeError(
-            f"'{', '.join(wrong) or text}' is not a status: choose from {', '.join(STATUSES)} "
-            "(several comma-separated, e.g. completed,moderated)")
-    return values
-
-
-def add_selection(p: argparse.ArgumentParser, *, statuses: bool = True) -> None:
-    """SELECTION (contracts.md section 4); ``statuses=False`` where --status means something else (actions)."""
-    g = p.add_argument_group("which audits (none means all)")
-    g.add_argument("--audit", action="append", default=[], metavar="ID", help="an audit id or reference (repeatable)")
-    if statuses:
-        g.add_argument("--status", action="extend", default=[], type=status_list, metavar="S[,S...]",
-                       help=f"one or more of {', '.join(STATUSES)}, comma-separated (repeatable)")
-    g.add_argument("--team", action="append", default=[], metavar="TEAM")
-    g.add_argument("--template", metavar="ID", help="template id")
-    g.add_argument("--since", type=_iso_date, metavar="DATE", help="started on or after (YYYY-MM-DD)")
-    g.add_argument("--until", type=_iso_date, metavar="DATE", help="started on or before (YYYY-MM-DD)")
-    g.add_argument("--programme", metavar="NAME")
-
-
 def selection_from(args: argparse.Namespace) -> Any:
-    from qadesk.services.queries import Selection
+    from qadesk.core.selection import Selection
 
     statuses = args.status if isinstance(args.status, list) else []  # action list's --status is the action's
     return Selection(audit_ids=list(args.audit), statuses=list(dict.fromkeys(statuses)), teams=list(args.team),

@@ -4,29 +4,28 @@ The workbook shows the section's questions and guidance, offers choices and
 grades as drop-downs, and is protected so that only the answer and evidence
 cells can be edited.  The case is pseudonymised: no case reference, no
 practitioner, no other section's answers; a return id (the audit's internal
-id and the section id) matches it back.  Importing a completed workbook
-saves each answer through :func:`qadesk.services.audits.save_answer`, so the
-same type, relevance and constraint rules apply as in the window; the
-report lists what was taken and what was refused (question, value, reason).
+id and the section id) matches it back.  :func:`read_return` reads a completed
+workbook back as plain values; :mod:`qadesk.services.agency` saves each answer
+through :func:`qadesk.services.audits.save_answer`, so the same type, relevance
+and constraint rules apply as in the window.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
-from sqlalchemy.orm import Session
 
-from qadesk.core.errors import QadeskError, ValidationError
+from qadesk.core.audit import AuditState
+from qadesk.core.errors import ValidationError
 from qadesk.core.template import Question, Section, Template
 from qadesk.exchange.output import atomic_path
 from qadesk.exchange.xlsx_io import read_workbook
-from qadesk.services import audits as svc
 
 MARK = "qadesk-agency-return/1"
 SHEET = "return"
@@ -47,40 +46,13 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
 
 
-def export_returns(session: Session, audit_id: str, folder: Path | str | None = None, *,
-                   agency: str | None = None, to_file: Path | str | None = None) -> list[Path]:
-    """Write the agency returns of one audit; the paths written.
-
-    Without ``agency``: one workbook per agency section into ``folder``.
-    With ``agency``: that agency's section into ``to_file`` (or ``folder``).
-    """
-    audit = svc.get_audit(session, audit_id)
-    t = svc.template_for(audit)
-    sections = agency_sections(t)
-    if not sections:
-        raise ValidationError(f"{audit.reference} uses {t.key}, which has no agency sections; agency returns are "
-                              f"for multi-agency audits")
-    if agency is not None:
-        sections = [s for s in sections if (s.agency or "").lower() == agency.strip().lower()
-                    or s.id == agency.strip()]
-        if not sections:
-            names = ", ".join(s.agency or "" for s in agency_sections(t))
-            raise ValidationError(f"no section of {t.key} is completed by '{agency}'; the agencies are: {names}")
-    state = svc.state_of(audit)
-    written = []
-    for section in sections:
-        if to_file is not None and len(sections) == 1:
-            path = Path(to_file)
-        else:
-            if folder is None:
-                raise ValidationError("give a folder for several returns")
-            Path(folder).mkdir(parents=True, exist_ok=True)
-            path = Path(folder) / f"{audit.reference}-{_slug(section.agency or section.id)}.xlsx"
-        written.append(_write(path, audit.id, t, section, state))
-    return written
+def return_file_name(audit_reference: str, section: Section) -> str:
+    """The file name of a section's return when several are written into one folder."""
+    return f"{audit_reference}-{_slug(section.agency or section.id)}.xlsx"
 
 
-def _write(path: Path, audit_id: str, t: Template, section: Section, state: Any) -> Path:
+def write_return_workbook(path: Path, audit_id: str, t: Template, section: Section, state: AuditState) -> Path:
+    """Write the return of one agency section of an audit, with the answers it has so far, to ``path``."""
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
@@ -173,26 +145,22 @@ def _shown(value: Any, choices: Any) -> str:
 
 # --------------------------------------------------------------------------------------- import
 
-@dataclass
-class ReturnReport:
-    """What an imported return did: ``taken`` and ``refused`` are (question, label, value[, reason])."""
+@dataclass(frozen=True)
+class ReturnFile:
+    """A completed return as read: which audit and section it answers, and its rows by question id.
 
-    audit_reference: str
-    section_title: str
-    taken: list[tuple[str, str, str]] = field(default_factory=list)
-    refused: list[tuple[str, str, str, str]] = field(default_factory=list)
-    blank: int = 0
+    A row is the cells from column A on (id, question, guidance, answer, evidence note, ...); the
+    section's judgement is the row ``section:<section id>``.
+    """
 
-    def describe(self) -> str:
-        lines = [f"Agency return for {self.audit_reference}, section '{self.section_title}': "
-                 f"{len(self.taken)} taken, {len(self.refused)} refused, {self.blank} left blank."]
-        lines += [f"  taken    {qid}: {value}" for qid, _, value in self.taken]
-        lines += [f"  refused  {qid}: '{value}' — {reason}" for qid, _, value, reason in self.refused]
-        return "\n".join(lines)
+    audit_id: str
+    section_id: str
+    template_key: str
+    rows: dict[str, tuple[Any, ...]]
 
 
-def import_return(session: Session, path: Path | str, *, actor: str) -> ReturnReport:
-    """Read a completed return and save its answers into the audit; the report of what was taken."""
+def read_return(path: Path | str) -> ReturnFile:
+    """Read a completed return; :class:`ValidationError` if the workbook is not a qadesk agency return."""
     sheets = read_workbook(path, wanted=(SHEET,))
     sheet = sheets.get(SHEET)
     cells = {number: values for number, values in (sheet.rows if sheet else [])}
@@ -201,50 +169,12 @@ def import_return(session: Session, path: Path | str, *, actor: str) -> ReturnRe
     if not isinstance(ident, str) or "/" not in ident or not isinstance(mark, str) or not mark.startswith(MARK):
         raise ValidationError("this is not a qadesk agency return (no return id in cell B4)", str(path))
     audit_id, _, section_id = ident.strip().partition("/")
-    audit = svc.get_audit(session, audit_id)
-    t = svc.template_for(audit)
-    if mark.split()[-1] != t.key:
-        raise ValidationError(f"the return was made for {mark.split()[-1]}, but the audit now uses {t.key}", str(path))
-    try:
-        section = t.section(section_id)
-    except KeyError:
-        raise ValidationError(f"the audit's template has no section '{section_id}'", str(path)) from None
-    report = ReturnReport(audit.reference, section.title)
-    rows = {str(v[0]).strip(): v for n, v in sorted(cells.items()) if n >= FIRST_ROW and v and v[0]}
-    for q in section.questions:
-        if q.type == "note" or q.id not in rows:
-            continue
-        values = rows[q.id]
-        raw = values[3] if len(values) > 3 else None
-        evidence = values[4] if len(values) > 4 and q.evidence != "none" else ...
-        if raw is None and evidence in (None, ...):
-            report.blank += 1
-            continue
-        value = _parse(q, raw)
-        shown = "" if raw is None else str(raw)
-        try:
-            with session.begin_nested():
-                svc.save_answer(session, audit.id, q.id, value, actor=actor, strict=True,
-                                evidence=str(evidence) if evidence not in (None, ...) else evidence)
-        except QadeskError as exc:
-            report.refused.append((q.id, q.label, shown, getattr(exc, "message", str(exc))))
-        else:
-            report.taken.append((q.id, q.label, shown))
-    key = f"section:{section.id}"
-    if section.grade_list and key in rows and len(rows[key]) > 3 and rows[key][3] is not None:
-        raw = rows[key][3]
-        grade = _by_label(t.lists[section.grade_list], raw)
-        try:
-            with session.begin_nested():
-                svc.set_section_grade(session, audit.id, section.id, grade, actor=actor)
-        except QadeskError as exc:
-            report.refused.append((key, "Section judgement", str(raw), str(exc)))
-        else:
-            report.taken.append((key, "Section judgement", str(raw)))
-    return report
+    rows = {str(v[0]).strip(): tuple(v) for n, v in sorted(cells.items()) if n >= FIRST_ROW and v and v[0]}
+    return ReturnFile(audit_id, section_id, mark.split()[-1], rows)
 
 
-def _by_label(choices: Any, raw: Any) -> Any:
+def by_label(choices: Any, raw: Any) -> Any:
+    """The value of the choice whose label (or value) a return cell gives; the text itself if none."""
     text = str(raw).strip().lower()
     for c in choices:
         if text in (c.label.strip().lower(), c.value.lower()):
@@ -252,13 +182,14 @@ def _by_label(choices: Any, raw: Any) -> Any:
     return str(raw).strip()
 
 
-def _parse(q: Question, raw: Any) -> Any:
+def parse_answer(q: Question, raw: Any) -> Any:
+    """A return cell as an answer value of the question (choices by their labels)."""
     if raw is None:
         return None
     if q.type in ("choice", "grade"):
-        return _by_label(q.choices, raw)
+        return by_label(q.choices, raw)
     if q.type == "multi_choice":
-        return [_by_label(q.choices, part) for part in re.split(r"[;\n]", str(raw)) if part.strip()]
+        return [by_label(q.choices, part) for part in re.split(r"[;\n]", str(raw)) if part.strip()]
     if q.type in ("text", "long_text"):
         return str(raw)
     return raw

@@ -24,7 +24,6 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
-from sqlalchemy.orm import Session
 
 from qadesk.core.audit import (
     CASE_TYPE_LABELS,
@@ -240,47 +239,12 @@ def render_audits(items: Iterable[tuple[dict[str, Any], Template]], target: Any,
     pdfkit.build(target, story, title=title, organisation=organisation, generated=generated)
 
 
-def write_audit_report(session: Session, audit_id: str, path: Path, *, progress: Progress | None = None,
-                       cancel: Cancel | None = None, pseudonymise: bool = False) -> Path:
-    """Write one audit's report to ``path`` (PDF), whole or not at all; returns the path."""
-    from qadesk.services.audits import audit_document, get_audit, template_for
-    from qadesk.services.profile import get_profile
-
-    audit = get_audit(session, audit_id)
-    doc, t = audit_document(audit), template_for(audit)
-    if pseudonymise:
-        from qadesk.services.pseudonymise import Pseudonymiser
-
-        doc = Pseudonymiser(session).apply(doc)
-    profile = get_profile(session)
+def write_audit_pdf(path: Path, items: Sequence[tuple[dict[str, Any], Template]], *, organisation: str | None,
+                    title: str, progress: Progress | None = None, cancel: Cancel | None = None) -> Path:
+    """Write the reports of ``items`` (audit documents and their templates) to ``path`` as one PDF,
+    whole or not at all; returns the path."""
     path = Path(path)
     with atomic_path(path) as tmp:
-        render_audits([(doc, t)], str(tmp), organisation=profile.organisation if profile else None,
-                      title=f"Audit report {doc['reference']}", total=1, progress=progress, cancel=cancel)
-    return path
-
-
-MAX_AUDITS_IN_ONE_PDF = 500
-
-
-def write_audit_reports(store: Any, path: Path, selection: Any = None, *, progress: Progress | None = None,
-                        cancel: Cancel | None = None) -> Path:
-    """The reports of the selected audits in one PDF, each from a new page (at most 500 audits)."""
-    from qadesk.core.errors import LimitError
-    from qadesk.exchange.returns_xlsx import iter_documents
-    from qadesk.services.profile import get_profile
-    from qadesk.services.queries import count_audits
-
-    path = Path(path)
-    with store.session() as s:
-        n = count_audits(s, selection)
-        if n > MAX_AUDITS_IN_ONE_PDF:
-            raise LimitError(f"{n:,} audits are chosen; one PDF holds at most {MAX_AUDITS_IN_ONE_PDF:,} audit reports "
-                             f"(choose fewer, or use the Excel return)")
-        profile = get_profile(s)
-        items = list(iter_documents(s, selection, cancel))
-    with atomic_path(path) as tmp:
-        render_audits(items, str(tmp), organisation=profile.organisation if profile else None,
-                      title=f"Audit reports ({len(items)})" if len(items) != 1 else f"Audit report {items[0][0]['reference']}",
-                      total=len(items), progress=progress, cancel=cancel)
+        render_audits(items, str(tmp), organisation=organisation, title=title, total=len(items),
+                      progress=progress, cancel=cancel)
     return path

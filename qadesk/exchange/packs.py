@@ -1,13 +1,10 @@
 """Packs (``.qapack``, format ``qadesk-pack/1``): how audits travel between laptops and councils.
 
-Export writes manifest.json, templates/<id>@<version>.json, audits/<uuid>.json,
-report.pdf and returns.xlsx into a zip, atomically.  Packs for another
-organisation are pseudonymised unless the sender says otherwise; the sender
-keeps the mapping.  Import verifies and validates the whole pack first
-(:mod:`qadesk.exchange.pack_check`), then writes it in one transaction:
-new audits are created, moderation returns re-link to the audits they came
-from, a record edited on both sides is reported as a conflict and left alone,
-and the same pack imported twice changes nothing.
+:func:`write_pack` writes manifest.json, templates/<id>@<version>.json, audits/<uuid>.json,
+report.pdf and returns.xlsx into a zip, atomically, from audit documents that are already
+pseudonymised where the pack leaves the organisation.  Reading a pack and checking all of it is
+:mod:`qadesk.exchange.pack_check`.  Choosing the audits, pseudonymising them, keeping the sender's
+mapping and importing a pack into the store are the use cases of :mod:`qadesk.services.packs`.
 """
 
 from __future__ import annotations
@@ -15,174 +12,49 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import uuid
 import zipfile
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from qadesk import __version__
-from qadesk.core.errors import Problem, ValidationError
+from qadesk.core.figures import Stats
 from qadesk.core.template import Template
 from qadesk.exchange.audit_report import render_audits
 from qadesk.exchange.output import Cancel, Progress, atomic_path, check_cancel, report_progress
-from qadesk.exchange.pack_check import FORMAT, KINDS, MANIFEST, check_against_template, read_pack
+from qadesk.exchange.pack_check import FORMAT, MANIFEST
 from qadesk.exchange.returns_xlsx import write_documents
-from qadesk.services.queries import Selection
-from qadesk.services.stats import compute
 
 KIND_LABELS = {"moderation_request": "moderation pack", "moderation_return": "moderation return",
                "audit_transfer": "audit transfer pack"}
-MODERATION_STATUSES = ("completed", "moderated")  # what a moderator can judge: never a draft
 
 
-def selection_for(kind: str, selection: Selection | None) -> Selection:
-    """The audits a pack of ``kind`` takes from ``selection``.
+@dataclass(frozen=True)
+class PackHeader:
+    """What the manifest says of a pack besides its members: who sent what, and how."""
 
-    A moderation pack offers completed (and already moderated) audits only, so a filter that also
-    matches drafts leaves them out rather than having the export refused on the first draft; a
-    status filter that names no such status is refused with the reason. Audits named one by one
-    (``--audit``) are taken as named, and a named draft is refused by :func:`export_pack`.
-    """
-    sel = selection or Selection()
-    if kind != "moderation_request" or sel.audit_ids:
-        return sel
-    statuses = [st for st in (sel.statuses or MODERATION_STATUSES) if st in MODERATION_STATUSES]
-    if not statuses:
-        raise ValidationError(f"a moderation pack takes completed or moderated audits, not "
-                              f"{' or '.join(sel.statuses)} ones")
-    return replace(sel, statuses=statuses)
-
-
-@dataclass
-class ExportResult:
-    path: Path
     pack_id: str
     kind: str
-    audits: int
+    sender: dict[str, Any]  # name, role, organisation
     pseudonymised: bool
-    size: int
-
-    def __str__(self) -> str:
-        how = "pseudonymised" if self.pseudonymised else "identifiable"
-        article = "an" if KIND_LABELS[self.kind][0] in "aeiou" else "a"
-        return (f"Written {self.path}: {article} {KIND_LABELS[self.kind]} of {self.audits:,} audit"
-                f"{'s' if self.audits != 1 else ''} ({how}, {self.size / 1024:,.0f} KB, pack {self.pack_id}).")
+    external: bool
 
 
-@dataclass
-class PackConflict:
-    audit_id: str
-    reference: str
-    reason: str
+def write_pack(path: Path, header: PackHeader, items: Sequence[tuple[dict[str, Any], Template]], *,
+               stats: Stats | None, progress: Progress | None = None, cancel: Cancel | None = None,
+               keep: Callable[[], None] | None = None) -> int:
+    """Write the pack of ``items`` (audit documents and their templates) to ``path``; its size in bytes.
 
-    def __str__(self) -> str:
-        return f"{self.reference}: {self.reason}"
-
-
-@dataclass
-class ImportResult:
-    path: Path
-    pack_id: str
-    kind: str
-    sender: str = ""
-    already_imported: bool = False
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    kept_local: list[str] = field(default_factory=list)
-    moderations_added: int = 0
-    templates_added: list[str] = field(default_factory=list)
-    conflicts: list[PackConflict] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.created or self.updated or self.moderations_added or self.templates_added)
-
-    def __str__(self) -> str:
-        head = f"{self.path.name}: {KIND_LABELS.get(self.kind, self.kind)} from {self.sender or 'an unknown sender'}"
-        if self.already_imported:
-            return f"{head} was imported before; nothing changed."
-        lines = [head]
-        for label, items in (("new audits", self.created), ("audits updated", self.updated),
-                             ("unchanged", self.unchanged), ("kept (this copy is newer)", self.kept_local),
-                             ("templates added", self.templates_added)):
-            if items:
-                lines.append(f"  {label}: {len(items):,} ({', '.join(items[:8])}{' …' if len(items) > 8 else ''})")
-        if self.moderations_added:
-            lines.append(f"  moderations linked to their audits: {self.moderations_added:,}")
-        if self.conflicts:
-            lines.append(f"  conflicts, left unchanged for you to resolve: {len(self.conflicts):,}")
-            lines += [f"    {c}" for c in self.conflicts]
-        if len(lines) == 1:
-            lines.append("  nothing to change")
-        return "\n".join(lines)
-
-
-def _sender(session: Any) -> dict[str, Any]:
-    from qadesk.services.profile import current_actor_name, get_profile
-
-    p = get_profile(session)
-    return {"name": (p.name if p and p.is_set else current_actor_name(session)),
-            "role": p.role if p else None, "organisation": p.organisation if p else None}
-
-
-def preview_pseudonymisation(store: Any, selection: Selection) -> list[tuple[str, str, str, str]]:
-    """What an external pack of these audits would change: (audit ref, field, original, masked)."""
-    from qadesk.services.audits import audit_document
-    from qadesk.services.pseudonymise import Pseudonymiser
-    from qadesk.services.queries import audit_batches, audit_ids
-
-    with store.session() as s:
-        pz = Pseudonymiser(s)
-        for batch in audit_batches(s, audit_ids(s, selection)):
-            for audit in batch:
-                pz.apply(audit_document(audit))
-        return [(c.audit_ref, c.field, c.original, c.masked) for c in pz.changes]
-
-
-def export_pack(store: Any, path: Path, *, kind: str = "audit_transfer", selection: Selection | None = None,
-                external: bool = False, identifiable: bool = False, progress: Progress | None = None,
-                cancel: Cancel | None = None) -> ExportResult:
-    """Write a pack of the selected audits to ``path``, whole or not at all."""
-    from qadesk.services.audits import audit_document, template_for
-    from qadesk.services.pseudonymise import Pseudonymiser
-    from qadesk.services.queries import audit_batches, audit_ids
-    from qadesk.services.transfer import remember_revision
-    from qadesk.store.models import PackMapping
-
-    if kind not in KINDS:
-        raise ValidationError(f"a pack's kind is one of {', '.join(KINDS)}, not '{kind}'")
-    selection = selection_for(kind, selection)
+    Progress counts on from the ``len(items)`` audits gathered, out of ``len(items) + 3``: the PDF,
+    the Excel return and the archive.  ``keep`` runs once the archive is written whole and before it
+    takes its name (what the sender keeps of a pack is kept only for a file written whole); if it
+    fails, no file is left.
+    """
     path = Path(path)
-    pseudonymise = external and not identifiable
-    pack_id = str(uuid.uuid4())
-    # Read in a plain session: the store is not locked while the pages and rows are laid out.
-    with store.session() as s:
-        ids = audit_ids(s, selection)
-        if not ids:
-            if kind == "moderation_request" and not selection.audit_ids:
-                raise ValidationError("no completed or moderated audits match the selection; a moderation pack "
-                                      "takes completed audits only (drafts are left out)")
-            raise ValidationError("no audits match the selection; the pack would be empty")
-        pz = Pseudonymiser(s)
-        items: list[tuple[dict[str, Any], Template]] = []
-        revisions: list[tuple[str, int]] = []
-        total = len(ids) + 3
-        audits = (audit for batch in audit_batches(s, ids) for audit in batch)
-        for n, audit in enumerate(audits):
-            check_cancel(cancel)
-            if kind == "moderation_request" and audit.status == "draft":
-                raise ValidationError(f"{audit.reference} is a draft; only completed audits go for moderation")
-            doc = audit_document(audit)
-            items.append((pz.apply(doc) if pseudonymise else doc, template_for(audit)))
-            revisions.append((audit.id, audit.revision))
-            report_progress(progress, n + 1, total)
-        sender = _sender(s)
-        stats = compute(s, Selection(audit_ids=ids))
+    n = len(items)
+    total = n + 3
     members: dict[str, bytes] = {}
     for t in {t.key: t for _, t in items}.values():
         members[f"templates/{t.key}.json"] = t.to_json().encode("utf-8")
@@ -190,19 +62,19 @@ def export_pack(store: Any, path: Path, *, kind: str = "audit_transfer", selecti
         members[f"audits/{doc['id']}.json"] = json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
     check_cancel(cancel)
     pdf = io.BytesIO()
-    render_audits(items, pdf, organisation=sender["organisation"], cancel=cancel,
-                  title=f"{KIND_LABELS[kind].capitalize()} ({len(items)} audits)")
+    render_audits(items, pdf, organisation=header.sender.get("organisation"), cancel=cancel,
+                  title=f"{KIND_LABELS[header.kind].capitalize()} ({n} audits)")
     members["report.pdf"] = pdf.getvalue()
-    report_progress(progress, len(ids) + 1, total)
+    report_progress(progress, n + 1, total)
     check_cancel(cancel)
     xlsx = io.BytesIO()
     write_documents(items, xlsx, stats=stats)
     members["returns.xlsx"] = xlsx.getvalue()
-    report_progress(progress, len(ids) + 2, total)
+    report_progress(progress, n + 2, total)
     manifest = {
-        "format": FORMAT, "pack_id": pack_id, "kind": kind,
+        "format": FORMAT, "pack_id": header.pack_id, "kind": header.kind,
         "created_at": datetime.now().astimezone().isoformat(timespec="seconds"),
-        "created_by": sender, "pseudonymised": pseudonymise, "external": external,
+        "created_by": header.sender, "pseudonymised": header.pseudonymised, "external": header.external,
         "app_version": __version__, "audits": [doc["id"] for doc, _ in items],
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in members.items()},
     }
@@ -213,116 +85,7 @@ def export_pack(store: Any, path: Path, *, kind: str = "audit_transfer", selecti
                 # PDF and xlsx are compressed already.
                 zf.writestr(name, data, compress_type=zipfile.ZIP_STORED if name.endswith((".xlsx", ".pdf")) else None)
         check_cancel(cancel)
-        # The sender keeps the sync points and pseudonyms only if the file is written whole.
-        with store.transaction() as s:
-            for aid, revision in revisions:
-                remember_revision(s, pack_id, aid, revision)
-            if pseudonymise:
-                for audit_id, fld, real, pseudonym in pz.mappings:
-                    s.add(PackMapping(pack_id=pack_id, audit_id=audit_id, field=fld, real_value=real,
-                                      pseudonym=pseudonym))
+        if keep is not None:
+            keep()
     report_progress(progress, total, total)
-    return ExportResult(path, pack_id, kind, len(items), pseudonymise, path.stat().st_size)
-
-
-def import_pack(store: Any, path: Path, *, progress: Progress | None = None,
-                cancel: Cancel | None = None) -> ImportResult:
-    """Verify, validate, then import a pack in one transaction (see the module's docstring)."""
-    from qadesk.services.profile import current_actor_name
-    from qadesk.services.templates import import_template
-    from qadesk.store.models import Audit, ImportedPack, TemplateVersion
-
-    path = Path(path)
-    with store.session() as s:
-        stored = {f"{r.template_id}@{r.version}": r.fingerprint for r in s.execute(select(TemplateVersion)).scalars()}
-    contents = read_pack(path, stored=stored, progress=progress)
-    check_cancel(cancel, "The import")
-    m = contents.manifest
-    by = m.get("created_by") or {}
-    sender = ", ".join(x for x in (by.get("name"), by.get("organisation")) if x)
-    result = ImportResult(path, contents.pack_id, contents.kind, sender)
-    with store.transaction() as s:
-        if s.get(ImportedPack, contents.pack_id) is not None:
-            result.already_imported = True
-            return result
-        # The pack's audits that are already here, 200 to a query (their answers, actions... too), not
-        # one query each; held while the transaction runs, so _apply's s.get finds them in the session.
-        ids = [doc["id"] for doc in contents.documents]
-        here = {a.id: a for start in range(0, len(ids), 200)
-                for a in s.execute(select(Audit).where(Audit.id.in_(ids[start:start + 200]))).scalars()}
-        problems = []
-        for doc in contents.documents:
-            key = f"{doc['template']['id']}@{doc['template']['version']}"
-            t = contents.templates.get(key)
-            if t is None and key in stored:
-                from qadesk.services.templates import get_template
-
-                t = get_template(s, doc["template"]["id"], doc["template"]["version"])
-            if t is None:
-                problems.append(f"audits/{doc['id']}.json uses the template {key}, which is neither in the pack nor here")
-                continue
-            problems += [str(p) for p in check_against_template(doc, t, f"audits/{doc['id']}.json")]
-            local = here.get(doc["id"])
-            if contents.kind == "moderation_return" and local is None:
-                problems.append(f"audits/{doc['id']}.json: this return is for audit {doc['reference']}, "
-                                f"which is not in this store")
-            if local is None:
-                problems += _id_clashes(s, doc)
-        if problems:
-            raise ValidationError([Problem("", p) for p in problems[:10]], path.name)
-        actor = current_actor_name(s)
-        for t in contents.templates.values():
-            _, created = import_template(s, t, actor=actor)
-            if created:
-                result.templates_added.append(t.key)
-        for doc in contents.documents:
-            check_cancel(cancel, "The import")
-            _apply(s, doc, contents, result, actor, by.get("organisation") or sender or None)
-        if not result.conflicts:
-            s.add(ImportedPack(pack_id=contents.pack_id, kind=contents.kind, sender=json.dumps(by, ensure_ascii=False),
-                               imported_at=datetime.now().astimezone()))
-    return result
-
-
-def _id_clashes(s: Any, doc: dict[str, Any]) -> list[str]:
-    from qadesk.store.models import ActionItem, Moderation
-
-    out = []
-    for model, items, what in ((ActionItem, doc.get("actions") or [], "action"),
-                               (Moderation, doc.get("moderations") or [], "moderation")):
-        for item in items:
-            row = s.get(model, item["id"])
-            if row is not None and row.audit_id != doc["id"]:
-                out.append(f"audits/{doc['id']}.json: {what} {item['id']} already belongs to another audit here")
-    return out
-
-
-def _apply(s: Any, doc: dict[str, Any], contents: Any, result: ImportResult, actor: str, origin: str | None) -> None:
-    from qadesk.services import transfer
-    from qadesk.services.templates import get_row, template_of
-    from qadesk.store.models import Audit
-
-    local = s.get(Audit, doc["id"])
-    verdict = transfer.judge(s, local, doc, contents.kind)
-    ref = local.reference if local is not None else doc["reference"]
-    if verdict.action == "unchanged":
-        result.unchanged.append(ref)
-        return
-    if verdict.action == "keep_local":
-        result.kept_local.append(ref)
-        return
-    if verdict.action == "conflict":
-        result.conflicts.append(PackConflict(doc["id"], ref, verdict.reason))
-        return
-    row = get_row(s, doc["template"]["id"], doc["template"]["version"])
-    t = template_of(row)
-    if verdict.action == "create":
-        audit = transfer.create_from_document(s, doc, row, t, origin=origin, actor=actor, pack_id=contents.pack_id)
-        result.created.append(audit.reference)
-    elif contents.kind == "moderation_return":
-        result.moderations_added += transfer.add_returned_moderations(s, local, doc, actor=actor,
-                                                                      pack_id=contents.pack_id)
-        result.updated.append(ref)
-    else:
-        transfer.replace_from_document(s, local, doc, t, actor=actor, pack_id=contents.pack_id)
-        result.updated.append(ref)
+    return path.stat().st_size

@@ -1,15 +1,13 @@
-"""The monthly QA summary report (PDF) and the dispatch to the Excel return.
+"""The monthly QA summary report (PDF).
 
-``write_report(store, path, selection)`` writes the summary report for
-``.pdf`` and the Excel return (:mod:`qadesk.exchange.returns_xlsx`) for
-``.xlsx``.  The figures come from :mod:`qadesk.services.stats`, the same
-numbers the window and the return's Summary sheet show.
+:func:`write_summary_report` lays out the figures of :class:`qadesk.core.figures.Stats` (gathered by
+:func:`qadesk.services.reporting.write_report`), the same numbers the window and the Excel return's
+Summary sheet show.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,77 +19,30 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table, TableStyle
 
 from qadesk.core.audit import CASE_TYPE_LABELS
-from qadesk.core.errors import ValidationError
+from qadesk.core.figures import FINAL_GRADE_NOTE, MIN_THEME_ANSWERS, Stats
 from qadesk.exchange import pdfkit
 from qadesk.exchange.display import GRADE_COLOURS, scale_colours
 from qadesk.exchange.output import Cancel, Progress, atomic_path, check_cancel, report_progress, uk_date
 from qadesk.exchange.pdfkit import esc
-from qadesk.services.queries import Selection
-from qadesk.services.stats import FINAL_GRADE_NOTE, MIN_THEME_ANSWERS, Stats, compute
+from qadesk.exchange.summary_text import headline_rows, month_label, period_text
 
 WIDTH = pdfkit.A4[0] - 2 * pdfkit.MARGIN
 URGENT_IN_PDF = 15  # the oldest first; the rest are counted
 
 
-def write_report(store: Any, path: Path, selection: Selection | None = None, *, progress: Progress | None = None,
-                 cancel: Cancel | None = None, today: date | None = None) -> Path:
-    """Write the QA summary report (``.pdf``) or the Excel return (``.xlsx``); whole or not at all."""
+def write_summary_report(path: Path, st: Stats, *, organisation: str | None, progress: Progress | None = None,
+                         cancel: Cancel | None = None) -> Path:
+    """Write the QA summary report of ``st`` to ``path`` (PDF), whole or not at all.
+
+    Progress continues from the figures being gathered: 2 of 3 once laid out, 3 of 3 when written.
+    """
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        from qadesk.exchange.returns_xlsx import write_return
-
-        return write_return(store, path, selection, progress=progress, cancel=cancel, today=today)
-    if suffix != ".pdf":
-        raise ValidationError(f"a report is written as .pdf (the summary report) or .xlsx (the Excel return), "
-                              f"not '{path.suffix or path.name}'")
-    from qadesk.services.profile import get_profile
-
-    report_progress(progress, 0, 3)
-    with store.session() as s:
-        stats = compute(s, selection, today=today)
-        profile = get_profile(s)
-    check_cancel(cancel)
-    report_progress(progress, 1, 3)
     with atomic_path(path) as tmp:
-        summary_pdf(stats, str(tmp), organisation=profile.organisation if profile else None)
+        summary_pdf(st, str(tmp), organisation=organisation)
         check_cancel(cancel)
         report_progress(progress, 2, 3)
     report_progress(progress, 3, 3)
     return path
-
-
-def period_text(sel: Selection) -> str:
-    """The selection in words, for titles: 'Audits started 1 Nov 2026 to 30 Nov 2026; team X'."""
-    if sel.since and sel.until:
-        text = f"Audits started {uk_date(sel.since)} to {uk_date(sel.until)}"
-    elif sel.since:
-        text = f"Audits started from {uk_date(sel.since)}"
-    elif sel.until:
-        text = f"Audits started up to {uk_date(sel.until)}"
-    else:
-        text = "All audits"
-    extra = []
-    if sel.teams:
-        extra.append(("team " if len(sel.teams) == 1 else "teams ") + ", ".join(sel.teams))
-    if sel.programme:
-        extra.append(f"programme {sel.programme}")
-    if sel.template_id:
-        extra.append(f"template {sel.template_id}")
-    if sel.statuses:
-        extra.append("status " + ", ".join(sel.statuses))
-    if sel.audit_ids:
-        n = len(sel.audit_ids)
-        extra.append(f"{n} chosen audit{'' if n == 1 else 's'}")
-    return "; ".join([text, *extra])
-
-
-def month_label(key: str) -> str:
-    """``Nov 2026`` for a ``2026-11`` key (the key itself if it is not one)."""
-    try:
-        return datetime.strptime(key, "%Y-%m").strftime("%b %Y")
-    except ValueError:
-        return key
 
 
 def stacked_bars(title: str, groups: dict[str, Counter[str]], scale: list[str], *, horizontal: bool = False,
@@ -171,26 +122,6 @@ def _table(rows: list[list[Any]], widths: list[float], ss: Any) -> Table:
         ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
     ]))
     return t
-
-
-def headline_rows(st: Stats) -> list[tuple[str, str]]:
-    """The headline counts, shared by the PDF and the Excel return's Summary sheet."""
-    rate = st.agreement_rate
-    return [
-        ("Audits in the selection", f"{st.audits:,}"),
-        ("Audits completed", f"{st.completed:,}"),
-        ("Drafts", f"{st.by_status.get('draft', 0):,}"),
-        ("Moderated", f"{st.by_status.get('moderated', 0):,}"),
-        ("Moderations", f"{st.moderations:,}"),
-        ("Moderators agreed", f"{st.moderations_agreed:,}" + (f" ({rate:.0%})" if rate is not None else "")),
-        ("Audits counted with a moderated grade", f"{st.regraded:,}"),
-        ("Actions open", f"{st.actions_open:,}"),
-        ("Actions overdue", f"{st.actions_overdue:,}"),
-        ("Actions done", f"{st.actions_done:,}"),
-        ("Actions cancelled", f"{st.actions_cancelled:,}"),
-        ("Urgent actions open", f"{st.urgent_total:,}"),
-        ("Urgent concerns with no urgent action", f"{st.unanswered_total:,}"),
-    ]
 
 
 def _told(whom: str | None, at: Any) -> str:

@@ -13,7 +13,7 @@ stays a note in the moderator's Excel (data type ``s`` and a quote prefix).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -23,15 +23,14 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from sqlalchemy import select
 
 from qadesk.core.audit import SUMMARY_KEYS, SUMMARY_LABELS, question_relevant
+from qadesk.core.figures import FINAL_GRADE_NOTE, Stats
 from qadesk.core.scoring import question_score
 from qadesk.core.template import Template
 from qadesk.exchange.display import answer_text, final_grade_of, grade_label, overall_label
-from qadesk.exchange.output import Cancel, Progress, atomic_path, check_cancel, report_progress
-from qadesk.services.queries import Selection
-from qadesk.services.stats import FINAL_GRADE_NOTE, Stats, compute
+from qadesk.exchange.output import Cancel, atomic_path, check_cancel
+from qadesk.exchange.summary_text import headline_rows, month_label, period_text
 
 MAX_CELL = 32_000  # Excel keeps at most 32,767 characters in a cell
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -164,8 +163,6 @@ class ReturnBook:
             ("Auditor's grade", 22), ("Moderated grade", 22), ("Rationale", 60), ("Date", 14)])
 
     def _summary(self, st: Stats) -> None:
-        from qadesk.exchange.reports import headline_rows, month_label, period_text
-
         width = max((len(sc.labels) for sc in st.scales), default=0)
         sh = Sheet(self.wb, "Summary", [("Measure", 40), ("Count", 14)] + [("", 16)] * width)
         sh.append([sh.text("Selection"), sh.text(period_text(st.selection))])
@@ -305,48 +302,23 @@ def write_documents(items: Iterable[tuple[dict[str, Any], Template]], target: An
         raise
 
 
-def iter_documents(session: Any, sel: Selection | None, cancel: Cancel | None = None,
-                   progress: Progress | None = None) -> Iterator[tuple[dict[str, Any], Template]]:
-    """The selected audits as documents, a batch at a time (never all loaded at once)."""
-    from qadesk.services.audits import audit_document, template_for
-    from qadesk.services.queries import audit_batches, audit_ids
+def write_return_book(path: Path, versions: dict[str, list[Template]], items: Iterable[tuple[dict[str, Any], Template]],
+                      *, stats: Stats | None, today: date | None = None, cancel: Cancel | None = None) -> Path:
+    """Write the Excel return of ``items`` (audit documents and their templates) to ``path``, whole or not at all.
 
-    ids = audit_ids(session, sel)
-    done = 0
-    for batch in audit_batches(session, ids, BATCH):
-        check_cancel(cancel)
-        for audit in batch:
-            yield audit_document(audit), template_for(audit)
-        session.expunge_all()
-        done += len(batch)
-        report_progress(progress, done, len(ids))
-
-
-def write_return(store: Any, path: Path, selection: Selection | None = None, *, progress: Progress | None = None,
-                 cancel: Cancel | None = None, today: date | None = None) -> Path:
-    """Write the Excel return of the selected audits to ``path``; whole or not at all."""
-    from qadesk.services.queries import apply
-    from qadesk.services.templates import template_of
-    from qadesk.store.models import Audit, TemplateVersion
-
+    ``versions`` are every template version the audits may use, per template id, oldest first: they
+    fix each wide sheet's columns before the first row.  ``items`` is read once, as it comes, so a
+    generator that fetches a batch at a time keeps a return of 100,000 audits in bounded memory.
+    """
     path = Path(path)
-    with store.session() as s:
-        stats = compute(s, selection, today=today)
-        used = select(TemplateVersion.template_id).where(
-            TemplateVersion.pk.in_(apply(select(Audit.template_pk), selection or Selection())))
-        rows = s.execute(select(TemplateVersion).where(TemplateVersion.template_id.in_(used))
-                         .order_by(TemplateVersion.template_id, TemplateVersion.version)).scalars().all()
-        versions: dict[str, list[Template]] = {}
-        for r in rows:
-            versions.setdefault(r.template_id, []).append(template_of(r))
-        book = ReturnBook(versions, stats, today or stats.today)
-        try:
-            for doc, t in iter_documents(s, selection, cancel, progress):
-                book.add(doc, t)
-            check_cancel(cancel)
-            with atomic_path(path) as tmp:
-                book.save(str(tmp))
-        except BaseException:
-            book.discard()
-            raise
+    book = ReturnBook(versions, stats, today or (stats.today if stats is not None else None))
+    try:
+        for doc, t in items:
+            book.add(doc, t)
+        check_cancel(cancel)
+        with atomic_path(path) as tmp:
+            book.save(str(tmp))
+    except BaseException:
+        book.discard()
+        raise
     return path

@@ -7,7 +7,7 @@ stays fast on 100,000 audits.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
@@ -15,28 +15,8 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from qadesk.core.dates import as_utc
+from qadesk.core.selection import Selection  # the value lives in core; callers know it here too
 from qadesk.store.models import ActionItem, Audit, Programme, TemplateVersion
-
-
-@dataclass
-class Selection:
-    """Which audits: every field narrows; an empty selection means all."""
-
-    audit_ids: list[str] = field(default_factory=list)
-    statuses: list[str] = field(default_factory=list)
-    teams: list[str] = field(default_factory=list)
-    template_id: str | None = None
-    since: date | None = None
-    until: date | None = None
-    programme: str | None = None
-    auditor: str | None = None
-    case_type: str | None = None
-    search: str | None = None
-
-    def is_empty(self) -> bool:
-        return not any([self.audit_ids, self.statuses, self.teams, self.template_id, self.since, self.until,
-                        self.programme, self.auditor, self.case_type, self.search])
-
 
 SORT_COLUMNS = {
     "reference": Audit.reference,

@@ -10,27 +10,16 @@ with no urgent action until one is added.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, false, or_, select
 from sqlalchemy.orm import Session
 
 from qadesk.core.audit import question_relevant
+from qadesk.core.figures import UnansweredConcern  # a plain value: the report writers read it too
 from qadesk.services.queries import Selection, apply
 from qadesk.services.templates import template_of
 from qadesk.store.models import ActionItem, Answer, Audit, TemplateVersion
-
-
-@dataclass(frozen=True)
-class UnansweredConcern:
-    """A submitted audit whose answers flag an urgent concern, and no urgent action open or done."""
-
-    audit_id: str
-    audit_reference: str
-    team: str | None
-    question: str  # the label of the question that flags it
-    status: str = "completed"
 
 
 def _flag_condition(session: Session) -> tuple[Any, dict[tuple[int, str], Any]]:

@@ -280,7 +280,7 @@ def ask_first_run(window: MainWindow, folder: Path, fixed: bool, profile: Profil
 
 def create_window(argv: Sequence[str]) -> MainWindow:
     """The main window as ``qadesk ARGV`` would show it (the caller owns the QApplication)."""
-    from qadesk.cli import build_parser
+    from qadesk.commandline import build_parser
 
     return _create_window(build_parser().parse_args(list(argv)))
 
@@ -334,7 +334,7 @@ def _create_window(args: argparse.Namespace) -> MainWindow:
 
 def run(argv: Sequence[str]) -> int:
     """``qadesk`` with no subcommand: the window, or the offscreen self-test."""
-    from qadesk.cli import build_parser
+    from qadesk.commandline import build_parser
 
     args = build_parser().parse_args(list(argv))  # once: building the parser costs a few milliseconds
     if args.self_test and not os.environ.get("QT_QPA_PLATFORM"):

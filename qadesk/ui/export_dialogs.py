@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from qadesk.exchange.display import short_grade
-from qadesk.exchange.packs import KIND_LABELS, ImportResult, preview_pseudonymisation, selection_for
 from qadesk.services.overview import grade_labels
+from qadesk.services.packs import KIND_LABELS, ImportResult, preview_pseudonymisation, selection_for
 from qadesk.services.queries import AuditRow, Selection, count_audits, list_audits
 from qadesk.ui.context import AppContext
 from qadesk.ui.widgets import STATUS_LABELS, fmt_date, grade_label, tab_leaves
@@ -68,7 +68,7 @@ class PackExportDialog(QDialog):
     def __init__(self, ctx: AppContext, selection: Selection, kind: str, count: int | None = None,
                  parent: QWidget | None = None) -> None:
         """``selection``: the audits chosen on the screen; a moderation pack takes only the completed
-        (and moderated) ones among them (:func:`qadesk.exchange.packs.selection_for`, which refuses a
+        (and moderated) ones among them (:func:`qadesk.services.packs.selection_for`, which refuses a
         choice of drafts only), and the dialog lists what goes in.  ``count`` is no longer needed."""
         super().__init__(parent)
         self.ctx, self.kind = ctx, kind

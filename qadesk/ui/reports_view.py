@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from qadesk.core.errors import QadeskError
-from qadesk.exchange.packs import ImportResult, export_pack, import_pack
+from qadesk.services.packs import ImportResult, export_pack, import_pack
 from qadesk.services.queries import Selection, count_audits, distinct_values, programme_names
 from qadesk.services.stats import FINAL_GRADE_NOTE, Stats, compute
 from qadesk.services.templates import list_templates
@@ -339,7 +339,7 @@ class ReportsView(QWidget):
         dialog.open()
 
     def make_report(self, path: Path, selection: Selection | None = None) -> None:
-        from qadesk.exchange.reports import write_report
+        from qadesk.services.reporting import write_report
 
         sel, store = selection or self.selection(), self.ctx.store
         label = "Writing the Excel return" if path.suffix.lower() == ".xlsx" else "Writing the QA summary report"
@@ -347,7 +347,7 @@ class ReportsView(QWidget):
                      label=label, on_success=lambda p: self._done(f"Written {p}"))
 
     def make_audit_reports(self, path: Path, selection: Selection | None = None) -> None:
-        from qadesk.exchange.audit_report import write_audit_reports
+        from qadesk.services.reporting import write_audit_reports
 
         sel, store = selection or self.selection(), self.ctx.store
         self.ops.run(lambda progress, cancel: write_audit_reports(store, path, sel, progress=progress, cancel=cancel),

@@ -116,7 +116,7 @@ def _bare(flat: list[tuple[Any, ...]], sheets: dict[str, list[list[Any]]], docs:
 
 
 def run(store_dir: Path | None = None, audits: int = 100, runs: int = 3) -> list[Result]:
-    from qadesk.exchange.packs import export_pack
+    from qadesk.services.packs import export_pack
     from qadesk.services.queries import Selection
     from qadesk.store import open_store
 

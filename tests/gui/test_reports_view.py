@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QCheckBox, QComboBox, QPlainTextEdit, QPushButton, QTableWidget
 
-from qadesk.exchange.packs import export_pack
+from qadesk.services.packs import export_pack
 from qadesk.services.queries import Selection
 from qadesk.store import open_store
 from qadesk.ui.context import AppContext
@@ -126,7 +126,7 @@ def test_import_with_conflicts_lists_them(view, qtbot, tmp_path):
     export_pack(view.ctx.store, first, selection=Selection())
     other = open_store(tmp_path / "other")
     try:
-        from qadesk.exchange.packs import import_pack
+        from qadesk.services.packs import import_pack
         from qadesk.services.queries import audit_ids
 
         import_pack(other, first)

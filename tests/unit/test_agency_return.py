@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 
 from qadesk.core.errors import ValidationError
-from qadesk.exchange.agency_return import export_returns, import_return
 from qadesk.services import audits as svc
+from qadesk.services.agency import export_returns, import_return
 
 CASE_REF = "CR-TEST-7731"
 PRACTITIONER = "Robin Madeup"

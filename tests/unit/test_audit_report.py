@@ -9,9 +9,9 @@ import pypdf
 import pytest
 
 from qadesk.core.errors import NotFound
-from qadesk.exchange.audit_report import write_audit_report
 from qadesk.exchange.output import Cancelled
 from qadesk.services import audits as svc
+from qadesk.services.reporting import write_audit_report
 from tests.helpers.exports import ALL_TYPES_TEMPLATE, fill_audit, import_dict, set_up_people
 
 A = "Test Auditor"
@@ -119,8 +119,8 @@ def test_cancel_and_failure_leave_nothing(every_type, tmp_path):
 
 
 def test_several_audit_reports_in_one_pdf(loaded_store, tmp_path):
-    from qadesk.exchange.audit_report import write_audit_reports
     from qadesk.services.queries import Selection
+    from qadesk.services.reporting import write_audit_reports
     from tests.helpers.exports import make_audits
 
     make_audits(loaded_store, 3)

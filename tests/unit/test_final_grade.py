@@ -12,13 +12,12 @@ import pytest
 from openpyxl import load_workbook
 
 from qadesk.core.errors import StateError, ValidationError
-from qadesk.exchange.audit_report import write_audit_report
 from qadesk.exchange.display import final_grade_of
-from qadesk.exchange.reports import write_report
 from qadesk.services import audits as svc
 from qadesk.services.moderation import outcome, same_person
 from qadesk.services.overview import grades_by_month
 from qadesk.services.queries import Selection, list_audits
+from qadesk.services.reporting import write_audit_report, write_report
 from qadesk.services.stats import FINAL_GRADE_NOTE, compute
 from qadesk.store.models import Moderation
 from tests.helpers.exports import ACTOR, fill_audit, make_audits, set_up_people

@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 
 from qadesk.core.errors import ValidationError
 from qadesk.exchange.output import Cancelled
-from qadesk.exchange.packs import export_pack, import_pack, preview_pseudonymisation
 from qadesk.services import audits as svc
+from qadesk.services.packs import export_pack, import_pack, preview_pseudonymisation
 from qadesk.services.profile import Profile, set_profile
 from qadesk.services.queries import Selection
 from qadesk.store import open_store

@@ -9,9 +9,9 @@ import pytest
 
 from qadesk.core.errors import ValidationError
 from qadesk.exchange.output import Cancelled
-from qadesk.exchange.reports import write_report
 from qadesk.services import audits as svc
 from qadesk.services.queries import Selection
+from qadesk.services.reporting import write_report
 from qadesk.services.stats import compute
 from tests.helpers.exports import make_audits
 

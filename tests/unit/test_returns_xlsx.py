@@ -8,9 +8,9 @@ from datetime import date, datetime
 import pytest
 from openpyxl import load_workbook
 
-from qadesk.exchange.reports import write_report
 from qadesk.services import audits as svc
 from qadesk.services.queries import Selection
+from qadesk.services.reporting import write_report
 from qadesk.services.stats import compute
 from tests.helpers.exports import ALL_TYPES_TEMPLATE, import_dict, make_audits
 

@@ -11,10 +11,10 @@ import pytest
 
 from qadesk.core.errors import SubmitRefused, ValidationError
 from qadesk.core.template import template_from_dict
-from qadesk.exchange.packs import export_pack, import_pack
 from qadesk.exchange.templates import read_template
 from qadesk.services import audits as svc
 from qadesk.services import stats
+from qadesk.services.packs import export_pack, import_pack
 from qadesk.services.queries import Selection, list_actions
 from qadesk.services.templates import import_template
 from qadesk.store.models import HistoryEntry

@@ -8,11 +8,9 @@ from datetime import date, datetime, timezone
 import pypdf
 from openpyxl import load_workbook
 
-from qadesk.exchange.audit_report import write_audit_report
-from qadesk.exchange.reports import write_report
-from qadesk.exchange.returns_xlsx import write_return
 from qadesk.services import audits as svc
 from qadesk.services.queries import Selection
+from qadesk.services.reporting import write_audit_report, write_report, write_return
 from tests.helpers.exports import fill_audit
 
 A = "Test Auditor"

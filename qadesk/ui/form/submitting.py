@@ -114,7 +114,7 @@ class SubmittingMixin(FormHost):
                 return False
         if not path.lower().endswith(".pdf"):
             path += ".pdf"
-        from qadesk.exchange.audit_report import write_audit_report
+        from qadesk.services.reporting import write_audit_report
 
         store, audit_id, target = self.ctx.store, self._audit_id, Path(path)
 

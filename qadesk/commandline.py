@@ -1,0 +1,307 @@
+"""The command line's words: every option and subcommand of ``qadesk``, and nothing that runs them.
+
+:func:`build_parser` is what both the command line (:mod:`qadesk.cli`, which runs the subcommands
+in ``cli_audits``, ``cli_data`` and ``cli_work``) and the window (:mod:`qadesk.ui.app`, which reads
+``--data-dir``, ``--demo``, ``--open-audit`` and ``--self-test``) parse ``argv`` with.  It imports no
+command module and no part of the window, so either can use it without importing the other.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date, datetime, timezone
+from typing import Any
+
+from qadesk import APP_NAME, __version__
+from qadesk.core.audit import SUMMARY_KEYS
+
+STATUSES = ("draft", "completed", "moderated", "closed")
+ACTION_SHOW = ("open", "done", "cancelled", "overdue", "all")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``qadesk ARGV``: the window's options and every subcommand."""
+    p = argparse.ArgumentParser(prog="qadesk", description=f"{APP_NAME}: quality assurance of children's social care case work.")
+    p.add_argument("--version", action="version", version=f"qadesk {__version__}")
+    p.add_argument("--data-dir", metavar="DIR", help="the folder of the store (default: the user's data folder; also QADESK_DATA_DIR)")
+    p.add_argument("--demo", action="store_true", help="open the window on a throw-away store full of made-up data")
+    p.add_argument("--open-audit", metavar="ID", help="open the window on this audit")
+    p.add_argument("--self-test", action="store_true", help="run a short scripted audit through the window offscreen")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    _audits_and_templates(sub)
+    _data(sub)
+    _work(sub)
+    return p
+
+
+# ---- argument types --------------------------------------------------------------------------
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date: write YYYY-MM-DD") from None
+
+
+def status_list(text: str) -> list[str]:
+    """``--status completed,moderated``: one status or several, comma-separated (each checked)."""
+    values = [v.strip().lower() for v in text.split(",") if v.strip()]
+    wrong = [v for v in values if v not in STATUSES]
+    if not values or wrong:
+        raise argparse.ArgumentTypeError(
+            f"'{', '.join(wrong) or text}' is not a status: choose from {', '.join(STATUSES)} "
+            "(several comma-separated, e.g. completed,moderated)")
+    return values
+
+
+def add_selection(p: argparse.ArgumentParser, *, statuses: bool = True) -> None:
+    """SELECTION (contracts.md section 4); ``statuses=False`` where --status means something else (actions)."""
+    g = p.add_argument_group("which audits (none means all)")
+    g.add_argument("--audit", action="append", default=[], metavar="ID", help="an audit id or reference (repeatable)")
+    if statuses:
+        g.add_argument("--status", action="extend", default=[], type=status_list, metavar="S[,S...]",
+                       help=f"one or more of {', '.join(STATUSES)}, comma-separated (repeatable)")
+    g.add_argument("--team", action="append", default=[], metavar="TEAM")
+    g.add_argument("--template", metavar="ID", help="template id")
+    g.add_argument("--since", type=_iso_date, metavar="DATE", help="started on or after (YYYY-MM-DD)")
+    g.add_argument("--until", type=_iso_date, metavar="DATE", help="started on or before (YYYY-MM-DD)")
+    g.add_argument("--programme", metavar="NAME")
+
+
+def _when(text: str) -> datetime:
+    """``--told-at``: an ISO date and time (``2026-12-09T14:30``, local time unless an offset is given) or a date."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date and time: write YYYY-MM-DDTHH:MM") from None
+    return (value if value.tzinfo else value.astimezone()).astimezone(timezone.utc)
+
+
+def _teams(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def add_parsers(sub: Any) -> None:
+    ac = sub.add_parser("action", help="actions from audits: list, add, mark done")
+    acsub = ac.add_subparsers(dest="action", metavar="ACTION", required=True)
+    al = acsub.add_parser("list", help="actions, urgent first then soonest due")
+    al.add_argument("--status", choices=ACTION_SHOW, default="open",
+                    help="open (the default), done, cancelled, overdue (open and past due) or all")
+    al.add_argument("--owner", metavar="NAME", help="owned by this person")
+    al.add_argument("--urgent", action="store_true", help="urgent actions only")
+    al.add_argument("--overdue", action="store_true", help="past their due date only")
+    add_selection(al, statuses=False)
+    al.add_argument("--limit", type=int, default=None, metavar="N")
+    al.add_argument("--json", action="store_true")
+    aa = acsub.add_parser("add", help="add an action to an audit; prints its id")
+    aa.add_argument("audit", metavar="AUDIT", help="the audit's id or reference")
+    aa.add_argument("--text", required=True, help="what must happen")
+    aa.add_argument("--owner", metavar="NAME")
+    aa.add_argument("--due", type=_iso_date, metavar="YYYY-MM-DD")
+    aa.add_argument("--urgent", action="store_true", help="needed to keep the child safe")
+    aa.add_argument("--told", metavar="WHO", help="urgent: who was told of the concern")
+    aa.add_argument("--told-at", type=_when, metavar="DATETIME", help="urgent: when they were told (ISO)")
+    ad = acsub.add_parser("done", help="mark an action done, with a note of what was done")
+    ad.add_argument("id", metavar="ACTION_ID")
+    ad.add_argument("--note", required=True, help="what was done, and when")
+
+    mo = sub.add_parser("moderation", help="record moderations; list what awaits moderation and what was recorded")
+    mosub = mo.add_subparsers(dest="action", metavar="ACTION", required=True)
+    mr = mosub.add_parser("record", help="record a moderation of a completed audit by the profile's person")
+    mr.add_argument("audit", metavar="AUDIT", help="the audit's id or reference")
+    view = mr.add_mutually_exclusive_group(required=True)
+    view.add_argument("--agree", action="store_true", help="agree with the auditor's overall grade")
+    view.add_argument("--grade", metavar="GRADE", help="the moderated grade (a value of the overall scale)")
+    mr.add_argument("--rationale", help="why (needed with --grade)")
+    mr.add_argument("--kind", choices=["internal", "external"], default="internal")
+    ml = mosub.add_parser("list", help="moderations recorded, newest first (or --awaiting)")
+    ml.add_argument("--awaiting", action="store_true",
+                    help="instead: completed audits awaiting moderation, oldest completed first")
+    add_selection(ml)
+    ml.add_argument("--limit", type=int, default=None, metavar="N")
+    ml.add_argument("--json", action="store_true")
+
+    pg = sub.add_parser("programme", help="audit programmes: list them with their progress, create one")
+    pgsub = pg.add_subparsers(dest="action", metavar="ACTION", required=True)
+    pl = pgsub.add_parser("list", help="programmes and how far each has got")
+    pl.add_argument("--json", action="store_true")
+    pc = pgsub.add_parser("create", help="plan a programme; prints its name")
+    pc.add_argument("--name", required=True)
+    pc.add_argument("--template", metavar="ID", help="the template its audits use")
+    pc.add_argument("--teams", type=_teams, default=[], metavar="TEAM,TEAM", help="the teams taking part")
+    pc.add_argument("--target", type=int, metavar="N", help="audits per team (per programme without --teams)")
+    pc.add_argument("--start", "--starts", dest="start", type=_iso_date, metavar="YYYY-MM-DD")
+    pc.add_argument("--end", "--ends", dest="end", type=_iso_date, metavar="YYYY-MM-DD")
+    pc.add_argument("--description")
+
+
+# ---- the subcommands -------------------------------------------------------------------------
+
+def _audits_and_templates(sub: Any) -> None:
+    """``qadesk template ...`` and ``qadesk audit ...`` (run by :mod:`qadesk.cli_audits`)."""
+    t = sub.add_parser("template", help="validate, import, export and list audit templates")
+    tsub = t.add_subparsers(dest="action", metavar="ACTION", required=True)
+    v = tsub.add_parser("validate", help="check template files; every error on its own line")
+    v.add_argument("files", nargs="+", metavar="FILE")
+    i = tsub.add_parser("import", help="validate and store template files (JSON or Excel)")
+    i.add_argument("files", nargs="+", metavar="FILE")
+    for tp in (v, i):
+        tp.add_argument("--lenient", action="store_true",
+                        help="XLSForm: skip what qadesk cannot represent (each skip a warning) instead of refusing")
+        tp.add_argument("--language", metavar="LANG", help="XLSForm: the label language to read, e.g. English or fr")
+    df = tsub.add_parser("diff", help="what changed between two stored template versions")
+    df.add_argument("old", metavar="ID@VERSION")
+    df.add_argument("new", metavar="ID@VERSION")
+    e = tsub.add_parser("export", help="write a stored template to JSON or Excel (by the file's ending)")
+    e.add_argument("key", metavar="ID[@VERSION]")
+    e.add_argument("--to", required=True, metavar="FILE")
+    ls = tsub.add_parser("list", help="installed templates")
+    ls.add_argument("--json", action="store_true")
+
+    a = sub.add_parser("audit", help="start, list, show and answer audits")
+    asub = a.add_subparsers(dest="action", metavar="ACTION", required=True)
+    n = asub.add_parser("new", help="start a draft audit on the newest version of a template; prints its id")
+    n.add_argument("--template", required=True, metavar="ID")
+    n.add_argument("--case-ref")
+    n.add_argument("--case-type", choices=["EH", "CIN", "CP", "CLA", "CL"])
+    n.add_argument("--team")
+    n.add_argument("--practitioner")
+    n.add_argument("--programme")
+    al = asub.add_parser("list", help="audits, filtered")
+    add_selection(al)
+    al.add_argument("--json", action="store_true")
+    al.add_argument("--limit", type=int, default=None)
+    sh = asub.add_parser("show", help="one audit (--json: the audit document)")
+    sh.add_argument("id", metavar="ID")
+    sh.add_argument("--json", action="store_true")
+    an = asub.add_parser("answer", help="record answers: QUESTION=VALUE ... (multi-choice values comma-separated; "
+                         f"the summary as summary.KEY=TEXT, KEY one of {', '.join(SUMMARY_KEYS)})")
+    an.add_argument("id", metavar="ID")
+    an.add_argument("pairs", nargs="+", metavar="QUESTION=VALUE")
+    an.add_argument("--evidence", action="append", default=[], metavar="QUESTION=NOTE")
+    jd = asub.add_parser("judge", help="section judgements SECTION=GRADE and the overall judgement")
+    jd.add_argument("id", metavar="ID")
+    jd.add_argument("pairs", nargs="*", metavar="SECTION=GRADE")
+    jd.add_argument("--overall", metavar="GRADE")
+    jd.add_argument("--rationale")
+    sm = asub.add_parser("submit", help="complete the audit (refused with what is missing)")
+    sm.add_argument("id", metavar="ID")
+    ro = asub.add_parser("reopen", help="reopen a completed audit")
+    ro.add_argument("id", metavar="ID")
+    ro.add_argument("--reason", required=True)
+    rp = asub.add_parser("report", help="one audit's report (PDF)")
+    rp.add_argument("id", metavar="ID")
+    rp.add_argument("--to", required=True, metavar="FILE.pdf")
+
+
+def _data(sub: Any) -> None:
+    """``demo-data``, ``pack``, ``report``, ``history``, ``agency-return``, ``profile``, ``backup``, ``store``
+    (run by :mod:`qadesk.cli_data`)."""
+    d = sub.add_parser("demo-data", help="fill the store with realistic made-up data")
+    d.add_argument("--audits", type=int, default=200, metavar="N")
+    d.add_argument("--seed", type=int, default=1, metavar="S")
+
+    pk = sub.add_parser("pack", help="moderation packs and audit transfers (.qapack)")
+    pksub = pk.add_subparsers(dest="action", metavar="ACTION", required=True)
+    pe = pksub.add_parser("export", help="write a pack of the selected audits")
+    pe.add_argument("--to", required=True, metavar="FILE")
+    pe.add_argument("--kind", default="audit_transfer", choices=["moderation_request", "moderation_return", "audit_transfer"])
+    pe.add_argument("--external", action="store_true", help="for another organisation: pseudonymised unless --identifiable")
+    pe.add_argument("--identifiable", action="store_true")
+    add_selection(pe)
+    pi = pksub.add_parser("import", help="verify and import a pack")
+    pi.add_argument("file", metavar="FILE")
+
+    r = sub.add_parser("report", help="the QA summary report (.pdf) or the Excel return (.xlsx)")
+    r.add_argument("--to", required=True, metavar="FILE")
+    add_selection(r)
+
+    h = sub.add_parser("history", help="the change history")
+    hsub = h.add_subparsers(dest="action", metavar="ACTION", required=True)
+    hsub.add_parser("verify", help="check the hash chain; reports the first broken link")
+
+    ar = sub.add_parser("agency-return", help="workbooks for partner agencies of a multi-agency audit")
+    arsub = ar.add_subparsers(dest="action", metavar="ACTION", required=True)
+    are = arsub.add_parser("export", help="one workbook per agency section (or --agency NAME --to FILE)")
+    are.add_argument("audit", metavar="AUDIT_ID")
+    are.add_argument("--to", required=True, metavar="DIR|FILE")
+    are.add_argument("--agency", metavar="NAME")
+    ari = arsub.add_parser("import", help="take the answers of a completed return into its audit")
+    ari.add_argument("file", metavar="FILE")
+
+    pr = sub.add_parser("profile", help="who you are: your name, role, team and organisation (signs audits, reports and packs)")
+    prsub = pr.add_subparsers(dest="action", metavar="ACTION", required=True)
+    prs = prsub.add_parser("show", help="the profile")
+    prs.add_argument("--json", action="store_true")
+    prset = prsub.add_parser("set", help="set the profile (fields not given are kept)")
+    prset.add_argument("--name")
+    prset.add_argument("--role")
+    prset.add_argument("--team")
+    prset.add_argument("--organisation")
+
+    b = sub.add_parser("backup", help="write a consistent copy of the store")
+    b.add_argument("--to", required=True, metavar="FILE")
+
+    st = sub.add_parser("store", help="encrypt the store, change or remove its passphrase")
+    stsub = st.add_subparsers(dest="action", metavar="ACTION", required=True)
+    stsub.add_parser("status", help="whether the store is encrypted")
+    stsub.add_parser("encrypt", help="encrypt the store with a passphrase (QADESK_PASSPHRASE, or asked twice)")
+    stsub.add_parser("change-passphrase", help="new passphrase (current: QADESK_PASSPHRASE, new: "
+                     "QADESK_NEW_PASSPHRASE, or asked)")
+    stsub.add_parser("decrypt", help="turn encryption off: the store becomes a plain SQLite file again")
+
+
+def _work(sub: Any) -> None:
+    """``qadesk action ...``, ``moderation ...`` and ``programme ...`` (run by :mod:`qadesk.cli_work`)."""
+    ac = sub.add_parser("action", help="actions from audits: list, add, mark done")
+    acsub = ac.add_subparsers(dest="action", metavar="ACTION", required=True)
+    al = acsub.add_parser("list", help="actions, urgent first then soonest due")
+    al.add_argument("--status", choices=ACTION_SHOW, default="open",
+                    help="open (the default), done, cancelled, overdue (open and past due) or all")
+    al.add_argument("--owner", metavar="NAME", help="owned by this person")
+    al.add_argument("--urgent", action="store_true", help="urgent actions only")
+    al.add_argument("--overdue", action="store_true", help="past their due date only")
+    add_selection(al, statuses=False)
+    al.add_argument("--limit", type=int, default=None, metavar="N")
+    al.add_argument("--json", action="store_true")
+    aa = acsub.add_parser("add", help="add an action to an audit; prints its id")
+    aa.add_argument("audit", metavar="AUDIT", help="the audit's id or reference")
+    aa.add_argument("--text", required=True, help="what must happen")
+    aa.add_argument("--owner", metavar="NAME")
+    aa.add_argument("--due", type=_iso_date, metavar="YYYY-MM-DD")
+    aa.add_argument("--urgent", action="store_true", help="needed to keep the child safe")
+    aa.add_argument("--told", metavar="WHO", help="urgent: who was told of the concern")
+    aa.add_argument("--told-at", type=_when, metavar="DATETIME", help="urgent: when they were told (ISO)")
+    ad = acsub.add_parser("done", help="mark an action done, with a note of what was done")
+    ad.add_argument("id", metavar="ACTION_ID")
+    ad.add_argument("--note", required=True, help="what was done, and when")
+
+    mo = sub.add_parser("moderation", help="record moderations; list what awaits moderation and what was recorded")
+    mosub = mo.add_subparsers(dest="action", metavar="ACTION", required=True)
+    mr = mosub.add_parser("record", help="record a moderation of a completed audit by the profile's person")
+    mr.add_argument("audit", metavar="AUDIT", help="the audit's id or reference")
+    view = mr.add_mutually_exclusive_group(required=True)
+    view.add_argument("--agree", action="store_true", help="agree with the auditor's overall grade")
+    view.add_argument("--grade", metavar="GRADE", help="the moderated grade (a value of the overall scale)")
+    mr.add_argument("--rationale", help="why (needed with --grade)")
+    mr.add_argument("--kind", choices=["internal", "external"], default="internal")
+    ml = mosub.add_parser("list", help="moderations recorded, newest first (or --awaiting)")
+    ml.add_argument("--awaiting", action="store_true",
+                    help="instead: completed audits awaiting moderation, oldest completed first")
+    add_selection(ml)
+    ml.add_argument("--limit", type=int, default=None, metavar="N")
+    ml.add_argument("--json", action="store_true")
+
+    pg = sub.add_parser("programme", help="audit programmes: list them with their progress, create one")
+    pgsub = pg.add_subparsers(dest="action", metavar="ACTION", required=True)
+    pl = pgsub.add_parser("list", help="programmes and how far each has got")
+    pl.add_argument("--json", action="store_true")
+    pc = pgsub.add_parser("create", help="plan a programme; prints its name")
+    pc.add_argument("--name", required=True)
+    pc.add_argument("--template", metavar="ID", help="the template its audits use")
+    pc.add_argument("--teams", type=_teams, default=[], metavar="TEAM,TEAM", help="the teams taking part")
+    pc.add_argument("--target", type=int, metavar="N", help="audits per team (per programme without --teams)")
+    pc.add_argument("--start", "--starts", dest="start", type=_iso_date, metavar="YYYY-MM-DD")
+    pc.add_argument("--end", "--ends", dest="end", type=_iso_date, metavar="YYYY-MM-DD")
+    pc.add_argument("--description")

@@ -1,0 +1,282 @@
+"""Packs: the audits that travel between laptops and councils, out of the store and back in.
+
+Export chooses the audits, reads them as documents a batch at a time, pseudonymises them when the
+pack leaves the organisation, and hands them to :func:`qadesk.exchange.packs.write_pack`; the
+sender keeps the sync points and the pseudonyms only if the file is written whole.  Import has
+:func:`qadesk.exchange.pack_check.read_pack` verify and validate the whole pack first, then writes it
+in one transaction: new audits are created, moderation returns re-link to the audits they came
+from, a record edited on both sides is reported as a conflict and left alone, and the same pack
+imported twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qadesk.core.errors import Problem, ValidationError
+from qadesk.core.selection import Selection
+from qadesk.core.template import Template
+from qadesk.exchange.output import Cancel, Progress, check_cancel, report_progress
+from qadesk.exchange.pack_check import KINDS, check_against_template, read_pack
+from qadesk.exchange.packs import KIND_LABELS, PackHeader, write_pack
+from qadesk.services import transfer
+from qadesk.services.audit_access import template_for
+from qadesk.services.audit_document import audit_document
+from qadesk.services.profile import current_actor_name, get_profile
+from qadesk.services.pseudonymise import Pseudonymiser
+from qadesk.services.queries import audit_batches, audit_ids
+from qadesk.services.stats import compute
+from qadesk.services.templates import get_row, get_template, import_template, template_of
+from qadesk.store.models import ActionItem, Audit, ImportedPack, Moderation, PackMapping, TemplateVersion
+
+__all__ = ["KIND_LABELS", "MODERATION_STATUSES", "ExportResult", "ImportResult", "PackConflict", "export_pack",
+           "import_pack", "preview_pseudonymisation", "selection_for"]
+
+MODERATION_STATUSES = ("completed", "moderated")  # what a moderator can judge: never a draft
+
+
+def selection_for(kind: str, selection: Selection | None) -> Selection:
+    """The audits a pack of ``kind`` takes from ``selection``.
+
+    A moderation pack offers completed (and already moderated) audits only, so a filter that also
+    matches drafts leaves them out rather than having the export refused on the first draft; a
+    status filter that names no such status is refused with the reason. Audits named one by one
+    (``--audit``) are taken as named, and a named draft is refused by :func:`export_pack`.
+    """
+    sel = selection or Selection()
+    if kind != "moderation_request" or sel.audit_ids:
+        return sel
+    statuses = [st for st in (sel.statuses or MODERATION_STATUSES) if st in MODERATION_STATUSES]
+    if not statuses:
+        raise ValidationError(f"a moderation pack takes completed or moderated audits, not "
+                              f"{' or '.join(sel.statuses)} ones")
+    return replace(sel, statuses=statuses)
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    pack_id: str
+    kind: str
+    audits: int
+    pseudonymised: bool
+    size: int
+
+    def __str__(self) -> str:
+        how = "pseudonymised" if self.pseudonymised else "identifiable"
+        article = "an" if KIND_LABELS[self.kind][0] in "aeiou" else "a"
+        return (f"Written {self.path}: {article} {KIND_LABELS[self.kind]} of {self.audits:,} audit"
+                f"{'s' if self.audits != 1 else ''} ({how}, {self.size / 1024:,.0f} KB, pack {self.pack_id}).")
+
+
+@dataclass
+class PackConflict:
+    audit_id: str
+    reference: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.reason}"
+
+
+@dataclass
+class ImportResult:
+    path: Path
+    pack_id: str
+    kind: str
+    sender: str = ""
+    already_imported: bool = False
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    kept_local: list[str] = field(default_factory=list)
+    moderations_added: int = 0
+    templates_added: list[str] = field(default_factory=list)
+    conflicts: list[PackConflict] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.moderations_added or self.templates_added)
+
+    def __str__(self) -> str:
+        head = f"{self.path.name}: {KIND_LABELS.get(self.kind, self.kind)} from {self.sender or 'an unknown sender'}"
+        if self.already_imported:
+            return f"{head} was imported before; nothing changed."
+        lines = [head]
+        for label, items in (("new audits", self.created), ("audits updated", self.updated),
+                             ("unchanged", self.unchanged), ("kept (this copy is newer)", self.kept_local),
+                             ("templates added", self.templates_added)):
+            if items:
+                lines.append(f"  {label}: {len(items):,} ({', '.join(items[:8])}{' …' if len(items) > 8 else ''})")
+        if self.moderations_added:
+            lines.append(f"  moderations linked to their audits: {self.moderations_added:,}")
+        if self.conflicts:
+            lines.append(f"  conflicts, left unchanged for you to resolve: {len(self.conflicts):,}")
+            lines += [f"    {c}" for c in self.conflicts]
+        if len(lines) == 1:
+            lines.append("  nothing to change")
+        return "\n".join(lines)
+
+
+def _sender(session: Session) -> dict[str, Any]:
+    p = get_profile(session)
+    return {"name": (p.name if p and p.is_set else current_actor_name(session)),
+            "role": p.role if p else None, "organisation": p.organisation if p else None}
+
+
+def preview_pseudonymisation(store: Any, selection: Selection) -> list[tuple[str, str, str, str]]:
+    """What an external pack of these audits would change: (audit ref, field, original, masked)."""
+    with store.session() as s:
+        pz = Pseudonymiser(s)
+        for batch in audit_batches(s, audit_ids(s, selection)):
+            for audit in batch:
+                pz.apply(audit_document(audit))
+        return [(c.audit_ref, c.field, c.original, c.masked) for c in pz.changes]
+
+
+def export_pack(store: Any, path: Path, *, kind: str = "audit_transfer", selection: Selection | None = None,
+                external: bool = False, identifiable: bool = False, progress: Progress | None = None,
+                cancel: Cancel | None = None) -> ExportResult:
+    """Write a pack of the selected audits to ``path``, whole or not at all."""
+    if kind not in KINDS:
+        raise ValidationError(f"a pack's kind is one of {', '.join(KINDS)}, not '{kind}'")
+    selection = selection_for(kind, selection)
+    path = Path(path)
+    pseudonymise = external and not identifiable
+    pack_id = str(uuid.uuid4())
+    # Read in a plain session: the store is not locked while the pages and rows are laid out.
+    with store.session() as s:
+        ids = audit_ids(s, selection)
+        if not ids:
+            if kind == "moderation_request" and not selection.audit_ids:
+                raise ValidationError("no completed or moderated audits match the selection; a moderation pack "
+                                      "takes completed audits only (drafts are left out)")
+            raise ValidationError("no audits match the selection; the pack would be empty")
+        pz = Pseudonymiser(s)
+        items: list[tuple[dict[str, Any], Template]] = []
+        revisions: list[tuple[str, int]] = []
+        total = len(ids) + 3
+        audits = (audit for batch in audit_batches(s, ids) for audit in batch)
+        for n, audit in enumerate(audits):
+            check_cancel(cancel)
+            if kind == "moderation_request" and audit.status == "draft":
+                raise ValidationError(f"{audit.reference} is a draft; only completed audits go for moderation")
+            doc = audit_document(audit)
+            items.append((pz.apply(doc) if pseudonymise else doc, template_for(audit)))
+            revisions.append((audit.id, audit.revision))
+            report_progress(progress, n + 1, total)
+        sender = _sender(s)
+        stats = compute(s, Selection(audit_ids=ids))
+
+    def keep() -> None:
+        # The sender keeps the sync points and pseudonyms only if the file is written whole.
+        with store.transaction() as s:
+            for aid, revision in revisions:
+                transfer.remember_revision(s, pack_id, aid, revision)
+            if pseudonymise:
+                for audit_id, fld, real, pseudonym in pz.mappings:
+                    s.add(PackMapping(pack_id=pack_id, audit_id=audit_id, field=fld, real_value=real,
+                                      pseudonym=pseudonym))
+
+    header = PackHeader(pack_id, kind, sender, pseudonymise, external)
+    size = write_pack(path, header, items, stats=stats, progress=progress, cancel=cancel, keep=keep)
+    return ExportResult(path, pack_id, kind, len(items), pseudonymise, size)
+
+
+def import_pack(store: Any, path: Path, *, progress: Progress | None = None,
+                cancel: Cancel | None = None) -> ImportResult:
+    """Verify, validate, then import a pack in one transaction (see the module's docstring)."""
+    path = Path(path)
+    with store.session() as s:
+        stored = {f"{r.template_id}@{r.version}": r.fingerprint for r in s.execute(select(TemplateVersion)).scalars()}
+    contents = read_pack(path, stored=stored, progress=progress)
+    check_cancel(cancel, "The import")
+    m = contents.manifest
+    by = m.get("created_by") or {}
+    sender = ", ".join(x for x in (by.get("name"), by.get("organisation")) if x)
+    result = ImportResult(path, contents.pack_id, contents.kind, sender)
+    with store.transaction() as s:
+        if s.get(ImportedPack, contents.pack_id) is not None:
+            result.already_imported = True
+            return result
+        # The pack's audits that are already here, 200 to a query (their answers, actions... too), not
+        # one query each; held while the transaction runs, so _apply's s.get finds them in the session.
+        ids = [doc["id"] for doc in contents.documents]
+        here = {a.id: a for start in range(0, len(ids), 200)
+                for a in s.execute(select(Audit).where(Audit.id.in_(ids[start:start + 200]))).scalars()}
+        problems = []
+        for doc in contents.documents:
+            key = f"{doc['template']['id']}@{doc['template']['version']}"
+            t = contents.templates.get(key)
+            if t is None and key in stored:
+                t = get_template(s, doc["template"]["id"], doc["template"]["version"])
+            if t is None:
+                problems.append(f"audits/{doc['id']}.json uses the template {key}, which is neither in the pack nor here")
+                continue
+            problems += [str(p) for p in check_against_template(doc, t, f"audits/{doc['id']}.json")]
+            local = here.get(doc["id"])
+            if contents.kind == "moderation_return" and local is None:
+                problems.append(f"audits/{doc['id']}.json: this return is for audit {doc['reference']}, "
+                                f"which is not in this store")
+            if local is None:
+                problems += _id_clashes(s, doc)
+        if problems:
+            raise ValidationError([Problem("", p) for p in problems[:10]], path.name)
+        actor = current_actor_name(s)
+        for t in contents.templates.values():
+            _, created = import_template(s, t, actor=actor)
+            if created:
+                result.templates_added.append(t.key)
+        for doc in contents.documents:
+            check_cancel(cancel, "The import")
+            _apply(s, doc, contents, result, actor, by.get("organisation") or sender or None)
+        if not result.conflicts:
+            s.add(ImportedPack(pack_id=contents.pack_id, kind=contents.kind, sender=json.dumps(by, ensure_ascii=False),
+                               imported_at=datetime.now().astimezone()))
+    return result
+
+
+def _id_clashes(s: Session, doc: dict[str, Any]) -> list[str]:
+    out = []
+    for model, items, what in ((ActionItem, doc.get("actions") or [], "action"),
+                               (Moderation, doc.get("moderations") or [], "moderation")):
+        for item in items:
+            row = s.get(model, item["id"])
+            if row is not None and row.audit_id != doc["id"]:
+                out.append(f"audits/{doc['id']}.json: {what} {item['id']} already belongs to another audit here")
+    return out
+
+
+def _apply(s: Session, doc: dict[str, Any], contents: Any, result: ImportResult, actor: str, origin: str | None) -> None:
+    local = s.get(Audit, doc["id"])
+    verdict = transfer.judge(s, local, doc, contents.kind)
+    ref = local.reference if local is not None else doc["reference"]
+    if verdict.action == "unchanged":
+        result.unchanged.append(ref)
+        return
+    if verdict.action == "keep_local":
+        result.kept_local.append(ref)
+        return
+    if verdict.action == "conflict":
+        result.conflicts.append(PackConflict(doc["id"], ref, verdict.reason))
+        return
+    row = get_row(s, doc["template"]["id"], doc["template"]["version"])
+    t = template_of(row)
+    if verdict.action == "create":
+        audit = transfer.create_from_document(s, doc, row, t, origin=origin, actor=actor, pack_id=contents.pack_id)
+        result.created.append(audit.reference)
+    elif contents.kind == "moderation_return":
+        result.moderations_added += transfer.add_returned_moderations(s, local, doc, actor=actor,
+                                                                      pack_id=contents.pack_id)
+        result.updated.append(ref)
+    else:
+        transfer.replace_from_document(s, local, doc, t, actor=actor, pack_id=contents.pack_id)
+        result.updated.append(ref)
