@@ -16,7 +16,9 @@ from typing import Any
 
 from qadesk.core.dates import valid_date
 from qadesk.core.errors import AnswerRefused, Missing
-from qadesk.core.expressions import ExpressionError, parse
+from qadesk.core.relevance import question_relevant as question_relevant  # re-exported: callers know it here
+from qadesk.core.relevance import relevant_questions, rule_holds, section_relevant
+from qadesk.core.scoring import rationale_needed
 from qadesk.core.template import Question, Section, Template
 
 MAX_TEXT = 20_000
@@ -161,49 +163,20 @@ def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def _true(expr: str | None, values: Mapping[str, Any], current: object = None, today: date | None = None) -> bool:
-    if not expr:
-        return True
-    try:
-        return parse(expr).is_true(values, current=current, today=today)
-    except ExpressionError:
-        return False
-
-
-def section_relevant(s: Section, values: Mapping[str, Any], today: date | None = None) -> bool:
-    """Whether the section applies, given the answers so far (its ``relevant`` rule)."""
-    return _true(s.relevant, values, today=today)
-
-
-def question_relevant(t: Template, q: Question, values: Mapping[str, Any], today: date | None = None) -> bool:
-    """Whether the question applies: its section does and its own ``relevant`` rule holds."""
-    return section_relevant(t.section(q.section_id), values, today) and _true(q.relevant, values, today=today)
-
-
 def is_required(q: Question, values: Mapping[str, Any], today: date | None = None) -> bool:
     """Whether the question must be answered, given the answers so far (``required`` may be a rule)."""
     if isinstance(q.required, bool):
         return q.required
-    return _true(q.required, values, today=today)
+    return rule_holds(q.required, values, today=today)
 
 
 def constraint_problem(q: Question, value: object, values: Mapping[str, Any], today: date | None = None) -> str | None:
     """The constraint message if ``value`` breaks the question's constraint, else None."""
     if not q.constraint or is_blank(value):
         return None
-    if _true(q.constraint, values, current=value, today=today):
+    if rule_holds(q.constraint, values, current=value, today=today):
         return None
     return q.constraint_message or "This answer is not allowed here."
-
-
-def relevant_questions(t: Template, values: Mapping[str, Any], today: date | None = None) -> list[Question]:
-    """The questions that apply, in template order (sections that do not apply are skipped whole)."""
-    out: list[Question] = []
-    for s in t.sections:
-        if not section_relevant(s, values, today):
-            continue
-        out.extend(q for q in s.questions if _true(q.relevant, values, today=today))
-    return out
 
 
 def irrelevant_answered(t: Template, values: Mapping[str, Any], today: date | None = None) -> list[str]:
@@ -234,7 +207,7 @@ def section_state(t: Template, s: Section, state: AuditState, today: date | None
     """``hidden``, ``not_started``, ``in_progress``, ``complete`` or ``problems`` for the navigator."""
     if not section_relevant(s, state.answers, today):
         return "hidden"
-    qs = [q for q in s.questions if q.answerable and _true(q.relevant, state.answers, today=today)]
+    qs = [q for q in s.questions if q.answerable and rule_holds(q.relevant, state.answers, today=today)]
     answered = [q for q in qs if not is_blank(state.answers.get(q.id))]
     graded = s.grade_list is None or bool(state.section_grades.get(s.id))
     has_any = bool(answered) or bool(state.section_grades.get(s.id))
@@ -255,7 +228,7 @@ def completion(t: Template, state: AuditState, today: date | None = None) -> tup
         if not section_relevant(s, state.answers, today):
             continue
         for q in s.questions:
-            if not q.answerable or not _true(q.relevant, state.answers, today=today):
+            if not q.answerable or not rule_holds(q.relevant, state.answers, today=today):
                 continue
             req = is_required(q, state.answers, today)
             answered = not is_blank(state.answers.get(q.id))
@@ -298,14 +271,12 @@ def urgent_missing(t: Template, values: Mapping[str, Any], actions: Sequence[Act
 def missing_for_submit(t: Template, state: AuditState, suggested: str | None,
                        today: date | None = None, actions: Sequence[ActionFacts] = ()) -> list[Missing]:
     """Everything that stops submit, in form order (so the form can go to the first)."""
-    from qadesk.core.scoring import rationale_needed
-
     out: list[Missing] = []
     for s in t.sections:
         if not section_relevant(s, state.answers, today):
             continue
         for q in s.questions:
-            if not _true(q.relevant, state.answers, today=today):
+            if not rule_holds(q.relevant, state.answers, today=today):
                 continue
             for problem in question_problems(t, q, state, today):
                 out.append(Missing(s.id, q.id, f"{s.title} — {q.label}: {problem}", key=f"question.{q.id}"))
@@ -319,3 +290,4 @@ def missing_for_submit(t: Template, state: AuditState, suggested: str | None,
                            key="overall.rationale"))
     out.extend(urgent_missing(t, state.answers, actions, today))  # the Actions page comes last
     return out
+

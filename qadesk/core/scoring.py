@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from qadesk.core.relevance import relevant_questions, section_relevant
 from qadesk.core.template import Choice, Question, Template
 
 
@@ -40,8 +41,6 @@ def choice_score(choices: tuple[Choice, ...], value: object) -> float | None:
 def section_scores(t: Template, section_grades: Mapping[str, str], values: Mapping[str, Any],
                    today: date | None = None) -> dict[str, float]:
     """The score of each relevant section's judgement, by section id (sections without one left out)."""
-    from qadesk.core.audit import section_relevant
-
     out: dict[str, float] = {}
     for s in t.sections:
         if not s.grade_list or not section_relevant(s, values, today):
@@ -55,8 +54,6 @@ def section_scores(t: Template, section_grades: Mapping[str, str], values: Mappi
 def mean_score(t: Template, values: Mapping[str, Any], section_grades: Mapping[str, str],
                today: date | None = None) -> float | None:
     """The mean score of the relevant grade questions (by their weights) and section judgements (1 each); None if none."""
-    from qadesk.core.audit import relevant_questions
-
     total = weights = 0.0
     for q in relevant_questions(t, values, today):
         if q.type != "grade":

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from qadesk.core.errors import LimitError, StateError, StoreLocked, ValidationError, WrongPassphrase
-from qadesk.store.engine import DB_FILENAME
+from qadesk.store.paths import DB_FILENAME
 
 KEYINFO_FILENAME = "qadesk.keyinfo.json"
 KEYINFO_FORMAT = "qadesk-keyinfo/1"

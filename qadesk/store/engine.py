@@ -24,24 +24,13 @@ from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from qadesk import APP_ID, ORGANISATION
 from qadesk.core.errors import StateError, WrongPassphrase
+from qadesk.store.paths import DB_FILENAME, default_data_dir  # re-exported: callers know them here
 
 if TYPE_CHECKING:
     from qadesk.store.crypto import Unlocked
 
-DB_FILENAME = "qadesk.sqlite"
 BUSY_TIMEOUT_MS = 5000
-
-
-def default_data_dir() -> Path:
-    """The user's data folder (platformdirs), unless QADESK_DATA_DIR says otherwise."""
-    env = os.environ.get("QADESK_DATA_DIR")
-    if env:
-        return Path(env).expanduser()
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir(APP_ID, ORGANISATION))
 
 
 def _set_sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
