@@ -246,8 +246,9 @@ def import_pack(store: Any, path: Path, *, progress: Progress | None = None,
 
 def _id_clashes(s: Session, doc: dict[str, Any]) -> list[str]:
     out = []
-    for model, items, what in ((ActionItem, doc.get("actions") or [], "action"),
-                               (Moderation, doc.get("moderations") or [], "moderation")):
+    kinds: tuple[tuple[type[ActionItem] | type[Moderation], list[dict[str, Any]], str], ...] = (
+        (ActionItem, doc.get("actions") or [], "action"), (Moderation, doc.get("moderations") or [], "moderation"))
+    for model, items, what in kinds:
         for item in items:
             row = s.get(model, item["id"])
             if row is not None and row.audit_id != doc["id"]:
@@ -270,7 +271,7 @@ def _apply(s: Session, doc: dict[str, Any], contents: Any, result: ImportResult,
         return
     row = get_row(s, doc["template"]["id"], doc["template"]["version"])
     t = template_of(row)
-    if verdict.action == "create":
+    if local is None:  # judged "create": the audit is new here
         audit = transfer.create_from_document(s, doc, row, t, origin=origin, actor=actor, pack_id=contents.pack_id)
         result.created.append(audit.reference)
     elif contents.kind == "moderation_return":
