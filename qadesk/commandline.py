@@ -82,60 +82,6 @@ def _teams(text: str) -> list[str]:
     return [t.strip() for t in text.split(",") if t.strip()]
 
 
-def add_parsers(sub: Any) -> None:
-    ac = sub.add_parser("action", help="actions from audits: list, add, mark done")
-    acsub = ac.add_subparsers(dest="action", metavar="ACTION", required=True)
-    al = acsub.add_parser("list", help="actions, urgent first then soonest due")
-    al.add_argument("--status", choices=ACTION_SHOW, default="open",
-                    help="open (the default), done, cancelled, overdue (open and past due) or all")
-    al.add_argument("--owner", metavar="NAME", help="owned by this person")
-    al.add_argument("--urgent", action="store_true", help="urgent actions only")
-    al.add_argument("--overdue", action="store_true", help="past their due date only")
-    add_selection(al, statuses=False)
-    al.add_argument("--limit", type=int, default=None, metavar="N")
-    al.add_argument("--json", action="store_true")
-    aa = acsub.add_parser("add", help="add an action to an audit; prints its id")
-    aa.add_argument("audit", metavar="AUDIT", help="the audit's id or reference")
-    aa.add_argument("--text", required=True, help="what must happen")
-    aa.add_argument("--owner", metavar="NAME")
-    aa.add_argument("--due", type=_iso_date, metavar="YYYY-MM-DD")
-    aa.add_argument("--urgent", action="store_true", help="needed to keep the child safe")
-    aa.add_argument("--told", metavar="WHO", help="urgent: who was told of the concern")
-    aa.add_argument("--told-at", type=_when, metavar="DATETIME", help="urgent: when they were told (ISO)")
-    ad = acsub.add_parser("done", help="mark an action done, with a note of what was done")
-    ad.add_argument("id", metavar="ACTION_ID")
-    ad.add_argument("--note", required=True, help="what was done, and when")
-
-    mo = sub.add_parser("moderation", help="record moderations; list what awaits moderation and what was recorded")
-    mosub = mo.add_subparsers(dest="action", metavar="ACTION", required=True)
-    mr = mosub.add_parser("record", help="record a moderation of a completed audit by the profile's person")
-    mr.add_argument("audit", metavar="AUDIT", help="the audit's id or reference")
-    view = mr.add_mutually_exclusive_group(required=True)
-    view.add_argument("--agree", action="store_true", help="agree with the auditor's overall grade")
-    view.add_argument("--grade", metavar="GRADE", help="the moderated grade (a value of the overall scale)")
-    mr.add_argument("--rationale", help="why (needed with --grade)")
-    mr.add_argument("--kind", choices=["internal", "external"], default="internal")
-    ml = mosub.add_parser("list", help="moderations recorded, newest first (or --awaiting)")
-    ml.add_argument("--awaiting", action="store_true",
-                    help="instead: completed audits awaiting moderation, oldest completed first")
-    add_selection(ml)
-    ml.add_argument("--limit", type=int, default=None, metavar="N")
-    ml.add_argument("--json", action="store_true")
-
-    pg = sub.add_parser("programme", help="audit programmes: list them with their progress, create one")
-    pgsub = pg.add_subparsers(dest="action", metavar="ACTION", required=True)
-    pl = pgsub.add_parser("list", help="programmes and how far each has got")
-    pl.add_argument("--json", action="store_true")
-    pc = pgsub.add_parser("create", help="plan a programme; prints its name")
-    pc.add_argument("--name", required=True)
-    pc.add_argument("--template", metavar="ID", help="the template its audits use")
-    pc.add_argument("--teams", type=_teams, default=[], metavar="TEAM,TEAM", help="the teams taking part")
-    pc.add_argument("--target", type=int, metavar="N", help="audits per team (per programme without --teams)")
-    pc.add_argument("--start", "--starts", dest="start", type=_iso_date, metavar="YYYY-MM-DD")
-    pc.add_argument("--end", "--ends", dest="end", type=_iso_date, metavar="YYYY-MM-DD")
-    pc.add_argument("--description")
-
-
 # ---- the subcommands -------------------------------------------------------------------------
 
 def _audits_and_templates(sub: Any) -> None:
