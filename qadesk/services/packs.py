@@ -246,11 +246,11 @@ def import_pack(store: Any, path: Path, *, progress: Progress | None = None,
 
 def _id_clashes(s: Session, doc: dict[str, Any]) -> list[str]:
     out = []
-    kinds: tuple[tuple[type[ActionItem] | type[Moderation], list[dict[str, Any]], str], ...] = (
-        (ActionItem, doc.get("actions") or [], "action"), (Moderation, doc.get("moderations") or [], "moderation"))
-    for model, items, what in kinds:
+    kinds = (("action", doc.get("actions") or [], lambda key: s.get(ActionItem, key)),
+             ("moderation", doc.get("moderations") or [], lambda key: s.get(Moderation, key)))
+    for what, items, find in kinds:
         for item in items:
-            row = s.get(model, item["id"])
+            row = find(item["id"])
             if row is not None and row.audit_id != doc["id"]:
                 out.append(f"audits/{doc['id']}.json: {what} {item['id']} already belongs to another audit here")
     return out
