@@ -29,6 +29,7 @@ from qadesk.store.paths import DB_FILENAME, default_data_dir  # re-exported: cal
 
 if TYPE_CHECKING:
     from qadesk.store.crypto import Unlocked
+    from qadesk.store.watch import StoreWatch
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -56,6 +57,7 @@ class Store:
 
     def __post_init__(self) -> None:
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
+        self._watches: list[StoreWatch] = []
 
     @property
     def is_sqlite(self) -> bool:
@@ -85,7 +87,22 @@ class Store:
             yield session
 
     def close(self) -> None:
+        self._close_watches()
         self.engine.dispose()
+
+    def watch(self) -> StoreWatch:
+        """A cheap detector of commits made by anyone (see :mod:`qadesk.store.watch`)."""
+        from qadesk.store.watch import StoreWatch
+
+        w = StoreWatch(self)
+        self._watches.append(w)
+        return w
+
+    def _close_watches(self) -> None:
+        # Their connections hold the file open: they go before it is rekeyed or the store closes,
+        # and reconnect on their next look.
+        for w in self._watches:
+            w.close()
 
     def set_passphrase(self, passphrase: str) -> None:
         """Encrypt this open plain store; it stays open, now keyed."""
@@ -114,6 +131,7 @@ class Store:
         # writes a page under the wrong key.  Sessions must be closed by the caller.
         if self.data_dir is None or self.path is None:
             raise StateError("Only the SQLite store in a data folder can be encrypted.")
+        self._close_watches()
         self.engine.dispose()
         cipher = self.cipher
         try:

@@ -215,7 +215,6 @@ def _start_demo(window: MainWindow) -> None:
                 name, role = persona()
                 set_profile(s, Profile(name=name, role=role, team="Quality Assurance",
                                        organisation="Demonstration data"))
-        window.refresh_all()
         window.demo_ready = True
         window.statusBar().showMessage(f"Demonstration data ready: {summary}", 8000)
 
@@ -270,7 +269,6 @@ def ask_first_run(window: MainWindow, folder: Path, fixed: bool, profile: Profil
             set_profile(s, dialog.profile())
         if not fixed:
             window.settings.set("data/last_folder", str(chosen))
-        window.refresh_all()
 
     dialog.accepted.connect(accepted)
     dialog.rejected.connect(window.close)

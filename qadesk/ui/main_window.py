@@ -28,11 +28,12 @@ from qadesk import APP_NAME, __version__
 from qadesk.core.errors import QadeskError
 from qadesk.services.audits import get_audit
 from qadesk.ui import messages
+from qadesk.ui.change_hub import ChangeHub, follow
 from qadesk.ui.context import AppContext
 from qadesk.ui.menus import SCREENS, build_menus, fill_recent, shortcuts_text
 from qadesk.ui.operations import Operation, Operations
 from qadesk.ui.screen_fit import centred, fit_to_screen, frame_of, screen_of
-from qadesk.ui.screens import make_screen
+from qadesk.ui.screens import SCREEN_CHANGES, make_screen
 from qadesk.ui.settings import Settings
 from qadesk.ui.widgets import app_icon, fmt_time
 
@@ -126,6 +127,9 @@ class MainWindow(QMainWindow):
 
     def attach(self, ctx: AppContext) -> None:
         """Show a (newly) opened store: every screen is rebuilt on first use."""
+        self._close_hub()
+        if ctx.hub is None:
+            ctx.hub = ChangeHub(ctx.store, self)
         self.ctx = ctx
         for key in list(self.screens):
             w = self.screens.pop(key)
@@ -151,6 +155,11 @@ class MainWindow(QMainWindow):
         self.flush_forms()
         while self.audit_tabs.count() > 1:
             self.close_tab(1)
+        self._close_hub()
+
+    def _close_hub(self) -> None:
+        if self.ctx is not None and self.ctx.hub is not None:
+            self.ctx.hub.close()
 
     def flush_forms(self) -> None:
         for form in self.forms.values():
@@ -164,6 +173,7 @@ class MainWindow(QMainWindow):
             assert self.ctx is not None
             w = make_screen(self, key)
             w.setObjectName(w.objectName() or f"{key}.view")
+            follow(self.ctx.hub, w, SCREEN_CHANGES[key], w.refresh)  # type: ignore[attr-defined]
             self.screens[key] = w
             self.stack.addWidget(w if key != "audits" else self.audit_tabs)
         return self.screens[key]
@@ -184,11 +194,8 @@ class MainWindow(QMainWindow):
         if row < 0 or self.ctx is None:
             return
         key = SCREENS[row][0]
-        fresh = key not in self.screens
         w = self.screen_view(key)
-        self.stack.setCurrentWidget(self.audit_tabs if key == "audits" else w)
-        if not fresh and hasattr(w, "refresh") and key != "audits":
-            w.refresh()  # figures may have changed on another screen
+        self.stack.setCurrentWidget(self.audit_tabs if key == "audits" else w)  # stale since hidden: refreshed
         self.settings.set("window/screen", key)  # by name: a new screen in the list moves no one's choice
         self._update_title()
 
@@ -210,11 +217,6 @@ class MainWindow(QMainWindow):
         self.audit_tabs.setCurrentIndex(0)
         w.clear_filters()
         w.programme.setCurrentIndex(max(0, w.programme.findData(name)))
-
-    def refresh_all(self) -> None:
-        for w in self.screens.values():
-            if hasattr(w, "refresh"):
-                w.refresh()
 
     # ------------------------------------------------------------------ audits
 
@@ -239,7 +241,6 @@ class MainWindow(QMainWindow):
 
         form = AuditFormView(self.ctx, audit_id)
         form.savedAt.connect(self._saved_at)
-        form.statusChanged.connect(lambda _s: self.refresh_lists())
         form.openAuditRequested.connect(self.open_audit)
         self.forms[audit_id] = form
         i = self.audit_tabs.addTab(form, reference)
@@ -263,7 +264,6 @@ class MainWindow(QMainWindow):
         self.forms.pop(w.audit_id)
         self.audit_tabs.removeTab(index)
         w.deleteLater()
-        self.refresh_lists()
 
     def close_current_audit(self) -> None:
         form = self.current_form()
@@ -293,12 +293,6 @@ class MainWindow(QMainWindow):
             return
         getattr(form, what)()
 
-    def refresh_lists(self) -> None:
-        from qadesk.ui.audits_view import AuditsView
-
-        if isinstance(w := self.screens.get("audits"), AuditsView):
-            w.model.reload()
-
     def _saved_at(self, when: object) -> None:
         if isinstance(when, datetime):
             self.saved_label.setText(f"Saved {fmt_time(when)}")
@@ -312,7 +306,6 @@ class MainWindow(QMainWindow):
         self.new_audit_dialog = dialog
 
         def started() -> None:
-            self.refresh_lists()
             if dialog.audit_id:
                 self.statusBar().showMessage(f"Started {dialog.reference}", 5000)
                 self.open_audit(dialog.audit_id)
@@ -365,7 +358,6 @@ class MainWindow(QMainWindow):
                 set_profile(s, dialog.profile())
             if self.ctx.data_dir and not self.ctx.demo:
                 self.settings.set("data/last_folder", str(self.ctx.data_dir))
-            self.refresh_all()
 
         dialog.accepted.connect(accepted)
         if first_run:

@@ -12,6 +12,19 @@ if TYPE_CHECKING:
     from qadesk.ui.main_window import MainWindow
 
 
+# What each screen shows, as kinds of change (qadesk.services.changes.Changes.concerns): a change of
+# one of them refreshes the screen, at once when it is shown, when next shown otherwise.
+SCREEN_CHANGES: dict[str, tuple[str, ...]] = {
+    "home": ("audits", "answers", "actions", "moderation", "templates", "profile"),
+    "audits": ("audits", "templates", "programmes"),
+    "actions": ("actions", "audits", "profile"),
+    "moderation": ("audits", "moderation", "profile"),
+    "programmes": ("programmes", "audits", "templates"),
+    "templates": ("templates", "audits"),
+    "reports": ("audits", "answers", "actions", "moderation", "templates", "programmes"),
+}
+
+
 def make_screen(window: MainWindow, key: str) -> QWidget:
     """The screen ``key`` (see :data:`qadesk.ui.menus.SCREENS`), connected to ``window``."""
     # Built inside the window (parent given), so a screen that looks up the window's

@@ -14,6 +14,8 @@ QLabel[role="question-label"] { font-weight: 600; color: #1d2b3a; }
 QLabel[role="hint"], QLabel[role="evidence-label"] { color: #5b6673; }
 QLabel[role="note"] { color: #33414f; background: #f3f6f9; border-left: 3px solid #8aa4c0; padding: 8px 10px; }
 QLabel[role="problem"] { color: #9a3412; background: #fff4ec; border-left: 3px solid #c2571a; padding: 4px 8px; }
+QLabel[role="changed-elsewhere"] { color: #5c4400; background: #fff6d6; border-left: 3px solid #c79a00;
+    padding: 4px 8px; }
 QLabel[role="suggestion"] { color: #1d2b3a; background: #f3f6f9; padding: 8px 10px; }
 QFrame[role="question"][state="problem"] { border-left: 3px solid #c2571a; padding-left: 8px; }
 QFrame[role="judgement"], QFrame[role="judgement-table"] {

@@ -55,6 +55,7 @@ from qadesk.ui.form.guidance import GuidancePane
 from qadesk.ui.form.header import FormHeader, MissingPanel, ModerationPanel
 from qadesk.ui.form.navigator import Navigator
 from qadesk.ui.form.paging import PAGE_HELP, PagingMixin, add_next_button
+from qadesk.ui.form.reloading import ReloadingMixin
 from qadesk.ui.form.sections import QuestionRow, SectionPage, build_pages
 from qadesk.ui.form.style import FORM_QSS
 from qadesk.ui.form.submitting import SubmittingMixin, subject_line
@@ -65,7 +66,7 @@ __all__ = ["PAGE_HELP", "AuditFormView"]
 REQUIRED_MESSAGE = "An answer is required."
 
 
-class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, QWidget):
+class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, ReloadingMixin, QWidget):
     """The form for one audit.  ``flush()`` before closing; signals tell the shell what happened.
 
     ``statusChanged(status)`` only when the audit's status changes (``completed`` on submit,
@@ -96,6 +97,7 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, QWidget):
             actions = [action_row(a) for a in audit.actions]
             others = [o for o in self._other_audits(s, audit.case_ref) if o[0] != audit.id]
             outcome = moderation.outcome(audit)
+            revision = audit.revision
         self.actor = ctx.actor()
         self.show_missing = False
         self._refusals: dict[str, str] = {}
@@ -185,6 +187,7 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, QWidget):
         app.focusChanged.connect(self._focus_changed)
         self._set_save_state(saved_text(None) if self.status == "draft" else "Read only: the audit is "
                          f"{self.status}")
+        self._follow_store(revision)  # changes made elsewhere come in (qadesk.ui.form.reloading)
 
     # ------------------------------------------------------------------ building
 

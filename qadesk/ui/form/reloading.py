@@ -1,0 +1,228 @@
+"""When the audit changes underneath its open form (another screen, the command line, later a sync).
+
+The form follows the window's :class:`~qadesk.ui.change_hub.ChangeHub`: when
+its audit changed, it reads the audit again (at once when shown, when next
+shown otherwise) and takes in every answer it holds no unsaved edit for, and
+the header (status, grades), the moderation outcome and the actions.
+
+An answer the auditor is working on is never overwritten: one whose change
+is not yet in the store (the autosaver still holds its job, or the store
+refused it), or the one in the field with the focus when its text is no
+longer what the form loaded.  The auditor's text is kept and saved, and the
+form says beside the field what it was changed to elsewhere; the audit's
+history keeps both.  What the form loads is loaded with ``_loading`` set, so
+a reload never schedules a save of what it loaded.
+
+A mixin of :class:`~qadesk.ui.form.view.AuditFormView`.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
+
+from qadesk.core.audit import AuditState
+from qadesk.exchange.display import answer_text
+from qadesk.services import audits, moderation
+from qadesk.services.changes import Changes
+from qadesk.ui.change_hub import follow
+from qadesk.ui.form.actions_panel import action_row
+
+if TYPE_CHECKING:
+    from qadesk.ui.form.view import AuditFormView
+
+SHOWN_CHARS = 120
+KEEPING = ("Changed elsewhere while you were typing: it now says “{theirs}”. Your text is kept here and is "
+           "saved when you stop typing; the audit's history keeps both.")
+KEPT = ("Changed elsewhere while you were typing (to “{theirs}”). Your text was saved after it; the audit's "
+        "history keeps both.")
+
+
+def _shown(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
+
+
+class ReloadingMixin:
+    """From a change in the store to the open form, without losing what the auditor is typing."""
+
+    def _follow_store(self: AuditFormView, revision: int) -> None:
+        """Start following the window's changes (called once the form is built)."""
+        self._known_revision = revision
+        self._loaded = copy.deepcopy(self.state)  # what the store held when the form last read it
+        self._changed_notes: dict[str, QLabel] = {}
+        self._store_timer = QTimer(self)
+        self._store_timer.setSingleShot(True)
+        self._store_timer.setInterval(0)  # a burst of changes is read once
+        self._store_timer.timeout.connect(self.reload_from_store)
+        self.saver.saved.connect(self._store_saved)
+        follow(self.ctx.hub, self, self._concerns_me, self._store_timer.start)
+
+    def _concerns_me(self: AuditFormView, changes: Changes) -> bool:
+        return changes.touches(self._audit_id)
+
+    def _store_saved(self: AuditFormView, key: str, result: object, _when: object) -> None:
+        revision = getattr(result, "revision", None)
+        # One step past what the form knew: nobody else wrote in between, no need to read the audit again.
+        if isinstance(revision, int) and revision == self._known_revision + 1:
+            self._known_revision = revision
+        note = self._changed_notes.get(key)
+        if note is not None and note.property("state") == "keeping":
+            note.setText(note.property("kept_text"))
+            note.setProperty("state", "kept")
+
+    # ------------------------------------------------------------------ reading the audit again
+
+    def reload_from_store(self: AuditFormView) -> bool:
+        """Read the audit again and show what changed elsewhere; False when nothing had."""
+        with self.ctx.store.session() as s:
+            audit = audits.get_audit(s, self._audit_id)
+            if audit.revision == self._known_revision:
+                return False
+            revision = audit.revision
+            stored = audits.state_of(audit)
+            status = audit.status
+            actions = [action_row(a) for a in audit.actions]
+            subject = audits.subject_dict(audit)
+            outcome = moderation.outcome(audit)
+        self._known_revision = revision
+        if status != self.status:
+            self._reload()  # submitted or reopened elsewhere: the form becomes read-only or editable
+            self._loaded = copy.deepcopy(self.state)
+            return True
+        from qadesk.ui.form.submitting import subject_line
+
+        self._take_in(stored)
+        self.subject_text = subject_line(subject)
+        self.header.set_audit(self.reference, self.template.title, self.subject_text, self.status)
+        self.show_outcome(outcome)
+        if actions != self.actions.rows:
+            self.actions.load(actions, self.status)
+            self._update_actions_title()
+        self.refresh()
+        return True
+
+    def _take_in(self: AuditFormView, stored: AuditState) -> None:
+        mine, new = self.state, copy.deepcopy(stored)
+        unsaved = set(self.saver.pending) | {f"answer:{qid}" for qid in self._refusals}
+        keep: list[tuple[str, str]] = []  # (key, what it says elsewhere)
+        for q in self.template.questions():
+            if not q.answerable:
+                continue
+            qid, key = q.id, f"answer:{q.id}"
+            ours = (mine.answers.get(qid), mine.evidence.get(qid))
+            theirs = (stored.answers.get(qid), stored.evidence.get(qid))
+            if ours == theirs:
+                continue
+            row = self.rows.get(qid)
+            loaded = (self._loaded.answers.get(qid), self._loaded.evidence.get(qid))
+            typing = row is not None and ours != loaded and _has_focus(row)
+            if key not in unsaved and not typing:
+                continue  # taken from ``new`` below
+            _put(new.answers, qid, ours[0])
+            _put(new.evidence, qid, ours[1])
+            said = [answer_text(q, theirs[0]) or "no answer"] if ours[0] != theirs[0] else []
+            if ours[1] != theirs[1]:
+                said.append(f"evidence note: {theirs[1] or 'none'}")
+            keep.append((key, _shown("; ".join(said))))
+            if key not in self.saver.pending:
+                self._answer_changed(qid)  # the auditor's text goes to the store again
+        for sid, grade in list(mine.section_grades.items()) + [(s, None) for s in stored.section_grades
+                                                                if s not in mine.section_grades]:
+            if f"grade:{sid}" in unsaved:
+                _put(new.section_grades, sid, grade)
+        if "overall" in unsaved:
+            new.overall_grade, new.overall_rationale = mine.overall_grade, mine.overall_rationale
+        for k, text in mine.summary.items() | {(k, None) for k in stored.summary if k not in mine.summary}:
+            key = f"summary:{k}"
+            if stored.summary.get(k) == text:
+                continue
+            field = self.summary.fields[k]
+            typing = text != self._loaded.summary.get(k) and _has_focus(field)
+            if key in unsaved or typing:
+                _put(new.summary, k, text)
+                keep.append((key, _shown(stored.summary.get(k) or "nothing")))
+                if key not in self.saver.pending:
+                    self._summary_changed(k)
+        self._loaded = copy.deepcopy(stored)
+        self.state = new
+        self._loading = True
+        try:
+            self._show_values(mine)
+        finally:
+            self._loading = False
+        kept = {key for key, _ in keep}
+        for key in [k for k in self._changed_notes if k not in kept and k not in unsaved]:
+            self._changed_notes.pop(key).deleteLater()
+        for key, theirs in keep:
+            self._note_changed(key, theirs)
+
+    def _show_values(self: AuditFormView, before: AuditState) -> None:
+        """Put into the widgets what differs from what they showed (``before``); unbuilt pages load later."""
+        st = self.state
+        for qid, row in self.rows.items():
+            if row.input is not None and st.answers.get(qid) != before.answers.get(qid):
+                row.input.setValue(st.answers.get(qid))  # type: ignore[attr-defined]
+            if row.evidence is not None and st.evidence.get(qid) != before.evidence.get(qid):
+                row.evidence.setValue(st.evidence.get(qid))
+        for sid, page in self.section_pages.items():
+            if page.grade is not None and page.built and st.section_grades.get(sid) != before.section_grades.get(sid):
+                page.grade.setValue(st.section_grades.get(sid))
+        if (st.overall_grade, st.overall_rationale) != (before.overall_grade, before.overall_rationale):
+            self.judgement.grade.setValue(st.overall_grade)
+            self.judgement.rationale.setValue(st.overall_rationale)
+        for k, edit in self.summary.fields.items():
+            if st.summary.get(k) != before.summary.get(k):
+                edit.setValue(st.summary.get(k))
+
+    # ------------------------------------------------------------------ saying so beside the field
+
+    def _note_changed(self: AuditFormView, key: str, theirs: str) -> None:
+        """Beside the field of ``key``: what it says elsewhere, and that the auditor's text is kept."""
+        where = self._field_of(key)
+        if where is None:
+            return
+        note = self._changed_notes.get(key)
+        if note is None:
+            parent = where.parentWidget()
+            layout = parent.layout() if parent is not None else None
+            if layout is None:
+                return
+            note = QLabel(parent)
+            note.setObjectName(f"changed_elsewhere.{key.split(':', 1)[-1]}")
+            note.setProperty("role", "changed-elsewhere")
+            note.setWordWrap(True)
+            layout.insertWidget(layout.indexOf(where) + 1, note)  # type: ignore[attr-defined]
+            self._changed_notes[key] = note
+        note.setText(KEEPING.format(theirs=theirs))
+        note.setProperty("kept_text", KEPT.format(theirs=theirs))
+        note.setProperty("state", "keeping")
+        note.setAccessibleName(note.text())
+        note.show()
+        where.setAccessibleDescription(note.text())
+
+    def _field_of(self: AuditFormView, key: str) -> QWidget | None:
+        kind, _, name = key.partition(":")
+        if kind == "answer" and name in self.rows:
+            row = self.rows[name]
+            if row.evidence is not None and row.evidence.hasFocus():
+                return row.evidence
+            return row.input
+        if kind == "summary":
+            return self.summary.fields.get(name)
+        return None
+
+
+def _has_focus(widget: QWidget) -> bool:
+    focused = QApplication.focusWidget()
+    return focused is not None and (focused is widget or widget.isAncestorOf(focused))
+
+
+def _put(values: dict[str, Any], key: str, value: Any) -> None:
+    if value is None:
+        values.pop(key, None)
+    else:
+        values[key] = value
