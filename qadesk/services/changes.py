@@ -3,8 +3,8 @@
 A :class:`Changes` is a plain, frozen value: the audit list, the answers of
 some audits, actions, moderation, templates, programmes, cases, the profile.
 Nothing has to remember to announce it: SQLAlchemy's session events see
-every row a session writes (``after_flush`` reads ``session.new``, ``dirty``
-and ``deleted``, and bulk statements through ``do_orm_execute``), map each
+every row a session writes (the mappers' ``after_insert``, ``after_update``
+and ``after_delete``, and bulk statements through ``do_orm_execute``), map each
 row's class to its kind (:data:`KINDS`), and ``after_commit`` hands the
 merged value to every subscriber; a rollback announces nothing.
 
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from sqlalchemy import event, inspect, select
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState, Session, object_session
 
 from qadesk.store import Store
 from qadesk.store.models import (
@@ -285,7 +285,8 @@ def subscribe(fn: Subscriber, store: Store | None = None) -> None:
     global _installed
     with _lock:
         if not _installed:
-            event.listen(Session, "after_flush", _after_flush)
+            for how, name in (("new", "after_insert"), ("dirty", "after_update"), ("deleted", "after_delete")):
+                event.listen(Base, name, _row_written(how), propagate=True)
             event.listen(Session, "do_orm_execute", _on_execute)
             event.listen(Session, "after_commit", _after_commit)
             event.listen(Session, "after_rollback", _after_rollback)
@@ -303,17 +304,18 @@ def _gather(session: Session, changes: Changes) -> None:
         session.info[_PENDING] = session.info.get(_PENDING, NOTHING) | changes
 
 
-def _after_flush(session: Session, _context: object) -> None:
-    out = NOTHING
-    seqs: set[int] = set()
-    for how, rows in (("new", session.new), ("dirty", session.dirty), ("deleted", session.deleted)):
-        for row in rows:
-            if how == "dirty" and not session.is_modified(row, include_collections=False):
-                continue
-            out = out | changes_of_row(row, how)
-            if isinstance(row, HistoryEntry) and row.seq is not None:
-                seqs.add(row.seq)
-    _gather(session, replace(out, history=frozenset(seqs)) if seqs else out)
+def _row_written(how: str) -> Callable[[Any, Any, Any], None]:
+    # Mapper events see every row the flush writes, cascades and orphans included (session.deleted
+    # does not list an orphan removed from its collection).
+    def written(_mapper: Any, _connection: Any, row: Any) -> None:
+        session = object_session(row)
+        if session is None:
+            return
+        c = changes_of_row(row, how)
+        if isinstance(row, HistoryEntry) and row.seq is not None:
+            c = replace(c, history=frozenset({row.seq}))
+        _gather(session, c)
+    return written
 
 
 def _on_execute(state: ORMExecuteState) -> None:
