@@ -1,0 +1,235 @@
+"""Screens and open audits follow changes to the store: made on another screen, or by the command line.
+
+The real window on a real store, real key and mouse events, the real ``qadesk`` command line in a
+subprocess.  Waits are waits (``qtbot.waitUntil``), never timed assertions.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
+from sqlalchemy import select
+
+from qadesk.services import audits
+from qadesk.services.changes import Changes
+from qadesk.store import open_store
+from qadesk.store.models import ActionItem, HistoryEntry
+from qadesk.ui.change_hub import Follower
+from tests.gui.shell_support import demo_dir_fixture, demo_master_fixture, open_window_fixture, settle  # noqa: F401
+from tests.helpers.cli import run_qadesk
+
+pytestmark = pytest.mark.gui
+
+QUESTION = "lived_experience"  # a long text question of the regular case audit that always applies
+
+
+def start_audit(folder: Path) -> str:
+    """A new draft of the regular case audit, started through its own store (as another screen would)."""
+    store = open_store(folder)
+    try:
+        subject = audits.Subject(case_ref="MADEUP-9001", case_type="CIN", team="Made-up Team",
+                                 practitioner="Pat Example")
+        with store.transaction() as s:
+            return audits.start_audit(s, "regular-case-audit", subject, audits.Actor("Test Auditor")).id
+    finally:
+        store.close()
+
+
+def answer_history(window, audit_id: str, qid: str) -> list[object]:
+    """The values the history recorded for one answer, oldest first."""
+    with window.ctx.store.session() as s:
+        rows = s.execute(select(HistoryEntry.after).where(HistoryEntry.audit_id == audit_id,
+                                                          HistoryEntry.entity == "answer",
+                                                          HistoryEntry.entity_id == qid)
+                         .order_by(HistoryEntry.seq)).scalars()
+        return [json.loads(a)["value"] for a in rows]
+
+
+def history_count(window, audit_id: str) -> int:
+    with window.ctx.store.session() as s:
+        return len(s.execute(select(HistoryEntry.seq).where(HistoryEntry.audit_id == audit_id)).all())
+
+
+def stored_answer(window, audit_id: str, qid: str) -> object:
+    with window.ctx.store.session() as s:
+        return audits.state_of(audits.get_audit(s, audit_id)).answers.get(qid)
+
+
+def shown(qtbot, window):
+    window.resize(1366, 768)
+    with qtbot.waitActive(window):
+        window.show()
+        window.activateWindow()
+    settle(window)
+    return window
+
+
+def open_form(qtbot, window, audit_id: str):
+    form = window.open_audit(audit_id)
+    assert form is not None
+    form.build_all()
+    qtbot.waitUntil(lambda: form.isVisible())
+    return form
+
+
+def go(window, n: int) -> None:
+    """Ctrl+N: the Nth screen, as the Go menu's shortcut."""
+    QTest.keyClick(window, getattr(Qt.Key, f"Key_{n}"), Qt.KeyboardModifier.ControlModifier)
+
+
+def click(qtbot, widget: QWidget) -> None:
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def test_an_action_marked_done_on_the_actions_screen_shows_done_in_the_open_audit(
+        qtbot, open_window, demo_dir: Path) -> None:
+    store = open_store(demo_dir)
+    with store.session() as s:
+        item = s.execute(select(ActionItem).where(ActionItem.status == "open").order_by(ActionItem.due)
+                         .limit(1)).scalar_one()
+        action_id, audit_id = item.id, item.audit_id
+    store.close()
+    w = shown(qtbot, open_window("--data-dir", str(demo_dir)))
+    form = open_form(qtbot, w, audit_id)
+    form.show_page("actions")
+    row = next(i for i, a in enumerate(form.actions.rows) if a["id"] == action_id)
+    assert form.actions.table.item(row, 4).text() == "Open"
+
+    go(w, 3)  # the Actions screen
+    view = w.screens["actions"]
+    settle(w)
+    target = next(i for i, a in enumerate(view.rows) if a.id == action_id)
+    view.table.scrollToItem(view.table.item(target, 2))
+    cell = view.table.visualItemRect(view.table.item(target, 2)).center()
+    qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
+    assert view.current().id == action_id
+    click(qtbot, view.done_button)
+    dialog = next(c for c in view.children() if c.objectName() == "actions.done_dialog")
+    qtbot.keyClicks(dialog.note, "Made-up visit on 20 Nov; child seen alone.")
+    ok = next(b for b in dialog.findChildren(QPushButton) if b.text() == "Mark done")
+    click(qtbot, ok)
+    settle(w)
+    assert action_id not in {a.id for a in view.rows}
+
+    w.activateWindow()  # the dialog has gone: the window is the active one again
+    qtbot.waitUntil(w.isActiveWindow)
+    go(w, 2)  # back to the audits, where the audit's tab is still open: not reopened
+    assert w.stack.currentWidget() is w.audit_tabs and w.audit_tabs.currentWidget() is form
+    assert w.forms[audit_id] is form
+    qtbot.waitUntil(lambda: form.actions.table.item(row, 4).text() == "Done", timeout=2000)
+    assert form.actions.rows[row]["status"] == "done"
+
+
+def test_an_answer_from_the_command_line_reaches_the_open_form(qtbot, open_window, demo_dir: Path) -> None:
+    audit_id = start_audit(demo_dir)
+    w = shown(qtbot, open_window("--data-dir", str(demo_dir)))
+    form = open_form(qtbot, w, audit_id)
+    edit = form.findChild(QWidget, f"question.{QUESTION}")
+    assert edit.value() is None
+
+    result = run_qadesk(demo_dir, "audit", "answer", audit_id, f"{QUESTION}=Made-up words from the command line")
+    assert result.returncode == 0, result.stderr
+    qtbot.waitUntil(lambda: edit.value() == "Made-up words from the command line", timeout=2000)
+    assert form.state.answers[QUESTION] == "Made-up words from the command line"
+
+    # What the reload put in the field is not saved again: no echo in the history.
+    entries = history_count(w, audit_id)
+    qtbot.wait(1000)  # longer than the autosave's pause
+    assert form.saver.pending == []
+    assert history_count(w, audit_id) == entries
+    assert answer_history(w, audit_id, QUESTION) == ["Made-up words from the command line"]
+
+
+def test_a_field_being_typed_in_is_not_overwritten_and_the_auditor_is_told(
+        qtbot, open_window, demo_dir: Path, tmp_path: Path) -> None:
+    audit_id = start_audit(demo_dir)
+    w = shown(qtbot, open_window("--data-dir", str(demo_dir)))
+    form = open_form(qtbot, w, audit_id)
+    edit = form.findChild(QWidget, f"question.{QUESTION}")
+    form.show_page(f"section:{form.template.question(QUESTION).section_id}")
+    edit.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(edit.hasFocus)
+    qtbot.keyClicks(edit, "The auditor's own words")
+
+    outcome: list[object] = []
+    cli = threading.Thread(target=lambda: outcome.append(run_qadesk(
+        demo_dir, "audit", "answer", audit_id, f"{QUESTION}=Words written elsewhere")))
+    cli.start()
+
+    def note() -> QLabel | None:
+        label = form.findChild(QLabel, f"changed_elsewhere.{QUESTION}")
+        return label if label is not None and label.isVisible() else None
+
+    # Still typing (a key every 150 ms keeps the autosave waiting) while the command line writes.
+    typed = 0
+    while (cli.is_alive() or note() is None) and typed < 200:
+        QTest.keyClick(edit, Qt.Key.Key_Period)
+        typed += 1
+        qtbot.wait(150)
+    cli.join()
+    assert outcome[0].returncode == 0, outcome[0].stderr
+    assert note() is not None, "the auditor is told beside the field"
+    mine = "The auditor's own words" + "." * typed
+    assert edit.value() == mine, "the field being typed in is not overwritten"
+    assert "Words written elsewhere" in note().text() and "Your text is kept" in note().text()
+    assert f"answer:{QUESTION}" in form.saver.pending
+
+    assert w.grab().save(str(tmp_path / "changed-elsewhere.png"))  # looked at: docs/architecture.md
+
+    qtbot.waitUntil(lambda: stored_answer(w, audit_id, QUESTION) == mine, timeout=3000)
+    assert answer_history(w, audit_id, QUESTION) == ["Words written elsewhere", mine], "the history keeps both"
+    qtbot.waitUntil(lambda: "was saved" in note().text(), timeout=2000)
+    assert edit.value() == mine
+
+
+def test_a_hidden_screen_refreshes_when_shown_and_a_shown_one_at_once(qtbot, open_window, demo_dir: Path) -> None:
+    w = shown(qtbot, open_window("--data-dir", str(demo_dir)))
+    go(w, 5)  # Programmes
+    programmes = w.screens["programmes"]
+    names = {p.name for p in programmes.items}
+    go(w, 1)  # Home: Programmes is hidden
+    result = run_qadesk(demo_dir, "programme", "create", "--name", "Made-up thematic audit",
+                        "--template", "regular-case-audit")
+    assert result.returncode == 0, result.stderr
+    follower = next(c for c in programmes.children() if isinstance(c, Follower))
+    qtbot.waitUntil(lambda: follower.stale, timeout=2000)  # noticed, and left until the screen is seen
+    assert {p.name for p in programmes.items} == names
+    go(w, 5)
+    assert {p.name for p in programmes.items} == names | {"Made-up thematic audit"}
+    assert not follower.stale
+
+    result = run_qadesk(demo_dir, "programme", "create", "--name", "Made-up regular audits",
+                        "--template", "regular-case-audit")
+    assert result.returncode == 0, result.stderr
+    qtbot.waitUntil(lambda: "Made-up regular audits" in {p.name for p in programmes.items}, timeout=2000)
+
+
+def test_the_hub_announces_a_change_made_here_once(qtbot, open_window, demo_dir: Path) -> None:
+    w = shown(qtbot, open_window("--data-dir", str(demo_dir)))
+    hub = w.ctx.hub
+    heard: list[Changes] = []
+    hub.changed.connect(heard.append)
+    with w.ctx.store.transaction() as s:
+        audit_id = audits.start_audit(s, "regular-case-audit", audits.Subject(case_ref="MADEUP-9002"),
+                                      audits.Actor("Test Auditor")).id
+    assert len(heard) == 1 and heard[0].audits and heard[0].touches(audit_id)
+    assert not hub.poll(), "the poll knows the change was made here"
+    assert len(heard) == 1
+
+    result = run_qadesk(demo_dir, "audit", "answer", audit_id, f"{QUESTION}=Made-up words")
+    assert result.returncode == 0, result.stderr
+    found = hub.poll()
+    assert found.answers_of(audit_id) and not found.actions
+    assert heard[-1] == found and len(heard) == 2
+
+    # Inactive (another application in front): no looking; active again: one look at once.
+    QApplication.instance().applicationStateChanged.emit(Qt.ApplicationState.ApplicationInactive)
+    assert not hub._timer.isActive()
+    QApplication.instance().applicationStateChanged.emit(Qt.ApplicationState.ApplicationActive)
+    assert hub._timer.isActive()
