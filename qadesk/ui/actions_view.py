@@ -321,7 +321,8 @@ class ActionsView(QWidget):
         except QadeskError as exc:
             messages.show_exception(exc, self)
             return False
-        self.reload()
+        if self.ctx.hub is None:  # with the window's hub the change has already reloaded the list
+            self.reload()
         self.changed.emit()
         return True
 

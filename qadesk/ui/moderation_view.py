@@ -285,5 +285,6 @@ class ModerationView(QWidget):
         self.rationale.clear()
         self.agree.setChecked(True)
         self._chosen(QModelIndex())  # recorded: nothing to record again until the list has reloaded
-        self.refresh()
+        if self.ctx.hub is None:  # with the window's hub the change has already reloaded the screen
+            self.refresh()
         self.changed.emit()

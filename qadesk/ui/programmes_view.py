@@ -248,7 +248,8 @@ class ProgrammesView(QWidget):
 
     def new_programme(self) -> None:
         dialog = ProgrammeDialog(self.ctx, self)
-        dialog.accepted.connect(self.refresh)
+        if self.ctx.hub is None:  # with the window's hub the new programme has already refreshed the list
+            dialog.accepted.connect(self.refresh)
         dialog.open()
 
     def _start(self) -> None:

@@ -145,7 +145,8 @@ class TemplatesView(QWidget):
         return dialog
 
     def _imported(self, key: str) -> None:
-        self.refresh()
+        if self.ctx.hub is None:  # with the window's hub the import has already refreshed the list
+            self.refresh()
         tid, _, ver = key.partition("@")
         self.select(tid, int(ver))
 
@@ -194,7 +195,8 @@ class TemplatesView(QWidget):
         """Retire (no new audits; old ones unaffected) or restore a template."""
         with self.ctx.store.transaction() as s:
             svc.set_retired(s, template_id, retired, actor=self.ctx.actor())
-        self.refresh()
+        if self.ctx.hub is None:
+            self.refresh()
 
     def choose_export(self) -> None:
         sel = self.selected()

@@ -16,6 +16,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 from sqlalchemy import select
 
+from qadesk.core.errors import Missing
 from qadesk.services import audits
 from qadesk.services.changes import Changes
 from qadesk.store import open_store
@@ -152,8 +153,8 @@ def test_a_field_being_typed_in_is_not_overwritten_and_the_auditor_is_told(
     w = shown(qtbot, open_window("--data-dir", str(demo_dir)))
     form = open_form(qtbot, w, audit_id)
     edit = form.findChild(QWidget, f"question.{QUESTION}")
-    form.show_page(f"section:{form.template.question(QUESTION).section_id}")
-    edit.setFocus(Qt.FocusReason.TabFocusReason)
+    q = form.template.question(QUESTION)
+    form.go_to(Missing(q.section_id, q.id, q.label, key=f"question.{q.id}"))  # its page, scrolled to it, focused
     qtbot.waitUntil(edit.hasFocus)
     qtbot.keyClicks(edit, "The auditor's own words")
 

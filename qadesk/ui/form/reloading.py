@@ -157,8 +157,8 @@ class ReloadingMixin:
         kept = {key for key, _ in keep}
         for key in [k for k in self._changed_notes if k not in kept and k not in unsaved]:
             self._changed_notes.pop(key).deleteLater()
-        for key, theirs in keep:
-            self._note_changed(key, theirs)
+        for key, elsewhere in keep:
+            self._note_changed(key, elsewhere)
 
     def _show_values(self: AuditFormView, before: AuditState) -> None:
         """Put into the widgets what differs from what they showed (``before``); unbuilt pages load later."""
