@@ -296,7 +296,7 @@ def subscribe(fn: Subscriber, store: Store | None = None) -> None:
 
 def unsubscribe(fn: Subscriber) -> None:
     with _lock:
-        _subscribers[:] = [(f, s) for f, s in _subscribers if f is not fn]
+        _subscribers[:] = [(f, s) for f, s in _subscribers if f != fn]  # a bound method is made anew each time
 
 
 def _gather(session: Session, changes: Changes) -> None:
@@ -350,5 +350,6 @@ def _after_commit(session: Session) -> None:
 
 def _same_database(bind: Any, store: Store) -> bool:
     # Another Store object on the same database (a second engine in this process) is the same data.
+    bind = getattr(bind, "engine", bind)  # a session bound to a Connection
     engine = store.engine
     return bind is engine or getattr(bind, "url", None) == engine.url

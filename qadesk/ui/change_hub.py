@@ -57,10 +57,13 @@ class ChangeHub(QObject):
         with store.session() as s:
             self._seq = svc.last_history_seq(s)
         self._watch.changed()  # where counting starts
-        svc.subscribe(self._announced, store)
+        announced = self._announced
+        svc.subscribe(announced, store)
+        # Deleted without close() (its window gone): commits must not call into a deleted object.
+        self.destroyed.connect(lambda *_: svc.unsubscribe(announced))
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
-        self._timer.timeout.connect(self.poll)
+        self._timer.timeout.connect(self._tick)
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.applicationStateChanged.connect(self._application_state)
@@ -112,6 +115,12 @@ class ChangeHub(QObject):
             log.info("changed elsewhere: %s", found.describe())
             self._emit(found)
         return found
+
+    def _tick(self) -> None:
+        window = self.parent()
+        if isinstance(window, QWidget) and window.isMinimized():
+            return  # minimised: looked at again when it is shown and active
+        self.poll()
 
     def _application_state(self, state: Qt.ApplicationState) -> None:
         if self._closed:

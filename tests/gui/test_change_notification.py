@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from qadesk.core.errors import Missing
 from qadesk.services import audits
+from qadesk.services import changes as changes_module
 from qadesk.services.changes import Changes
 from qadesk.store import open_store
 from qadesk.store.models import ActionItem, HistoryEntry
@@ -234,3 +235,7 @@ def test_the_hub_announces_a_change_made_here_once(qtbot, open_window, demo_dir:
     assert not hub._timer.isActive()
     QApplication.instance().applicationStateChanged.emit(Qt.ApplicationState.ApplicationActive)
     assert hub._timer.isActive()
+
+    w.close()  # the window's hub stops: no commit calls into it any more
+    assert not hub._timer.isActive()
+    assert all(getattr(fn, "__self__", None) is not hub for fn, _store in changes_module._subscribers)

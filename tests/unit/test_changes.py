@@ -255,3 +255,19 @@ def test_the_watch_notices_commits_of_other_connections(loaded_store, data_dir) 
         assert not watch.changed()
     finally:
         watch.close()
+
+
+def test_a_bound_method_unsubscribes(loaded_store) -> None:
+    class Listener:
+        def __init__(self) -> None:
+            self.heard: list[Changes] = []
+
+        def hear(self, c: Changes) -> None:
+            self.heard.append(c)
+
+    listener = Listener()
+    changes.subscribe(listener.hear, loaded_store)
+    start(loaded_store)
+    changes.unsubscribe(listener.hear)  # another bound-method object than the one subscribed
+    start(loaded_store)
+    assert len(listener.heard) == 1
