@@ -128,8 +128,7 @@ class MainWindow(QMainWindow):
     def attach(self, ctx: AppContext) -> None:
         """Show a (newly) opened store: every screen is rebuilt on first use."""
         self._close_hub()
-        if ctx.hub is None:
-            ctx.hub = ChangeHub(ctx.store, self)
+        ctx.hub = ChangeHub(ctx.store, self)  # the one place changes to this store become a signal
         self.ctx = ctx
         for key in list(self.screens):
             w = self.screens.pop(key)

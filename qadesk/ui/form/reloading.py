@@ -192,7 +192,8 @@ class ReloadingMixin:
             if layout is None:
                 return
             note = QLabel(parent)
-            note.setObjectName(f"changed_elsewhere.{key.split(':', 1)[-1]}")
+            kind, _, name = key.partition(":")
+            note.setObjectName(f"changed_elsewhere.{name}" if kind == "answer" else f"changed_elsewhere.{kind}.{name}")
             note.setProperty("role", "changed-elsewhere")
             note.setWordWrap(True)
             layout.insertWidget(layout.indexOf(where) + 1, note)  # type: ignore[attr-defined]
