@@ -18,6 +18,7 @@ gc.disable()
 try:
     import sqlalchemy.dialects.sqlite  # noqa: F401 - loaded by create_engine; see above
 
+    import qadesk.services.changes  # noqa: F401 - what each commit changed (the window's change hub)
     import qadesk.services.overview  # noqa: F401 - the Home screen's queries (store, models, services)
     import qadesk.services.profile  # noqa: F401
 finally:
