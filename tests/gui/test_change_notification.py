@@ -135,10 +135,16 @@ def test_an_answer_from_the_command_line_reaches_the_open_form(qtbot, open_windo
     edit = form.findChild(QWidget, f"question.{QUESTION}")
     assert edit.value() is None
 
-    result = run_qadesk(demo_dir, "audit", "answer", audit_id, f"{QUESTION}=Made-up words from the command line")
+    strengths = form.findChild(QWidget, "summary.strengths")
+    assert strengths.value() is None
+
+    result = run_qadesk(demo_dir, "audit", "answer", audit_id, f"{QUESTION}=Made-up words from the command line",
+                        "summary.strengths=Made-up strengths from the command line")
     assert result.returncode == 0, result.stderr
     qtbot.waitUntil(lambda: edit.value() == "Made-up words from the command line", timeout=2000)
     assert form.state.answers[QUESTION] == "Made-up words from the command line"
+    assert strengths.value() == "Made-up strengths from the command line"
+    assert form.findChild(QLabel, f"changed_elsewhere.{QUESTION}") is None, "nothing was being typed there"
 
     # What the reload put in the field is not saved again: no echo in the history.
     entries = history_count(w, audit_id)
