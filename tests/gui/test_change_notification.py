@@ -245,3 +245,26 @@ def test_the_hub_announces_a_change_made_here_once(qtbot, open_window, demo_dir:
     w.close()  # the window's hub stops: no commit calls into it any more
     assert not hub._timer.isActive()
     assert all(getattr(fn, "__self__", None) is not hub for fn, _store in changes_module._subscribers)
+
+
+def test_a_moderation_from_the_command_line_shows_in_the_open_audit(qtbot, open_window, demo_dir: Path) -> None:
+    from qadesk.services.profile import current_actor_name
+    from qadesk.services.queries import Selection, list_audits
+
+    store = open_store(demo_dir)
+    with store.session() as s:
+        me = current_actor_name(s)
+        row = next(r for r in list_audits(s, Selection(statuses=["completed"]), limit=50)
+                   if r.auditor != me and r.grade not in (None, "ri"))
+    store.close()
+    w = shown(qtbot, open_window("--data-dir", str(demo_dir)))
+    form = open_form(qtbot, w, row.id)
+    assert form.read_only and form.header.status.text().lower().startswith("completed")
+    assert "not yet moderated" in form.header.grades.text()
+
+    result = run_qadesk(demo_dir, "moderation", "record", row.id, "--grade", "ri",
+                        "--rationale", "Made-up reasons: the plan has no timescales.")
+    assert result.returncode == 0, result.stderr
+    qtbot.waitUntil(lambda: form.status == "moderated", timeout=2000)
+    assert "not yet moderated" not in form.header.grades.text() and "Requires improvement" in form.header.grades.text()
+    assert "Made-up reasons" in " ".join(label.text() for label in form.moderation_panel.findChildren(QLabel))
