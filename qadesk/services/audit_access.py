@@ -85,3 +85,8 @@ def touch(audit: Audit, at: datetime) -> None:
     """Count one more change to the audit, made at ``at``."""
     audit.revision += 1
     audit.updated_at = at
+
+
+def revision_of(session: Session, audit_id: str) -> int | None:
+    """The audit's revision (how many changes it has had), from its row alone; None if there is no such audit."""
+    return session.execute(select(Audit.revision).where(Audit.id == audit_id)).scalar()

@@ -268,3 +268,13 @@ def test_a_moderation_from_the_command_line_shows_in_the_open_audit(qtbot, open_
     qtbot.waitUntil(lambda: form.status == "moderated", timeout=2000)
     assert "not yet moderated" not in form.header.grades.text() and "Requires improvement" in form.header.grades.text()
     assert "Made-up reasons" in " ".join(label.text() for label in form.moderation_panel.findChildren(QLabel))
+
+
+def test_every_screen_follows_kinds_of_change_that_exist() -> None:
+    from qadesk.ui.menus import SCREENS
+    from qadesk.ui.screens import SCREEN_CHANGES
+
+    assert set(SCREEN_CHANGES) == {key for key, _label in SCREENS}
+    for kinds in SCREEN_CHANGES.values():
+        assert not Changes().concerns(*kinds)  # raises on a kind that does not exist
+        assert Changes.everything().concerns(*kinds)

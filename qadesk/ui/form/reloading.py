@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from qadesk.core.audit import AuditState
 from qadesk.exchange.display import answer_text
 from qadesk.services import audits, moderation
+from qadesk.services.audit_access import revision_of
 from qadesk.services.changes import Changes
 from qadesk.ui.change_hub import follow
 from qadesk.ui.form.actions_panel import action_row
@@ -79,9 +80,10 @@ class ReloadingMixin:
     def reload_from_store(self: AuditFormView) -> bool:
         """Read the audit again and show what changed elsewhere; False when nothing had."""
         with self.ctx.store.session() as s:
-            audit = audits.get_audit(s, self._audit_id)
-            if audit.revision == self._known_revision:
+            # One indexed read when nothing moved (the form's own save, announced too): the row's revision.
+            if revision_of(s, self._audit_id) == self._known_revision:
                 return False
+            audit = audits.get_audit(s, self._audit_id)
             revision = audit.revision
             stored = audits.state_of(audit)
             status = audit.status
