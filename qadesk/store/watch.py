@@ -12,18 +12,26 @@ history entries (by their primary key) is the check.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from qadesk.store.engine import Store
+
+class Watched(Protocol):
+    """What the watch needs of a store (qadesk.store.engine.Store, which makes the watch)."""
+
+    @property
+    def engine(self) -> Engine: ...
+
+    @property
+    def is_sqlite(self) -> bool: ...
 
 
 class StoreWatch:
     """One store's commit detector; :meth:`close` it when done (the store closes it too)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Watched) -> None:
         self._store = store
         self._lock = threading.Lock()
         self._conn: Any = None

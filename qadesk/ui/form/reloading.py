@@ -19,7 +19,7 @@ A mixin of :class:`~qadesk.ui.form.view.AuditFormView`.
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
@@ -31,9 +31,7 @@ from qadesk.services.audit_access import revision_of
 from qadesk.services.changes import Changes
 from qadesk.ui.change_hub import follow
 from qadesk.ui.form.actions_panel import action_row
-
-if TYPE_CHECKING:
-    from qadesk.ui.form.view import AuditFormView
+from qadesk.ui.form.host import FormHost
 
 SHOWN_CHARS = 120
 KEEPING = ("Changed elsewhere while you were typing: it now says “{theirs}”. Your text is kept here and is "
@@ -47,10 +45,10 @@ def _shown(text: str) -> str:
     return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
 
 
-class ReloadingMixin:
+class ReloadingMixin(FormHost):
     """From a change in the store to the open form, without losing what the auditor is typing."""
 
-    def _follow_store(self: AuditFormView, revision: int) -> None:
+    def _follow_store(self, revision: int) -> None:
         """Start following the window's changes (called once the form is built)."""
         self._known_revision = revision
         self._loaded = copy.deepcopy(self.state)  # what the store held when the form last read it
@@ -62,10 +60,10 @@ class ReloadingMixin:
         self.saver.saved.connect(self._store_saved)
         follow(self.ctx.hub, self, self._concerns_me, self._store_timer.start)
 
-    def _concerns_me(self: AuditFormView, changes: Changes) -> bool:
+    def _concerns_me(self, changes: Changes) -> bool:
         return changes.touches(self._audit_id)
 
-    def _store_saved(self: AuditFormView, key: str, result: object, _when: object) -> None:
+    def _store_saved(self, key: str, result: object, _when: object) -> None:
         revision = getattr(result, "revision", None)
         # One step past what the form knew: nobody else wrote in between, no need to read the audit again.
         if isinstance(revision, int) and revision == self._known_revision + 1:
@@ -77,7 +75,7 @@ class ReloadingMixin:
 
     # ------------------------------------------------------------------ reading the audit again
 
-    def reload_from_store(self: AuditFormView) -> bool:
+    def reload_from_store(self) -> bool:
         """Read the audit again and show what changed elsewhere; False when nothing had."""
         with self.ctx.store.session() as s:
             # One indexed read when nothing moved (the form's own save, announced too): the row's revision.
@@ -101,13 +99,13 @@ class ReloadingMixin:
         self.subject_text = subject_line(subject)
         self.header.set_audit(self.reference, self.template.title, self.subject_text, self.status)
         self.show_outcome(outcome)
-        if actions != self.actions.rows:
-            self.actions.load(actions, self.status)
+        if actions != self.actions_panel.rows:
+            self.actions_panel.load(actions, self.status)
             self._update_actions_title()
         self.refresh()
         return True
 
-    def _take_in(self: AuditFormView, stored: AuditState) -> None:
+    def _take_in(self, stored: AuditState) -> None:
         mine, new = self.state, copy.deepcopy(stored)
         unsaved = set(self.saver.pending) | {f"answer:{qid}" for qid in self._refusals}
         keep: list[tuple[str, str]] = []  # (key, what it says elsewhere)
@@ -162,7 +160,7 @@ class ReloadingMixin:
         for key, elsewhere in keep:
             self._note_changed(key, elsewhere)
 
-    def _show_values(self: AuditFormView, before: AuditState) -> None:
+    def _show_values(self, before: AuditState) -> None:
         """Put into the widgets what differs from what they showed (``before``); unbuilt pages load later."""
         st = self.state
         for qid, row in self.rows.items():
@@ -182,7 +180,7 @@ class ReloadingMixin:
 
     # ------------------------------------------------------------------ saying so beside the field
 
-    def _note_changed(self: AuditFormView, key: str, theirs: str) -> None:
+    def _note_changed(self, key: str, theirs: str) -> None:
         """Beside the field of ``key``: what it says elsewhere, and that the auditor's text is kept."""
         where = self._field_of(key)
         if where is None:
@@ -207,7 +205,7 @@ class ReloadingMixin:
         note.show()
         where.setAccessibleDescription(note.text())
 
-    def _field_of(self: AuditFormView, key: str) -> QWidget | None:
+    def _field_of(self, key: str) -> QWidget | None:
         kind, _, name = key.partition(":")
         if kind == "answer" and name in self.rows:
             row = self.rows[name]
