@@ -100,8 +100,8 @@ def test_an_action_marked_done_on_the_actions_screen_shows_done_in_the_open_audi
     w = shown(qtbot, open_window("--data-dir", str(demo_dir)))
     form = open_form(qtbot, w, audit_id)
     form.show_page("actions")
-    row = next(i for i, a in enumerate(form.actions.rows) if a["id"] == action_id)
-    assert form.actions.table.item(row, 4).text() == "Open"
+    row = next(i for i, a in enumerate(form.actions_panel.rows) if a["id"] == action_id)
+    assert form.actions_panel.table.item(row, 4).text() == "Open"
 
     go(w, 3)  # the Actions screen
     view = w.screens["actions"]
@@ -124,8 +124,8 @@ def test_an_action_marked_done_on_the_actions_screen_shows_done_in_the_open_audi
     go(w, 2)  # back to the audits, where the audit's tab is still open: not reopened
     assert w.stack.currentWidget() is w.audit_tabs and w.audit_tabs.currentWidget() is form
     assert w.forms[audit_id] is form
-    qtbot.waitUntil(lambda: form.actions.table.item(row, 4).text() == "Done", timeout=2000)
-    assert form.actions.rows[row]["status"] == "done"
+    qtbot.waitUntil(lambda: form.actions_panel.table.item(row, 4).text() == "Done", timeout=2000)
+    assert form.actions_panel.rows[row]["status"] == "done"
 
 
 def test_an_answer_from_the_command_line_reaches_the_open_form(qtbot, open_window, demo_dir: Path) -> None:

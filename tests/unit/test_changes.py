@@ -165,6 +165,7 @@ def test_a_rollback_announces_nothing(loaded_store, heard) -> None:
     assert only(heard) == Changes(answers=frozenset({audit_id}), audit_ids=frozenset({audit_id}))
 
 
+@pytest.mark.expect_error_dialog  # the subscriber's bug is logged as an error, and the commit stands
 def test_a_failing_subscriber_never_breaks_the_commit(loaded_store, heard, caplog) -> None:
     def broken(_c: Changes) -> None:
         raise ValueError("a subscriber with a bug")
