@@ -224,9 +224,7 @@ class IdleLock(QObject):
         store = self.store()
         if self.locked or store is None or not store.encrypted:
             return False
-        flush = getattr(self._window, "flush_all", None)
-        if callable(flush):
-            flush()  # the form's pending edits are saved before anything is hidden
+        _flush(self._window)  # the forms' pending edits are in the store before anything is hidden
         self._timer.stop()
         self._put_away_other_windows()
         self._title = self._window.windowTitle()

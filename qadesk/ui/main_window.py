@@ -129,6 +129,7 @@ class MainWindow(QMainWindow):
         """Show a (newly) opened store: every screen is rebuilt on first use."""
         self._close_hub()
         ctx.hub = ChangeHub(ctx.store, self)  # the one place changes to this store become a signal
+        ctx.ops = self.ops  # the one database pool: the form's autosave queues with every other write
         self.ctx = ctx
         for key in list(self.screens):
             w = self.screens.pop(key)
@@ -161,8 +162,11 @@ class MainWindow(QMainWindow):
             self.ctx.hub.close()
 
     def flush_forms(self) -> None:
+        """Save every open audit's pending edits and wait until they are in the store."""
         for form in self.forms.values():
             form.flush()
+        for form in self.forms.values():
+            form.wait_saved()
 
     # ------------------------------------------------------------------ screens
 
@@ -259,7 +263,7 @@ class MainWindow(QMainWindow):
         w = self._form_in(self.audit_tabs.widget(index))
         if w is None:
             return
-        w.flush()
+        w.wait_saved()
         self.forms.pop(w.audit_id)
         self.audit_tabs.removeTab(index)
         w.deleteLater()

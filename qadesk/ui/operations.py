@@ -7,6 +7,17 @@ own single-thread pool); success and failure come back on the main thread; a
 failure with no handler becomes a dialog through :mod:`qadesk.ui.messages`.
 The progress dialog appears only when the work takes longer than half a
 second, with a Cancel button.
+
+What stays on the UI thread (the "trivial read"): reading one row by its
+primary key or unique reference (the audit a tab opens, the audit's subject
+after an answer changed it, one template's definition), the profile (one
+row), and a ``LIMIT 1`` existence check; each costs well under a millisecond
+at any store size and takes no write lock.  Everything else goes through
+:class:`Operations`: every write (so the UI never waits for SQLite's write
+lock, which the command line or another process may hold for up to the busy
+timeout), every list, count or search, and every file in or out.  Widgets
+never keep a Session: the work function opens its own in the pool and hands
+back plain values.
 """
 
 from __future__ import annotations
@@ -16,7 +27,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 
 from qadesk.ui import messages
@@ -49,15 +60,31 @@ class Operation(QObject):
         self.result: Any = None
         self.error: BaseException | None = None
         self.visible = True  # quiet work (counting for a screen) is cancelled on quit without asking
+        self.cancellable = True  # False: a write that must finish (an autosave, a rekey) is never stopped
+        self.exclusive = False  # the store is being rekeyed: nothing else may touch it meanwhile
         self._cancel = threading.Event()
+        self._ended = threading.Event()  # set by the worker once its result is on its way to the main thread
         self.signals = _Signals()
 
     def cancel(self) -> None:
-        self._cancel.set()
+        if self.cancellable:
+            self._cancel.set()
 
     @property
     def cancelled(self) -> bool:
         return self._cancel.is_set()
+
+    def wait(self, timeout_ms: int = 30_000) -> bool:
+        """Block until the work has ended and deliver its result now (closing a form, tests).
+
+        Only this operation's result is delivered (no other event is processed), so nothing the
+        person does can slip in while the caller waits.  False when it had not ended in time.
+        """
+        if not self.done:
+            if not self._ended.wait(timeout_ms / 1000):
+                return False
+            QCoreApplication.sendPostedEvents(self.signals, 0)
+        return self.done
 
 
 class _Runnable(QRunnable):
@@ -76,6 +103,8 @@ class _Runnable(QRunnable):
             signals.failed.emit(exc)
         else:
             signals.succeeded.emit(result)
+        finally:
+            self.op._ended.set()
 
 
 class Operations(QObject):
@@ -84,7 +113,7 @@ class Operations(QObject):
     started = Signal(str)
     ended = Signal(str)
 
-    def __init__(self, window: QWidget) -> None:
+    def __init__(self, window: QWidget | None) -> None:
         super().__init__(window)
         self.window = window
         self._db = QThreadPool(self)
@@ -96,10 +125,17 @@ class Operations(QObject):
             on_success: Callable[[Any], None] | None = None,
             on_failure: Callable[[BaseException], None] | None = None,
             on_cancelled: Callable[[], None] | None = None,
-            database: bool = True, show_progress: bool = True) -> Operation:
-        """Start ``fn(progress, cancel)`` in the background; callbacks run on the main thread."""
+            database: bool = True, show_progress: bool = True, cancellable: bool = True,
+            exclusive: bool = False) -> Operation:
+        """Start ``fn(progress, cancel)`` in the background; callbacks run on the main thread.
+
+        ``exclusive`` work (rekeying the store) has the store to itself: it queues behind the
+        database work before it, and :attr:`exclusive` tells the window's own reads to wait.
+        """
         op = Operation(label, self)
         op.visible = show_progress
+        op.cancellable = cancellable
+        op.exclusive = exclusive
         dialog: list[QProgressDialog] = []
         last = [0, 0]
 
@@ -111,7 +147,7 @@ class Operations(QObject):
         def show_dialog() -> None:
             if op.done or not show_progress:
                 return
-            d = QProgressDialog(label, "Cancel", 0, 0, self.window)
+            d = QProgressDialog(label, "Cancel" if cancellable else "", 0, 0, self.window)
             d.setObjectName("operation.progress")
             d.setWindowTitle(label)
             d.setAccessibleName(label)
@@ -119,7 +155,10 @@ class Operations(QObject):
             d.setMinimumDuration(0)
             d.setAutoClose(False)
             d.setAutoReset(False)
-            d.canceled.connect(lambda: _cancel_requested(d))
+            if cancellable:
+                d.canceled.connect(lambda: _cancel_requested(d))
+            else:
+                d.setCancelButton(None)
             _update(d, *last)
             d.show()
             dialog.append(d)
@@ -167,6 +206,11 @@ class Operations(QObject):
         QTimer.singleShot(PROGRESS_DELAY_MS, op, show_dialog)
         (self._db if database else self._other).start(_Runnable(op, fn))
         return op
+
+    @property
+    def exclusive(self) -> bool:
+        """True while work that needs the store to itself (rekeying) is queued or running."""
+        return any(op.exclusive for op in self.running)
 
     def cancel_all(self) -> None:
         for op in list(self.running):

@@ -159,7 +159,7 @@ def run_self_test(app: QApplication) -> int:
             app.processEvents()
         form.findChild(QWidget, "evidence.seen_alone").setValue("Visit records of a made-up month.")
         form.findChild(QWidget, "summary.strengths").setValue("Made-up strengths: warm, consistent worker.")
-        form.flush()
+        form.wait_saved()
         _log(lines, f"answered {len(SCRIPT)} questions through the form")
 
         refusals = 0

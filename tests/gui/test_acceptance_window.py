@@ -52,7 +52,7 @@ def test_an_empty_date_is_typed_in_and_left_with_tab(qtbot, loaded_store, data_d
     press(Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
     press(Qt.Key.Key_Return)
     assert child(form, "question.last_visit_date").value() == date.today().isoformat()
-    assert form.flush()
+    assert form.wait_saved()
     assert stored(loaded_store, audit_id).answers["period_start"] == "2026-11-03"
 
 
@@ -68,7 +68,7 @@ def test_any_choice_is_reached_with_the_arrow_keys(qtbot, loaded_store, data_dir
     assert QApplication.focusWidget() is case_type.buttons[2]
     press(Qt.Key.Key_Up)
     assert case_type.value() == "cin"
-    assert form.flush()
+    assert form.wait_saved()
     assert stored(loaded_store, audit_id).answers["case_type"] == "cin"
 
 

@@ -36,7 +36,7 @@ def test_a_date_typed_any_usual_way_is_that_date_in_the_store(qtbot, loaded_stor
     type_date(box, typed)
     assert box.value() == "2026-11-15"
     assert box.edit.text() == "15 Nov 2026"  # shown the British way once taken
-    assert form.flush()
+    assert form.wait_saved()
     assert stored(loaded_store, audit_id).answers["period_start"] == "2026-11-15"
 
 
@@ -47,7 +47,7 @@ def test_day_first_and_enter_takes_the_date(qtbot, loaded_store, data_dir):
     box = widget(form, "question.period_start")
     type_date(box, "1/6/2026", leave=Qt.Key.Key_Return)
     assert box.value() == "2026-06-01" and box.edit.text() == "1 Jun 2026"
-    assert form.flush()
+    assert form.wait_saved()
     assert stored(loaded_store, audit_id).answers["period_start"] == "2026-06-01"
 
 
@@ -57,14 +57,14 @@ def test_an_impossible_date_is_refused_in_words_and_the_date_kept(qtbot, loaded_
     form.show_page("section:context")
     box = widget(form, "question.period_start")
     type_date(box, "15/11/2026")
-    assert form.flush()
+    assert form.wait_saved()
     type_date(box, "31/02/2026")
     words = "Not a date: “31/02/2026”: February 2026 has 28 days, so there is no 31 February. " \
             "The date stays 15 Nov 2026."
     assert box.problem.isVisibleTo(form) and box.problem.text() == words
     assert words in box.edit.accessibleDescription()  # a screen reader hears it too
     assert box.value() == "2026-11-15"
-    assert form.flush()
+    assert form.wait_saved()
     assert stored(loaded_store, audit_id).answers["period_start"] == "2026-11-15"
     assert box.edit.text() == "31/02/2026"  # what was typed stays to be put right
     # Escape puts the date held back; a real date then clears the message.
@@ -81,13 +81,13 @@ def test_an_empty_box_clears_the_answer_and_tab_leaves_it(qtbot, loaded_store, d
     form.show_page("section:context")
     box = widget(form, "question.period_start")
     type_date(box, "3 Nov 2026")
-    assert form.flush() and stored(loaded_store, audit_id).answers["period_start"] == "2026-11-03"
+    assert form.wait_saved() and stored(loaded_store, audit_id).answers["period_start"] == "2026-11-03"
     type_date(box, "")
     assert box.value() is None and not box.problem.isVisibleTo(form)
     assert QApplication.focusWidget() is box.calendar_button  # Tab went on, to the box's calendar button
     press(Qt.Key.Key_Tab)
     assert not box.isAncestorOf(QApplication.focusWidget())
-    assert form.flush() and "period_start" not in stored(loaded_store, audit_id).answers
+    assert form.wait_saved() and "period_start" not in stored(loaded_store, audit_id).answers
 
 
 def test_a_date_typed_and_not_left_is_saved_when_the_form_closes(qtbot, loaded_store, data_dir):
@@ -127,7 +127,7 @@ def test_the_calendar_opens_from_the_keyboard_and_enter_takes_the_day(qtbot, loa
     assert not popup.isVisible()
     assert box.value() == "2026-11-23" and box.edit.text() == "23 Nov 2026"
     assert QApplication.focusWidget() is box.edit
-    assert form.flush() and stored(loaded_store, audit_id).answers["period_start"] == "2026-11-23"
+    assert form.wait_saved() and stored(loaded_store, audit_id).answers["period_start"] == "2026-11-23"
     # Escape closes the calendar and changes nothing.
     press(Qt.Key.Key_F4)
     press(Qt.Key.Key_Left)

@@ -193,7 +193,7 @@ def _complete(form) -> None:
     from qadesk.services.audits import check_submit
 
     for _ in range(8):
-        assert form.flush()
+        assert form.wait_saved()
         with form.ctx.store.session() as s:
             missing = check_submit(s, form.audit_id)
         if not missing:
@@ -279,18 +279,18 @@ def test_space_on_the_chosen_grade_keeps_it_and_delete_clears_it_until_ctrl_z(qt
     assert grade.value() == "good"
     press(Qt.Key.Key_Space)  # again: it used to clear the judgement
     assert grade.value() == "good" and good.isChecked()
-    assert form.flush()
+    assert form.wait_saved()
     assert stored(loaded_store, audit_id).section_grades["voice"] == "good"
     assert len(history(loaded_store, audit_id, "section_judgement", "voice")) == 1
     # Delete clears it, on purpose; the Clear button then offers to undo.
     press(Qt.Key.Key_Delete)
-    assert grade.value() is None and form.flush()
+    assert grade.value() is None and form.wait_saved()
     assert "voice" not in stored(loaded_store, audit_id).section_grades
     assert grade.clear_button.text() == "Undo clear"
     title = form.template.section("voice").title
     assert grade.clear_button.accessibleName() == f"Undo clear: put back Good as Section judgement: {title}"
     press(Qt.Key.Key_Z, CTRL)
-    assert grade.value() == "good" and form.flush()
+    assert grade.value() == "good" and form.wait_saved()
     assert stored(loaded_store, audit_id).section_grades["voice"] == "good"
     # The Clear button is a Tab stop beside the scale, with a name.
     grade.buttons[-1].setFocus(Qt.FocusReason.TabFocusReason)
@@ -300,7 +300,7 @@ def test_space_on_the_chosen_grade_keeps_it_and_delete_clears_it_until_ctrl_z(qt
     press(Qt.Key.Key_Space)
     assert grade.value() is None
     press(Qt.Key.Key_Space)  # the same button, now "Undo clear"
-    assert grade.value() == "good" and form.flush()
+    assert grade.value() == "good" and form.wait_saved()
     assert stored(loaded_store, audit_id).section_grades["voice"] == "good"
 
 
@@ -312,12 +312,12 @@ def test_space_on_the_chosen_radio_button_keeps_the_answer(qtbot, loaded_store, 
     seen.buttons[0].setFocus(Qt.FocusReason.TabFocusReason)
     press(Qt.Key.Key_Space)
     press(Qt.Key.Key_Space)
-    assert seen.value() == seen.buttons[0].property("choice") and form.flush()
+    assert seen.value() == seen.buttons[0].property("choice") and form.wait_saved()
     assert len(history(loaded_store, audit_id, "answer", "seen_alone")) == 1
     press(Qt.Key.Key_Delete)
     assert seen.value() is None
     press(Qt.Key.Key_Z, CTRL)
-    assert seen.value() == seen.buttons[0].property("choice") and form.flush()
+    assert seen.value() == seen.buttons[0].property("choice") and form.wait_saved()
     assert stored(loaded_store, audit_id).answers["seen_alone"] == seen.buttons[0].property("choice")
 
 
@@ -340,7 +340,8 @@ def test_arrowing_through_radio_options_saves_the_one_stayed_on_once(qtbot, load
     assert stored(loaded_store, audit_id).answers["seen_alone"] == last
     # A click still saves at once.
     qtbot.mouseClick(seen.buttons[1], Qt.MouseButton.LeftButton)
-    assert not form.saver.pending
+    assert form.saver.pending == form.saver.writing  # written or being written at once: no pause to wait for
+    assert form.saver.wait_saved()
     assert stored(loaded_store, audit_id).answers["seen_alone"] == seen.buttons[1].property("choice")
     assert len(history(loaded_store, audit_id, "answer", "seen_alone")) == 2
 

@@ -1,11 +1,18 @@
 """Autosave: every change in the store within a second, with no Save button.
 
 The form schedules a *job* per thing that changed ("answer:seen_alone",
-"summary:strengths", ...).  A job is a function that reads the widget when
-it runs, so a burst of typing becomes one write with the latest text.  Typing
-waits for a short pause (``delay_ms``); a click saves at once.  Jobs run in
-the order their keys were first scheduled, each in its own short
-transaction, so a refused answer never takes another one down with it.
+"summary:strengths", ...).  A job holds the value the widget had when it was
+scheduled (read on the UI thread; each change schedules again, replacing the
+older job of its key), so a burst of typing becomes one write with the latest
+text, and the job itself touches no widget.  Typing waits for a short pause
+(``delay_ms``); a click saves at once.
+
+The writes run in the window's database pool (:mod:`qadesk.ui.operations`),
+never on the UI thread: a keystroke made while another process holds SQLite's
+write lock waits for nothing.  The pool runs one job at a time, so the jobs
+are written in the order their keys were first scheduled, each in its own
+short transaction, so a refused answer never takes another one down with it.
+The outcome comes back on the main thread as the signals below.
 
 What can go wrong is kept apart:
 - the service refuses the value (:class:`~qadesk.core.errors.QadeskError`):
@@ -17,6 +24,7 @@ What can go wrong is kept apart:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -27,9 +35,14 @@ from sqlalchemy.orm import Session
 
 from qadesk.core.errors import QadeskError
 from qadesk.store import Store
+from qadesk.ui import messages
+from qadesk.ui.operations import Operation, Operations
+
+log = logging.getLogger("qadesk.autosave")
 
 Job = Callable[[Session], Any]
 RETRY_MS = 3000
+WAIT_MS = 30_000
 
 
 class Autosaver(QObject):
@@ -38,11 +51,14 @@ class Autosaver(QObject):
     refused = Signal(str, str)  # key, the reason in plain English
     failed = Signal(str, str)  # key, the reason; the job is kept and retried
 
-    def __init__(self, store: Store, delay_ms: int = 400, parent: QObject | None = None) -> None:
+    def __init__(self, store: Store, ops: Operations, delay_ms: int = 400, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._store = store
-        self._pending: dict[str, Job] = {}
-        self._running = False
+        self._ops = ops
+        self._pending: dict[str, Job] = {}  # scheduled, not yet handed to the pool
+        self._writing: dict[str, Job] = {}  # handed to the pool, outcome not yet back
+        self._batch: Operation | None = None
+        self.quiet = False  # the form is gone: unexpected errors are logged, not shown
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(delay_ms)
@@ -54,7 +70,13 @@ class Autosaver(QObject):
 
     @property
     def pending(self) -> list[str]:
-        return list(self._pending)
+        """The keys whose change is not yet committed: being written now, then queued, in that order."""
+        return list(dict.fromkeys([*self._writing, *self._pending]))
+
+    @property
+    def writing(self) -> list[str]:
+        """The keys being written in the background now."""
+        return list(self._writing)
 
     def schedule(self, key: str, job: Job, *, immediate: bool = False) -> None:
         """Queue ``job`` under ``key`` (replacing an older job of that key, keeping its place)."""
@@ -68,34 +90,92 @@ class Autosaver(QObject):
         self._pending.pop(key, None)
 
     def flush(self) -> bool:
-        """Run every queued job now; True when nothing is left unsaved."""
+        """Hand every queued job to the database pool now; True when nothing is left unsaved.
+
+        The writes happen in the background: :meth:`wait_saved` waits for them.
+        """
         self._timer.stop()
-        if self._running:  # a slot connected to our own signals asked again: the loop below sees it
-            return not self._pending
-        self._running = True
-        try:
-            while self._pending:
-                key = next(iter(self._pending))
-                job = self._pending[key]
-                self.saving.emit()
+        if self._batch is None and self._pending:
+            self._start()
+        return not self.pending
+
+    def wait_saved(self, timeout_ms: int = WAIT_MS) -> bool:
+        """Write everything pending and wait until it is in the store (closing, submitting, tests).
+
+        True when nothing is left unsaved; False when a write failed (it stays queued and is
+        retried) or did not end within ``timeout_ms``.
+        """
+        while True:
+            self.flush()
+            batch = self._batch
+            if batch is None:
+                return not self.pending
+            if not batch.wait(timeout_ms):
+                return False
+            if self._batch is batch:  # its result did not come back (the window is going away)
+                return False
+            if self._retry.isActive():  # a write failed: it waits for its retry
+                return False
+
+    def _start(self) -> None:
+        jobs = list(self._pending.items())
+        self._writing = dict(jobs)
+        self._pending.clear()
+        self._retry.stop()
+        self.saving.emit()
+        store = self._store
+
+        def write(_progress: object, _cancel: object) -> list[tuple[str, str, Any]]:
+            outcomes: list[tuple[str, str, Any]] = []
+            for key, job in jobs:
                 try:
-                    with self._store.transaction() as session:
+                    with store.transaction() as session:
                         result = job(session)
                 except QadeskError as exc:
-                    if self._pending.get(key) is job:
-                        del self._pending[key]
-                    self.refused.emit(key, _reason(exc))
-                    continue
+                    outcomes.append((key, "refused", _reason(exc)))
                 except (SQLAlchemyError, OSError) as exc:
-                    self.failed.emit(key, _reason(exc))
-                    self._retry.start()
-                    return False
-                if self._pending.get(key) is job:
-                    del self._pending[key]
-                self.saved.emit(key, result, datetime.now().astimezone())
-            return True
-        finally:
-            self._running = False
+                    outcomes.append((key, "failed", _reason(exc)))
+                    break  # the rest waits for the retry, in the same order
+                else:
+                    outcomes.append((key, "saved", (result, datetime.now().astimezone())))
+            return outcomes
+
+        self._batch = self._ops.run(write, label="Saving", show_progress=False, cancellable=False,
+                                    on_success=self._written, on_failure=self._broken)
+
+    def _written(self, outcomes: list[tuple[str, str, Any]]) -> None:
+        self._batch = None
+        done = {key for key, how, _what in outcomes if how != "failed"}
+        self._requeue({k: j for k, j in self._writing.items() if k not in done})
+        for key, how, what in outcomes:
+            if how == "saved":
+                result, when = what
+                self.saved.emit(key, result, when)
+            elif how == "refused":
+                self.refused.emit(key, what)
+            else:
+                self.failed.emit(key, what)
+                self._retry.start()
+                return
+        if self._pending and not self._timer.isActive():
+            self.flush()  # changed while being written, and its pause is over
+
+    def _broken(self, exc: BaseException) -> None:
+        """Not a refusal nor a database failure: a fault. The jobs stay queued; the fault is shown."""
+        self._batch = None
+        self._requeue(self._writing)
+        if self.quiet:
+            log.error("autosave failed", exc_info=exc)
+        else:
+            messages.show_exception(exc, None)
+
+
+    def _requeue(self, unwritten: dict[str, Job]) -> None:
+        # What was not written goes back to the head of the queue, in its order, unless the
+        # auditor changed it again meanwhile (then the newer job, with the latest value, goes).
+        head = {key: self._pending.pop(key, job) for key, job in unwritten.items()}
+        self._pending = {**head, **self._pending}
+        self._writing = {}
 
 
 def _reason(exc: BaseException) -> str:

@@ -3,8 +3,8 @@ the navigator follow live) and to the autosaver, which writes it through ``servi
 the header says how saving is going.
 
 A mixin of :class:`~qadesk.ui.form.view.AuditFormView`, which owns the widgets named here.
-Jobs capture the values when they are scheduled, so a save never reads a
-widget that may already be gone.
+Jobs capture the values when they are scheduled (on the UI thread), so a save never reads a
+widget, and runs in the window's database pool, off the UI thread.
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ class EditingMixin(FormHost):
         self.saveStateChanged.emit(text)
 
     def flush(self) -> bool:
-        """Save every pending edit now; True when everything is in the store.
+        """Start saving every pending edit now (in the background); True when nothing is left unsaved.
 
         A date being typed is taken first (a date box otherwise takes it when the auditor leaves it).
         """
@@ -138,15 +138,24 @@ class EditingMixin(FormHost):
             box.commit()
         return self.saver.flush()
 
+    def wait_saved(self: AuditFormView) -> bool:
+        """Save every pending edit and wait until it is in the store (closing, submitting, tests).
+
+        True when everything is saved; False when a write failed (the form says so and retries).
+        """
+        self.flush()
+        return self.saver.wait_saved()
+
 
 def flush_orphan(saver: Autosaver) -> None:
     """The form is gone: save what it left pending, telling no one (its widgets no longer exist)."""
     for signal in (saver.saving, saver.saved, saver.refused, saver.failed):
         with contextlib.suppress(RuntimeError, TypeError):
             signal.disconnect()
+    saver.quiet = True
     # The store may have been closed first; then nothing more can be written.
     with contextlib.suppress(RuntimeError):
-        saver.flush()
+        saver.wait_saved()
 
 
 

@@ -41,7 +41,7 @@ class SubmittingMixin(FormHost):
         if self.read_only:
             return False
         self.build_all()
-        if not self.flush():
+        if not self.wait_saved():
             return False
         missing = self._unsaved_as_missing()
         if not missing:
@@ -63,7 +63,7 @@ class SubmittingMixin(FormHost):
         """Complete the audit now (no question asked); when refused, list what is missing and go to the first
         item."""
         self.build_all()
-        if not self.flush():
+        if not self.wait_saved():
             return False
         missing = self._unsaved_as_missing()
         if not missing:

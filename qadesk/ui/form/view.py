@@ -7,8 +7,8 @@ guidance pane that follows the focus.
 
 Every change is kept in :attr:`state` at once (so relevance, problems and
 the navigator update live) and handed to the :class:`Autosaver`, which
-writes it through ``services.audits`` within a second (closing the form
-flushes what is pending).
+writes it through ``services.audits`` within a second, in the window's
+database pool (closing the form waits for what is pending: ``wait_saved``).
 
 This module builds the form and applies the template's live rules; the rest
 is in mixins: ``editing`` (changes, autosave, save state), ``paging``
@@ -67,7 +67,7 @@ REQUIRED_MESSAGE = "An answer is required."
 
 
 class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, ReloadingMixin, QWidget):
-    """The form for one audit.  ``flush()`` before closing; signals tell the shell what happened.
+    """The form for one audit.  ``wait_saved()`` before closing; signals tell the shell what happened.
 
     ``statusChanged(status)`` only when the audit's status changes (``completed`` on submit,
     ``draft`` on reopen), so the shell can refresh its lists; ``saveStateChanged(text)`` with
@@ -104,7 +104,7 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, ReloadingMixin, 
         self._loading = True
 
         # Not a child of the form: it must outlive the widgets to flush when they are destroyed.
-        self.saver = Autosaver(ctx.store)
+        self.saver = Autosaver(ctx.store, ctx.operations())
         self.saver.saving.connect(self._saving)
         self.saver.saved.connect(self._saved)
         self.saver.refused.connect(self._refused)
@@ -393,5 +393,5 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, ReloadingMixin, 
         super().hideEvent(event)
 
     def closeEvent(self, event) -> None:  # noqa: N802
-        self.flush()
+        self.wait_saved()
         super().closeEvent(event)
