@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from qadesk import APP_NAME
 from qadesk.store import Store
+from qadesk.ui.operations import Operations
 from qadesk.ui.passphrase import (  # the dialogs live beside; imported from here too, as one entry point
     PassphraseDialog,
     error_label,
@@ -283,7 +284,7 @@ def passphrase_in_window(window: QWidget, parent: QWidget | None = None) -> bool
     """Set (encrypt) or change the passphrase of the window's store; True when it was done.
 
     The File menu's "Set/Change passphrase…" and Your profile's "Encrypt…" both come here: pending
-    edits are saved and background work finished first, as the store is rekeyed only when idle.
+    edits are saved first, and the store is rekeyed in the background when the work before it is done.
     """
     ctx = getattr(window, "ctx", None)
     store = getattr(ctx, "store", None)
@@ -291,9 +292,9 @@ def passphrase_in_window(window: QWidget, parent: QWidget | None = None) -> bool
         return False
     _flush(window)
     ops = getattr(window, "ops", None)
-    if ops is not None and hasattr(ops, "wait"):
-        ops.wait()  # background work holds connections
-    if not set_or_change_passphrase(store, parent or window):
+    # The rekeying queues in the window's database pool behind the work already there, so no
+    # connection of that work sees the file change under it; the window is not held meanwhile.
+    if not set_or_change_passphrase(store, parent or window, ops if isinstance(ops, Operations) else None):
         return False
     bar = getattr(window, "statusBar", None)
     if callable(bar):

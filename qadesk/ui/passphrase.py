@@ -2,7 +2,11 @@
 
 The dialogs only ask; the work (deriving the key, opening or rekeying the
 store) is the ``submit`` callable's, and a :class:`QadeskError` it raises is
-shown inside the dialog so the person can try again.  See docs/security.md.
+shown inside the dialog so the person can try again.  Setting or changing the
+passphrase of the open store (Argon2id, then every page re-encrypted: seconds
+on a large store) runs in the window's database pool with the store to itself,
+while the dialog shows that it is working and the window keeps painting.  See
+docs/security.md.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -29,6 +34,10 @@ from qadesk import APP_NAME
 from qadesk.core.errors import QadeskError, WrongPassphrase
 from qadesk.services.encryption import record_first_run_choice
 from qadesk.store import Store, crypto, open_store
+from qadesk.ui import messages
+from qadesk.ui.operations import Operations
+
+BackgroundWork = Callable[["PassphraseDialog"], Callable[[], object]]
 
 _COMMON = {"password", "passphrase", "qadesk", "12345678", "123456789", "qwertyui", "letmein1", "iloveyou"}
 
@@ -80,11 +89,16 @@ class PassphraseDialog(QDialog):
     UNLOCK, SET, CHANGE = "unlock", "set", "change"
 
     def __init__(self, mode: str, *, parent: QWidget | None = None, first_run: bool = False,
-                 submit: Callable[[PassphraseDialog], None] | None = None, where: str = "") -> None:
+                 submit: Callable[[PassphraseDialog], None] | None = None, where: str = "",
+                 background: tuple[Operations, str, BackgroundWork] | None = None) -> None:
+        """``background`` = (operations, what it is doing, work): ``work(dialog)`` reads what was typed
+        (on the UI thread) and gives the function that runs in the database pool."""
         super().__init__(parent)
         self.mode = mode
         self.skipped = False  # first run: "Continue without encryption" was chosen
         self._submit = submit
+        self._background = background
+        self.busy = False
         self.setObjectName("passphrase.dialog")
         self.setModal(True)
         layout = QVBoxLayout(self)
@@ -107,7 +121,16 @@ class PassphraseDialog(QDialog):
         self.show_text.setObjectName("passphrase.show")
         self.show_text.toggled.connect(self._toggle_echo)
         self.error = error_label("passphrase.error")
+        self.working = QLabel()
+        self.working.setObjectName("passphrase.working")
+        self.working.setWordWrap(True)
+        self.working.hide()
+        self.progress = QProgressBar()
+        self.progress.setObjectName("passphrase.progress")
+        self.progress.setRange(0, 0)  # no figure to give: the dialog says it is working
+        self.progress.hide()
         buttons = QDialogButtonBox()
+        self._buttons = buttons
         self.ok = QPushButton()
         self.ok.setObjectName("passphrase.ok")
         self.ok.setDefault(True)
@@ -163,6 +186,8 @@ class PassphraseDialog(QDialog):
             self._update_strength("")
         form.addRow("", self.show_text)
         layout.addWidget(self.error)
+        layout.addWidget(self.working)
+        layout.addWidget(self.progress)
         layout.addWidget(buttons)
         for field in (self.current, self.new, self.confirm):
             field.returnPressed.connect(self._accept)
@@ -209,6 +234,9 @@ class PassphraseDialog(QDialog):
             self.show_error("Enter the passphrase.")
             return
         self.show_error("")
+        if self._background is not None:
+            self._start_in_background(*self._background)
+            return
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # the key takes a moment to derive
         try:
             if self.mode != self.UNLOCK:
@@ -216,14 +244,54 @@ class PassphraseDialog(QDialog):
             if self._submit is not None:
                 self._submit(self)
         except QadeskError as exc:
-            self.show_error(str(exc))
-            field = self.current if isinstance(exc, WrongPassphrase) or self.mode == self.UNLOCK else self.new
-            field.selectAll()
-            field.setFocus()
+            self._refused(exc)
             return
         finally:
             QApplication.restoreOverrideCursor()
         self.accept()
+
+    def _refused(self, exc: QadeskError) -> None:
+        self.show_error(str(exc))
+        field = self.current if isinstance(exc, WrongPassphrase) or self.mode == self.UNLOCK else self.new
+        field.selectAll()
+        field.setFocus()
+
+    def _start_in_background(self, ops: Operations, doing: str, work: BackgroundWork) -> None:
+        try:
+            crypto.check_new_passphrase(self.new.text())
+        except QadeskError as exc:
+            self._refused(exc)
+            return
+        job = work(self)
+        self._set_busy(True, doing)
+
+        def failed(exc: BaseException) -> None:
+            self._set_busy(False, "")
+            if isinstance(exc, QadeskError):
+                self._refused(exc)
+            else:
+                messages.show_exception(exc, self)
+
+        def done(_result: object) -> None:
+            self._set_busy(False, "")
+            self.accept()
+
+        ops.run(lambda _progress, _cancel: job(), label=doing, show_progress=False, cancellable=False,
+                exclusive=True, on_success=done, on_failure=failed)
+
+    def _set_busy(self, busy: bool, doing: str) -> None:
+        """While the store is rekeyed nothing in the dialog can be pressed, and it says what it is doing."""
+        self.busy = busy
+        for w in (self.current, self.new, self.confirm, self.show_text, *self._buttons.buttons()):
+            w.setEnabled(not busy)
+        self.working.setText(f"{doing}… This takes a few seconds; the window stays open." if busy else "")
+        self.working.setVisible(busy)
+        self.progress.setVisible(busy)
+
+    def reject(self) -> None:
+        if self.busy:  # Escape or closing while the store is rekeyed: it finishes first
+            return
+        super().reject()
 
 
 # ---------------------------------------------------------------------------- opening at start
@@ -292,21 +360,29 @@ def open_store_for_window(data_dir: Path, parent: QWidget | None = None, *, inte
     return open_store(data_dir)
 
 
-def set_or_change_passphrase(store: Store, parent: QWidget | None = None) -> bool:
+def set_or_change_passphrase(store: Store, parent: QWidget | None = None, ops: Operations | None = None) -> bool:
     """The File menu's "Set passphrase…" / "Change passphrase…"; True when the store was (re)keyed.
 
-    The caller saves pending edits first; the store stays open throughout.
+    The caller saves pending edits first; the store stays open throughout.  With ``ops`` (the
+    window's operations) the rekeying runs in the database pool, after the work queued before it
+    and with the store to itself, while the window keeps painting.
     """
     if store.encrypted:
-        def change(dialog: PassphraseDialog) -> None:
-            store.change_passphrase(dialog.passphrase(), dialog.new_passphrase())
+        def change(dialog: PassphraseDialog) -> Callable[[], object]:
+            old, new = dialog.passphrase(), dialog.new_passphrase()
+            return lambda: store.change_passphrase(old, new)
 
-        dialog = PassphraseDialog(PassphraseDialog.CHANGE, parent=parent, submit=change)
+        mode, doing, work = PassphraseDialog.CHANGE, "Changing the passphrase", change
     else:
-        def encrypt(dialog: PassphraseDialog) -> None:
-            store.set_passphrase(dialog.new_passphrase())
+        def encrypt(dialog: PassphraseDialog) -> Callable[[], object]:
+            new = dialog.new_passphrase()
+            return lambda: store.set_passphrase(new)
 
-        dialog = PassphraseDialog(PassphraseDialog.SET, parent=parent, submit=encrypt)
+        mode, doing, work = PassphraseDialog.SET, "Encrypting the audits", encrypt
+    if ops is not None:
+        dialog = PassphraseDialog(mode, parent=parent, background=(ops, doing, work))
+    else:
+        dialog = PassphraseDialog(mode, parent=parent, submit=lambda d: work(d)())
     return dialog.exec() == QDialog.DialogCode.Accepted
 
 

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+from pathlib import Path
 
-from PySide6.QtCore import QTimer
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication
 
+from qadesk.store import crypto, open_store
 from qadesk.store.engine import DB_FILENAME
+from qadesk.ui.passphrase import PassphraseDialog
 from tests.gui.form_support import open_form, start, stored, widget
+from tests.gui.shell_support import dispose
+
+pytestmark = pytest.mark.gui
+PASS = "copper lantern 17 rowing"
 
 
 def test_typing_while_another_process_holds_the_write_lock_never_freezes_the_form(qtbot, loaded_store,
@@ -42,3 +53,62 @@ def test_typing_while_another_process_holds_the_write_lock_never_freezes_the_for
     qtbot.waitUntil(lambda: not form.saver.pending, timeout=10_000)
     assert form.header.saved.text().startswith("Saved ")
     assert stored(loaded_store, audit_id).answers["lived_experience"] == "Made-up first words and more"
+
+
+def test_setting_a_passphrase_runs_in_the_background_and_the_window_keeps_going(qtbot, tmp_path: Path) -> None:
+    from qadesk.services.profile import Profile, get_profile, set_profile
+    from qadesk.ui.app import create_window
+
+    folder = tmp_path / "plain"
+    store = open_store(folder)
+    with store.transaction() as s:
+        set_profile(s, Profile(name="Made-up Auditor", role="Team manager", organisation="Example Council"))
+    store.close()
+    window = create_window(["--data-dir", str(folder)])
+    try:
+        ticks = [0]
+        clock = QTimer(window)
+        clock.setInterval(10)
+        clock.timeout.connect(lambda: ticks.__setitem__(0, ticks[0] + 1))
+        clock.start()
+        # Work already in the database pool (a long export, say): the rekeying queues behind it.
+        release = threading.Event()
+        window.ops.run(lambda _p, _c: release.wait(30), label="Earlier work", show_progress=False)
+        seen: dict[str, object] = {}
+
+        def drive() -> None:
+            dialog = QApplication.activeModalWidget()
+            if not isinstance(dialog, PassphraseDialog):
+                QTimer.singleShot(20, drive)
+                return
+            for name, text in (("passphrase.new", PASS), ("passphrase.confirm", PASS)):
+                field = dialog.findChild(type(dialog.new), name)
+                field.setFocus()
+                qtbot.keyClicks(field, text)
+            qtbot.keyClick(dialog.confirm, Qt.Key.Key_Return)
+            assert dialog.busy and dialog.working.isVisible() and not dialog.ok.isEnabled()
+            start_ticks = ticks[0]
+            qtbot.waitUntil(lambda: ticks[0] >= start_ticks + 20, timeout=5000)  # the loop turns meanwhile
+            assert window.ops.exclusive and not window.ctx.store.encrypted  # queued behind the earlier work
+            qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # refused while the store is rekeyed
+            seen["open after escape"] = dialog.isVisible()
+            seen["working"] = dialog.working.text()
+            release.set()
+
+        QTimer.singleShot(0, drive)
+        window.findChild(QAction, "action.passphrase").trigger()
+        assert seen == {"open after escape": True,
+                        "working": "Encrypting the audits… This takes a few seconds; the window stays open."}
+        assert window.ctx.store.encrypted and not window.ops.exclusive
+        with window.ctx.store.session() as s:
+            assert get_profile(s).name == "Made-up Auditor"
+    finally:
+        release.set()
+        dispose(window)
+    assert crypto.is_encrypted(folder)
+    reopened = open_store(folder, passphrase=PASS)
+    try:
+        with reopened.session() as s:
+            assert get_profile(s).name == "Made-up Auditor"
+    finally:
+        reopened.close()
