@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics
@@ -25,16 +26,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qadesk.core.errors import QadeskError
 from qadesk.services import audits as svc
 from qadesk.services.profile import current_actor_name
 from qadesk.services.queries import ActionRow, distinct_values, list_actions
-from qadesk.ui import messages
 from qadesk.ui.context import AppContext
 from qadesk.ui.date_input import DateBox
 from qadesk.ui.due_dates import confirm_due
-from qadesk.ui.operations import Loader, Operations
+from qadesk.ui.operations import Loader, Operations, in_transaction
 from qadesk.ui.widgets import GRADE_COLOURS, Heading, fmt_date, fmt_time, tab_leaves
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 LIMIT = 500
 SHOW = (("all", "All open actions"), ("mine", "Mine"), ("overdue", "Overdue"), ("urgent", "Urgent"))
@@ -315,15 +317,19 @@ class ActionsView(QWidget):
             self.openAudit.emit(a.audit_id)
 
     def _update(self, action: ActionRow, **changes: object) -> bool:
-        try:
-            with self.ctx.store.transaction() as s:
-                svc.update_action(s, action.id, actor=self.ctx.actor(), **changes)
-        except QadeskError as exc:
-            messages.show_exception(exc, self)
-            return False
-        if self.ctx.hub is None:  # with the window's hub the change has already reloaded the list
-            self.reload()
-        self.changed.emit()
+        """Write the change in the background; the list reloads when it is in the store."""
+        actor, action_id = self.ctx.actor(), action.id
+
+        def work(s: Session) -> None:
+            svc.update_action(s, action_id, actor=actor, **changes)
+
+        def written(_result: object) -> None:
+            if self.ctx.hub is None:  # with the window's hub the change has already reloaded the list
+                self.reload()
+            self.changed.emit()
+
+        in_transaction(self.ctx.operations(), self.ctx.store, work, label="Saving the action", parent=self, done=written,
+                       busy=(self.done_button, self.edit_button))
         return True
 
     def mark_done(self) -> None:

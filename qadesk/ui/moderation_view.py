@@ -3,6 +3,8 @@ the controls are disabled with the reason), and the agreement rate."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,8 +38,11 @@ from qadesk.ui.audits_model import COLUMNS, AuditsModel, Page
 from qadesk.ui.audits_view import AuditTable
 from qadesk.ui.columns import ColumnChooser
 from qadesk.ui.context import AppContext
-from qadesk.ui.operations import Loader, Operations
+from qadesk.ui.operations import Loader, Operations, in_transaction
 from qadesk.ui.widgets import Heading, fmt_date, grade_label, tab_leaves
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 PAST_COLUMNS = ("Date", "Audit", "Moderator", "Kind", "Auditor's grade", "Moderated grade", "Rationale")
 
@@ -271,20 +276,28 @@ class ModerationView(QWidget):
         profile = self.ctx.profile()
         moderator = svc.Actor(name=self.ctx.actor(), role=profile.role if profile else None,
                               organisation=profile.organisation if profile else None)
-        agreed = self.agree.isChecked()
-        try:
-            with self.ctx.store.transaction() as s:
-                svc.moderate(s, self.audit.id, moderator=moderator, agreed=agreed,
-                             grade=None if agreed else self.grade.currentData(),
-                             rationale=self.rationale.toPlainText().strip() or None, kind=self.kind.currentData())
-        except QadeskError as exc:
+        agreed, audit_id = self.agree.isChecked(), self.audit.id
+        grade = None if agreed else self.grade.currentData()
+        rationale, kind = self.rationale.toPlainText().strip() or None, self.kind.currentData()
+
+        def work(s: Session) -> None:
+            svc.moderate(s, audit_id, moderator=moderator, agreed=agreed, grade=grade, rationale=rationale, kind=kind)
+
+        def refused(exc: QadeskError) -> None:
+            self.record.setEnabled(True)
             self.problem.setText(str(exc).capitalize())
             self.problem.show()
             messages.log.info("moderation refused: %s", exc)
-            return
-        self.rationale.clear()
-        self.agree.setChecked(True)
-        self._chosen(QModelIndex())  # recorded: nothing to record again until the list has reloaded
-        if self.ctx.hub is None:  # with the window's hub the change has already reloaded the screen
-            self.refresh()
-        self.changed.emit()
+
+        def recorded(_result: object) -> None:
+            self.rationale.clear()
+            self.agree.setChecked(True)
+            self._chosen(QModelIndex())  # recorded: nothing to record again until the list has reloaded
+            if self.ctx.hub is None:  # with the window's hub the change has already reloaded the screen
+                self.refresh()
+            self.changed.emit()
+
+        # Written in the background; the Record button waits meanwhile (enabled again only for a new choice).
+        self.record.setEnabled(False)
+        in_transaction(self.ctx.operations(), self.ctx.store, work, label="Recording the moderation", parent=self,
+                       done=recorded, refused=refused)

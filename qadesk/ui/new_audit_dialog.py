@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -24,7 +26,11 @@ from qadesk.services import audits as svc
 from qadesk.services.queries import distinct_values, programme_names
 from qadesk.services.templates import list_templates
 from qadesk.ui.context import AppContext
+from qadesk.ui.operations import in_transaction
 from qadesk.ui.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 CASE_KINDS = ("regular", "thematic", "multi_agency", "data_led")
 TEMPLATE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -65,6 +71,7 @@ class NewAuditDialog(QDialog):
         self.ctx = ctx
         self.settings = settings
         self.audit_id: str | None = None
+        self.starting = False  # the audit is being started in the background
         self.reference: str | None = None
         self.setObjectName("new_audit.dialog")
         self.setWindowTitle("New audit")
@@ -146,6 +153,7 @@ class NewAuditDialog(QDialog):
         self.ok.setObjectName("new_audit.start")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.buttons = buttons
 
         body = QHBoxLayout()
         left = QVBoxLayout()
@@ -235,15 +243,29 @@ class NewAuditDialog(QDialog):
         profile = self.ctx.profile()
         actor = svc.Actor(name=self.ctx.actor(), role=profile.role if profile else None,
                           organisation=profile.organisation if profile else None)
-        try:
-            with self.ctx.store.transaction() as s:
-                audit = svc.start_audit(s, tid, self.subject(), actor,
-                                        programme=self.programme.currentText().strip() or None)
-                self.audit_id, self.reference = audit.id, audit.reference
-        except QadeskError as exc:
-            return self._refuse(str(exc))
-        self.settings.save_geometry(self)
-        super().accept()
+        if self.starting:
+            return None
+        subject, programme = self.subject(), self.programme.currentText().strip() or None
+
+        def work(s: Session) -> tuple[str, str]:
+            audit = svc.start_audit(s, tid, subject, actor, programme=programme)
+            return audit.id, audit.reference
+
+        def started(result: tuple[str, str]) -> None:
+            self.starting = False
+            self.audit_id, self.reference = result
+            self.settings.save_geometry(self)
+            QDialog.accept(self)
+
+        def refused(exc: QadeskError) -> None:
+            self.starting = False
+            self._refuse(str(exc))
+
+        # Started in the background; the buttons wait, and the dialog closes once the audit exists.
+        self.starting = True
+        in_transaction(self.ctx.operations(), self.ctx.store, work, label="Starting the audit", parent=self,
+                       done=started, refused=refused, busy=self.buttons.buttons())
+        return None
 
     def reject(self) -> None:
         self.settings.save_geometry(self)

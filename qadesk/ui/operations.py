@@ -24,13 +24,20 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 
+from qadesk.core.errors import QadeskError
 from qadesk.ui import messages
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from qadesk.store import Store
 
 log = logging.getLogger("qadesk.operations")
 
@@ -275,3 +282,42 @@ class Loader:
 
         self.ops.run(lambda _progress, _cancel: fetch(), label=self.label, on_success=done, on_failure=failed,
                      show_progress=False)
+
+
+def in_transaction(ops: Operations, store: Store, work: Callable[[Session], Any], *, label: str,
+                   parent: QWidget | None, done: Callable[[Any], None] | None = None,
+                   refused: Callable[[QadeskError], None] | None = None,
+                   busy: Sequence[QWidget] = ()) -> Operation:
+    """``work(session)`` in its own transaction in the database pool; ``done(result)`` on the main thread.
+
+    The ``busy`` controls are disabled while it runs (nobody starts it twice, nothing looks frozen)
+    and enabled again before ``done``.  A :class:`QadeskError` goes to ``refused``, or becomes the
+    same message over ``parent`` as when the work ran on the UI thread; a fault is shown as one.
+    ``work`` must return plain values (rows turned into data), never ORM objects to read later.
+    """
+    def run(_progress: Progress, _cancel: CancelCheck) -> Any:
+        with store.transaction() as session:
+            return work(session)
+
+    controls = list(busy)
+    for w in controls:
+        w.setEnabled(False)
+
+    def release() -> None:
+        for w in controls:
+            if shiboken6.isValid(w):
+                w.setEnabled(True)
+
+    def succeeded(result: Any) -> None:
+        release()
+        if done is not None:
+            done(result)
+
+    def failed(exc: BaseException) -> None:
+        release()
+        if isinstance(exc, QadeskError) and refused is not None:
+            refused(exc)
+        else:
+            messages.show_exception(exc, parent)
+
+    return ops.run(run, label=label, show_progress=False, on_success=succeeded, on_failure=failed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -33,7 +34,11 @@ from qadesk.services.queries import distinct_values
 from qadesk.services.templates import list_templates
 from qadesk.ui.context import AppContext
 from qadesk.ui.date_input import DateBox
+from qadesk.ui.operations import Loader, in_transaction
 from qadesk.ui.widgets import Heading, fmt_date, tab_leaves
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 COLUMNS = ("Programme", "Template", "Period", "Target", "Started", "Completed", "Progress")
 
@@ -123,6 +128,8 @@ class ProgrammeDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        self.buttons = buttons
+        self.saving = False
         self.setMinimumWidth(520)
 
     def add_team(self, name: str, *, checked: bool) -> None:
@@ -150,14 +157,22 @@ class ProgrammeDialog(QDialog):
             if not box.commit():  # not a date: the reason is under the box
                 box.setFocus()
                 return
-        try:
-            with self.ctx.store.transaction() as s:
-                create_programme(s, self.plan(), actor=self.ctx.actor())
-        except QadeskError as exc:
+        if self.saving:
+            return
+        plan, actor = self.plan(), self.ctx.actor()
+
+        def refused(exc: QadeskError) -> None:
+            self.saving = False
             self.problem.setText(str(exc).capitalize())
             self.problem.show()
-            return
-        super().accept()
+
+        def work(s: Session) -> None:
+            create_programme(s, plan, actor=actor)
+
+        # Written in the background; the buttons wait, and the dialog closes once it is in the store.
+        self.saving = True
+        in_transaction(self.ctx.operations(), self.ctx.store, work, label="Creating the programme", parent=self,
+                       done=lambda _r: QDialog.accept(self), refused=refused, busy=self.buttons.buttons())
 
 
 class ProgrammesView(QWidget):
@@ -169,6 +184,7 @@ class ProgrammesView(QWidget):
         self.ctx = ctx
         self.setObjectName("programmes.view")
         self.items: list[ProgrammeProgress] = []
+        self.loader = Loader(ctx.operations(), "Loading programmes", self)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("programmes.table")
         tab_leaves(self.table)
@@ -208,8 +224,17 @@ class ProgrammesView(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        with self.ctx.store.session() as s:
-            self.items = list_programmes(s)
+        """Load the programmes and their progress in the background, then show them."""
+        store = self.ctx.store
+
+        def fetch() -> list[ProgrammeProgress]:
+            with store.session() as s:
+                return list_programmes(s)
+
+        self.loader.load(fetch, self._show)
+
+    def _show(self, items: list[ProgrammeProgress]) -> None:
+        self.items = items
         self.table.setRowCount(len(self.items))
         for i, p in enumerate(self.items):
             period = _period(p.starts_on, p.ends_on)

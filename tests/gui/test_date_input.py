@@ -200,6 +200,7 @@ def test_every_date_box_of_the_window_is_the_one_date_box(open_window, demo_dir:
     QTest.keyClicks(dialog.name, "Made-up thematic programme, spring 2027")
     type_date(dialog.ends, "31 May 2027", leave=Qt.Key.Key_Right)
     type_date(dialog.starts, "1/3/27", leave=Qt.Key.Key_Return)
+    settle(w)  # written in the background; the dialog closes once it is in the store
     assert dialog.result() == QDialog.DialogCode.Accepted
     with w.ctx.store.session() as s:
         p = next(p for p in list_programmes(s) if p.name == "Made-up thematic programme, spring 2027")
@@ -224,6 +225,7 @@ def test_every_date_box_of_the_window_is_the_one_date_box(open_window, demo_dir:
     # 40 days on from the later of its due date and today: not in the past, so nothing is asked first
     later = max(target.due or date.today(), date.today()) + timedelta(days=40)
     type_date(due, f"{later.day}/{later.month}/{later.year}", leave=Qt.Key.Key_Return)
+    settle(w)  # written in the background
     with w.ctx.store.session() as s:
         assert s.get(ActionItem, target.id).due == later
 

@@ -194,18 +194,21 @@ def test_actions_add_edit_done_remove(qtbot, loaded_store, data_dir):
     audit_id = start(loaded_store)
     form = open_form(qtbot, loaded_store, data_dir, audit_id)
     panel = form.actions_panel
+    written = form.ctx.operations().wait  # the changes are written in the background
     assert panel.add("Made-up action: update the chronology", owner="Pat Example", due=date(2030, 1, 31),
                      urgent=True)
-    assert not panel.add("   ")  # refused: an action says what must happen
-    assert panel.problem.isVisibleTo(panel)
+    assert not panel.add_button.isEnabled()  # one change at a time, while it is written
+    assert written() and panel.add_button.isEnabled()
+    assert panel.add("   ") and written()
+    assert panel.problem.isVisibleTo(panel) and len(panel.rows) == 1  # refused: an action says what must happen
     action_id = panel.rows[0]["id"]
-    assert panel.edit(action_id, owner="Sam Example")
-    assert panel.mark_done(action_id)
+    assert panel.edit(action_id, owner="Sam Example") and written()
+    assert panel.mark_done(action_id) and written()
     with loaded_store.session() as s:
         (item,) = audits.get_audit(s, audit_id).actions
         assert (item.owner, item.status, item.urgent, item.due) == ("Sam Example", "done", True, date(2030, 1, 31))
     assert panel.table.item(0, 4).text() == "Done"
-    assert panel.remove(action_id)
+    assert panel.remove(action_id) and written()
     with loaded_store.session() as s:
         assert audits.get_audit(s, audit_id).actions == []
 

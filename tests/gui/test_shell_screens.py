@@ -55,6 +55,7 @@ def test_an_action_gets_a_new_owner_and_due_date(open_window, demo_dir: Path) ->
     QTest.keyClick(dialog.due.edit, Qt.Key.Key_Return)
     dialog.urgent.setChecked(True)
     dialog.accept()
+    settle(w)  # written in the background
     with w.ctx.store.session() as s:
         item = s.get(ActionItem, target.id)
         assert (item.owner, item.due, item.urgent) == ("C. Lead", date(2027, 1, 15), True)
@@ -112,7 +113,9 @@ def test_a_moderation_is_recorded_and_the_agreement_rate_follows(open_window, de
     view.grade.setCurrentIndex(other)
     moderated = view.grade.itemData(other)
     view.record.click()  # no rationale: refused, nothing stored
-    assert view.problem.isVisible() and "rationale" in view.problem.text()
+    assert not view.record.isEnabled()  # written in the background, not twice
+    settle(w)
+    assert view.problem.isVisible() and "rationale" in view.problem.text() and view.record.isEnabled()
     view.rationale.setPlainText("The plan has no timescales, so the grade is too generous.")
     view.record.click()
     assert not view.record.isEnabled()  # recorded once; the list reloads in the background
@@ -130,10 +133,12 @@ def test_a_moderation_is_recorded_and_the_agreement_rate_follows(open_window, de
 def test_a_programme_is_created_and_shows_its_progress(open_window, demo_dir: Path) -> None:
     w = open_window("--data-dir", str(demo_dir))
     view = w.show_screen("programmes")
+    settle(w)  # the programmes come from the background
     rows = view.table.rowCount()
     view.new_button.click()
     dialog = next(c for c in view.children() if c.objectName() == "programme.dialog")
     dialog.accept()  # no name: refused in the dialog
+    settle(w)
     assert dialog.isVisible() and "needs a name" in dialog.problem.text()
     dialog.name.setText("Regular audits, December 2026")
     dialog.template.setCurrentIndex(dialog.template.findData("regular-case-audit"))
@@ -142,6 +147,7 @@ def test_a_programme_is_created_and_shows_its_progress(open_window, demo_dir: Pa
     dialog.new_team.returnPressed.emit()
     dialog.target.setValue(10)
     dialog.accept()
+    settle(w)  # written, then the list reloaded, in the background
     assert not dialog.isVisible() and view.table.rowCount() == rows + 1
     with w.ctx.store.session() as s:
         p = next(p for p in list_programmes(s) if p.name == "Regular audits, December 2026")
@@ -154,5 +160,6 @@ def test_a_programme_is_created_and_shows_its_progress(open_window, demo_dir: Pa
     assert d.programme.currentText() == p.name and d.template_id() == "regular-case-audit"
     d.fields["case_ref"].setText("CR-900001")
     d.accept()
+    settle(w)  # started in the background
     with w.ctx.store.session() as s:
         assert next(x for x in list_programmes(s) if x.name == p.name).started == 1

@@ -61,6 +61,7 @@ def test_urgent_concern_needs_an_urgent_action_with_who_and_when(qtbot, loaded_s
 
     QTimer.singleShot(0, fill_dialog)
     form.actions_panel.add_dialog()
+    assert form.ctx.operations().wait()  # written in the background
     rows = form.actions_panel.rows
     assert len(rows) == 1 and rows[0]["urgent"] and rows[0]["told_whom"] == "Made-up Manager, team manager"
     assert rows[0]["told_at"] is not None
@@ -89,7 +90,9 @@ def test_the_case_type_question_is_already_answered_from_new_audit(qtbot, loaded
     assert case_type.currentData() == "CLA"
     dialog.ok.setFocus()
     qtbot.keyClick(dialog.ok, Qt.Key.Key_Space)
-    assert dialog.audit_id
+    assert not dialog.ok.isEnabled()  # started in the background: the button waits
+    qtbot.waitUntil(lambda: dialog.audit_id is not None, timeout=5000)
+    assert not dialog.isVisible()
     form = open_form(qtbot, loaded_store, data_dir, dialog.audit_id)
     assert widget(form, "question.case_type").value() == "cla"  # not asked again
     assert "Filled in from New audit" in widget(form, "from_subject.case_type").text()

@@ -207,6 +207,7 @@ class ActionsPanel(QWidget):
         lay.addWidget(self.problem)
         self.table.itemSelectionChanged.connect(self._sync_buttons)
         self._status = "draft"
+        self.busy = False  # a change is being written in the background
 
     def _button(self, name: str, text: str, slot, box: FlowLayout) -> QPushButton:
         b = QPushButton(text, self)
@@ -253,27 +254,47 @@ class ActionsPanel(QWidget):
 
     def _sync_buttons(self) -> None:
         chosen = self._selected()
-        closed = self._status == "closed"
+        closed = self._status == "closed" or self.busy  # a change being written: one at a time
         self.add_button.setEnabled(not closed)
         self.edit_button.setEnabled(chosen is not None and not closed)
         self.done_button.setEnabled(chosen is not None and chosen["status"] == "open" and not closed)
         self.remove_button.setEnabled(chosen is not None and self._status == "draft")
 
     def _run(self, work) -> bool:
-        try:
-            with self.ctx.store.transaction() as s:
+        """Write ``work(session)`` in the window's database pool; the rows come back when it is done.
+
+        True when the change was handed over; the buttons wait until it is written.
+        """
+        if self.busy:
+            return False
+        store, audit_id = self.ctx.store, self.audit_id
+
+        def write(_progress: object, _cancel: object) -> tuple[list[dict[str, Any]], str]:
+            with store.transaction() as s:
                 work(s)
-                audit = audits.get_audit(s, self.audit_id)
-                rows = [action_row(a) for a in audit.actions]
-                status = audit.status
-        except QadeskError as exc:
+                audit = audits.get_audit(s, audit_id)
+                return [action_row(a) for a in audit.actions], audit.status
+
+        def written(result: tuple[list[dict[str, Any]], str]) -> None:
+            self.busy = False
+            self.problem.hide()
+            self.load(*result)
+            self.changed.emit()
+
+        def refused(exc: BaseException) -> None:
+            self.busy = False
+            self._sync_buttons()
+            if not isinstance(exc, QadeskError):
+                messages.show_exception(exc, self)
+                return
             self.problem.setText(str(exc))
             self.problem.show()
             self.refused.emit(str(exc))
-            return False
-        self.problem.hide()
-        self.load(rows, status)
-        self.changed.emit()
+
+        self.busy = True
+        self._sync_buttons()
+        self.ctx.operations().run(write, label="Saving the action", show_progress=False,
+                                  on_success=written, on_failure=refused)
         return True
 
     def add(self, text: str, *, owner: str | None = None, due: date | None = None, urgent: bool = False,
