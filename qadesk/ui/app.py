@@ -15,6 +15,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLockFile, QTimer
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -29,8 +30,12 @@ from qadesk.ui.collector import collect_on_the_ui_thread
 from qadesk.ui.context import AppContext
 from qadesk.ui.lock import install_security, open_store_for_window
 from qadesk.ui.main_window import MainWindow
+from qadesk.ui.operations import in_transaction
 from qadesk.ui.settings import Settings
 from qadesk.ui.widgets import app_icon, resource_path
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger("qadesk.app")
 
@@ -210,13 +215,17 @@ def _start_demo(window: MainWindow) -> None:
         from qadesk.services.demo_world import persona
         from qadesk.services.profile import Profile, get_profile, set_profile
 
-        with store.transaction() as s:
+        def add_persona(s: Session) -> None:
             if get_profile(s) is None:  # the demo's own made-up person, who audits a share of its audits
                 name, role = persona()
                 set_profile(s, Profile(name=name, role=role, team="Quality Assurance",
                                        organisation="Demonstration data"))
-        window.demo_ready = True
-        window.statusBar().showMessage(f"Demonstration data ready: {summary}", 8000)
+
+        def ready(_result: object) -> None:
+            window.demo_ready = True
+            window.statusBar().showMessage(f"Demonstration data ready: {summary}", 8000)
+
+        in_transaction(window.ops, store, add_persona, label="Making demonstration data", parent=window, done=ready)
 
     window.demo_ready = False
     window.demo_operation = window.ops.run(
@@ -265,10 +274,11 @@ def ask_first_run(window: MainWindow, folder: Path, fixed: bool, profile: Profil
             ask_first_run(window, chosen, fixed, dialog.profile())
             return
         assert window.ctx is not None
-        with window.ctx.store.transaction() as s:
-            set_profile(s, dialog.profile())
+        profile = dialog.profile()
         if not fixed:
             window.settings.set("data/last_folder", str(chosen))
+        in_transaction(window.ops, window.ctx.store, lambda s: set_profile(s, profile), label="Saving your profile",
+                       parent=window)
 
     dialog.accepted.connect(accepted)
     dialog.rejected.connect(window.close)

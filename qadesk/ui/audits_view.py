@@ -216,7 +216,7 @@ class AuditsView(QWidget):
         with self.ctx.store.session() as s:
             teams = distinct_values(s, "team")
             auditors = distinct_values(s, "auditor")
-            templates = list_templates(s, newest_only=True)
+            templates = list_templates(s, newest_only=True, with_counts=False)
             programmes = programme_names(s)
         self._filling = True
         try:

@@ -31,7 +31,7 @@ from qadesk.ui import messages
 from qadesk.ui.change_hub import ChangeHub, follow
 from qadesk.ui.context import AppContext
 from qadesk.ui.menus import SCREENS, build_menus, fill_recent, shortcuts_text
-from qadesk.ui.operations import Operation, Operations
+from qadesk.ui.operations import Operation, Operations, in_transaction
 from qadesk.ui.screen_fit import centred, fit_to_screen, frame_of, screen_of
 from qadesk.ui.screens import SCREEN_CHANGES, make_screen
 from qadesk.ui.settings import Settings
@@ -357,10 +357,14 @@ class MainWindow(QMainWindow):
             if folder and self.ctx and folder != self.ctx.data_dir and not self.switch_folder(folder):
                 return
             assert self.ctx is not None
-            with self.ctx.store.transaction() as s:
-                set_profile(s, dialog.profile())
-            if self.ctx.data_dir and not self.ctx.demo:
-                self.settings.set("data/last_folder", str(self.ctx.data_dir))
+            ctx, profile = self.ctx, dialog.profile()
+
+            def saved(_result: object) -> None:
+                if ctx.data_dir and not ctx.demo:
+                    self.settings.set("data/last_folder", str(ctx.data_dir))
+
+            in_transaction(self.ops, ctx.store, lambda s: set_profile(s, profile), label="Saving your profile",
+                           parent=self, done=saved)
 
         dialog.accepted.connect(accepted)
         if first_run:

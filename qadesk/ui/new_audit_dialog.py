@@ -76,7 +76,7 @@ class NewAuditDialog(QDialog):
         self.setObjectName("new_audit.dialog")
         self.setWindowTitle("New audit")
         with ctx.store.session() as s:
-            templates = list_templates(s, include_retired=False, newest_only=True)
+            templates = list_templates(s, include_retired=False, newest_only=True, with_counts=False)
             teams = distinct_values(s, "team")
             people = distinct_values(s, "practitioner")
             programmes = programme_names(s)

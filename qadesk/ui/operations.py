@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -224,12 +225,21 @@ class Operations(QObject):
             op.cancel()
 
     def wait(self, timeout_ms: int = 30_000) -> bool:
-        """Wait for every operation to end and deliver its results (closing or locking the window)."""
-        ok = self._db.waitForDone(timeout_ms) and self._other.waitForDone(timeout_ms)
+        """Wait for every operation to end and deliver its results (closing or locking the window).
+
+        Work started by a result (a list reloaded once a change is written) is waited for too.
+        """
+        deadline = time.monotonic() + timeout_ms / 1000
         app = QApplication.instance()
-        if app is not None:
-            app.processEvents()
-        return ok
+        while True:
+            left = max(0, int((deadline - time.monotonic()) * 1000))
+            ok = self._db.waitForDone(left) and self._other.waitForDone(left)
+            if app is not None:
+                app.processEvents()
+            if not ok:
+                return False
+            if not self.running or time.monotonic() >= deadline:
+                return not self.running
 
 
 def _update(d: QProgressDialog, done: int, total: int) -> None:

@@ -62,7 +62,7 @@ class ProgrammeDialog(QDialog):
         self.setObjectName("programme.dialog")
         self.setWindowTitle("New programme")
         with ctx.store.session() as s:
-            templates = list_templates(s, include_retired=False, newest_only=True)
+            templates = list_templates(s, include_retired=False, newest_only=True, with_counts=False)
             teams = distinct_values(s, "team")
         self.name = QLineEdit()
         self.name.setObjectName("programme.name")

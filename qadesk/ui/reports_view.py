@@ -196,7 +196,7 @@ class ReportsView(QWidget):
         with self.ctx.store.session() as s:
             teams = distinct_values(s, "team")
             programmes = programme_names(s)
-            templates = sorted({(t.id, t.title) for t in list_templates(s)}, key=lambda x: x[1])
+            templates = sorted({(t.id, t.title) for t in list_templates(s, with_counts=False)}, key=lambda x: x[1])
         for combo, everything, items in (
                 (self.period, None, [(p, p) for p in PERIODS] + [(CUSTOM, CUSTOM)]),
                 (self.team, "All teams", [(t, t) for t in teams]),

@@ -164,7 +164,9 @@ def run_self_test(app: QApplication) -> int:
 
         refusals = 0
         for _attempt in range(6):
-            if form.submit():
+            form.submit()
+            ctx.operations().wait()  # submitted in the background
+            if form.status == "completed":
                 break
             refusals += 1
             missing = list(form.missing_panel.missing)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont
@@ -21,12 +22,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qadesk.core.errors import Conflict, QadeskError, ValidationError
+from qadesk.core.errors import QadeskError, ValidationError
 from qadesk.core.template import KIND_LABELS, Template
 from qadesk.core.template_diff import diff_templates
 from qadesk.exchange.templates import EXCEL_SUFFIXES, read_template
 from qadesk.services import templates as svc
 from qadesk.ui.context import AppContext
+from qadesk.ui.operations import in_transaction
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def _n(count: int, word: str) -> str:
@@ -54,6 +59,7 @@ class ImportReportDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.path = Path(path)
+        self.importing = False  # being stored in the background
         self.template: Template | None = None
         self.problems: list[str] = []
         self.warnings: list[str] = []
@@ -162,18 +168,28 @@ class ImportReportDialog(QDialog):
 
     def do_import(self) -> None:
         """Store the template (only reachable when the report found no problem)."""
-        if self.template is None or self.problems:
+        if self.template is None or self.problems or self.importing:
             return
-        try:
-            with self.ctx.store.transaction() as s:
-                svc.import_template(s, self.template, actor=self.ctx.actor())
-        except (Conflict, QadeskError) as exc:
+        template, actor = self.template, self.ctx.actor()
+
+        def work(s: Session) -> None:
+            svc.import_template(s, template, actor=actor)
+
+        def refused(exc: QadeskError) -> None:
+            self.importing = False
             self.problems.append(str(exc))
             self._line("the store", str(exc), "#b3261e")
             self.import_button.setEnabled(False)
-            return
-        self.imported.emit(self.template.key)
-        self.accept()
+
+        def stored(_result: object) -> None:
+            self.importing = False
+            self.imported.emit(template.key)
+            self.accept()
+
+        # Stored in the background; Import waits meanwhile, and the report closes once it is stored.
+        self.importing = True
+        in_transaction(self.ctx.operations(), self.ctx.store, work, label="Importing the template", parent=self,
+                       done=stored, refused=refused, busy=(self.import_button,))
 
     def preview(self) -> None:
         if self.template is not None:
@@ -208,7 +224,7 @@ class DiffDialog(QDialog):
         self.setWindowTitle("Compare template versions")
         self.resize(900, 600)
         with ctx.store.session() as s:
-            infos = svc.list_templates(s)
+            infos = svc.list_templates(s, with_counts=False)
         keys = [(i.id, i.version) for i in infos]
         layout = QVBoxLayout(self)
         row = QHBoxLayout()

@@ -8,7 +8,9 @@ versions, retire, export to JSON or Excel.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence
@@ -29,7 +31,11 @@ from qadesk.exchange.templates import write_template
 from qadesk.services import templates as svc
 from qadesk.ui import messages
 from qadesk.ui.context import AppContext
+from qadesk.ui.operations import Loader, in_transaction
 from qadesk.ui.templates_dialogs import DiffDialog, ImportReportDialog, PreviewDialog
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 SUFFIXES = (".json", ".xlsx", ".xlsm")
 
@@ -43,6 +49,7 @@ class TemplatesView(QWidget):
         self.setObjectName("templates.view")
         self.setAcceptDrops(True)
         self.dialogs: list[QWidget] = []
+        self.loader = Loader(ctx.operations(), "Loading templates", self)
         layout = QVBoxLayout(self)
         title = QLabel("<h2>Templates</h2>")
         layout.addWidget(title)
@@ -79,10 +86,25 @@ class TemplatesView(QWidget):
         self.refresh()
 
     # ------------------------------------------------------------------ list
-    def refresh(self) -> None:
-        """Reload the list of installed templates from the store."""
-        with self.ctx.store.session() as s:
-            infos = svc.list_templates(s)
+    def refresh(self, then: Callable[[], None] | None = None) -> None:
+        """Reload the list of installed templates (with their audit counts) in the background.
+
+        ``then`` runs once the list is shown (choosing the template just imported, say).
+        """
+        store = self.ctx.store
+
+        def fetch() -> list[svc.TemplateInfo]:
+            with store.session() as s:
+                return svc.list_templates(s)
+
+        def show(infos: list[svc.TemplateInfo]) -> None:
+            self._show(infos)
+            if then is not None:
+                then()
+
+        self.loader.load(fetch, show)
+
+    def _show(self, infos: list[svc.TemplateInfo]) -> None:
         self.tree.clear()
         groups: dict[str, QTreeWidgetItem] = {}
         for info in infos:
@@ -145,10 +167,8 @@ class TemplatesView(QWidget):
         return dialog
 
     def _imported(self, key: str) -> None:
-        if self.ctx.hub is None:  # with the window's hub the import has already refreshed the list
-            self.refresh()
         tid, _, ver = key.partition("@")
-        self.select(tid, int(ver))
+        self.refresh(then=lambda: self.select(tid, int(ver)))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt name)
         urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
@@ -188,15 +208,17 @@ class TemplatesView(QWidget):
                 f"Retire every version of '{tid}'? No new audits can be started on it; audits already "
                 f"started are not affected.", parent=self, yes="Retire"):
             return
-        self.set_retired(tid, not retired)
-        self.select(tid, ver)
+        self.set_retired(tid, not retired, then=lambda: self.select(tid, ver))
 
-    def set_retired(self, template_id: str, retired: bool) -> None:
-        """Retire (no new audits; old ones unaffected) or restore a template."""
-        with self.ctx.store.transaction() as s:
-            svc.set_retired(s, template_id, retired, actor=self.ctx.actor())
-        if self.ctx.hub is None:
-            self.refresh()
+    def set_retired(self, template_id: str, retired: bool, then: Callable[[], None] | None = None) -> None:
+        """Retire (no new audits; old ones unaffected) or restore a template, in the background."""
+        actor = self.ctx.actor()
+
+        def work(s: Session) -> None:
+            svc.set_retired(s, template_id, retired, actor=actor)
+
+        in_transaction(self.ctx.operations(), self.ctx.store, work, label="Retiring the template", parent=self,
+                       done=lambda _r: self.refresh(then=then), busy=(self.buttons["retire"],))
 
     def choose_export(self) -> None:
         sel = self.selected()

@@ -55,3 +55,17 @@ def type_date(box: DateBox, text: str, leave: Qt.Key = Qt.Key.Key_Tab) -> None:
     QTest.keyClick(box.edit, Qt.Key.Key_Delete)
     QTest.keyClicks(box.edit, text)
     QTest.keyClick(box.edit, leave)
+
+
+def submitted(form: AuditFormView) -> bool:
+    """Submit as the form does (in the background, after the pending edits) and wait: True when completed."""
+    form.submit()
+    assert form.ctx.operations().wait(), "the submission did not finish"
+    return form.status == "completed"
+
+
+def reopened(form: AuditFormView, reason: str) -> bool:
+    """Reopen with ``reason`` (in the background) and wait: True when the audit is a draft again."""
+    form.reopen(reason)
+    assert form.ctx.operations().wait(), "the reopening did not finish"
+    return form.status == "draft"

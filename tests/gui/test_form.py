@@ -11,7 +11,7 @@ from qadesk.store import open_store
 from qadesk.ui.context import AppContext
 from qadesk.ui.form import AuditFormView
 from qadesk.ui.selftest import fill_missing, sample_answer
-from tests.gui.form_support import open_form, start, stored, widget
+from tests.gui.form_support import open_form, reopened, start, stored, submitted, widget
 
 pytestmark = pytest.mark.gui
 
@@ -125,6 +125,7 @@ def test_submit_is_refused_and_takes_the_auditor_to_the_first_problem(qtbot, loa
     widget(form, "question.case_type").setValue("cin")
     form.show_page("summary")
     qtbot.mouseClick(widget(form, "audit.submit"), Qt.MouseButton.LeftButton)
+    assert form.ctx.operations().wait()  # the answer is saved first, then the audit checked
     missing = form.missing_panel.missing
     assert missing and missing[0].key == "question.period_start"
     assert form.missing_panel.isVisible()
@@ -145,7 +146,7 @@ def test_complete_submit_read_only_and_reopen(qtbot, loaded_store, data_dir):
     audit_id = start(loaded_store)
     form = open_form(qtbot, loaded_store, data_dir, audit_id, show=True)
     for _ in range(6):
-        if form.submit():
+        if submitted(form):
             break
         fill_missing(form, form.missing_panel.missing)
     else:
@@ -161,8 +162,8 @@ def test_complete_submit_read_only_and_reopen(qtbot, loaded_store, data_dir):
     # A completed audit opens read-only; reopening needs a reason and makes it editable again.
     again = open_form(qtbot, loaded_store, data_dir, audit_id)
     assert again.read_only
-    assert not again.reopen("   ")
-    assert again.reopen("Made-up reason: the practitioner sent a missing record")
+    assert not reopened(again, "   ")
+    assert reopened(again, "Made-up reason: the practitioner sent a missing record")
     assert not again.read_only
     assert not widget(again, "question.lived_experience").isReadOnly()
     with loaded_store.session() as s:
@@ -179,7 +180,7 @@ def test_overall_judgement_that_differs_needs_a_rationale(qtbot, loaded_store, d
     form.refresh()
     assert "Good" in form.judgement.suggestion.text()
     assert "differs" in form.judgement.rationale_caption.text()
-    form.submit()
+    assert not submitted(form)
     assert any(m.key == "overall.rationale" for m in form.missing_panel.missing)
     widget(form, "overall.rationale").setValue("Made-up rationale")
     form.wait_saved()
@@ -247,12 +248,12 @@ def test_status_changed_only_when_the_audit_status_changes(qtbot, loaded_store, 
     assert save_states[0] == "Saving…" and save_states[-1].startswith("Saved ")
     assert len(saved_at) == 1
     for _ in range(6):
-        if form.submit():
+        if submitted(form):
             break
         fill_missing(form, form.missing_panel.missing)
     assert statuses == ["completed"]
     assert save_states[-1] == "Submitted"
-    assert form.reopen("Made-up reason: a record arrived late")
+    assert reopened(form, "Made-up reason: a record arrived late")
     assert statuses == ["completed", "draft"]
 
 

@@ -220,6 +220,7 @@ def test_submit_is_reached_at_the_end_and_asks_before_submitting(qtbot, loaded_s
     press(Qt.Key.Key_Tab)
     assert focused() is widget(form, "page.submit")
     press(Qt.Key.Key_Space)
+    assert form.ctx.operations().wait()  # what was pending is saved before the question
     dialog = form.submit_dialog
     assert dialog.isVisible()
     qtbot.waitUntil(dialog.isActiveWindow, timeout=2000)
@@ -237,6 +238,7 @@ def test_submit_is_reached_at_the_end_and_asks_before_submitting(qtbot, loaded_s
     while QApplication.focusWidget() is not dialog.submit_button:
         press(Qt.Key.Key_Tab)
     press(Qt.Key.Key_Return)
+    assert form.ctx.operations().wait()  # submitted in the background
     assert stored_status(loaded_store, audit_id) == "completed"
     assert not widget(form, "page.submit").isVisibleTo(form)  # read-only now
 

@@ -33,6 +33,7 @@ def test_first_run_asks_who_you_are_and_needs_a_name(open_window, data_dir: Path
     dialog.role.setText("Practice manager")
     dialog.accept()
     assert not dialog.isVisible()
+    assert w.ops.wait()  # the profile is written in the background
     with w.ctx.store.session() as s:
         p = get_profile(s)
     assert (p.name, p.role, p.team) == ("Sam Taylor", "Practice manager", None)
@@ -171,6 +172,8 @@ def test_new_audit_dialog_asks_what_the_kind_needs(open_window, demo_dir: Path, 
     d.fields["team"].setCurrentText("Assessment Team 1")
     d.programme.setCurrentText("Supervision spot checks")
     d.accept()
+    assert not d.ok.isEnabled()  # started in the background: OK waits
+    assert w.ops.wait()
     assert not d.isVisible()
     form = w.current_form()
     assert form is not None and form.audit_id == d.audit_id
@@ -224,6 +227,7 @@ def test_first_run_lets_you_choose_where_the_data_lives(open_window, tmp_path: P
     assert w.ctx.data_dir == chosen and (chosen / "qadesk.sqlite").exists()
     assert (chosen / "qadesk.lock").exists()
     assert not default.exists()  # no empty store left behind in the folder not chosen
+    assert w.ops.wait()  # the profile is written in the background
     with w.ctx.store.session() as s:
         assert get_profile(s).name == "Sam Taylor"
     w.close()
@@ -252,6 +256,7 @@ def test_first_run_opens_a_store_already_in_the_chosen_folder(open_window, demo_
     dialog.name.setText("Alex Morgan")
     dialog.accept()
     assert w.ctx.data_dir == demo_dir and not default_data_dir().exists()
+    assert w.ops.wait()  # the profile is written in the background
     with w.ctx.store.session() as s:
         assert get_profile(s).name == "Alex Morgan" and count_audits(s, Selection()) == 300
 

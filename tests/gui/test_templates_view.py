@@ -25,6 +25,7 @@ def view(qtbot, loaded_store, data_dir, messages_seen):  # type: ignore[no-untyp
     qtbot.addWidget(v)
     v.resize(1000, 600)
     v.show()
+    assert v.ctx.operations().wait()  # the list is loaded in the background
     yield v
     for d in list(v.dialogs):
         d.close()
@@ -63,6 +64,8 @@ def test_valid_file_shows_a_summary_then_imports(view, loaded_store, tmp_path, q
     assert "Ready to import" in dialog.status.text() and "regular-case-audit@7" in dialog.status.text()
     assert _count(loaded_store) == 7  # nothing stored before the click
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    assert not dialog.import_button.isEnabled()  # stored in the background: Import waits
+    assert view.ctx.operations().wait()
     assert _count(loaded_store) == 8
     assert view.selected() == ("regular-case-audit", 7, False)
     diff = view.compare_selected()
@@ -97,6 +100,7 @@ def test_preview_retire_and_export(view, loaded_store, tmp_path) -> None:  # typ
     assert preview is not None and preview.preview.objectName() == "template.preview"
     preview.close()
     view.set_retired("family-feedback", True)
+    assert view.ctx.operations().wait()  # written, then the list reloaded, in the background
     view.select("family-feedback")
     assert view.selected()[2] is True and view.buttons["retire"].text() == "&Restore"
     with loaded_store.session() as s:

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QRadioButton
 
 from qadesk.services import audits
 from qadesk.ui.form.actions_panel import ActionDialog
-from tests.gui.form_support import open_form, stored, widget
+from tests.gui.form_support import open_form, stored, submitted, widget
 from tests.helpers.exports import fill_audit
 
 pytestmark = pytest.mark.gui
@@ -34,7 +34,7 @@ def test_urgent_concern_needs_an_urgent_action_with_who_and_when(qtbot, loaded_s
     qtbot.waitUntil(lambda: detail.isVisible(), timeout=2000)
     detail.setFocus()
     qtbot.keyClicks(detail.focusProxy() or detail, "Made-up: the child is left alone overnight")
-    assert not form.submit()
+    assert not submitted(form)
     items = form.missing_panel.missing
     assert [m.key for m in items] == ["actions.add"]
     assert "urgent concern" in items[0].message
@@ -65,7 +65,7 @@ def test_urgent_concern_needs_an_urgent_action_with_who_and_when(qtbot, loaded_s
     rows = form.actions_panel.rows
     assert len(rows) == 1 and rows[0]["urgent"] and rows[0]["told_whom"] == "Made-up Manager, team manager"
     assert rows[0]["told_at"] is not None
-    assert form.submit()
+    assert submitted(form)
     with loaded_store.session() as s:
         assert audits.get_audit(s, aid).status == "completed"
 

@@ -58,6 +58,7 @@ class Autosaver(QObject):
         self._pending: dict[str, Job] = {}  # scheduled, not yet handed to the pool
         self._writing: dict[str, Job] = {}  # handed to the pool, outcome not yet back
         self._batch: Operation | None = None
+        self._waiting: list[Callable[[bool], None]] = []  # when_saved callbacks
         self.quiet = False  # the form is gone: unexpected errors are logged, not shown
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -98,6 +99,22 @@ class Autosaver(QObject):
         if self._batch is None and self._pending:
             self._start()
         return not self.pending
+
+    def when_saved(self, then: Callable[[bool], None]) -> None:
+        """``then(True)`` once everything pending is in the store (at once when nothing is), or
+        ``then(False)`` when a write failed; the UI thread does not wait meanwhile (submitting)."""
+        self.flush()
+        if not self.pending:
+            then(True)
+        else:
+            self._waiting.append(then)
+
+    def _tell_waiting(self, ok: bool) -> None:
+        if ok and self.pending:
+            return
+        waiting, self._waiting = self._waiting, []
+        for then in waiting:
+            then(ok)
 
     def wait_saved(self, timeout_ms: int = WAIT_MS) -> bool:
         """Write everything pending and wait until it is in the store (closing, submitting, tests).
@@ -156,9 +173,11 @@ class Autosaver(QObject):
             else:
                 self.failed.emit(key, what)
                 self._retry.start()
+                self._tell_waiting(False)
                 return
-        if self._pending and not self._timer.isActive():
-            self.flush()  # changed while being written, and its pause is over
+        if self._pending and (self._waiting or not self._timer.isActive()):
+            self.flush()  # changed while being written (and its pause is over, or someone waits for it)
+        self._tell_waiting(True)
 
     def _broken(self, exc: BaseException) -> None:
         """Not a refusal nor a database failure: a fault. The jobs stay queued; the fault is shown."""
@@ -168,6 +187,7 @@ class Autosaver(QObject):
             log.error("autosave failed", exc_info=exc)
         else:
             messages.show_exception(exc, None)
+        self._tell_waiting(False)
 
 
     def _requeue(self, unwritten: dict[str, Job]) -> None:

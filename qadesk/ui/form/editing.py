@@ -138,7 +138,7 @@ class EditingMixin(FormHost):
             box.commit()
         return self.saver.flush()
 
-    def wait_saved(self: AuditFormView) -> bool:
+    def wait_saved(self) -> bool:
         """Save every pending edit and wait until it is in the store (closing, submitting, tests).
 
         True when everything is saved; False when a write failed (the form says so and retries).

@@ -6,7 +6,7 @@ A mixin of :class:`~qadesk.ui.form.view.AuditFormView`, which owns the widgets n
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -26,8 +26,10 @@ from qadesk.services.moderation import outcome as moderation_outcome
 from qadesk.ui import messages
 from qadesk.ui.form.actions_panel import action_row
 from qadesk.ui.form.host import FormHost
-from qadesk.ui.operations import Operations
+from qadesk.ui.operations import Operations, in_transaction
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 class SubmittingMixin(FormHost):
     """Submit (or say what is missing and go there), reopen with a reason, read-only when not a draft."""
@@ -36,52 +38,86 @@ class SubmittingMixin(FormHost):
         """Submit as the auditor asks for it (the button, the menu, the shortcut): what is missing is listed
         first; otherwise a question names the audit and what happens next, and only its Submit submits.
 
-        True when the question is shown (it is window-modal and does not wait: ``submit_dialog``).
+        True when the question is shown, or will be once the pending edits are in the store (it is
+        window-modal and does not wait: ``submit_dialog``).
         """
-        if self.read_only:
+        if self.read_only or self.submitting:
             return False
         self.build_all()
-        if not self.wait_saved():
-            return False
-        missing = self._unsaved_as_missing()
-        if not missing:
-            with self.ctx.store.session() as s:
-                missing = audits.check_submit(s, self._audit_id)
-        if missing:
-            self._refuse_submit(missing)
-            return False
-        open_actions = sum(1 for a in self.actions_panel.rows if a["status"] == "open")
-        dialog = SubmitDialog(self, self.reference, self.template.title, self.subject_text, open_actions)
-        dialog.accepted.connect(self.submit)
-        self.submit_dialog = dialog
-        dialog.open()
-        dialog.activateWindow()
-        dialog.keep_editing.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
+        self.flush()
+        self._set_submitting(True)
+
+        def saved(ok: bool) -> None:
+            self._set_submitting(False)
+            if not ok:  # the save state says why
+                return
+            missing = self._unsaved_as_missing()
+            if not missing:
+                with self.ctx.store.session() as s:  # one audit by its key: a trivial read
+                    missing = audits.check_submit(s, self._audit_id)
+            if missing:
+                self._refuse_submit(missing)
+                return
+            open_actions = sum(1 for a in self.actions_panel.rows if a["status"] == "open")
+            dialog = SubmitDialog(self, self.reference, self.template.title, self.subject_text, open_actions)
+            dialog.accepted.connect(self.submit)
+            self.submit_dialog = dialog
+            dialog.open()
+            dialog.activateWindow()
+            dialog.keep_editing.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
+
+        self.saver.when_saved(saved)
         return True
 
     def submit(self) -> bool:
-        """Complete the audit now (no question asked); when refused, list what is missing and go to the first
-        item."""
+        """Complete the audit now (no question asked), in the background once pending edits are saved;
+        when refused, list what is missing and go to the first item.
+
+        True when the submission was started (``statusChanged("completed")`` tells it is done).
+        """
+        if self.read_only or self.submitting:
+            return False
         self.build_all()
-        if not self.wait_saved():
-            return False
-        missing = self._unsaved_as_missing()
-        if not missing:
-            try:
-                with self.ctx.store.transaction() as s:
-                    audits.submit(s, self._audit_id, actor=self.actor)
-            except SubmitRefused as exc:
-                missing = list(exc.missing)
-            except QadeskError as exc:
+        self.flush()
+        self._set_submitting(True)
+        store, audit_id, actor = self.ctx.store, self._audit_id, self.actor
+
+        def refused(exc: QadeskError) -> None:
+            self._set_submitting(False)
+            if isinstance(exc, SubmitRefused):
+                self._refuse_submit(list(exc.missing))
+            else:
                 self._set_save_state(f"Not submitted: {exc}")
-                return False
-        if missing:
-            self._refuse_submit(missing)
-            return False
-        self.missing_panel.show_missing([])
-        self._reload()
-        self._set_save_state("Submitted")
+
+        def done(_result: object) -> None:
+            self._set_submitting(False)
+            self.missing_panel.show_missing([])
+            self._reload()
+            self._set_save_state("Submitted")
+
+        def work(s: Session) -> None:
+            audits.submit(s, audit_id, actor=actor)
+
+        def saved(ok: bool) -> None:
+            if not ok:  # the save state says why
+                self._set_submitting(False)
+                return
+            missing = self._unsaved_as_missing()
+            if missing:
+                self._set_submitting(False)
+                self._refuse_submit(missing)
+                return
+            self._set_save_state("Submitting…")
+            in_transaction(self.ctx.operations(), store, work, label=f"Submitting {self.reference}", parent=self, done=done, refused=refused)
+
+        self.saver.when_saved(saved)
         return True
+
+    def _set_submitting(self, busy: bool) -> None:
+        """While the audit is being submitted its Submit buttons wait."""
+        self.submitting = busy
+        for button in (self.header.submit, self.summary.submit):
+            button.setEnabled(not busy)
 
     def _refuse_submit(self, missing: list[Missing]) -> None:
         self.show_missing = True
@@ -132,7 +168,10 @@ class SubmittingMixin(FormHost):
         return True
 
     def reopen(self, reason: str | None = None) -> bool:
-        """Make a completed audit a draft again; asks for the reason unless one is given."""
+        """Make a completed audit a draft again (in the background); asks for the reason unless one is given.
+
+        True when the reopening was started (``statusChanged("draft")`` tells it is done).
+        """
         if reason is None:
             text, ok = QInputDialog.getMultiLineText(
                 self, "Reopen the audit",
@@ -141,14 +180,18 @@ class SubmittingMixin(FormHost):
             if not ok or not text.strip():
                 return False
             reason = text
-        try:
-            with self.ctx.store.transaction() as s:
-                audits.reopen(s, self._audit_id, reason, actor=self.actor)
-        except QadeskError as exc:
-            self._set_save_state(f"Not reopened: {exc}")
-            return False
-        self._reload()
-        self._set_save_state("Reopened: changes are saved as you work")
+        store, audit_id, actor = self.ctx.store, self._audit_id, self.actor
+
+        def work(s: Session) -> None:
+            audits.reopen(s, audit_id, reason, actor=actor)
+
+        def reopened(_result: object) -> None:
+            self._reload()
+            self._set_save_state("Reopened: changes are saved as you work")
+
+        # Written in the background; Reopen waits meanwhile.
+        in_transaction(self.ctx.operations(), store, work, label=f"Reopening {self.reference}", parent=self, done=reopened,
+                       refused=lambda exc: self._set_save_state(f"Not reopened: {exc}"), busy=(self.header.reopen,))
         return True
 
     def _reload(self) -> None:

@@ -100,6 +100,7 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, ReloadingMixin, 
             revision = audit.revision
         self.actor = ctx.actor()
         self.show_missing = False
+        self.submitting = False  # the audit is being submitted in the background
         self._refusals: dict[str, str] = {}
         self._loading = True
 
