@@ -15,7 +15,7 @@ from qadesk.store import crypto, open_store
 from qadesk.store.engine import DB_FILENAME
 from qadesk.ui.passphrase import PassphraseDialog
 from tests.gui.form_support import open_form, start, stored, widget
-from tests.gui.shell_support import dispose
+from tests.gui.shell_support import demo_dir_fixture, demo_master_fixture, dispose, open_window_fixture  # noqa: F401
 
 pytestmark = pytest.mark.gui
 PASS = "copper lantern 17 rowing"
@@ -112,3 +112,31 @@ def test_setting_a_passphrase_runs_in_the_background_and_the_window_keeps_going(
             assert get_profile(s).name == "Made-up Auditor"
     finally:
         reopened.close()
+
+
+def test_no_widget_of_an_open_window_keeps_a_session(open_window, demo_dir: Path, qtbot) -> None:
+    from PySide6.QtCore import QObject
+    from sqlalchemy.orm import Session
+
+    from qadesk.services.queries import Selection, list_audits
+    from qadesk.ui.menus import SCREENS
+    from tests.gui.shell_support import settle
+
+    w = open_window("--data-dir", str(demo_dir))
+    for key, _label in SCREENS:
+        w.show_screen(key)
+        settle(w)
+    with w.ctx.store.session() as s:
+        audit_id = list_audits(s, Selection(statuses=["draft"]), limit=1)[0].id
+    form = w.open_audit(audit_id)
+    form.build_all()
+    settle(w)
+    objects = [w, *w.findChildren(QObject)]
+    assert len(objects) > 500  # the whole window, every screen and the open audit
+    held = []
+    for obj in objects:
+        for name, value in vars(obj).items():
+            values = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
+            if any(isinstance(v, Session) for v in values):
+                held.append(f"{type(obj).__name__}.{name}")
+    assert held == []
