@@ -287,6 +287,7 @@ class PassphraseDialog(QDialog):
         self.working.setText(f"{doing}… This takes a few seconds; the window stays open." if busy else "")
         self.working.setVisible(busy)
         self.progress.setVisible(busy)
+        self.adjustSize()  # room for the line that says what it is doing, the intro never squeezed
 
     def reject(self) -> None:
         if self.busy:  # Escape or closing while the store is rekeyed: it finishes first
