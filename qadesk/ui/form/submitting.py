@@ -26,7 +26,7 @@ from qadesk.services.moderation import outcome as moderation_outcome
 from qadesk.ui import messages
 from qadesk.ui.form.actions_panel import action_row
 from qadesk.ui.form.host import FormHost
-from qadesk.ui.operations import Operations, in_transaction
+from qadesk.ui.operations import in_transaction
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -158,10 +158,7 @@ class SubmittingMixin(FormHost):
             with store.session() as s:
                 return write_audit_report(s, audit_id, target, progress=progress, cancel=cancel)
 
-        win = self.window()
-        ops = getattr(win, "ops", None)
-        if not isinstance(ops, Operations):
-            ops = Operations(self)
+        ops = self.ctx.operations()  # the same pool as the autosave: the report is made after the pending edits
         ops.run(work, label=f"Writing the report of {self.reference}",
                 on_success=lambda p: self._set_save_state(f"Report saved to {Path(p).name}"),
                 on_failure=lambda exc: messages.error(f"The report could not be written: {exc}", parent=self))
