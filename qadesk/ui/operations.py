@@ -8,16 +8,24 @@ failure with no handler becomes a dialog through :mod:`qadesk.ui.messages`.
 The progress dialog appears only when the work takes longer than half a
 second, with a Cancel button.
 
-What stays on the UI thread (the "trivial read"): reading one row by its
-primary key or unique reference (the audit a tab opens, the audit's subject
-after an answer changed it, one template's definition), the profile (one
-row), and a ``LIMIT 1`` existence check; each costs well under a millisecond
-at any store size and takes no write lock.  Everything else goes through
-:class:`Operations`: every write (so the UI never waits for SQLite's write
-lock, which the command line or another process may hold for up to the busy
-timeout), every list, count or search, and every file in or out.  Widgets
-never keep a Session: the work function opens its own in the pool and hands
-back plain values.
+What stays on the UI thread is a *trivial read*: a read that is bounded by a
+key or an index, so it costs the same at 100,000 audits as at 100, and that
+under WAL never waits for another process's lock (readers never wait for the
+writer).  That is: one row, or one audit with its own answers and actions, by
+its key (opening an audit's tab or form, the checks before submit, a
+template's definition, the audits behind the Recent menu); the profile; a
+``LIMIT 1`` existence check; the choices of a drop-down read from an index
+(teams, practitioners, programme names, templates without their audit
+counts); and one page of the audits list (a count and 200 rows, sorted and
+filtered in SQL, at most 30 ms at 100,000 audits in docs/benchmarks.md).
+Everything else goes through :class:`Operations`: every write, however small
+(the command line or another process may hold SQLite's write lock for up to
+the busy timeout), every other list, count, statistic or search, rekeying,
+and every report, pack or return written from the store.  The exceptions are
+the steps of opening a store before the window shows it (migrations, the
+shipped templates of a new store, the first-run choice of encryption).
+Widgets never keep a Session: the work function opens its own in the pool and
+hands back plain values.
 """
 
 from __future__ import annotations
@@ -138,7 +146,8 @@ class Operations(QObject):
         """Start ``fn(progress, cancel)`` in the background; callbacks run on the main thread.
 
         ``exclusive`` work (rekeying the store) has the store to itself: it queues behind the
-        database work before it, and :attr:`exclusive` tells the window's own reads to wait.
+        database work before it, and while :attr:`exclusive` is True nothing on the UI thread
+        should read the store (a poll for changes skips its turn).
         """
         op = Operation(label, self)
         op.visible = show_progress

@@ -140,3 +140,16 @@ def test_no_widget_of_an_open_window_keeps_a_session(open_window, demo_dir: Path
             if any(isinstance(v, Session) for v in values):
                 held.append(f"{type(obj).__name__}.{name}")
     assert held == []
+
+
+def test_the_other_audits_of_the_case_are_found_in_the_background(qtbot, loaded_store, data_dir) -> None:
+    from qadesk.services import audits
+
+    first = start(loaded_store)
+    second = start(loaded_store)  # the same made-up case, MADEUP-0042
+    with loaded_store.session() as s:
+        reference = audits.get_audit(s, first).reference
+    form = open_form(qtbot, loaded_store, data_dir, second, show=True)
+    others = form.header.others
+    qtbot.waitUntil(others.isVisible, timeout=5000)  # searched for off the UI thread, shown when found
+    assert f'<a href="{first}">{reference}</a>' in others.text() and second not in others.text()

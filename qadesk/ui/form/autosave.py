@@ -189,7 +189,6 @@ class Autosaver(QObject):
             messages.show_exception(exc, None)
         self._tell_waiting(False)
 
-
     def _requeue(self, unwritten: dict[str, Job]) -> None:
         # What was not written goes back to the head of the queue, in its order, unless the
         # auditor changed it again meanwhile (then the newer job, with the latest value, goes).

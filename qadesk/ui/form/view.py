@@ -22,6 +22,7 @@ import copy
 from datetime import datetime
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -95,7 +96,7 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, ReloadingMixin, 
             self.reference = audit.reference
             subject = audits.subject_dict(audit)
             actions = [action_row(a) for a in audit.actions]
-            others = [o for o in self._other_audits(s, audit.case_ref) if o[0] != audit.id]
+            case_ref = audit.case_ref
             outcome = moderation.outcome(audit)
             revision = audit.revision
         self.actor = ctx.actor()
@@ -116,7 +117,8 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, ReloadingMixin, 
         self.header = FormHeader(self)
         self.subject_text = subject_line(subject)
         self.header.set_audit(self.reference, self.template.title, self.subject_text, self.status)
-        self.header.set_others(others)
+        self.header.set_others([])
+        self._find_other_audits(case_ref)
         self.moderation_panel = ModerationPanel(self)
         self.show_outcome(outcome)
         self.header.submit.clicked.connect(self.confirm_submit)
@@ -206,12 +208,24 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, ReloadingMixin, 
         self.header.set_grades(self.template, outcome, self.status)
         self.moderation_panel.show_outcome(self.template, outcome)
 
-    @staticmethod
-    def _other_audits(session, case_ref: str | None) -> list[tuple[str, str, str]]:
+    def _find_other_audits(self, case_ref: str | None) -> None:
+        """The header's links to the other audits of the same case, found in the background (a search)."""
         if not case_ref:
-            return []
-        rows = list_audits(session, Selection(search=case_ref), limit=12)
-        return [(r.id, r.reference, fmt_date(r.started_at)) for r in rows if r.case_ref == case_ref]
+            return
+        store, own, header = self.ctx.store, self._audit_id, self.header
+
+        def fetch(_progress: object, _cancel: object) -> list[tuple[str, str, str]]:
+            with store.session() as s:
+                rows = list_audits(s, Selection(search=case_ref), limit=12)
+            return [(r.id, r.reference, fmt_date(r.started_at)) for r in rows
+                    if r.case_ref == case_ref and r.id != own]
+
+        def show(others: list[tuple[str, str, str]]) -> None:
+            if shiboken6.isValid(header):  # the tab may have been closed meanwhile
+                header.set_others(others)
+
+        self.ctx.operations().run(fetch, label="Finding the case's other audits", show_progress=False,
+                                  on_success=show)
 
     def _load_values(self, actions: list[dict[str, Any]]) -> None:
         st = self.state
