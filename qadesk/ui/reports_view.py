@@ -73,7 +73,6 @@ class ReportsView(QWidget):
         self.setObjectName("reports")
         self.stats: Stats | None = None
         self.last_result: Any = None
-        self._own_ops: Operations | None = None
         self._filling = False
         self._debounce = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
         self._debounce.timeout.connect(self.refresh_figures)
@@ -176,14 +175,8 @@ class ReportsView(QWidget):
 
     @property
     def ops(self) -> Operations:
-        """The window's background operations (or this screen's own when it stands alone)."""
-        win = self.window()
-        ops = getattr(win, "ops", None) if win is not self else None
-        if isinstance(ops, Operations):
-            return ops
-        if self._own_ops is None:
-            self._own_ops = Operations(self)
-        return self._own_ops
+        """The window's background operations, whose one database pool every screen shares."""
+        return self.ctx.operations()
 
     def _audits_screen(self) -> Any:
         win = self.window()
