@@ -38,6 +38,7 @@ def test_removing_an_action_asks_first(qtbot, loaded_store, data_dir, messages_s
     form = open_form(qtbot, loaded_store, data_dir, audit_id)
     panel = form.actions_panel
     assert panel.add("Update the chronology with the made-up visits", owner="Pat Example")
+    assert form.ctx.operations().wait()  # written in the background
     panel.table.selectRow(0)
     questions: list[str] = []
     messages_seen.answer(lambda text: questions.append(text) or False)
@@ -47,6 +48,7 @@ def test_removing_an_action_asks_first(qtbot, loaded_store, data_dir, messages_s
     messages_seen.answer(lambda text: True)
     panel.table.selectRow(0)
     panel.remove_button.click()
+    assert form.ctx.operations().wait()
     assert panel.rows == []
 
 

@@ -261,6 +261,7 @@ def test_a_due_date_in_the_past_asks_first_naming_the_date(open_window, demo_dir
     messages_seen.answer(lambda text: questions.append(text) or True)
     qtbot.keyClick(due.edit, Qt.Key.Key_Return)
     assert not dialog.isVisible()
+    settle(w)  # written in the background
     with w.ctx.store.session() as s:
         assert s.get(ActionItem, target.id).due == chosen
     # A date today or later is not asked about.
