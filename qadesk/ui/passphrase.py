@@ -89,7 +89,7 @@ class PassphraseDialog(QDialog):
     UNLOCK, SET, CHANGE = "unlock", "set", "change"
 
     def __init__(self, mode: str, *, parent: QWidget | None = None, first_run: bool = False,
-                 submit: Callable[[PassphraseDialog], None] | None = None, where: str = "",
+                 submit: Callable[[PassphraseDialog], object] | None = None, where: str = "",
                  background: tuple[Operations, str, BackgroundWork] | None = None) -> None:
         """``background`` = (operations, what it is doing, work): ``work(dialog)`` reads what was typed
         (on the UI thread) and gives the function that runs in the database pool."""

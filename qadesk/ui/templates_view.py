@@ -86,7 +86,7 @@ class TemplatesView(QWidget):
         self.refresh()
 
     # ------------------------------------------------------------------ list
-    def refresh(self, then: Callable[[], None] | None = None) -> None:
+    def refresh(self, then: Callable[[], object] | None = None) -> None:
         """Reload the list of installed templates (with their audit counts) in the background.
 
         ``then`` runs once the list is shown (choosing the template just imported, say).
@@ -210,7 +210,7 @@ class TemplatesView(QWidget):
             return
         self.set_retired(tid, not retired, then=lambda: self.select(tid, ver))
 
-    def set_retired(self, template_id: str, retired: bool, then: Callable[[], None] | None = None) -> None:
+    def set_retired(self, template_id: str, retired: bool, then: Callable[[], object] | None = None) -> None:
         """Retire (no new audits; old ones unaffected) or restore a template, in the background."""
         actor = self.ctx.actor()
 
