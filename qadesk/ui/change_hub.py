@@ -120,6 +120,9 @@ class ChangeHub(QObject):
         window = self.parent()
         if isinstance(window, QWidget) and window.isMinimized():
             return  # minimised: looked at again when it is shown and active
+        ops = getattr(window, "ops", None)
+        if ops is not None and ops.exclusive:
+            return  # the store is being rekeyed: nothing reads it meanwhile (looked at on the next turn)
         self.poll()
 
     def _application_state(self, state: Qt.ApplicationState) -> None:

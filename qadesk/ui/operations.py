@@ -194,26 +194,40 @@ class Operations(QObject):
             self.ended.emit(label)
             op.finished.emit()
 
+        def release() -> None:
+            # A finished operation lets go of its Qt objects, its connections with them (an autosave
+            # makes one operation per pause in typing, so a day's work would otherwise keep thousands).
+            # What callers kept of it (done, result, error) stays readable: those are Python attributes.
+            for obj in (op.signals, op):
+                if shiboken6.isValid(obj):
+                    obj.deleteLater()
+
         def on_succeeded(result: Any) -> None:
             op.result = result
             finish()
-            if op.cancelled and on_cancelled is not None:
-                on_cancelled()
-            elif on_success is not None:
-                on_success(result)
+            try:
+                if op.cancelled and on_cancelled is not None:
+                    on_cancelled()
+                elif on_success is not None:
+                    on_success(result)
+            finally:
+                QTimer.singleShot(0, self, release)
 
         def on_failed(exc: BaseException) -> None:
             op.error = exc
             finish()
-            if op.cancelled:
-                log.info("%s: cancelled (%s)", label, type(exc).__name__)
-                if on_cancelled is not None:
-                    on_cancelled()
-                return
-            if on_failure is not None:
-                on_failure(exc)
-            else:
-                messages.show_exception(exc, self.window)
+            try:
+                if op.cancelled:
+                    log.info("%s: cancelled (%s)", label, type(exc).__name__)
+                    if on_cancelled is not None:
+                        on_cancelled()
+                    return
+                if on_failure is not None:
+                    on_failure(exc)
+                else:
+                    messages.show_exception(exc, self.window)
+            finally:
+                QTimer.singleShot(0, self, release)
 
         op.signals.progressed.connect(on_progress)
         op.signals.succeeded.connect(on_succeeded)

@@ -46,6 +46,18 @@ def test_the_result_comes_back_on_the_main_thread(ops, qtbot) -> None:
     assert not ops.window.findChildren(QProgressDialog)  # quick work shows no progress dialog
 
 
+def test_finished_operations_let_go_of_their_qt_objects(ops, qtbot) -> None:
+    """An autosave is one operation per pause in typing: a day's work must not keep them all."""
+    from qadesk.ui.operations import Operation
+
+    finished = [ops.run(lambda p, c, n=n: n, label="Saving", show_progress=False) for n in range(200)]
+    failed = ops.run(lambda p, c: 1 / 0, label="Saving", show_progress=False, on_failure=lambda exc: None)
+    qtbot.waitUntil(lambda: all(op.done for op in finished) and failed.done, timeout=10_000)
+    qtbot.waitUntil(lambda: not ops.findChildren(Operation), timeout=5000)
+    assert [op.result for op in finished] == list(range(200))  # what callers kept stays readable
+    assert isinstance(failed.error, ZeroDivisionError) and not ops.running
+
+
 def test_slow_work_shows_progress_after_half_a_second_and_can_be_cancelled(ops, qtbot) -> None:
     outcome = []
 
