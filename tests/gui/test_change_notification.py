@@ -200,6 +200,7 @@ def test_a_hidden_screen_refreshes_when_shown_and_a_shown_one_at_once(qtbot, ope
     w = shown(qtbot, open_window("--data-dir", str(demo_dir)))
     go(w, 5)  # Programmes
     programmes = w.screens["programmes"]
+    qtbot.waitUntil(lambda: bool(programmes.items), timeout=5000)  # the list loads in the background
     names = {p.name for p in programmes.items}
     go(w, 1)  # Home: Programmes is hidden
     result = run_qadesk(demo_dir, "programme", "create", "--name", "Made-up thematic audit",
@@ -209,7 +210,7 @@ def test_a_hidden_screen_refreshes_when_shown_and_a_shown_one_at_once(qtbot, ope
     qtbot.waitUntil(lambda: follower.stale, timeout=2000)  # noticed, and left until the screen is seen
     assert {p.name for p in programmes.items} == names
     go(w, 5)
-    assert {p.name for p in programmes.items} == names | {"Made-up thematic audit"}
+    qtbot.waitUntil(lambda: {p.name for p in programmes.items} == names | {"Made-up thematic audit"}, timeout=5000)
     assert not follower.stale
 
     result = run_qadesk(demo_dir, "programme", "create", "--name", "Made-up regular audits",
