@@ -279,3 +279,31 @@ def test_every_screen_follows_kinds_of_change_that_exist() -> None:
     for kinds in SCREEN_CHANGES.values():
         assert not Changes().concerns(*kinds)  # raises on a kind that does not exist
         assert Changes.everything().concerns(*kinds)
+
+
+def test_a_date_being_typed_is_not_overwritten_and_is_saved_when_the_box_takes_it(
+        qtbot, open_window, demo_dir: Path) -> None:
+    """A date box takes its text on Enter or when left, so typing in it is in no autosave job yet."""
+    from qadesk.ui.date_input import DateBox
+
+    qid = "period_start"
+    audit_id = start_audit(demo_dir)
+    w = shown(qtbot, open_window("--data-dir", str(demo_dir)))
+    form = open_form(qtbot, w, audit_id)
+    box = form.findChild(DateBox, f"question.{qid}")
+    q = form.template.question(qid)
+    form.go_to(Missing(q.section_id, q.id, q.label, key=f"question.{q.id}"))
+    box.edit.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(box.edit.hasFocus)
+    qtbot.keyClicks(box.edit, "1/6/2026")  # typed, not yet taken
+
+    result = run_qadesk(demo_dir, "audit", "answer", audit_id, f"{qid}=2026-05-01")
+    assert result.returncode == 0, result.stderr
+    note = f"changed_elsewhere.{qid}"
+    qtbot.waitUntil(lambda: (label := form.findChild(QLabel, note)) is not None and label.isVisible(), timeout=2000)
+    assert box.edit.text() in ("1/6/2026", "1 Jun 2026"), "the date being typed is not overwritten"
+    assert "1 May 2026" in form.findChild(QLabel, note).text()
+    if box.edit.isModified():
+        QTest.keyClick(box.edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: stored_answer(w, audit_id, qid) == "2026-06-01", timeout=3000)
+    assert answer_history(w, audit_id, qid) == ["2026-05-01", "2026-06-01"], "the history keeps both"

@@ -22,7 +22,7 @@ import copy
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QWidget
 
 from qadesk.core.audit import AuditState
 from qadesk.exchange.display import answer_text
@@ -30,6 +30,7 @@ from qadesk.services import audits, moderation
 from qadesk.services.audit_access import revision_of
 from qadesk.services.changes import Changes
 from qadesk.ui.change_hub import follow
+from qadesk.ui.date_input import DateBox, DateTimeBox
 from qadesk.ui.form.actions_panel import action_row
 from qadesk.ui.form.host import FormHost
 
@@ -119,7 +120,10 @@ class ReloadingMixin(FormHost):
                 continue
             row = self.rows.get(qid)
             loaded = (self._loaded.answers.get(qid), self._loaded.evidence.get(qid))
-            typing = row is not None and ours != loaded and _has_focus(row)
+            # Typed but not yet taken (a date box takes its text when the auditor leaves it or presses
+            # Enter): what the box holds is still the old value, and the typing must survive the reload.
+            uncommitted = row is not None and _typed_not_taken(row)
+            typing = row is not None and _has_focus(row) and (ours != loaded or uncommitted)
             if key not in unsaved and not typing:
                 continue  # taken from ``new`` below
             _put(new.answers, qid, ours[0])
@@ -128,8 +132,9 @@ class ReloadingMixin(FormHost):
             if ours[1] != theirs[1]:
                 said.append(f"evidence note: {theirs[1] or 'none'}")
             keep.append((key, _shown("; ".join(said))))
-            if key not in self.saver.pending:
+            if key not in self.saver.pending and not uncommitted:
                 self._answer_changed(qid)  # the auditor's text goes to the store again
+            # (typed, not taken: it goes to the store when the box takes it, as any date does)
         for sid, grade in list(mine.section_grades.items()) + [(s, None) for s in stored.section_grades
                                                                 if s not in mine.section_grades]:
             if f"grade:{sid}" in unsaved:
@@ -215,6 +220,20 @@ class ReloadingMixin(FormHost):
         if kind == "summary":
             return self.summary.fields.get(name)
         return None
+
+
+def _typed_not_taken(widget: QWidget) -> bool:
+    """The focus is in a date box of ``widget`` holding typing the box has not taken yet (a date box
+    takes its text when the auditor leaves it or presses Enter; other inputs take every keystroke)."""
+    focused = QApplication.focusWidget()
+    if not (isinstance(focused, QLineEdit) and focused.isModified() and widget.isAncestorOf(focused)):
+        return False
+    box = focused.parentWidget()
+    while box is not None and box is not widget:
+        if isinstance(box, (DateBox, DateTimeBox)):
+            return True
+        box = box.parentWidget()
+    return False
 
 
 def _has_focus(widget: QWidget) -> bool:
