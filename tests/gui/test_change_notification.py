@@ -16,6 +16,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 from sqlalchemy import select
 
+from qadesk.core.dates import as_utc
 from qadesk.core.errors import Missing
 from qadesk.services import audits
 from qadesk.services import changes as changes_module
@@ -186,6 +187,11 @@ def test_a_field_being_typed_in_is_not_overwritten_and_the_auditor_is_told(
     mine = "The auditor's own words" + "." * typed
     assert edit.value() == mine, "the field being typed in is not overwritten"
     assert "Words written elsewhere" in note().text() and "Your text is kept" in note().text()
+    with w.ctx.store.session() as s:  # who wrote it elsewhere, and when: the newest entry of the audit
+        actor, at = s.execute(select(HistoryEntry.actor, HistoryEntry.at).where(HistoryEntry.audit_id == audit_id)
+                              .order_by(HistoryEntry.seq.desc())).first()
+    who = "you, elsewhere," if actor.casefold() == form.actor.casefold() else actor
+    assert note().text().startswith(f"Changed by {who} at {as_utc(at).astimezone():%H:%M} while you were typing")
     assert f"answer:{QUESTION}" in form.saver.pending
 
     assert w.grab().save(str(tmp_path / "changed-elsewhere.png"))  # looked at: docs/architecture.md
@@ -283,7 +289,8 @@ def test_every_screen_follows_kinds_of_change_that_exist() -> None:
 
 def test_a_date_being_typed_is_not_overwritten_and_is_saved_when_the_box_takes_it(
         qtbot, open_window, demo_dir: Path) -> None:
-    """A date box takes its text on Enter or when left, so typing in it is in no autosave job yet."""
+    """A date box takes a date typed short of its four-digit year only on Enter or when left, so that
+    typing is in no autosave job yet."""
     from qadesk.ui.date_input import DateBox
 
     qid = "period_start"
@@ -293,17 +300,86 @@ def test_a_date_being_typed_is_not_overwritten_and_is_saved_when_the_box_takes_i
     box = form.findChild(DateBox, f"question.{qid}")
     q = form.template.question(qid)
     form.go_to(Missing(q.section_id, q.id, q.label, key=f"question.{q.id}"))
-    box.edit.setFocus(Qt.FocusReason.TabFocusReason)
+    settle(w)  # the page is shown and focused before the auditor clicks into the box
+    qtbot.mouseClick(box.edit, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(box.edit.hasFocus)
-    qtbot.keyClicks(box.edit, "1/6/2026")  # typed, not yet taken
+    qtbot.keyClicks(box.edit, "1/6/26")  # typed, not yet taken (typing on could still make it 1/6/2026)
+    settle(w)
+    assert box.edit.hasFocus() and form.saver.pending == []
 
     result = run_qadesk(demo_dir, "audit", "answer", audit_id, f"{qid}=2026-05-01")
     assert result.returncode == 0, result.stderr
     note = f"changed_elsewhere.{qid}"
     qtbot.waitUntil(lambda: (label := form.findChild(QLabel, note)) is not None and label.isVisible(), timeout=2000)
-    assert box.edit.text() in ("1/6/2026", "1 Jun 2026"), "the date being typed is not overwritten"
+    assert box.edit.text() == "1/6/26", "the date being typed is not overwritten"
     assert "1 May 2026" in form.findChild(QLabel, note).text()
-    if box.edit.isModified():
-        QTest.keyClick(box.edit, Qt.Key.Key_Return)
+    assert stored_answer(w, audit_id, qid) == "2026-05-01"  # nothing saved over it until the box takes it
+
+    QTest.keyClick(box.edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: stored_answer(w, audit_id, qid) == "2026-06-01", timeout=3000)
     assert answer_history(w, audit_id, qid) == ["2026-05-01", "2026-06-01"], "the history keeps both"
+
+
+def submittable_draft(folder: Path) -> str:
+    """A completed audit of the demo store made a draft again: nothing is missing, so it can be submitted."""
+    from qadesk.core.selection import Selection
+    from qadesk.services.queries import audit_ids
+
+    store = open_store(folder)
+    try:
+        with store.transaction() as s:
+            audit_id = audit_ids(s, Selection(statuses=("completed",)))[0]
+            audits.reopen(s, audit_id, "Made-up reason: a date to correct", actor="Made-up Manager")
+            assert not audits.check_submit(s, audit_id)
+            return audit_id
+    finally:
+        store.close()
+
+
+def test_a_change_elsewhere_after_the_auditor_paused_is_taken_in_without_a_note(
+        qtbot, open_window, demo_dir: Path) -> None:
+    """Typed, saved, the focus left in the field: the colleague's later change is not "while you typed"."""
+    audit_id = start_audit(demo_dir)
+    w = shown(qtbot, open_window("--data-dir", str(demo_dir)))
+    form = open_form(qtbot, w, audit_id)
+    edit = form.findChild(QWidget, f"question.{QUESTION}")
+    q = form.template.question(QUESTION)
+    form.go_to(Missing(q.section_id, q.id, q.label, key=f"question.{q.id}"))
+    qtbot.waitUntil(edit.hasFocus)
+    qtbot.keyClicks(edit, "The auditor's first words")
+    qtbot.waitUntil(lambda: stored_answer(w, audit_id, QUESTION) == "The auditor's first words", timeout=3000)
+    assert form.wait_saved() and edit.hasFocus()
+
+    result = run_qadesk(demo_dir, "audit", "answer", audit_id, f"{QUESTION}=A colleague's later words")
+    assert result.returncode == 0, result.stderr
+    qtbot.waitUntil(lambda: edit.value() == "A colleague's later words", timeout=2000)
+    assert form.findChild(QLabel, f"changed_elsewhere.{QUESTION}") is None
+    settle(w)
+    assert form.saver.pending == []
+    assert answer_history(w, audit_id, QUESTION) == ["The auditor's first words", "A colleague's later words"]
+
+
+def test_an_audit_completed_elsewhere_while_the_auditor_types_hands_them_their_unsaved_text(
+        qtbot, open_window, demo_dir: Path, messages_seen) -> None:
+    audit_id = submittable_draft(demo_dir)
+    w = shown(qtbot, open_window("--data-dir", str(demo_dir)))
+    form = open_form(qtbot, w, audit_id)
+    form.show_page("summary")
+    field = form.summary.fields["development"]
+    field.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(field.hasFocus)
+    QTest.keyClick(field, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(field, " The plan needs made-up timescales")
+    mine = form.state.summary["development"]
+    assert "summary:development" in form.saver.pending  # still in its pause: not in the store
+
+    result = run_qadesk(demo_dir, "audit", "submit", audit_id)
+    assert result.returncode == 0, result.stderr
+    qtbot.waitUntil(lambda: form.status == "completed", timeout=2000)
+    qtbot.waitUntil(lambda: any(m.title == "Your last changes were not saved" for m in messages_seen), timeout=2000)
+    told = next(m for m in messages_seen if m.title == "Your last changes were not saved")
+    assert f"{form.reference} was completed by " in told.text and "reopen the audit" in told.text
+    assert mine in told.detail, "what the auditor had not saved is handed to them to copy"
+    qtbot.waitUntil(lambda: form.saver.pending == [], timeout=3000)  # one in flight is refused: nothing left
+    assert form.header.saved.text().startswith("Not saved: ")
+    assert form.summary.fields["development"].isReadOnly()

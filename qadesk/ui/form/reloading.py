@@ -19,25 +19,28 @@ A mixin of :class:`~qadesk.ui.form.view.AuditFormView`.
 from __future__ import annotations
 
 import copy
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QWidget
 
-from qadesk.core.audit import AuditState
+from qadesk.core.audit import SUMMARY_LABELS, AuditState
+from qadesk.core.dates import british_datetime
 from qadesk.exchange.display import answer_text
 from qadesk.services import audits, moderation
-from qadesk.services.audit_access import revision_of
+from qadesk.services.audit_access import latest_change, revision_of
 from qadesk.services.changes import Changes
+from qadesk.ui import messages
 from qadesk.ui.change_hub import follow
 from qadesk.ui.date_input import DateBox, DateTimeBox
 from qadesk.ui.form.actions_panel import action_row
 from qadesk.ui.form.host import FormHost
 
 SHOWN_CHARS = 120
-KEEPING = ("Changed elsewhere while you were typing: it now says “{theirs}”. Your text is kept here and is "
+KEEPING = ("Changed {by} while you were typing: it now says “{theirs}”. Your text is kept here and is "
            "saved when you stop typing; the audit's history keeps both.")
-KEPT = ("Changed elsewhere while you were typing (to “{theirs}”). Your text was saved after it; the audit's "
+KEPT = ("Changed {by} while you were typing (to “{theirs}”). Your text was saved after it; the audit's "
         "history keeps both.")
 
 
@@ -69,10 +72,62 @@ class ReloadingMixin(FormHost):
         # One step past what the form knew: nobody else wrote in between, no need to read the audit again.
         if isinstance(revision, int) and revision == self._known_revision + 1:
             self._known_revision = revision
+        if key not in self.saver.pending:  # the store now holds what the form holds for this key
+            self._mark_loaded(key)
         note = self._changed_notes.get(key)
         if note is not None and note.property("state") == "keeping":
             note.setText(note.property("kept_text"))
             note.setProperty("state", "kept")
+
+    def _mark_loaded(self, key: str) -> None:
+        """What the form holds for ``key`` is what the store holds: a field with the focus is "being
+        typed in" again only once the auditor changes it after this."""
+        kind, _, name = key.partition(":")
+        mine, loaded = self.state, self._loaded
+        if kind == "answer":
+            _put(loaded.answers, name, mine.answers.get(name))
+            _put(loaded.evidence, name, mine.evidence.get(name))
+        elif kind == "summary":
+            _put(loaded.summary, name, mine.summary.get(name))
+        elif kind == "grade":
+            _put(loaded.section_grades, name, mine.section_grades.get(name))
+        elif key == "overall":
+            loaded.overall_grade, loaded.overall_rationale = mine.overall_grade, mine.overall_rationale
+
+    def _who_and_when(self, changed: tuple[str, datetime] | None) -> str:
+        """"by Pat Example at 14:02" (or "by you, elsewhere, ..."): the newest change to the audit."""
+        if changed is None:
+            return "elsewhere"
+        actor, at = changed
+        who = "you, elsewhere," if actor.strip().casefold() == self.actor.strip().casefold() else actor
+        return f"by {who} at {_local_time(at)}"
+
+    def _unsaved_work(self) -> list[str]:
+        """What the auditor has changed that the store does not hold yet, as lines they can copy."""
+        lines = []
+        keys = set(self.saver.pending) | {f"answer:{qid}" for qid in self._refusals}
+        for q in self.template.questions():
+            if not q.answerable:
+                continue
+            row = self.rows.get(q.id)
+            ours = (self.state.answers.get(q.id), self.state.evidence.get(q.id))
+            loaded = (self._loaded.answers.get(q.id), self._loaded.evidence.get(q.id))
+            typing = row is not None and _has_focus(row) and (ours != loaded or _typed_not_taken(row))
+            if f"answer:{q.id}" not in keys and not typing:
+                continue
+            if row is not None and _typed_not_taken(row):
+                focused = QApplication.focusWidget()
+                text = focused.text() if isinstance(focused, QLineEdit) else ""
+            else:
+                text = answer_text(q, ours[0]) or "no answer"
+            lines.append(f"{q.label}: {text}")
+            if ours[1] and ours[1] != loaded[1]:
+                lines.append(f"{q.label} (evidence note): {ours[1]}")
+        for k, field in self.summary.fields.items():
+            written = self.state.summary.get(k)
+            if written and (f"summary:{k}" in keys or (_has_focus(field) and written != self._loaded.summary.get(k))):
+                lines.append(f"{SUMMARY_LABELS.get(k, k)}: {written}")
+        return lines
 
     # ------------------------------------------------------------------ reading the audit again
 
@@ -89,10 +144,25 @@ class ReloadingMixin(FormHost):
             actions = [action_row(a) for a in audit.actions]
             subject = audits.subject_dict(audit)
             outcome = moderation.outcome(audit)
+            changed = latest_change(s, self._audit_id)
         self._known_revision = revision
+        self._changed_by = self._who_and_when(changed)
         if status != self.status:
+            # Submitted (or closed) elsewhere while the auditor had changes not yet in the store: those
+            # can no longer be saved, so they are handed to the auditor to copy rather than dropped.
+            unsaved = self._unsaved_work() if status != "draft" else []
+            for key in self.saver.pending:
+                self.saver.discard(key)
             self._reload()  # submitted or reopened elsewhere: the form becomes read-only or editable
             self._loaded = copy.deepcopy(self.state)
+            if unsaved:
+                done = {"completed": "completed", "moderated": "moderated"}.get(status, "closed")
+                self._set_save_state(f"Not saved: {self.reference} was {done} {self._changed_by}")
+                messages.warning(
+                    f"{self.reference} was {done} {self._changed_by} while you had changes that were not "
+                    f"saved yet. The audit cannot be changed now, so they are not in it: they are below, for "
+                    f"you to copy. To add them, reopen the audit (with a reason) and put them back.",
+                    parent=self, title="Your last changes were not saved", detail="\n\n".join(unsaved))
             return True
         from qadesk.ui.form.submitting import subject_line
 
@@ -203,8 +273,9 @@ class ReloadingMixin(FormHost):
             note.setWordWrap(True)
             layout.insertWidget(layout.indexOf(where) + 1, note)  # type: ignore[attr-defined]
             self._changed_notes[key] = note
-        note.setText(KEEPING.format(theirs=theirs))
-        note.setProperty("kept_text", KEPT.format(theirs=theirs))
+        by = getattr(self, "_changed_by", "elsewhere")
+        note.setText(KEEPING.format(by=by, theirs=theirs))
+        note.setProperty("kept_text", KEPT.format(by=by, theirs=theirs))
         note.setProperty("state", "keeping")
         note.setAccessibleName(note.text())
         note.show()
@@ -220,6 +291,11 @@ class ReloadingMixin(FormHost):
         if kind == "summary":
             return self.summary.fields.get(name)
         return None
+
+
+def _local_time(at: datetime) -> str:
+    local = at.astimezone()
+    return f"{local:%H:%M}" if local.date() == datetime.now().astimezone().date() else british_datetime(local)
 
 
 def _typed_not_taken(widget: QWidget) -> bool:
