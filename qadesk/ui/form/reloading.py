@@ -160,8 +160,8 @@ class ReloadingMixin(FormHost):
                 self._set_save_state(f"Not saved: {self.reference} was {done} {self._changed_by}")
                 messages.warning(
                     f"{self.reference} was {done} {self._changed_by} while you had changes that were not "
-                    f"saved yet. The audit cannot be changed now, so they are not in it: they are below, for "
-                    f"you to copy. To add them, reopen the audit (with a reason) and put them back.",
+                    f"saved yet. The audit cannot be changed now, so they are not in it: Show Details lists "
+                    f"them, for you to copy. To add them, reopen the audit (with a reason) and put them back.",
                     parent=self, title="Your last changes were not saved", detail="\n\n".join(unsaved))
             return True
         from qadesk.ui.form.submitting import subject_line
