@@ -198,6 +198,9 @@ class Operations(QObject):
             # A finished operation lets go of its Qt objects, its connections with them (an autosave
             # makes one operation per pause in typing, so a day's work would otherwise keep thousands).
             # What callers kept of it (done, result, error) stays readable: those are Python attributes.
+            if not op._ended.is_set():  # the worker is still returning from its emit: not yet
+                QTimer.singleShot(10, self, release)
+                return
             for obj in (op.signals, op):
                 if shiboken6.isValid(obj):
                     obj.deleteLater()
