@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from qadesk.core.errors import LimitError, StateError, StoreLocked, ValidationError, WrongPassphrase
-from qadesk.store.paths import DB_FILENAME
+from qadesk.store.paths import DB_FILENAME, private_file
 
 KEYINFO_FILENAME = "qadesk.keyinfo.json"
 KEYINFO_FORMAT = "qadesk-keyinfo/1"
@@ -193,6 +193,8 @@ def read_keyinfo(path: Path) -> KeyInfo:
 def write_keyinfo(path: Path, info: KeyInfo) -> None:
     """Write the keyinfo durably and atomically (temporary file, fsync, replace)."""
     tmp = path.with_name(path.name + ".part")
+    tmp.unlink(missing_ok=True)
+    private_file(tmp)
     with open(tmp, "w", encoding="utf-8") as f:
         f.write(info.to_json())
         f.flush()
@@ -302,7 +304,7 @@ def export_copy(source: Any, target: Path, key: bytes | None) -> None:
 
     ``sqlcipher_export`` inside one read transaction, so the copy is one
     consistent moment of the source; then the copy is opened on its own and its
-    integrity and row counts compared.  ``target`` must not exist.
+    integrity and row counts compared.  ``target`` must be missing or empty.
     """
     literal = raw_key_literal(key) if key is not None else ""
     source.execute("ATTACH DATABASE ? AS qadesk_export KEY ?", (str(target), literal))
@@ -346,6 +348,7 @@ def _swap_in(new: Path, database: Path) -> None:
 def _convert(database: Path, source_key: bytes | None, target_key: bytes | None) -> None:
     work = database.with_name(database.name + ".converting")
     work.unlink(missing_ok=True)
+    private_file(work)  # the converted copy is its owner's alone from its first byte
     try:
         with closing(connect(database, source_key)) as conn:
             conn.execute("PRAGMA busy_timeout = 5000")

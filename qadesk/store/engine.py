@@ -25,7 +25,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from qadesk.core.errors import StateError, WrongPassphrase
-from qadesk.store.paths import DB_FILENAME, default_data_dir  # re-exported: callers know them here
+from qadesk.store.paths import (  # DB_FILENAME, default_data_dir re-exported: callers know them here
+    DB_FILENAME,
+    default_data_dir,
+    keep_private,
+    private_dir,
+    private_file,
+)
 
 if TYPE_CHECKING:
     from qadesk.store.crypto import Unlocked
@@ -155,6 +161,7 @@ class Store:
         target = Path(target)
         tmp = target.with_name(target.name + ".part")
         tmp.unlink(missing_ok=True)
+        private_file(tmp)  # an empty file is a new database to SQLite; the copy is never readable by others
         if self.cipher is not None:
             from qadesk.store import crypto
 
@@ -186,14 +193,15 @@ def make_engine(url: str, *, key: bytes | None = None) -> Engine:
         # every other connect listener, so the raw key literal travels as the URL's password
         # (URL renders hide it).  QueuePool as for plain SQLite: a raw key makes connecting cheap.
         keyed = make_url(url).set(drivername="sqlite+pysqlcipher", password=raw_key_literal(key))
-        engine = create_engine(keyed, poolclass=QueuePool, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(keyed, poolclass=QueuePool, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000},
+                               hide_parameters=True)
         event.listen(engine, "connect", _set_sqlite_pragmas)
         return engine
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, hide_parameters=True)
         event.listen(engine, "connect", _set_sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def open_store(data_dir: Path | str | None = None, url: str | None = None, *,
@@ -211,9 +219,11 @@ def open_store(data_dir: Path | str | None = None, url: str | None = None, *,
     folder: Path | None = None
     cipher: Unlocked | None = None
     if url is None:
-        folder = Path(data_dir) if data_dir is not None else default_data_dir()
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = private_dir(Path(data_dir) if data_dir is not None else default_data_dir())
         cipher = _unlock_for_open(folder, passphrase)
+        private_file(folder / DB_FILENAME)
+        for companion in ("-wal", "-shm"):  # made by an older copy of qadesk, before files were private
+            keep_private(folder / (DB_FILENAME + companion))
         url = f"sqlite:///{folder / DB_FILENAME}"
     elif passphrase is not None:
         raise StateError("A passphrase encrypts only the SQLite store; protect a database server with its own means.")
@@ -301,10 +311,10 @@ def restore_from(backup: Path, data_dir: Path, passphrase: str | None = None) ->
         check.close()
     if ok != "ok":
         raise ValueError(f"{backup} is damaged: {ok}")
-    Path(data_dir).mkdir(parents=True, exist_ok=True)
-    target = Path(data_dir) / DB_FILENAME
+    target = private_dir(Path(data_dir)) / DB_FILENAME
     part = target.with_name(target.name + ".restoring")
     part.unlink(missing_ok=True)
+    private_file(part)
     if cipher is not None:
         src = crypto.connect(backup, cipher.key)
         dest = crypto.connect(part, cipher.key)

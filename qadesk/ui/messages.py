@@ -20,12 +20,14 @@ from dataclasses import dataclass
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from qadesk import APP_ID, APP_NAME, ORGANISATION
 from qadesk.core import errors
+from qadesk.store.paths import keep_private, private_dir, private_file
 
 log = logging.getLogger("qadesk")
 
@@ -56,14 +58,27 @@ def log_file() -> Path:
     return log_dir() / "qadesk.log"
 
 
+class PrivateRotatingFileHandler(RotatingFileHandler):
+    """The log and each file it rotates into are its owner's alone (0600), like the store."""
+
+    def _open(self) -> Any:  # logging's own hook
+        private_file(Path(self.baseFilename))
+        return super()._open()
+
+    def doRollover(self) -> None:  # noqa: N802 - logging's name
+        super().doRollover()
+        for n in range(1, self.backupCount + 1):
+            keep_private(Path(f"{self.baseFilename}.{n}"))
+
+
 def setup_logging() -> Path:
     """Send qadesk's log to a rotating file (once per log file)."""
     path = log_file()
     for h in log.handlers:
         if isinstance(h, RotatingFileHandler) and Path(h.baseFilename) == path:
             return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    private_dir(path.parent)
+    handler = PrivateRotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)

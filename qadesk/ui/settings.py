@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QSettings
 
 from qadesk import APP_ID, ORGANISATION
+from qadesk.store.paths import keep_private, private_dir, private_file
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,9 @@ class Settings:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or config_dir() / "qadesk.ini"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # It names the stores and audits last opened: its owner's alone, like the store itself.
+        private_dir(self.path.parent)
+        private_file(self.path)
         self._qs = QSettings(str(self.path), QSettings.Format.IniFormat)
 
     def get(self, key: str) -> Any:
@@ -94,6 +97,7 @@ class Settings:
 
     def sync(self) -> None:
         self._qs.sync()
+        keep_private(self.path)  # written anew (a temporary file renamed over it), so said again
 
     # Geometry per dialog class (Picard's idea): each dialog opens where it was left.
 
