@@ -32,9 +32,9 @@ def ordinary_umask():
 
 
 def start(store) -> str:
-    from tests.conftest import FORMS
     from qadesk.exchange.templates import read_template
     from qadesk.services.templates import import_template
+    from tests.conftest import FORMS
 
     with store.transaction() as s:
         import_template(s, read_template(FORMS / "regular-case-audit.json"), actor="test")
