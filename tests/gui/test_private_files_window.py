@@ -4,23 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
-import stat
 from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.gui, pytest.mark.skipif(os.name == "nt", reason="Windows has no owner/group/other bits")]
+from tests.helpers.file_modes import mode, ordinary_umask_fixture  # noqa: F401 - the fixture
 
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
-
-
-@pytest.fixture(autouse=True)
-def ordinary_umask():
-    before = os.umask(0o022)
-    yield
-    os.umask(before)
+pytestmark = [pytest.mark.gui, pytest.mark.skipif(os.name == "nt", reason="Windows has no owner/group/other bits"),
+              pytest.mark.usefixtures("ordinary_umask")]
 
 
 def test_the_log_and_every_file_it_rotates_into_are_private(tmp_path: Path, monkeypatch) -> None:

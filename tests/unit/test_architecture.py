@@ -7,22 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-PACKAGE = ROOT / "qadesk"
+from tests.helpers.package import PACKAGE, ROOT, modules_of
+
 QT_FREE = ("core", "store", "services", "exchange")
-
-
-def modules_of(part: str) -> list[str]:
-    out = []
-    for path in sorted((PACKAGE / part).rglob("*.py")):
-        rel = path.relative_to(ROOT).with_suffix("")
-        if "migrations" in rel.parts:
-            continue  # Alembic scripts run inside Alembic, not as importable modules
-        parts = list(rel.parts)
-        if parts[-1] == "__init__":
-            parts.pop()
-        out.append(".".join(parts))
-    return out
 
 
 def test_there_are_modules_to_check() -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-PACKAGE = ROOT / "qadesk"
+from tests.helpers.package import PACKAGE, ROOT, modules_of
+
 LINT = "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())"
 
 
@@ -22,21 +22,6 @@ def lint_imports(cwd: Path) -> subprocess.CompletedProcess[str]:
     """``lint-imports`` on the package found from ``cwd`` (with the pyproject.toml there)."""
     return subprocess.run([sys.executable, "-c", LINT, "--no-cache", "--no-logo"], capture_output=True, text=True,
                           timeout=300, cwd=cwd)
-
-
-def modules_of(*parts: str) -> list[str]:
-    """Every importable module of the named subpackages of qadesk, found by walking their folders."""
-    out = []
-    for part in parts:
-        for path in sorted((PACKAGE / part).rglob("*.py")):
-            rel = path.relative_to(ROOT).with_suffix("")
-            if "migrations" in rel.parts:
-                continue  # Alembic scripts run inside Alembic, not as importable modules
-            names = list(rel.parts)
-            if names[-1] == "__init__":
-                names.pop()
-            out.append(".".join(names))
-    return out
 
 
 def test_the_contracts_are_the_documented_ones() -> None:

@@ -4,7 +4,6 @@ point 5), and no SQL parameter (a case reference, a name) reaches an error messa
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 
 import pytest
@@ -13,22 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from qadesk.services import audits
 from qadesk.store import open_store
 from qadesk.store.models import Audit
+from tests.helpers.file_modes import mode, ordinary_umask_fixture  # noqa: F401 - the fixture
 
-pytestmark = pytest.mark.skipif(os.name == "nt", reason="Windows has no owner/group/other bits")
+pytestmark = [pytest.mark.skipif(os.name == "nt", reason="Windows has no owner/group/other bits"),
+              pytest.mark.usefixtures("ordinary_umask")]
 
 PASSPHRASE = "made-up copper lantern rowing"
-
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
-
-
-@pytest.fixture(autouse=True)
-def ordinary_umask():
-    """The umask most machines have: without qadesk's care every file would be readable by all."""
-    before = os.umask(0o022)
-    yield
-    os.umask(before)
 
 
 def start(store) -> str:

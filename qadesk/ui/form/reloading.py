@@ -102,19 +102,36 @@ class ReloadingMixin(FormHost):
         who = "you, elsewhere," if actor.strip().casefold() == self.actor.strip().casefold() else actor
         return f"by {who} at {_local_time(at)}"
 
+    def _unsaved_keys(self) -> set[str]:
+        """The keys whose change is not in the store: queued or in flight, or refused by it."""
+        return set(self.saver.pending) | {f"answer:{qid}" for qid in self._refusals}
+
+    def _answer_being_typed(self, qid: str) -> bool:
+        """The answer's field has the focus and holds what the store may not: changed since the form last
+        loaded or saved it, or typed into a date box that has not taken it yet (a date box takes its text
+        when the auditor leaves it or presses Enter, so the box still holds the old value)."""
+        row = self.rows.get(qid)
+        if row is None or not _has_focus(row):
+            return False
+        ours = (self.state.answers.get(qid), self.state.evidence.get(qid))
+        return ours != (self._loaded.answers.get(qid), self._loaded.evidence.get(qid)) or _typed_not_taken(row)
+
+    def _summary_being_typed(self, key: str) -> bool:
+        return (_has_focus(self.summary.fields[key])
+                and self.state.summary.get(key) != self._loaded.summary.get(key))
+
     def _unsaved_work(self) -> list[str]:
         """What the auditor has changed that the store does not hold yet, as lines they can copy."""
         lines = []
-        keys = set(self.saver.pending) | {f"answer:{qid}" for qid in self._refusals}
+        keys = self._unsaved_keys()
         for q in self.template.questions():
             if not q.answerable:
+                continue
+            if f"answer:{q.id}" not in keys and not self._answer_being_typed(q.id):
                 continue
             row = self.rows.get(q.id)
             ours = (self.state.answers.get(q.id), self.state.evidence.get(q.id))
             loaded = (self._loaded.answers.get(q.id), self._loaded.evidence.get(q.id))
-            typing = row is not None and _has_focus(row) and (ours != loaded or _typed_not_taken(row))
-            if f"answer:{q.id}" not in keys and not typing:
-                continue
             if row is not None and _typed_not_taken(row):
                 focused = QApplication.focusWidget()
                 text = focused.text() if isinstance(focused, QLineEdit) else ""
@@ -123,9 +140,9 @@ class ReloadingMixin(FormHost):
             lines.append(f"{q.label}: {text}")
             if ours[1] and ours[1] != loaded[1]:
                 lines.append(f"{q.label} (evidence note): {ours[1]}")
-        for k, field in self.summary.fields.items():
+        for k in self.summary.fields:
             written = self.state.summary.get(k)
-            if written and (f"summary:{k}" in keys or (_has_focus(field) and written != self._loaded.summary.get(k))):
+            if written and (f"summary:{k}" in keys or self._summary_being_typed(k)):
                 lines.append(f"{SUMMARY_LABELS.get(k, k)}: {written}")
         return lines
 
@@ -178,7 +195,7 @@ class ReloadingMixin(FormHost):
 
     def _take_in(self, stored: AuditState) -> None:
         mine, new = self.state, copy.deepcopy(stored)
-        unsaved = set(self.saver.pending) | {f"answer:{qid}" for qid in self._refusals}
+        unsaved = self._unsaved_keys()
         keep: list[tuple[str, str]] = []  # (key, what it says elsewhere)
         for q in self.template.questions():
             if not q.answerable:
@@ -188,14 +205,10 @@ class ReloadingMixin(FormHost):
             theirs = (stored.answers.get(qid), stored.evidence.get(qid))
             if ours == theirs:
                 continue
-            row = self.rows.get(qid)
-            loaded = (self._loaded.answers.get(qid), self._loaded.evidence.get(qid))
-            # Typed but not yet taken (a date box takes its text when the auditor leaves it or presses
-            # Enter): what the box holds is still the old value, and the typing must survive the reload.
-            uncommitted = row is not None and _typed_not_taken(row)
-            typing = row is not None and _has_focus(row) and (ours != loaded or uncommitted)
-            if key not in unsaved and not typing:
+            if key not in unsaved and not self._answer_being_typed(qid):
                 continue  # taken from ``new`` below
+            row = self.rows.get(qid)
+            uncommitted = row is not None and _typed_not_taken(row)  # saved when the date box takes it
             _put(new.answers, qid, ours[0])
             _put(new.evidence, qid, ours[1])
             said = [answer_text(q, theirs[0]) or "no answer"] if ours[0] != theirs[0] else []
@@ -215,9 +228,7 @@ class ReloadingMixin(FormHost):
             key = f"summary:{k}"
             if stored.summary.get(k) == text:
                 continue
-            field = self.summary.fields[k]
-            typing = text != self._loaded.summary.get(k) and _has_focus(field)
-            if key in unsaved or typing:
+            if key in unsaved or self._summary_being_typed(k):
                 _put(new.summary, k, text)
                 keep.append((key, _shown(stored.summary.get(k) or "nothing")))
                 if key not in self.saver.pending:
