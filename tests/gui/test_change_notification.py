@@ -81,6 +81,13 @@ def open_form(qtbot, window, audit_id: str):
     return form
 
 
+def go_to_question(form, qid: str) -> QWidget:
+    """The question's input, its page shown and scrolled to it (the form's own "go to")."""
+    q = form.template.question(qid)
+    form.go_to(Missing(q.section_id, q.id, q.label, key=f"question.{q.id}"))
+    return form.findChild(QWidget, f"question.{qid}")
+
+
 def go(window, n: int) -> None:
     """Ctrl+N: the Nth screen, as the Go menu's shortcut."""
     QTest.keyClick(window, getattr(Qt.Key, f"Key_{n}"), Qt.KeyboardModifier.ControlModifier)
@@ -160,9 +167,7 @@ def test_a_field_being_typed_in_is_not_overwritten_and_the_auditor_is_told(
     audit_id = start_audit(demo_dir)
     w = shown(qtbot, open_window("--data-dir", str(demo_dir)))
     form = open_form(qtbot, w, audit_id)
-    edit = form.findChild(QWidget, f"question.{QUESTION}")
-    q = form.template.question(QUESTION)
-    form.go_to(Missing(q.section_id, q.id, q.label, key=f"question.{q.id}"))  # its page, scrolled to it, focused
+    edit = go_to_question(form, QUESTION)  # its page, scrolled to it, focused
     qtbot.waitUntil(edit.hasFocus)
     qtbot.keyClicks(edit, "The auditor's own words")
 
@@ -297,9 +302,8 @@ def test_a_date_being_typed_is_not_overwritten_and_is_saved_when_the_box_takes_i
     audit_id = start_audit(demo_dir)
     w = shown(qtbot, open_window("--data-dir", str(demo_dir)))
     form = open_form(qtbot, w, audit_id)
-    box = form.findChild(DateBox, f"question.{qid}")
-    q = form.template.question(qid)
-    form.go_to(Missing(q.section_id, q.id, q.label, key=f"question.{q.id}"))
+    box = go_to_question(form, qid)
+    assert isinstance(box, DateBox)
     settle(w)  # the page is shown and focused before the auditor clicks into the box
     qtbot.mouseClick(box.edit, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(box.edit.hasFocus)
@@ -342,9 +346,7 @@ def test_a_change_elsewhere_after_the_auditor_paused_is_taken_in_without_a_note(
     audit_id = start_audit(demo_dir)
     w = shown(qtbot, open_window("--data-dir", str(demo_dir)))
     form = open_form(qtbot, w, audit_id)
-    edit = form.findChild(QWidget, f"question.{QUESTION}")
-    q = form.template.question(QUESTION)
-    form.go_to(Missing(q.section_id, q.id, q.label, key=f"question.{q.id}"))
+    edit = go_to_question(form, QUESTION)
     qtbot.waitUntil(edit.hasFocus)
     qtbot.keyClicks(edit, "The auditor's first words")
     qtbot.waitUntil(lambda: stored_answer(w, audit_id, QUESTION) == "The auditor's first words", timeout=3000)
