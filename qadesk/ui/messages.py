@@ -58,6 +58,47 @@ def log_file() -> Path:
     return log_dir() / "qadesk.log"
 
 
+WITHHELD = "[withheld: may hold case data]"
+
+
+def _exception_lines(exc: BaseException, seen: set[int]) -> list[str]:
+    """An exception's traceback with its message withheld, causes first, as Python prints them."""
+    seen.add(id(exc))
+    lines: list[str] = []
+    cause = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+    if cause is not None and id(cause) not in seen:
+        lines += _exception_lines(cause, seen)
+        lines.append("\nThe above exception was the direct cause of the following exception:\n\n"
+                     if exc.__cause__ is not None else
+                     "\nDuring handling of the above exception, another exception occurred:\n\n")
+    lines.append("Traceback (most recent call last):\n")
+    lines += traceback.format_tb(exc.__traceback__)
+    kind = type(exc)
+    name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    if isinstance(exc, OSError) and exc.errno is not None:
+        # The error number and the system's words are safe; the file's name is not (an export may
+        # be named after a child).
+        lines.append(f"{name}: [Errno {exc.errno}] {exc.strerror} {WITHHELD}\n")
+    else:
+        lines.append(f"{name}: {WITHHELD}\n")
+    return lines
+
+
+class CaseSafeFormatter(logging.Formatter):
+    """The log's format: an exception shows where it happened (file, line, code) and what kind it
+    was, never its message, which may quote an answer, a name or a case reference.
+
+    The call sites log titles and kinds of event, not the text shown to the user, for the same
+    reason; SQL parameters never reach an exception (the engines hide them).
+    """
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's name
+        exc = ei[1]
+        if exc is None:
+            return ""
+        return "".join(_exception_lines(exc, set())).rstrip("\n")
+
+
 class PrivateRotatingFileHandler(RotatingFileHandler):
     """The log and each file it rotates into are its owner's alone (0600), like the store."""
 
@@ -79,7 +120,7 @@ def setup_logging() -> Path:
             return path
     private_dir(path.parent)
     handler = PrivateRotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(CaseSafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     return path
@@ -117,17 +158,17 @@ def _present(msg: Message, parent: QWidget | None) -> None:
 
 def error(text: str, *, parent: QWidget | None = None, title: str = "Something went wrong",
           detail: str = "") -> None:
-    log.error("%s: %s", title, text)
+    log.error("shown: %s", title)
     _present(Message("error", title, text, detail), parent)
 
 
 def warning(text: str, *, parent: QWidget | None = None, title: str = "Please check", detail: str = "") -> None:
-    log.warning("%s: %s", title, text)
+    log.warning("shown: %s", title)
     _present(Message("warning", title, text, detail), parent)
 
 
 def info(text: str, *, parent: QWidget | None = None, title: str = APP_NAME) -> None:
-    log.info("%s: %s", title, text)
+    log.info("shown: %s", title)
     _present(Message("info", title, text), parent)
 
 
@@ -177,7 +218,7 @@ def show_exception(exc: BaseException, parent: QWidget | None = None) -> None:
     """Log an error and show its dialog (the one entry point for caught exceptions)."""
     msg = describe(exc)
     if isinstance(exc, errors.QadeskError):
-        log.warning("%s: %s", msg.title, exc)
+        log.warning("shown: %s (%s)", msg.title, type(exc).__name__)
     else:
         log.error("Unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
     _present(msg, parent)

@@ -287,7 +287,7 @@ class ModerationView(QWidget):
             self.record.setEnabled(True)
             self.problem.setText(str(exc).capitalize())
             self.problem.show()
-            messages.log.info("moderation refused: %s", exc)
+            messages.log.info("moderation refused (%s)", type(exc).__name__)
 
         def recorded(_result: object) -> None:
             self.rationale.clear()
