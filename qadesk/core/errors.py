@@ -55,6 +55,15 @@ class Conflict(QadeskError):
     """The change clashes with what is stored (e.g. same template id and version, different content)."""
 
 
+class WriteConflict(Conflict):
+    """A change met another one made at the same moment, and nothing of it was saved; trying again is safe.
+
+    Raised when the audit's revision moved between reading it and writing it (someone else's change
+    came first), or when another writer kept the store busy for longer than qadesk waits.  The window
+    tries the change again on the fresh audit; the command line says so and exits non-zero.
+    """
+
+
 class AnswerRefused(QadeskError):
     """An answer does not fit its question (type, range, constraint)."""
 

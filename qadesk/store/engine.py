@@ -21,10 +21,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import QueuePool
 
-from qadesk.core.errors import StateError, WrongPassphrase
+from qadesk.core.errors import StateError, WriteConflict, WrongPassphrase
 from qadesk.store.paths import (  # DB_FILENAME, default_data_dir re-exported: callers know them here
     DB_FILENAME,
     default_data_dir,
@@ -88,9 +90,23 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session whose work commits on success and rolls back on any error."""
+        """A session whose work commits on success and rolls back on any error: a *write* transaction.
+
+        One writer at a time, for every process: it takes the store's write lock before its first
+        read (SQLite ``BEGIN IMMEDIATE``; PostgreSQL a transaction-level advisory lock), so what it
+        reads is still what is stored when it writes, and two writers' read-then-write never
+        interleave.  Readers (:meth:`session`) are never held up.  A change to an audit whose
+        revision moved meanwhile anyway, or a store kept busy by another writer past the busy
+        timeout, is a :class:`~qadesk.core.errors.WriteConflict` naming the audit: nothing was
+        written, and trying again is safe.
+        """
         with self._factory() as session, session.begin():
-            yield session
+            _begin_writing(session)
+            try:
+                yield session
+                session.flush()  # what the commit would flush, here, where a lost race is named
+            except StaleDataError:
+                raise WriteConflict(_stale_message(session)) from None
 
     def close(self) -> None:
         self._close_watches()
@@ -182,6 +198,40 @@ class Store:
             raw.close()
         os.replace(tmp, target)
         return target
+
+
+# Any fixed number: the PostgreSQL advisory lock every qadesk write transaction holds until it ends.
+WRITE_LOCK_KEY = 0x71_61_64_65_73_6B  # "qadesk"
+
+
+def _begin_writing(session: Session) -> None:
+    """Take the store's write lock at the start of a write transaction (see ``Store.transaction``)."""
+    connection = session.connection()
+    dialect = connection.dialect.name
+    try:
+        if dialect == "sqlite":
+            # pysqlite opens its own (deferred) transaction only before the first INSERT/UPDATE/DELETE,
+            # after the reads: taking the lock first makes the reads and the writes one unit.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        elif dialect == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+    except OperationalError as exc:
+        reason = str(exc.orig or "").lower()
+        if "locked" in reason or "busy" in reason:
+            raise WriteConflict(f"the store stayed busy with another copy of qadesk's change for "
+                                f"{BUSY_TIMEOUT_MS // 1000} seconds; nothing was saved: try again") from None
+        raise
+
+
+def _stale_message(session: Session) -> str:
+    """What a lost race says: the audit (by its reference) that someone else changed first."""
+    from qadesk.store.models import Audit
+
+    refs = sorted({obj.reference for obj in list(session.identity_map.values())
+                   if isinstance(obj, Audit) and "reference" in obj.__dict__})
+    which = ", ".join(refs) if refs else "the audit"
+    return (f"{which} was changed by someone else at the same moment (another window or the command "
+            "line); nothing of this change was saved: try again on the audit as it is now")
 
 
 def make_engine(url: str, *, key: bytes | None = None) -> Engine:

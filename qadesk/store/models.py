@@ -150,6 +150,13 @@ class Audit(Base):
     answered_count: Mapped[int] = mapped_column(Integer, default=0)
     origin: Mapped[str | None] = mapped_column(String(200))  # the organisation an imported audit came from
 
+    # The revision is the audit's version counter: every UPDATE (and DELETE) of its row is
+    # ``... WHERE id = ? AND revision = <the revision read>``, so a change made on a revision someone
+    # else has moved on from matches no row and fails (StaleDataError, turned into
+    # :class:`qadesk.core.errors.WriteConflict` by ``Store.transaction``) instead of overwriting theirs.
+    # qadesk sets the new revision itself (``touch``; an import may jump to the pack's).
+    __mapper_args__ = {"version_id_col": revision, "version_id_generator": False}
+
     template: Mapped[TemplateVersion] = relationship(lazy="joined")
     programme: Mapped[Programme | None] = relationship(lazy="joined")
     answers: Mapped[list[Answer]] = relationship(cascade="all, delete-orphan", lazy="selectin",
