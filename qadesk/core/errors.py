@@ -96,6 +96,12 @@ class StateError(QadeskError):
     """The action does not fit the record's state (e.g. editing a completed audit)."""
 
 
+class NotDraft(StateError):
+    """The audit is no longer a draft (submitted, moderated or closed), so its answers cannot change.
+
+    The window hands the auditor what it could not save (``Your last changes were not saved``)."""
+
+
 class StoreLocked(QadeskError):
     """Another copy of qadesk is using the store."""
 

@@ -4,6 +4,14 @@ Shared by the audit use cases (:mod:`qadesk.services.audits`,
 :mod:`qadesk.services.audit_actions`, :mod:`qadesk.services.moderation`):
 an audit is found by its id or its reference; only a draft is edited; every
 change bumps the revision and the time it was last updated.
+
+No change is lost to another made at the same moment: the use cases run in a
+write transaction (``Store.transaction``), which holds the store's write lock
+from its first read, so what they read is what they change; and the audit's
+revision is its row's version counter, so the UPDATE that bumps it is
+``... WHERE id = ? AND revision = <the revision read>`` and fails
+(:class:`~qadesk.core.errors.WriteConflict`) rather than overwrite a change it
+did not see (docs/architecture.md, "Concurrent writes").
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from qadesk.core.audit import SUMMARY_KEYS, AuditState
 from qadesk.core.dates import as_utc
-from qadesk.core.errors import NotFound, StateError
+from qadesk.core.errors import NotDraft, NotFound
 from qadesk.core.scoring import choice_score, final_grade
 from qadesk.core.template import Template
 from qadesk.services.templates import template_of
@@ -69,9 +77,13 @@ def state_of(audit: Audit) -> AuditState:
 
 
 def editable(audit: Audit) -> None:
-    """Refuse (:class:`StateError`) unless the audit is a draft."""
+    """Refuse (:class:`NotDraft`, a :class:`StateError`) unless the audit is a draft.
+
+    Checked inside the write transaction, which holds the store's write lock from its first read
+    (``Store.transaction``): a submit made elsewhere is either already seen here, or waits until
+    this change is committed; an answer never lands in a submitted audit."""
     if audit.status != "draft":
-        raise StateError(f"{audit.reference} is {audit.status}; reopen it (with a reason) to change it")
+        raise NotDraft(f"{audit.reference} is {audit.status}; reopen it (with a reason) to change it")
 
 
 def refresh_final_grade(audit: Audit, template: Template) -> None:

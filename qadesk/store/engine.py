@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, object_session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import QueuePool
 
 from qadesk.core.errors import StateError, WriteConflict, WrongPassphrase
+from qadesk.store.models import Audit
 from qadesk.store.paths import (  # DB_FILENAME, default_data_dir re-exported: callers know them here
     DB_FILENAME,
     default_data_dir,
@@ -219,16 +220,30 @@ def _begin_writing(session: Session) -> None:
         reason = str(exc.orig or "").lower()
         if "locked" in reason or "busy" in reason:
             raise WriteConflict(f"the store stayed busy with another copy of qadesk's change for "
-                                f"{BUSY_TIMEOUT_MS // 1000} seconds; nothing was saved: try again") from None
+                                f"{BUSY_TIMEOUT_MS / 1000:g} seconds; nothing was saved: try again") from None
         raise
+
+
+_WRITTEN = "qadesk.audits_written"  # session.info: the references of the audits whose row a flush writes
+
+
+@event.listens_for(Audit, "before_update")
+@event.listens_for(Audit, "before_delete")
+def _note_audit_written(_mapper: object, _connection: object, target: Audit) -> None:
+    # The flush that fails rolls back and forgets the objects' values: the reference is noted first.
+    session = object_session(target)
+    if session is not None:
+        session.info.setdefault(_WRITTEN, set()).add(target.reference)
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_audits_written(session: Session, _context: object) -> None:
+    session.info.pop(_WRITTEN, None)  # that flush matched every row: only a failing one is named
 
 
 def _stale_message(session: Session) -> str:
     """What a lost race says: the audit (by its reference) that someone else changed first."""
-    from qadesk.store.models import Audit
-
-    refs = sorted({obj.reference for obj in list(session.identity_map.values())
-                   if isinstance(obj, Audit) and "reference" in obj.__dict__})
+    refs = sorted(session.info.get(_WRITTEN, ()))
     which = ", ".join(refs) if refs else "the audit"
     return (f"{which} was changed by someone else at the same moment (another window or the command "
             "line); nothing of this change was saved: try again on the audit as it is now")

@@ -151,7 +151,7 @@ def test_answers_racing_a_submit_never_land_in_the_submitted_audit(data_dir: Pat
     assert status == "completed" and revision == submitted, "nothing was written after the submit"
     assert all(rev < submitted for _w, _s, rev in acked), "no write was acknowledged after the submit"
     assert submitted == start + len(acked) + 1
-    assert {why for _w, _s, why in refused} <= {"StateError"}, "a write after the submit is refused as such"
+    assert {why for _w, _s, why in refused} <= {"NotDraft"}, "a write after the submit is refused: the audit is no longer a draft"
     # The submitter's own writes after its submit were all refused.
     assert [step for step, _why in submitter.refused] == list(range(WRITES // 3, WRITES))
     for w in writers:
@@ -183,3 +183,99 @@ def test_a_lone_writer_gets_one_revision_per_write(data_dir: Path, writes: int) 
         store.close()
     revision, *_ = _stored(data_dir, audit_id)
     assert revision == start + writes
+
+
+# ---- the check itself, when the one-writer-at-a-time lock is not there to prevent the race ------------
+
+def test_a_change_read_before_someone_elses_is_refused_by_the_revision_check_not_written(data_dir: Path) -> None:
+    """Two copies read revision r; one writes r+1; the other's UPDATE ... WHERE revision = r matches no row."""
+    from sqlalchemy import event
+    from sqlalchemy.orm.exc import StaleDataError
+
+    audit_id, start = _prepared(data_dir)
+    mine, theirs = open_store(data_dir), open_store(data_dir)
+    statements: list[str] = []
+    event.listen(mine.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    try:
+        with mine.session() as s:  # a plain session: no write lock, so nothing stops the race but the check
+            read = svc.get_audit(s, audit_id, for_answers=True)  # read at revision `start` (and kept)
+            with theirs.transaction() as t:
+                assert svc.save_answer(t, audit_id, "q1", 11, actor="Writer 1").revision == start + 1
+            with pytest.raises(StaleDataError):
+                svc.save_answer(s, audit_id, "q0", 10, actor="Writer 0")  # on what it read: revision `start`
+                s.commit()
+            s.rollback()
+            assert read.revision == start + 1  # read afresh: their change
+        bump = next(sql for sql in statements if sql.startswith("UPDATE audits"))
+        assert "WHERE audits.id = ? AND audits.revision = ?" in bump, bump
+        revision, _status, answers, _strengths, entries, chain_ok = _stored(data_dir, audit_id)
+        assert (revision, answers) == (start + 1, {"q1": 11}), "the later write on the old revision left nothing"
+        assert [e.entity_id for e in entries if e.entity == "answer"] == ["q1"] and chain_ok
+    finally:
+        mine.close()
+        theirs.close()
+
+
+def test_a_lost_race_in_a_write_transaction_is_a_write_conflict_naming_the_audit(data_dir: Path) -> None:
+    from qadesk.core.errors import WriteConflict
+
+    audit_id, start = _prepared(data_dir)
+    store = open_store(data_dir)
+    try:
+        with pytest.raises(WriteConflict) as caught, store.transaction() as s:
+            read = svc.get_audit(s, audit_id, for_answers=True)  # kept: the session works on what it read
+            reference = read.reference
+            # Someone else's change, made behind the ORM's back after this transaction read the audit.
+            s.connection().exec_driver_sql("UPDATE audits SET revision = revision + 1 WHERE id = ?", (audit_id,))
+            svc.save_answer(s, audit_id, "q0", 10, actor="Writer 0")
+        assert str(caught.value).startswith(f"{reference} was changed by someone else at the same moment")
+        assert "nothing of this change was saved" in str(caught.value)
+    finally:
+        store.close()
+    revision, _status, answers, *_ = _stored(data_dir, audit_id)
+    assert (revision, answers) == (start, {}), "the whole transaction rolled back"
+
+
+def test_a_store_kept_busy_by_another_writer_is_a_write_conflict_in_words(
+        data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    from qadesk.core.errors import WriteConflict
+    from qadesk.store import engine
+
+    audit_id, start = _prepared(data_dir)
+    monkeypatch.setattr(engine, "BUSY_TIMEOUT_MS", 200)
+    store = open_store(data_dir)
+    other = sqlite3.connect(str(data_dir / engine.DB_FILENAME), isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another copy of qadesk in the middle of a long write
+        busy = "the store stayed busy with another copy of qadesk's change for 0.2 seconds; nothing was saved"
+        with pytest.raises(WriteConflict, match=busy), store.transaction() as s:
+            svc.save_answer(s, audit_id, "q0", 10, actor="Writer 0")
+        other.execute("ROLLBACK")
+        with store.transaction() as s:  # the lock gone, the same change goes in
+            assert svc.save_answer(s, audit_id, "q0", 10, actor="Writer 0").revision == start + 1
+    finally:
+        other.close()
+        store.close()
+
+
+def test_readers_are_not_held_up_by_a_writer(data_dir: Path) -> None:
+    """The write lock is for writers: a plain session reads the audit while another copy is writing."""
+    import sqlite3
+
+    from qadesk.store.engine import DB_FILENAME
+
+    audit_id, start = _prepared(data_dir)
+    store = open_store(data_dir)
+    other = sqlite3.connect(str(data_dir / DB_FILENAME), isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("UPDATE audits SET strengths = 'not yet committed' WHERE id = ?", (audit_id,))
+        with store.session() as s:
+            audit = svc.get_audit(s, audit_id)
+            assert (audit.revision, audit.strengths) == (start, None)
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+        store.close()

@@ -18,6 +18,16 @@ What can go wrong is kept apart:
 - the service refuses the value (:class:`~qadesk.core.errors.QadeskError`):
   the job is dropped and the form shows the reason beside the input (the
   text stays in the widget, so nothing the auditor typed is lost);
+- the audit is no longer a draft (submitted or closed elsewhere meanwhile,
+  :class:`~qadesk.core.errors.NotDraft`): the job is dropped and ``closed``
+  tells the form, which hands the auditor what it could not save ("Your last
+  changes were not saved");
+- the change met another made at the same moment
+  (:class:`~qadesk.core.errors.WriteConflict`: the audit's revision moved,
+  or another writer kept the store busy): nothing of it was written, so it is
+  tried again at once on the audit as it now is (the service checks it again:
+  still valid, it is saved; refused, it is refused as above), and after
+  ``CONFLICT_TRIES`` it stays queued like a failed write;
 - the database could not be written (locked, disk full): the job stays
   queued and is retried, and the form says "Not saved".
 """
@@ -33,7 +43,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from qadesk.core.errors import QadeskError
+from qadesk.core.errors import NotDraft, QadeskError, WriteConflict
 from qadesk.store import Store
 from qadesk.ui import messages
 from qadesk.ui.operations import Operation, Operations
@@ -42,6 +52,7 @@ log = logging.getLogger("qadesk.autosave")
 
 Job = Callable[[Session], Any]
 RETRY_MS = 3000
+CONFLICT_TRIES = 3  # a change that met another is tried again at once, this many times in all
 WAIT_MS = 30_000
 
 
@@ -49,6 +60,7 @@ class Autosaver(QObject):
     saving = Signal()
     saved = Signal(str, object, object)  # key, result of the job, when (local datetime)
     refused = Signal(str, str)  # key, the reason in plain English
+    closed = Signal(str, str)  # key, the reason: the audit is no longer a draft, the change was not saved
     failed = Signal(str, str)  # key, the reason; the job is kept and retried
 
     def __init__(self, store: Store, ops: Operations, delay_ms: int = 400, parent: QObject | None = None) -> None:
@@ -145,16 +157,10 @@ class Autosaver(QObject):
         def write(_progress: object, _cancel: object) -> list[tuple[str, str, Any]]:
             outcomes: list[tuple[str, str, Any]] = []
             for key, job in jobs:
-                try:
-                    with store.transaction() as session:
-                        result = job(session)
-                except QadeskError as exc:
-                    outcomes.append((key, "refused", _reason(exc)))
-                except (SQLAlchemyError, OSError) as exc:
-                    outcomes.append((key, "failed", _reason(exc)))
+                outcome = _write_one(store, job)
+                outcomes.append((key, *outcome))
+                if outcome[0] == "failed":
                     break  # the rest waits for the retry, in the same order
-                else:
-                    outcomes.append((key, "saved", (result, datetime.now().astimezone())))
             return outcomes
 
         self._batch = self._ops.run(write, label="Saving", show_progress=False, cancellable=False,
@@ -170,6 +176,8 @@ class Autosaver(QObject):
                 self.saved.emit(key, result, when)
             elif how == "refused":
                 self.refused.emit(key, what)
+            elif how == "closed":
+                self.closed.emit(key, what)
             else:
                 self.failed.emit(key, what)
                 self._retry.start()
@@ -195,6 +203,28 @@ class Autosaver(QObject):
         head = {key: self._pending.pop(key, job) for key, job in unwritten.items()}
         self._pending = {**head, **self._pending}
         self._writing = {}
+
+
+def _write_one(store: Store, job: Job) -> tuple[str, Any]:
+    """One job in its own transaction: ("saved", (result, when)), ("refused" | "closed" | "failed", reason)."""
+    for attempt in range(1, CONFLICT_TRIES + 1):
+        try:
+            with store.transaction() as session:
+                result = job(session)
+        except WriteConflict as exc:
+            # Nothing was written: the job runs again on the audit as it is now (every job reads the
+            # audit afresh), so the auditor's change goes in after the other one, or is refused for a reason.
+            if attempt == CONFLICT_TRIES:
+                return "failed", _reason(exc)
+        except NotDraft as exc:
+            return "closed", _reason(exc)
+        except QadeskError as exc:
+            return "refused", _reason(exc)
+        except (SQLAlchemyError, OSError) as exc:
+            return "failed", _reason(exc)
+        else:
+            return "saved", (result, datetime.now().astimezone())
+    raise AssertionError("unreachable")  # the last attempt always returns
 
 
 def _reason(exc: BaseException) -> str:

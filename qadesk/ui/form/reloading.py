@@ -13,6 +13,12 @@ form says beside the field what it was changed to elsewhere; the audit's
 history keeps both.  What the form loads is loaded with ``_loading`` set, so
 a reload never schedules a save of what it loaded.
 
+Submitted (or closed) elsewhere while the auditor had changes not yet in the
+store: those changes can no longer be saved, so the form reads the audit at
+once (also when the store refused a change because the audit is no longer a
+draft) and hands them to the auditor to copy ("Your last changes were not
+saved").
+
 A mixin of :class:`~qadesk.ui.form.view.AuditFormView`.
 """
 
@@ -62,6 +68,10 @@ class ReloadingMixin(FormHost):
         self._store_timer.setInterval(0)  # a burst of changes is read once
         self._store_timer.timeout.connect(self.reload_from_store)
         self.saver.saved.connect(self._store_saved)
+        # Refused because the audit stopped being a draft meanwhile (submitted or closed elsewhere): kept
+        # here until the audit is read again, whose warning hands them to the auditor.
+        self._closed_keys: set[str] = set()
+        self.saver.closed.connect(self._closed_meanwhile)
         follow(self.ctx.hub, self, self._concerns_me, self._store_timer.start)
 
     def _concerns_me(self, changes: Changes) -> bool:
@@ -78,6 +88,15 @@ class ReloadingMixin(FormHost):
         if note is not None and note.property("state") == "keeping":
             note.setText(note.property("kept_text"))
             note.setProperty("state", "kept")
+
+    def _closed_meanwhile(self, key: str, why: str) -> None:
+        """The store refused ``key`` because the audit is no longer a draft: read the audit now, so the
+        auditor is told at once and handed this change to copy ("Your last changes were not saved")."""
+        self._set_save_state(f"Not saved: {why}")
+        if self.status != "draft":
+            return  # the form read the audit first: its warning listed this change, then in flight
+        self._closed_keys.add(key)
+        self._store_timer.start()
 
     def _mark_loaded(self, key: str) -> None:
         """What the form holds for ``key`` is what the store holds: a field with the focus is "being
@@ -104,7 +123,7 @@ class ReloadingMixin(FormHost):
 
     def _unsaved_keys(self) -> set[str]:
         """The keys whose change is not in the store: queued or in flight, or refused by it."""
-        return set(self.saver.pending) | {f"answer:{qid}" for qid in self._refusals}
+        return set(self.saver.pending) | {f"answer:{qid}" for qid in self._refusals} | self._closed_keys
 
     def _answer_being_typed(self, qid: str) -> bool:
         """The answer's field has the focus and holds what the store may not: changed since the form last
@@ -170,6 +189,7 @@ class ReloadingMixin(FormHost):
             unsaved = self._unsaved_work() if status != "draft" else []
             for key in self.saver.pending:
                 self.saver.discard(key)
+            self._closed_keys.clear()
             self._reload()  # submitted or reopened elsewhere: the form becomes read-only or editable
             self._loaded = copy.deepcopy(self.state)
             if unsaved:
