@@ -7,6 +7,8 @@ subprocess.  Waits are waits (``qtbot.waitUntil``), never timed assertions.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -29,6 +31,7 @@ from tests.helpers.cli import run_qadesk
 
 pytestmark = pytest.mark.gui
 
+SUBMIT_HOLDING = Path(__file__).resolve().parents[1] / "helpers" / "submit_holding.py"
 QUESTION = "lived_experience"  # a long text question of the regular case audit that always applies
 
 
@@ -385,3 +388,80 @@ def test_an_audit_completed_elsewhere_while_the_auditor_types_hands_them_their_u
     qtbot.waitUntil(lambda: form.saver.pending == [], timeout=3000)  # one in flight is refused: nothing left
     assert form.header.saved.text().startswith("Not saved: ")
     assert form.summary.fields["development"].isReadOnly()
+
+
+def test_an_answer_typed_while_another_copy_keeps_the_store_busy_is_kept_and_saved_after(
+        qtbot, open_window, demo_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A change that meets another writer is never dropped: "Not saved" in words, then saved once it can be."""
+    import sqlite3
+
+    from qadesk.store import engine
+    from qadesk.ui.form import autosave
+
+    monkeypatch.setattr(engine, "BUSY_TIMEOUT_MS", 300)  # the window waits less than its 5 seconds for the lock
+    monkeypatch.setattr(autosave, "RETRY_MS", 300)
+    audit_id = start_audit(demo_dir)
+    w = shown(qtbot, open_window("--data-dir", str(demo_dir)))
+    form = open_form(qtbot, w, audit_id)
+    edit = go_to_question(form, QUESTION)
+    qtbot.waitUntil(edit.hasFocus)
+    other = sqlite3.connect(str(demo_dir / engine.DB_FILENAME), isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another copy of qadesk in the middle of a long write
+        qtbot.keyClicks(edit, "Typed while the store was busy")
+        qtbot.waitUntil(lambda: form.header.saved.text().startswith("Not saved: the store stayed busy"), timeout=5000)
+        assert f"answer:{QUESTION}" in form.saver.pending, "kept, to be tried again"
+        assert stored_answer(w, audit_id, QUESTION) is None
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    qtbot.waitUntil(lambda: stored_answer(w, audit_id, QUESTION) == "Typed while the store was busy", timeout=5000)
+    qtbot.waitUntil(lambda: form.header.saved.text().startswith("Saved"), timeout=3000)
+    assert form.saver.pending == []
+    assert answer_history(w, audit_id, QUESTION) == ["Typed while the store was busy"]
+
+
+def test_a_change_that_reaches_the_store_just_after_a_submit_elsewhere_is_handed_back_not_lost(
+        qtbot, open_window, demo_dir: Path, messages_seen) -> None:
+    """The auditor's change waits for the lock while a submit elsewhere holds it: refused after it, and told."""
+    audit_id = submittable_draft(demo_dir)
+    w = shown(qtbot, open_window("--data-dir", str(demo_dir)))
+    form = open_form(qtbot, w, audit_id)
+    form.show_page("summary")
+    field = form.summary.fields["development"]
+    field.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(field.hasFocus)
+
+    # Another process submits and holds the store's write lock (the window learns of it only through the store).
+    with subprocess.Popen([sys.executable, str(SUBMIT_HOLDING), str(demo_dir), audit_id, "Made-up Colleague"],
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as child:
+        assert child.stdin is not None and child.stdout is not None and child.stderr is not None
+        try:
+            assert child.stdout.readline() == "holding\n", child.stderr.read()
+            QTest.keyClick(field, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+            qtbot.keyClicks(field, " Made-up words typed as it was submitted")
+            mine = form.state.summary["development"]
+            QTest.keyClick(field, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)  # and on to the next field
+            qtbot.waitUntil(lambda: not field.hasFocus())
+            assert form.flush() is False  # handed to the pool: it waits for the lock the submit holds
+            qtbot.waitUntil(lambda: form.saver.writing == ["summary:development"], timeout=2000)
+        finally:
+            child.stdin.write("commit\n")
+            child.stdin.flush()
+        assert child.stdout.readline() == "submitted\n", child.stderr.read()
+        assert child.wait(30) == 0
+
+    qtbot.waitUntil(lambda: any(m.title == "Your last changes were not saved" for m in messages_seen), timeout=5000)
+    told = next(m for m in messages_seen if m.title == "Your last changes were not saved")
+    assert f"{form.reference} was completed by Made-up Colleague" in told.text
+    assert mine in told.detail, "what the store refused is handed to the auditor to copy"
+    qtbot.waitUntil(lambda: form.saver.pending == [], timeout=3000)
+    assert form.status == "completed" and field.isReadOnly()
+    assert form.header.saved.text().startswith("Not saved: ")
+    store = open_store(demo_dir)
+    try:
+        with store.session() as s:
+            audit = audits.get_audit(s, audit_id)
+            assert audit.status == "completed" and "Made-up words typed" not in (audit.development or "")
+    finally:
+        store.close()
