@@ -94,7 +94,11 @@ def refresh_final_grade(audit: Audit, template: Template) -> None:
 
 
 def touch(audit: Audit, at: datetime) -> None:
-    """Count one more change to the audit, made at ``at``."""
+    """Count one more change to the audit, made at ``at``.
+
+    The revision is the row's version counter: the UPDATE that stores this one is
+    ``... WHERE id = ? AND revision = <the revision read>``, so it fails (``WriteConflict``) rather
+    than write over a change this one did not see."""
     audit.revision += 1
     audit.updated_at = at
 
