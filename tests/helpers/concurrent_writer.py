@@ -8,7 +8,10 @@ exactly as the window's autosave and the command line do.  Writer ``w`` answers 
 ``q<w>`` with ``w * 1_000_000 + i`` at step ``i`` (so a stored value names its writer and step) and
 every fifth step writes the summary field ``strengths`` instead (a field every writer shares).
 
-After each write it prints one line and flushes, only once the commit has returned:
+A write that meets a :class:`~qadesk.core.errors.WriteConflict` (on a loaded machine a writer can
+wait longer than the busy timeout for the lock) is tried again, up to three times in all, as the
+window's autosaver does.  After each write it prints one line and flushes, only once the commit has
+returned:
 
 - ``ok <step> <revision>``: the write is in the store; ``revision`` is what the service returned;
 - ``refused <step> <ErrorName>``: the service refused it (nothing was written).
@@ -23,13 +26,20 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from qadesk.core.errors import QadeskError  # noqa: E402
+from qadesk.core.errors import QadeskError, WriteConflict  # noqa: E402
 from qadesk.services import audits as svc  # noqa: E402
-from qadesk.store import open_store  # noqa: E402
+from qadesk.store import Store, open_store  # noqa: E402
+
+T = TypeVar("T")
+TRIES = 3
 
 
 def value_for(worker: int, step: int) -> int:
@@ -38,6 +48,18 @@ def value_for(worker: int, step: int) -> int:
 
 def summary_for(worker: int, step: int) -> str:
     return f"strengths from writer {worker} step {step}"
+
+
+def attempt(store: Store, work: Callable[[Session], T]) -> T:
+    """``work`` in its own write transaction, tried again after a WriteConflict (three tries in all)."""
+    for tries in range(1, TRIES + 1):
+        try:
+            with store.transaction() as s:
+                return work(s)
+        except WriteConflict:
+            if tries == TRIES:
+                raise
+    raise AssertionError("unreachable")
 
 
 def main() -> None:
@@ -52,20 +74,18 @@ def main() -> None:
     for step in range(count):
         if submit_after is not None and step == submit_after:
             try:
-                with store.transaction() as s:
-                    done = svc.submit(s, audit_id, actor=actor)
-                    revision = done.revision
+                revision = attempt(store, lambda s: svc.submit(s, audit_id, actor=actor).revision)
                 out.write(f"submitted {revision}\n")
             except QadeskError as exc:
                 out.write(f"refused-submit {type(exc).__name__}\n")
             out.flush()
+        def write(s: Session, step: int = step) -> int:
+            if step % 5 == 4:
+                return svc.set_summary(s, audit_id, "strengths", summary_for(worker, step), actor=actor).revision
+            return svc.save_answer(s, audit_id, f"q{worker}", value_for(worker, step), actor=actor).revision
+
         try:
-            with store.transaction() as s:
-                if step % 5 == 4:
-                    result = svc.set_summary(s, audit_id, "strengths", summary_for(worker, step), actor=actor)
-                else:
-                    result = svc.save_answer(s, audit_id, f"q{worker}", value_for(worker, step), actor=actor)
-            out.write(f"ok {step} {result.revision}\n")
+            out.write(f"ok {step} {attempt(store, write)}\n")
         except QadeskError as exc:
             out.write(f"refused {step} {type(exc).__name__}\n")
         out.flush()
