@@ -67,15 +67,36 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from qadesk.store.history import verify
+    from qadesk.services.history import verify_store
 
     store = _store(args)
+
+    def progress(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\rreplaying {done:,} / {total:,} audits", end="", file=sys.stderr)
+
     with store.session() as s:
-        report = verify(s)
+        report = verify_store(s, store.path, progress=progress)
+    if sys.stderr.isatty():
+        print("\r" + " " * 40 + "\r", end="", file=sys.stderr)
+    for note in report.notes:
+        print(note)
     if report.ok:
-        print(f"The history is intact: {report.entries:,} entries, every link checked.")
+        print(f"The history is intact and accounts for the store: {report.entries:,} entries, every link checked; "
+              f"{report.anchor}; {report.replayed_audits:,} audits replayed and compared with the tables "
+              f"({report.answers:,} answers, {report.actions:,} actions, {report.moderations:,} moderations), "
+              f"{report.templates:,} templates checked.")
         return EXIT_OK
-    print(f"The history is broken at entry {report.broken_at}: {report.reason}", file=sys.stderr)
+    n = report.total_problems
+    places = list(dict.fromkeys(p.where for p in report.problems))
+    print(f"The history does not account for the store: {n:,} problem{'s' if n != 1 else ''} "
+          f"({report.entries:,} entries, {report.audits:,} audits checked).", file=sys.stderr)
+    for place in places[:15]:
+        found = [p for p in report.problems if p.where == place]
+        more = f" (and {len(found) - 1:,} more here)" if len(found) > 1 else ""
+        print(f"- {found[0].describe()}{more}", file=sys.stderr)
+    if len(places) > 15 or n > len(report.problems):
+        print("… and more; the first of each place is listed above.", file=sys.stderr)
     return EXIT_REFUSED
 
 

@@ -92,7 +92,8 @@ def update_action(session: Session, action_id: str, *, actor: str, **changes: An
         raise ValidationError(f"an action's status is one of {', '.join(ACTION_STATUSES)}")
     if "text" in changes and not (changes["text"] or "").strip():
         raise ValidationError("an action needs a description of what must happen")
-    before = action_dict(item)
+    # The history keeps the closing note too (the audit document does not carry it).
+    before = {**action_dict(item), "closing_note": item.closing_note}
     at = now_utc()
     if "told_whom" in changes or "told_at" in changes:
         changes["told_whom"], changes["told_at"] = clean_told(changes.get("told_whom", item.told_whom),
@@ -103,7 +104,7 @@ def update_action(session: Session, action_id: str, *, actor: str, **changes: An
         item.told_whom = item.told_at = None
     if "status" in changes:
         item.closed_at = at if changes["status"] != "open" else None
-    after = action_dict(item)
+    after = {**action_dict(item), "closing_note": item.closing_note}
     if before != after:
         audit = get_audit(session, item.audit_id)
         touch(audit, at)

@@ -148,7 +148,9 @@ def start_audit(session: Session, template_id: str, subject: Subject, auditor: A
     session.flush()
     history.record(session, actor=auditor.name, entity="audit", entity_id=audit.id, audit_id=audit.id,
                    action="start", after={"reference": audit.reference, "template": row.template_id,
-                                          "version": row.version, "subject": subject_dict(audit)}, at=started)
+                                          "version": row.version, "subject": subject_dict(audit),
+                                          "auditor": {"name": audit.auditor_name, "role": audit.auditor_role},
+                                          "programme": prog.name if prog else None}, at=started)
     _fill_from_subject(session, audit, template_of(row), auditor.name, started)
     return audit
 

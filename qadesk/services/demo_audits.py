@@ -208,21 +208,35 @@ class AuditMaker:
         events: list[dict[str, Any]] = [{"at": start, "actor": auditor, "entity": "audit", "entity_id": audit_id,
                                          "action": "start", "after": {"reference": reference, "template": row.template_id,
                                                                      "version": row.version,
-                                                                     "subject": {**subject, **(extra or {})}}}]
+                                                                     "subject": {**subject, **(extra or {})},
+                                                                     "auditor": {"name": auditor, "role": role}}}]
+        # A draft's work is in the history entry by entry, as the form saves it (a completed audit's is in
+        # its submit entry whole); kept apart from ``events``, which the revision is counted from below.
+        work: list[dict[str, Any]] = []
+
+        def worked(at: datetime, entity: str, entity_id: str, action: str, after: Any) -> None:
+            if not complete:
+                work.append({"at": at, "actor": auditor, "entity": entity, "entity_id": entity_id, "action": action,
+                             "after": after})
+
         positions = self.positions[kind]
         answers: dict[str, dict[str, Any]] = {}
         for qid in sorted(ans.values, key=positions.__getitem__):
             value, note = ans.values[qid], ans.evidence.get(qid)
+            at = next(clock)
             batch.answers.append({"audit_id": audit_id, "question_id": qid, "position": positions[qid],
                                   "value": json.dumps(value, ensure_ascii=False), "evidence": note,
-                                  "score": question_score(t.question(qid), value), "updated_at": next(clock)})
+                                  "score": question_score(t.question(qid), value), "updated_at": at})
             answers[qid] = {"value": value, "evidence": note} if note else {"value": value}
+            worked(at, "answer", qid, "answer", {"value": value, "evidence": note})
         for sid, grade in grades.items():
-            batch.judgements.append({"audit_id": audit_id, "section_id": sid, "grade": grade, "updated_at": next(clock)})
+            at = next(clock)
+            batch.judgements.append({"audit_id": audit_id, "section_id": sid, "grade": grade, "updated_at": at})
+            worked(at, "section_judgement", sid, "judge", grade)
         if overall is not None:
-            next(clock)
-        for _ in summary:
-            next(clock)
+            worked(next(clock), "overall", audit_id, "judge", {"grade": overall, "rationale": rationale})
+        for key in summary:
+            worked(next(clock), "summary", key, "write", summary[key])
         actions = [self._action(audit_id, next(clock), quality, worker, team.manager) for _ in range(n_actions)]
         # An answer that flags an urgent concern needs an urgent action before submit, as in the window; the
         # made-up auditors record one as soon as they flag the concern, drafts too. (No random draws here, so
@@ -241,6 +255,7 @@ class AuditMaker:
                     "subject": {**subject, **(extra or {})}, "auditor": {"name": auditor, "role": role},
                     "started_at": iso(start)}
         programme = self._programme(kind, start)
+        events[0]["after"]["programme"] = programme[1]
         if complete:
             revision += 1
             doc = {**doc_head, "revision": revision, "status": "completed", "completed_at": iso(plan.completed_at),
@@ -267,10 +282,11 @@ class AuditMaker:
         for a in actions:
             self._close_action(a, status, events, auditor)
             batch.actions.append(a)
+        revision += len(events) - 1 - len(actions) - complete  # moderations, action updates and the close
+        events.extend(work)
         events.sort(key=lambda e: e["at"])
         for e in events:
             e["audit_id"] = audit_id
-        revision += len(events) - 1 - len(actions) - complete  # moderations, action updates and the close
         batch.history.extend(events)
         batch.audits.append({
             "id": audit_id, "reference": reference, "template_pk": row.pk, "status": status, "case_ref": case_ref,
@@ -369,7 +385,8 @@ class AuditMaker:
         a["status"] = "cancelled" if rng.random() < 0.05 and not a["urgent"] else "done"
         a["closed_at"], a["closing_note"] = at, rng.choice(self.world.w["closing_notes"])
         events.append({"at": at, "actor": actor, "entity": "action", "entity_id": a["id"], "action": "update",
-                       "before": before, "after": _action_dict(a, a["status"])})
+                       "before": {**before, "closing_note": None},
+                       "after": {**_action_dict(a, a["status"]), "closing_note": a["closing_note"]}})
 
     def _moderation(self, audit_id: str, at: datetime, t: Template, overall: str | None,
                     quality: float, auditor: str) -> dict[str, Any]:

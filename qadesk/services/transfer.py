@@ -256,6 +256,7 @@ def add_returned_moderations(session: Session, audit: Audit, doc: dict[str, Any]
     remember_revision(session, pack_id, audit.id, audit.revision)
     for m in audit.moderations[-added:]:
         history.record(session, actor=actor, entity="moderation", entity_id=m.id, audit_id=audit.id,
-                       action="import", before={"status": before}, after={"pack": pack_id, **moderation_dict(m)},
+                       action="import", before={"status": before}, after={"pack": pack_id, "status": audit.status,
+                                                                        **moderation_dict(m)},
                        at=at)
     return added
