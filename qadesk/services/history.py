@@ -586,6 +586,9 @@ def _check_anchor(session: Session, database: Path | None, walked: chain.ChainRe
                          "(the last change it was told of did not complete)")
         report.notes.append(f"The checkpoint's newest record ({written}) names {newest.entries:,} entries; the "
                             f"history ends at {count:,}, as it does when the last save did not complete.")
+    elif (extra := chain.baselines_after(session, newest, last_seq)) is not None and newest.entries + extra == count:
+        report.anchor = (f"the checkpoint agrees: {newest.entries:,} entries, then {extra:,} baseline entries an "
+                         "upgrade added")
     elif count < newest.entries:
         missing = newest.entries - count
         problem(Difference("The history", f"it ends after {count:,} entries, but the checkpoint {name}, written "

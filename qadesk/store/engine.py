@@ -387,6 +387,7 @@ def restore_from(backup: Path, data_dir: Path, passphrase: str | None = None) ->
         src, dest = sqlite3.connect(str(backup)), sqlite3.connect(str(part))
     try:
         src.backup(dest)
+        restored_head = _history_head(dest)
     finally:
         src.close()
         dest.close()
@@ -403,7 +404,32 @@ def restore_from(backup: Path, data_dir: Path, passphrase: str | None = None) ->
     if cipher is not None:
         crypto.write_keyinfo(keyinfo, crypto.KeyInfo(current=cipher.params))
     os.replace(part, target)
+    _anchor_restored(target, restored_head, backup)
     return target
+
+
+def _history_head(conn: sqlite3.Connection) -> tuple[int, int, str] | None:
+    """The history's head in a raw connection: (entries, last seq, last hash); None without a history table."""
+    try:
+        count, seq = conn.execute("SELECT count(*), max(seq) FROM history").fetchone()
+    except sqlite3.DatabaseError:
+        return None
+    digest = conn.execute("SELECT hash FROM history WHERE seq = ?", (seq,)).fetchone() if seq else None
+    return int(count), int(seq or 0), digest[0] if digest else "0" * 64
+
+
+def _anchor_restored(target: Path, head: tuple[int, int, str] | None, backup: Path) -> None:
+    """A restore takes the history back to the backup's: the checkpoint says so, and from where."""
+    from qadesk.store import anchor
+
+    if head is None:
+        return
+    path = anchor.head_path(target)
+    before = anchor.read(path).newest
+    note = {"kind": "restored", "at": anchor.now_iso(), "from": backup.name, "entries": head[0],
+            "entries_before": before.entries if before is not None else 0}
+    anchor.reset(path, anchor.Head(entries=head[0], seq=head[1], hash=head[2], gen=1, at=anchor.now_iso(),
+                                   notes=(note,)))
 
 
 def integrity_check(store: Store) -> str:

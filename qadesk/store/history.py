@@ -134,8 +134,11 @@ def _anchor_before_commit(session: Session) -> None:
     checkpoint = anchor.read(path)
     held = checkpoint.matching(before_hash) if before_seq else None
     notes = list(checkpoint.newest.notes) if checkpoint.newest is not None else []
+    migrated = baselines_after(session, checkpoint.newest, before_seq) if checkpoint.newest is not None else None
     if held is not None:
         prev_count = held.entries
+    elif migrated is not None and checkpoint.newest is not None:  # a migration appended baseline entries
+        prev_count = checkpoint.newest.entries + migrated
     elif before_seq == 0 and checkpoint.newest is None:
         prev_count = 0
     else:
@@ -156,6 +159,20 @@ def _anchor_before_commit(session: Session) -> None:
 def _forget_head(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # the outermost transaction ended (committed or rolled back)
         session.info.pop(_BEFORE, None)
+
+
+def baselines_after(session: Session, head: anchor.Head, upto_seq: int) -> int | None:
+    """How many entries follow the checkpoint's ``head`` up to ``upto_seq`` when they are all baseline entries
+    (a migration writes them outside any session, so the checkpoint could not hear of them); else None."""
+    if upto_seq <= head.seq:
+        return None
+    if head.seq and session.execute(select(HistoryEntry.hash).where(HistoryEntry.seq == head.seq)).scalar() != head.hash:
+        return None
+    rows = session.execute(select(HistoryEntry.action).where(HistoryEntry.seq > head.seq,
+                                                             HistoryEntry.seq <= upto_seq)).scalars().all()
+    if not rows or any(a != BASELINE_ACTION for a in rows):
+        return None
+    return len(rows)
 
 
 def _is_baseline(session: Session, seq: int) -> bool:

@@ -526,7 +526,7 @@ def test_history_verifies_and_reports_a_tampered_entry(st) -> None:
     save(st, a, "t", "P. Worker")
     with st.session() as s:
         report = history.verify(s)
-        assert report.ok and report.entries == 5  # template import, start, three answers
+        assert report.ok and report.entries == 6  # the new store's baseline, template import, start, three answers
         seq = s.execute(select(HistoryEntry.seq).where(HistoryEntry.entity_id == "n")
                         .order_by(HistoryEntry.seq).limit(1)).scalar_one()
     with st.engine.begin() as conn:

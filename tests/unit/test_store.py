@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from qadesk.core.template import template_from_dict
 from qadesk.services import audits as svc
+from qadesk.services.history import verify_store
 from qadesk.services.templates import import_template
 from qadesk.store import history, open_store
 from qadesk.store.engine import DB_FILENAME, restore_from
@@ -178,7 +179,12 @@ def _check_old_store(data_dir: Path) -> None:
         with store.session() as s:
             d1 = svc.audit_document(svc.get_audit(s, m.A1))
             d2 = svc.audit_document(svc.get_audit(s, "AUD-2026-0002"))
-            assert history.verify(s).ok and history.verify(s).entries == len(m.HISTORY)
+            # Migration 0008 appends a baseline entry for each of the two audits and one for the store.
+            assert history.verify(s).ok and history.verify(s).entries == len(m.HISTORY) + 3
+            baselines = s.execute(text("SELECT entity, action FROM history ORDER BY seq")).all()[len(m.HISTORY):]
+            assert baselines == [("audit", "baseline"), ("audit", "baseline"), ("store", "baseline")]
+            # The old store's entries predate replayable ones; from the baseline on, the history accounts for it.
+            assert verify_store(s, store.path).ok
         assert d1["reference"] == "AUD-2026-0001" and d1["status"] == "moderated" and d1["revision"] == 9
         assert d1["template"] == {"id": "fixture-audit", "version": 1}
         assert d1["subject"] == {"case_ref": "CR-900001", "case_type": "CP", "team": "Assessment 2",
@@ -221,6 +227,9 @@ def _check_old_store(data_dir: Path) -> None:
         with store.session() as s:
             assert history.verify(s).ok
             assert svc.audit_document(svc.get_audit(s, m.A2))["answers"]["visits"] == {"value": 3}
+            report = verify_store(s, store.path)
+            assert report.ok, [p.describe() for p in report.problems]
+            assert report.anchor.startswith("the checkpoint agrees")
     finally:
         store.close()
 
