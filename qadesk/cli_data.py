@@ -75,8 +75,13 @@ def cmd_history(args: argparse.Namespace) -> int:
         if sys.stderr.isatty():
             print(f"\rreplaying {done:,} / {total:,} audits", end="", file=sys.stderr)
 
+    packs = []
+    for name in args.pack:
+        from qadesk.exchange.pack_check import read_pack
+
+        packs.append((Path(name).name, read_pack(Path(name)).manifest.get("history_head")))
     with store.session() as s:
-        report = verify_store(s, store.path, progress=progress)
+        report = verify_store(s, store.path, progress=progress, packs=packs)
     if sys.stderr.isatty():
         print("\r" + " " * 40 + "\r", end="", file=sys.stderr)
     for note in report.notes:

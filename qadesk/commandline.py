@@ -165,7 +165,10 @@ def _data(sub: Any) -> None:
 
     h = sub.add_parser("history", help="the change history")
     hsub = h.add_subparsers(dest="action", metavar="ACTION", required=True)
-    hsub.add_parser("verify", help="check the hash chain; reports the first broken link")
+    hv = hsub.add_parser("verify", help="check the hash chain, its checkpoint, and that the history accounts for "
+                         "every audit in the store; names the first difference")
+    hv.add_argument("--pack", action="append", default=[], metavar="FILE",
+                    help="also check the history against the head recorded in a pack this store exported")
 
     ar = sub.add_parser("agency-return", help="workbooks for partner agencies of a multi-agency audit")
     arsub = ar.add_subparsers(dest="action", metavar="ACTION", required=True)

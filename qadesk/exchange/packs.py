@@ -40,6 +40,9 @@ class PackHeader:
     sender: dict[str, Any]  # name, role, organisation
     pseudonymised: bool
     external: bool
+    # The sending store's history head when the pack was made (entries, seq, hash): a copy of the anchor
+    # outside the store, so ``history verify --pack`` finds a history cut short after the pack left.
+    history_head: dict[str, Any] | None = None
 
 
 def write_pack(path: Path, header: PackHeader, items: Sequence[tuple[dict[str, Any], Template]], *,
@@ -78,6 +81,8 @@ def write_pack(path: Path, header: PackHeader, items: Sequence[tuple[dict[str, A
         "app_version": __version__, "audits": [doc["id"] for doc, _ in items],
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in members.items()},
     }
+    if header.history_head is not None:
+        manifest["history_head"] = header.history_head
     with atomic_path(path) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
             zf.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))

@@ -522,7 +522,8 @@ def _entry_words(seq: int, at: Any, actor: str | None) -> str:
 
 
 def verify_store(session: Session, database: Path | None, *, limit: int = 200,
-                 progress: Callable[[int, int], None] | None = None) -> VerifyReport:
+                 progress: Callable[[int, int], None] | None = None,
+                 packs: Iterable[tuple[str, Any]] = ()) -> VerifyReport:
     """Check the chain, the anchor and the replay; at most ``limit`` problems are kept (the rest are counted)."""
     import time
 
@@ -544,6 +545,8 @@ def verify_store(session: Session, database: Path | None, *, limit: int = 200,
         problem(Difference("The history", f"entry {walked.broken_at:,} ({walked.entries:,}th in order) is broken: "
                                           f"{walked.reason}", kind="chain"))
     _check_anchor(session, database, walked, report, problem)
+    for label, head in packs:
+        _check_pack_head(session, label, head, report, problem)
     _check_templates(session, report, problem)
     _replay_all(session, report, problem, progress)
     report.seconds = time.perf_counter() - started
@@ -617,6 +620,39 @@ def _check_anchor(session: Session, database: Path | None, walked: chain.ChainRe
             report.notes.append(f"The store was restored from a backup on {at} ({note.get('from', '?')}): the "
                                 f"history went back from {note.get('entries_before', '?'):,} entries to "
                                 f"{entries:,}, as a restore does.")
+
+
+def _check_pack_head(session: Session, label: str, head: Any, report: VerifyReport,
+                     problem: Callable[[Difference], None]) -> None:
+    """A pack's ``history_head`` (the store's head when it left) must still be in the chain, unchanged."""
+    from sqlalchemy import func
+
+    where = f"The pack {label}"
+    if not isinstance(head, dict):
+        report.notes.append(f"{where} carries no history head (made by an older qadesk): nothing to compare.")
+        return
+    seq, entries, digest = head.get("seq"), head.get("entries"), head.get("hash")
+    if not isinstance(seq, int) or not isinstance(entries, int) or not isinstance(digest, str):
+        problem(Difference(where, "its history head is not of the form qadesk writes", kind="anchor"))
+        return
+    if seq == 0:
+        report.notes.append(f"{where} left when the history was empty.")
+        return
+    found = session.execute(select(HistoryEntry.hash).where(HistoryEntry.seq == seq)).scalar()
+    if found is None:
+        problem(Difference(where, f"it recorded the history's head as entry {seq:,} ({entries:,} entries), which the "
+                                  "history no longer holds: entries were deleted after the pack left", kind="anchor"))
+        return
+    if found != digest:
+        problem(Difference(where, f"entry {seq:,}, the head it recorded, has another hash now: the history up to "
+                                  "that entry was rewritten after the pack left", kind="anchor"))
+        return
+    before = int(session.execute(select(func.count()).where(HistoryEntry.seq <= seq)).scalar() or 0)
+    if before != entries:
+        problem(Difference(where, f"it recorded {entries:,} entries up to entry {seq:,}; the history now has "
+                                  f"{before:,} there: entries before it were deleted", kind="anchor"))
+        return
+    report.notes.append(f"{where} agrees: the history still holds its head, entry {seq:,} ({entries:,} entries).")
 
 
 def _check_templates(session: Session, report: VerifyReport, problem: Callable[[Difference], None]) -> None:

@@ -30,6 +30,7 @@ from qadesk.exchange.packs import KIND_LABELS, PackHeader, write_pack
 from qadesk.services import transfer
 from qadesk.services.audit_access import template_for
 from qadesk.services.audit_document import audit_document
+from qadesk.services.history import head_for_pack
 from qadesk.services.profile import current_actor_name, get_profile
 from qadesk.services.pseudonymise import Pseudonymiser
 from qadesk.services.queries import audit_batches, audit_ids
@@ -175,6 +176,7 @@ def export_pack(store: Any, path: Path, *, kind: str = "audit_transfer", selecti
             report_progress(progress, n + 1, total)
         sender = _sender(s)
         stats = compute(s, Selection(audit_ids=ids))
+        head = head_for_pack(s)
 
     def keep() -> None:
         # The sender keeps the sync points and pseudonyms only if the file is written whole.
@@ -186,7 +188,7 @@ def export_pack(store: Any, path: Path, *, kind: str = "audit_transfer", selecti
                     s.add(PackMapping(pack_id=pack_id, audit_id=audit_id, field=fld, real_value=real,
                                       pseudonym=pseudonym))
 
-    header = PackHeader(pack_id, kind, sender, pseudonymise, external)
+    header = PackHeader(pack_id, kind, sender, pseudonymise, external, history_head=head)
     size = write_pack(path, header, items, stats=stats, progress=progress, cancel=cancel, keep=keep)
     return ExportResult(path, pack_id, kind, len(items), pseudonymise, size)
 
