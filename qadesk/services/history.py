@@ -499,6 +499,7 @@ class VerifyReport:
     notes: list[str] = field(default_factory=list)
     problems: list[Difference] = field(default_factory=list)
     total_problems: int = 0  # problems beyond those kept are counted here too
+    unconfirmed_tail: str | None = None  # the checkpoint's last change is not in the history: why, if the replay says
     seconds: float = 0.0
 
     @property
@@ -548,7 +549,15 @@ def verify_store(session: Session, database: Path | None, *, limit: int = 200,
     for label, head in packs:
         _check_pack_head(session, label, head, report, problem)
     _check_templates(session, report, problem)
+    state_problems = report.total_problems
     _replay_all(session, report, problem, progress)
+    if report.unconfirmed_tail is not None:
+        if report.total_problems > state_problems:  # the tables hold changes the history no longer has
+            report.problems.insert(0, Difference("The history", report.unconfirmed_tail, kind="anchor"))
+            report.total_problems += 1
+        else:
+            report.notes.append("The checkpoint's newest record names more entries than the history holds, and the "
+                                "tables agree with the history: the last save did not complete.")
     report.seconds = time.perf_counter() - started
     return report
 
@@ -587,8 +596,11 @@ def _check_anchor(session: Session, database: Path | None, walked: chain.ChainRe
     elif cp.older is not None and cp.older.hash == last_hash and cp.older.entries == count:
         report.anchor = (f"the checkpoint agrees with the history before its last record: {count:,} entries "
                          "(the last change it was told of did not complete)")
-        report.notes.append(f"The checkpoint's newest record ({written}) names {newest.entries:,} entries; the "
-                            f"history ends at {count:,}, as it does when the last save did not complete.")
+        missing = newest.entries - count
+        report.unconfirmed_tail = (
+            f"it ends after {count:,} entries, but the checkpoint {name}, written {written}, recorded "
+            f"{newest.entries:,}: " + ("the last entry was" if missing == 1 else f"the last {missing:,} entries were")
+            + " deleted (the tables still hold what they recorded)")
     elif (extra := chain.baselines_after(session, newest, last_seq)) is not None and newest.entries + extra == count:
         report.anchor = (f"the checkpoint agrees: {newest.entries:,} entries, then {extra:,} baseline entries an "
                          "upgrade added")
