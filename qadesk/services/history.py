@@ -92,7 +92,7 @@ def _action_state(a: dict[str, Any], closing_note: Any = None) -> dict[str, Any]
     return {"text": a.get("text"), "owner": a.get("owner"), "due": a.get("due"), "status": a.get("status"),
             "urgent": bool(a.get("urgent")), "told_whom": a.get("told_whom") or None,
             "told_at": _iso(a.get("told_at")),
-            "closing_note": a["closing_note"] if "closing_note" in a else closing_note}
+            "closing_note": a.get("closing_note", closing_note)}
 
 
 def _moderation_state(m: dict[str, Any]) -> dict[str, Any]:
@@ -306,16 +306,16 @@ def table_states(session: Session, ids: list[str]) -> dict[str, dict[str, Any]]:
         except ValueError:
             value = r.value
         states[r.audit_id]["answers"][r.question_id] = {"value": value, "evidence": r.evidence or None}
-    for r in session.execute(select(SectionJudgement.audit_id, SectionJudgement.section_id, SectionJudgement.grade)
+    for j in session.execute(select(SectionJudgement.audit_id, SectionJudgement.section_id, SectionJudgement.grade)
                              .where(SectionJudgement.audit_id.in_(ids))):
-        states[r.audit_id]["sections"][r.section_id] = r.grade
-    for r in session.execute(select(ActionItem.audit_id, ActionItem.id, ActionItem.text, ActionItem.owner,
+        states[j.audit_id]["sections"][j.section_id] = j.grade
+    for x in session.execute(select(ActionItem.audit_id, ActionItem.id, ActionItem.text, ActionItem.owner,
                                     ActionItem.due, ActionItem.status, ActionItem.urgent,
                                     ActionItem.told_whom, ActionItem.told_at, ActionItem.closing_note)
                              .where(ActionItem.audit_id.in_(ids))):
-        states[r[0]]["actions"][r[1]] = {
-            "text": r[2], "owner": r[3], "due": r[4].isoformat() if r[4] else None, "status": r[5],
-            "urgent": bool(r[6]), "told_whom": r[7] or None, "told_at": _iso(r[8]), "closing_note": r[9]}
+        states[x[0]]["actions"][x[1]] = {
+            "text": x[2], "owner": x[3], "due": x[4].isoformat() if x[4] else None, "status": x[5],
+            "urgent": bool(x[6]), "told_whom": x[7] or None, "told_at": _iso(x[8]), "closing_note": x[9]}
     for m in session.execute(select(Moderation.audit_id, Moderation.id, Moderation.moderator_name,
                                     Moderation.moderator_organisation, Moderation.kind, Moderation.grade,
                                     Moderation.agreed, Moderation.rationale, Moderation.at)
@@ -704,9 +704,9 @@ def _check_templates(session: Session, report: VerifyReport, problem: Callable[[
 
 
 def _audit_ids(session: Session) -> list[str]:
-    here = set(session.execute(select(Audit.id)).scalars())
-    known = set(session.execute(select(HistoryEntry.audit_id).where(HistoryEntry.audit_id.is_not(None))
-                                .distinct()).scalars())
+    here: set[str] = set(session.execute(select(Audit.id)).scalars())
+    known = {str(a) for a in session.execute(select(HistoryEntry.audit_id).where(
+        HistoryEntry.audit_id.is_not(None)).distinct()).scalars()}
     return sorted(here | known)
 
 
@@ -770,9 +770,9 @@ def _replay_all(session: Session, report: VerifyReport, problem: Callable[[Diffe
             if table is None:
                 if st["begun"]:
                     first = min(who) if who else 0
-                    at, actor = who.get(first, (None, None))
+                    when, by = who.get(first, (None, ""))
                     problem(Difference(where, "the history records this audit (from "
-                                              f"{_entry_words(first, at, actor)}) but the store does not hold it: "
+                                              f"{_entry_words(first, when, by)}) but the store does not hold it: "
                                               "the audit was deleted"))
                 continue
             if not st["begun"]:

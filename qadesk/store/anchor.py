@@ -128,7 +128,7 @@ def read(path: Path) -> Checkpoint:
     chunks = [raw[i * SLOT_BYTES:(i + 1) * SLOT_BYTES] for i in range(2)]
     slots = [Head.decode(c) for c in chunks]
     valid = sorted((h for h in slots if h is not None), key=lambda h: h.gen, reverse=True)
-    spoilt = any(h is None and c.strip(b" \n\x00") for h, c in zip(slots, chunks))
+    spoilt = any(h is None and c.strip(b" \n\x00") for h, c in zip(slots, chunks, strict=True))
     damaged = spoilt or len(raw) != 2 * SLOT_BYTES
     return Checkpoint(path, exists=True, newest=valid[0] if valid else None,
                       older=valid[1] if len(valid) > 1 else None, damaged=damaged)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QResizeEvent
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -137,6 +138,7 @@ class AuditsView(QWidget):
     """Every audit in the store, filtered and sorted in SQL."""
 
     openAudit = Signal(str)
+    historyRequested = Signal(str)
     countChanged = Signal(int)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
@@ -186,6 +188,7 @@ class AuditsView(QWidget):
         self.table.horizontalHeader().setSortIndicator([k for k, _ in COLUMNS].index("started_at"),
                                                        Qt.SortOrder.DescendingOrder)
         self.columns = ColumnChooser(self.table, "audits/columns", COLUMNS)  # right-click the header
+        self.columns.row_actions = self._row_actions  # right-click a row: open it, or its history
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)
@@ -275,6 +278,26 @@ class AuditsView(QWidget):
         self.search.selectAll()
 
     # Opening
+
+    def current_audit_id(self) -> str | None:
+        """The audit of the chosen row, if any."""
+        index = self.table.currentIndex()
+        return index.siblingAtColumn(0).data(AUDIT_ID_ROLE) if index.isValid() else None
+
+    def _row_actions(self, menu: QMenu) -> None:
+        audit_id = self.current_audit_id()
+        if audit_id is None:
+            return
+        first = menu.actions()[0] if menu.actions() else None
+        open_ = QAction("&Open", menu)
+        open_.setObjectName("audits.row.open")
+        open_.triggered.connect(lambda: self.openAudit.emit(audit_id))
+        history = QAction("&History…", menu)
+        history.setObjectName("audits.row.history")
+        history.setShortcut(QKeySequence("Ctrl+H"))
+        history.triggered.connect(lambda: self.historyRequested.emit(audit_id))
+        menu.insertActions(first, [open_, history])  # type: ignore[arg-type]
+        menu.insertSeparator(first)  # type: ignore[arg-type]
 
     def _open(self, index: QModelIndex) -> None:
         audit_id = index.siblingAtColumn(0).data(AUDIT_ID_ROLE)

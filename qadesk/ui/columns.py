@@ -7,6 +7,8 @@ audit's reference) always stays.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QObject, QPoint, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QTableView
@@ -23,11 +25,14 @@ class ColumnChooser(QObject):
         self.table, self.option, self.columns = table, option, columns
         self.settings = settings or Settings()
         self.menu: QMenu | None = None
+        # What a right-click on a row adds above the columns (the audits list: Open, History…).
+        self.row_actions: Callable[[QMenu], None] | None = None
         header = table.horizontalHeader()
         # A scroll area gives the position in its viewport's coordinates, the header in its own.
         for widget, origin in ((header, header), (table, table.viewport())):
             widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-            widget.customContextMenuRequested.connect(lambda pos, o=origin: self.show_menu(o.mapToGlobal(pos)))
+            widget.customContextMenuRequested.connect(
+                lambda pos, o=origin, body=widget is table: self.show_menu(o.mapToGlobal(pos), body=body))
         self.apply(self.settings.get(option))
 
     def shown(self) -> list[str]:
@@ -64,6 +69,8 @@ class ColumnChooser(QObject):
             menu.addAction(action)
         return menu
 
-    def show_menu(self, at: QPoint) -> None:
+    def show_menu(self, at: QPoint, *, body: bool = False) -> None:
         self.menu = self.build_menu()
+        if body and self.row_actions is not None:
+            self.row_actions(self.menu)
         self.menu.popup(at)

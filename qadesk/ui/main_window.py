@@ -296,6 +296,30 @@ class MainWindow(QMainWindow):
             return
         getattr(form, what)()
 
+    def show_history(self) -> None:
+        """Audit ▸ History (Ctrl+H): the open audit's history, or that of the audit chosen in the list."""
+        form = self.current_form()
+        if form is not None:
+            form.show_history()
+            return
+        from qadesk.ui.audits_view import AuditsView
+
+        w = self.audit_tabs.currentWidget() if self.stack.currentWidget() is self.audit_tabs else None
+        audit_id = w.current_audit_id() if isinstance(w, AuditsView) else None
+        if audit_id is None:
+            self.statusBar().showMessage("Open an audit, or choose one in the list, to see its history.", 5000)
+            return
+        self.show_history_of(audit_id)
+
+    def show_history_of(self, audit_id: str) -> None:
+        """One audit's history window (from the audits list's context menu)."""
+        if self.ctx is None:
+            return
+        from qadesk.ui.history_view import open_history
+
+        kept = self.__dict__.setdefault("_history_windows", {})
+        open_history(self.ctx, audit_id, self, kept)
+
     def _saved_at(self, when: object) -> None:
         if isinstance(when, datetime):
             self.saved_label.setText(f"Saved {fmt_time(when)}")

@@ -80,6 +80,9 @@ def build_menus(window: MainWindow) -> None:
         _action(window, audit, "Re&open…", lambda: window.on_current_audit("reopen"), None, "action.reopen")
     )
     window.store_actions.append(
+        _action(window, audit, "&History…", window.show_history, "Ctrl+H", "action.history")
+    )
+    window.store_actions.append(
         _action(window, audit, "Audit &report (PDF)…", lambda: window.on_current_audit("save_report"), None,
                 "action.audit_report")
     )

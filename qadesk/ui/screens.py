@@ -43,6 +43,7 @@ def make_screen(window: MainWindow, key: str) -> QWidget:
 
         audits = AuditsView(ctx, window.audit_tabs)
         audits.openAudit.connect(window.open_audit)
+        audits.historyRequested.connect(window.show_history_of)
         window.audit_tabs.insertTab(0, audits, "All audits")
         tab_bar = window.audit_tabs.tabBar()
         tab_bar.setTabButton(0, tab_bar.ButtonPosition.RightSide, None)  # the list itself never closes

@@ -103,7 +103,11 @@ class FormHeader(QFrame):
         self.report.setObjectName("audit.report")
         self.report.setToolTip("Save this audit's report as a PDF to share with the practitioner")
         self.report.setAutoDefault(False)
-        for w in (self.saved, self.status, self.report, self.reopen, self.submit):
+        self.history = QPushButton("History…", self)
+        self.history.setObjectName("audit.history")
+        self.history.setToolTip("Who changed what and when, and the audit's earlier versions side by side (Ctrl+H)")
+        self.history.setAutoDefault(False)
+        for w in (self.saved, self.status, self.history, self.report, self.reopen, self.submit):
             lay.addWidget(w, 0, Qt.AlignmentFlag.AlignVCenter)
 
     def set_audit(self, reference: str, template_title: str, subject: str, status: str) -> None:

@@ -127,6 +127,7 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, ReloadingMixin, 
         self.header.submit.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.header.reopen.clicked.connect(lambda: self.reopen())
         self.header.report.clicked.connect(lambda: self.save_report())
+        self.header.history.clicked.connect(lambda: self.show_history())
         self.header.otherAuditRequested.connect(self._open_other)
         self.missing_panel = MissingPanel(self)
         self.missing_panel.goTo.connect(self.go_to)
@@ -410,3 +411,10 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, ReloadingMixin, 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.wait_saved()
         super().closeEvent(event)
+
+    def show_history(self) -> QWidget:
+        """The audit's history in a window of its own (Audit ▸ History…, Ctrl+H, or the header's History…)."""
+        from qadesk.ui.history_view import open_history
+
+        kept = self.__dict__.setdefault("_history_windows", {})
+        return open_history(self.ctx, self.audit_id, self.window(), kept)
