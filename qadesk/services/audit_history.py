@@ -135,7 +135,10 @@ def _action_words(a: dict[str, Any] | None) -> str:
     if a.get("owner"):
         bits.append(f"owner {a['owner']}")
     if a.get("due"):
-        bits.append(f"due {a['due']}")
+        try:
+            bits.append(f"due {_day(datetime.fromisoformat(str(a['due'])))}")
+        except ValueError:
+            bits.append(f"due {a['due']}")
     bits.append(str(a.get("status") or ""))
     if a.get("urgent"):
         bits.append("urgent")
@@ -248,7 +251,8 @@ def _rows(st: dict[str, Any], words: _Words) -> tuple[tuple[str, str, str], ...]
     for k, v in st["subject"].items():
         add(f"subject.{k}", k.replace("_", " ").capitalize(), v)
     add("auditor", "Auditor", st["auditor"]["name"])
-    add("completed_at", "Completed", st["completed_at"])
+    done = st["completed_at"]
+    add("completed_at", "Completed", when_words(datetime.fromisoformat(done)) if isinstance(done, str) else done)
     positions = {q.id: i for i, q in enumerate(words.t.questions())} if words.t is not None else {}
     for qid in sorted(st["answers"], key=lambda q: positions.get(q, 10**6)):
         a = st["answers"][qid]

@@ -106,7 +106,7 @@ class AuditHistoryView(QWidget):
         self.right.setAccessibleName("The version on the right")
         for box in (self.left, self.right):
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            box.setMinimumContentsLength(30)
+            box.setMinimumContentsLength(46)
             box.currentIndexChanged.connect(self._fill_versions)
         self.only_diff = QCheckBox("Only what &differs")
         self.only_diff.setObjectName("history.only_diff")
