@@ -46,9 +46,19 @@ def cmd_pack(args: argparse.Namespace) -> int:
     if args.action == "export":
         if args.identifiable and not args.external:
             raise UsageError("--identifiable goes with --external (a pack for another organisation)")
+        if (args.mask_suspects or args.allow_suspects) and not (args.external and not args.identifiable):
+            raise UsageError("--mask-suspects and --allow-suspects go with --external (a pseudonymised pack)")
         check_chosen(store, args)
-        result = packs.export_pack(store, Path(args.to), kind=args.kind, selection=selection_from(args),
-                                   external=args.external, identifiable=args.identifiable)
+        rest = "mask" if args.mask_suspects else "keep" if args.allow_suspects else "refuse"
+        try:
+            result = packs.export_pack(store, Path(args.to), kind=args.kind, selection=selection_from(args),
+                                       external=args.external, identifiable=args.identifiable,
+                                       resolution=packs.Resolution(rest=rest))
+        except packs.UnresolvedSuspects as exc:
+            print(exc, file=sys.stderr)
+            print("Mask them too with --mask-suspects, or send them as written with --allow-suspects; "
+                  "the window's export lets you judge each one.", file=sys.stderr)
+            return EXIT_REFUSED
         print(result)
         return EXIT_OK
     imported = packs.import_pack(store, Path(args.file))

@@ -155,6 +155,11 @@ def _data(sub: Any) -> None:
     pe.add_argument("--kind", default="audit_transfer", choices=["moderation_request", "moderation_return", "audit_transfer"])
     pe.add_argument("--external", action="store_true", help="for another organisation: pseudonymised unless --identifiable")
     pe.add_argument("--identifiable", action="store_true")
+    suspects = pe.add_mutually_exclusive_group()
+    suspects.add_argument("--mask-suspects", action="store_true",
+                          help="pseudonymised: also mask everything else that looks identifying (names, dates, ...)")
+    suspects.add_argument("--allow-suspects", action="store_true",
+                          help="pseudonymised: send what looks identifying but is not known as written")
     add_selection(pe)
     pi = pksub.add_parser("import", help="verify and import a pack")
     pi.add_argument("file", metavar="FILE")

@@ -37,7 +37,7 @@ class PackHeader:
 
     pack_id: str
     kind: str
-    sender: dict[str, Any]  # name, role, organisation
+    sender: dict[str, Any]  # name, role, organisation (a pseudonymised pack's manifest keeps no name)
     pseudonymised: bool
     external: bool
     # The sending store's history head when the pack was made (entries, seq, hash): a copy of the anchor
@@ -74,10 +74,13 @@ def write_pack(path: Path, header: PackHeader, items: Sequence[tuple[dict[str, A
     write_documents(items, xlsx, stats=stats)
     members["returns.xlsx"] = xlsx.getvalue()
     report_progress(progress, n + 2, total)
+    sender = dict(header.sender)
+    if header.pseudonymised:  # a pseudonymised pack names no one, its sender included: role and organisation only
+        sender = {"name": None, "role": sender.get("role") or None, "organisation": sender.get("organisation") or None}
     manifest = {
         "format": FORMAT, "pack_id": header.pack_id, "kind": header.kind,
         "created_at": datetime.now().astimezone().isoformat(timespec="seconds"),
-        "created_by": header.sender, "pseudonymised": header.pseudonymised, "external": header.external,
+        "created_by": sender, "pseudonymised": header.pseudonymised, "external": header.external,
         "app_version": __version__, "audits": [doc["id"] for doc, _ in items],
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in members.items()},
     }

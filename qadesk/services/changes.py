@@ -38,6 +38,7 @@ from qadesk.store.models import (
     Audit,
     Base,
     Case,
+    CasePerson,
     HistoryEntry,
     ImportedPack,
     Moderation,
@@ -183,6 +184,7 @@ KINDS: dict[type[Base], Callable[[Any, str], Changes]] = {
     TemplateVersion: lambda _r, _h: Changes(templates=True),
     Programme: lambda _r, _h: Changes(programmes=True),
     Case: lambda _r, _h: Changes(cases=True),
+    CasePerson: lambda _r, _h: Changes(cases=True),  # a case's people list (masking in external packs)
     Person: lambda _r, _h: Changes(profile=True),  # the people who audit and moderate
     Setting: _setting,
     HistoryEntry: _none,
@@ -200,6 +202,7 @@ _BULK: dict[str, Changes] = {
     "template_versions": Changes(templates=True),
     "programmes": Changes(programmes=True),
     "cases": Changes(cases=True),
+    "case_people": Changes(cases=True),
     "people": Changes(profile=True),
     "settings": Changes(profile=True),
     "history": NOTHING,

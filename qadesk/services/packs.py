@@ -32,14 +32,15 @@ from qadesk.services.audit_access import template_for
 from qadesk.services.audit_document import audit_document
 from qadesk.services.history import head_for_pack
 from qadesk.services.profile import current_actor_name, get_profile
-from qadesk.services.pseudonymise import Pseudonymiser
+from qadesk.services.pseudonymise import Pseudonymiser, Resolution, SuspectFound, UnresolvedSuspects
 from qadesk.services.queries import audit_batches, audit_ids
 from qadesk.services.stats import compute
 from qadesk.services.templates import get_row, get_template, import_template, template_of
 from qadesk.store.models import ActionItem, Audit, ImportedPack, Moderation, PackMapping, TemplateVersion
 
-__all__ = ["KIND_LABELS", "MODERATION_STATUSES", "ExportResult", "ImportResult", "PackConflict", "export_pack",
-           "import_pack", "preview_pseudonymisation", "selection_for"]
+__all__ = ["KIND_LABELS", "MODERATION_STATUSES", "ExportResult", "ImportResult", "PackConflict", "Preview", "Resolution",
+           "SuspectFound", "UnresolvedSuspects", "export_pack", "import_pack", "preview_pseudonymisation",
+           "selection_for"]
 
 MODERATION_STATUSES = ("completed", "moderated")  # what a moderator can judge: never a draft
 
@@ -127,26 +128,54 @@ class ImportResult:
         return "\n".join(lines)
 
 
-def _sender(session: Session) -> dict[str, Any]:
+def _sender(session: Session, pseudonymised: bool = False) -> dict[str, Any]:
+    """Who sends the pack, for its manifest.  A pseudonymised pack names no one: the sender's role and
+    organisation only (their name would undo "Auditor A")."""
     p = get_profile(session)
-    return {"name": (p.name if p and p.is_set else current_actor_name(session)),
-            "role": p.role if p else None, "organisation": p.organisation if p else None}
+    name = None if pseudonymised else (p.name if p and p.is_set else current_actor_name(session))
+    return {"name": name, "role": (p.role or None) if p else None,
+            "organisation": (p.organisation or None) if p else None}
 
 
-def preview_pseudonymisation(store: Any, selection: Selection) -> list[tuple[str, str, str, str]]:
-    """What an external pack of these audits would change: (audit ref, field, original, masked)."""
+@dataclass
+class Preview:
+    """What an external pack of the chosen audits would hold.
+
+    ``changes``: every field pseudonymisation changes, as (audit reference, field, now, in the pack);
+    ``suspects``: every place where something looks identifying that the store does not know (in
+    the order met; :class:`~qadesk.services.pseudonymise.SuspectFound`).
+    """
+
+    changes: list[tuple[str, str, str, str]]
+    suspects: list[SuspectFound]
+
+
+def preview_pseudonymisation(store: Any, selection: Selection, resolution: Resolution | None = None,
+                             cancel: Cancel | None = None) -> Preview:
+    """What an external pack of these audits would change, and what looks identifying but is not masked.
+
+    With no ``resolution`` nothing beyond what the store knows is masked, and every suspect is listed.
+    """
     with store.session() as s:
-        pz = Pseudonymiser(s)
+        pz = Pseudonymiser(s, resolution or Resolution(rest="keep"))
         for batch in audit_batches(s, audit_ids(s, selection)):
+            check_cancel(cancel)
+            pz.prefetch_people(a.case_ref for a in batch)
             for audit in batch:
-                pz.apply(audit_document(audit))
-        return [(c.audit_ref, c.field, c.original, c.masked) for c in pz.changes]
+                pz.apply(audit_document(audit), template_for(audit))
+        return Preview([(c.audit_ref, c.field, c.original, c.masked) for c in pz.changes], pz.suspects)
 
 
 def export_pack(store: Any, path: Path, *, kind: str = "audit_transfer", selection: Selection | None = None,
-                external: bool = False, identifiable: bool = False, progress: Progress | None = None,
-                cancel: Cancel | None = None) -> ExportResult:
-    """Write a pack of the selected audits to ``path``, whole or not at all."""
+                external: bool = False, identifiable: bool = False, resolution: Resolution | None = None,
+                progress: Progress | None = None, cancel: Cancel | None = None) -> ExportResult:
+    """Write a pack of the selected audits to ``path``, whole or not at all.
+
+    A pack for another organisation is pseudonymised unless ``identifiable``; ``resolution`` says what
+    becomes of the text that looks identifying but that the store does not know (the suspects).  By
+    default an export with such text is refused (:class:`UnresolvedSuspects`, listing it) before
+    anything is written.
+    """
     if kind not in KINDS:
         raise ValidationError(f"a pack's kind is one of {', '.join(KINDS)}, not '{kind}'")
     selection = selection_for(kind, selection)
@@ -161,20 +190,26 @@ def export_pack(store: Any, path: Path, *, kind: str = "audit_transfer", selecti
                 raise ValidationError("no completed or moderated audits match the selection; a moderation pack "
                                       "takes completed audits only (drafts are left out)")
             raise ValidationError("no audits match the selection; the pack would be empty")
-        pz = Pseudonymiser(s)
+        pz = Pseudonymiser(s, resolution)
         items: list[tuple[dict[str, Any], Template]] = []
         revisions: list[tuple[str, int]] = []
         total = len(ids) + 3
-        audits = (audit for batch in audit_batches(s, ids) for audit in batch)
-        for n, audit in enumerate(audits):
-            check_cancel(cancel)
-            if kind == "moderation_request" and audit.status == "draft":
-                raise ValidationError(f"{audit.reference} is a draft; only completed audits go for moderation")
-            doc = audit_document(audit)
-            items.append((pz.apply(doc) if pseudonymise else doc, template_for(audit)))
-            revisions.append((audit.id, audit.revision))
-            report_progress(progress, n + 1, total)
-        sender = _sender(s)
+        n = 0
+        for batch in audit_batches(s, ids):
+            if pseudonymise:
+                pz.prefetch_people(a.case_ref for a in batch)
+            for audit in batch:
+                check_cancel(cancel)
+                if kind == "moderation_request" and audit.status == "draft":
+                    raise ValidationError(f"{audit.reference} is a draft; only completed audits go for moderation")
+                doc, template = audit_document(audit), template_for(audit)
+                items.append((pz.apply(doc, template) if pseudonymise else doc, template))
+                revisions.append((audit.id, audit.revision))
+                n += 1
+                report_progress(progress, n, total)
+        if pseudonymise and pz.unresolved:
+            raise UnresolvedSuspects(pz.unresolved)
+        sender = _sender(s, pseudonymise)
         stats = compute(s, Selection(audit_ids=ids))
         head = head_for_pack(s)
 

@@ -26,7 +26,7 @@ from qadesk.exchange.returns_xlsx import write_return_book
 from qadesk.services.audit_access import get_audit, template_for
 from qadesk.services.audit_document import audit_document
 from qadesk.services.profile import get_profile
-from qadesk.services.pseudonymise import Pseudonymiser
+from qadesk.services.pseudonymise import Pseudonymiser, Resolution
 from qadesk.services.queries import apply, audit_batches, audit_ids, count_audits
 from qadesk.services.stats import compute
 from qadesk.services.templates import template_of
@@ -103,7 +103,8 @@ def write_audit_report(session: Session, audit_id: str, path: Path, *, progress:
     audit = get_audit(session, audit_id)
     doc, t = audit_document(audit), template_for(audit)
     if pseudonymise:
-        doc = Pseudonymiser(session).apply(doc)
+        # No preview here: whatever still looks identifying is masked too.
+        doc = Pseudonymiser(session, Resolution(rest="mask")).apply(doc, t)
     return write_audit_pdf(Path(path), [(doc, t)], organisation=_organisation(session),
                            title=f"Audit report {doc['reference']}", progress=progress, cancel=cancel)
 

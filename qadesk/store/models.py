@@ -75,6 +75,26 @@ class Case(Base):
     age_band: Mapped[str | None] = mapped_column(String(20))
 
 
+class CasePerson(Base):
+    """Someone in a case's life (the child, a parent, a carer, a professional), for masking free text.
+
+    Kept only in this store (encrypted with it when it is): never in an audit document, a pack, a
+    report or the history.  Pseudonymising an external pack masks each name, and its parts, as its
+    role ("[child]", "[mother]").  Migration 0008.
+    """
+
+    __tablename__ = "case_people"
+    __table_args__ = (Index("ix_case_people_case", "case_ref", "position"),)
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_ref: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    role: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    other_names: Mapped[str | None] = mapped_column(Text)  # "known as", earlier surnames: comma-separated
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class Programme(Base):
     """An audit programme: e.g. 'Neglect thematic Q3' or 'Monthly regular audits, December'."""
 

@@ -176,7 +176,7 @@ class PackExportDialog(QDialog):
             self.note.setText("Within the organisation: the pack keeps case references and names.")
 
     def _fill_preview(self) -> None:
-        rows = preview_pseudonymisation(self.ctx.store, self.selection)
+        rows = preview_pseudonymisation(self.ctx.store, self.selection).changes
         self.preview.setRowCount(min(len(rows), PREVIEW_LIMIT))
         for r, row in enumerate(rows[:PREVIEW_LIMIT]):
             for c, value in enumerate(row):

@@ -180,7 +180,7 @@ def test_pseudonymised_pack_leaks_no_identifier(loaded_store, tmp_path):
             a = svc.get_audit(s, aid)
             secrets |= {a.case_ref, a.practitioner, a.auditor_name}
     secrets |= {"Sam Teammate", "Fictional", "Madeup"}  # a team member and the surnames alone
-    preview = preview_pseudonymisation(loaded_store, Selection())
+    preview = preview_pseudonymisation(loaded_store, Selection()).changes
     assert {p[1] for p in preview} >= {"subject.case_ref", "subject.practitioner", "summary.strengths"}
     assert all(p[3] != p[2] for p in preview)
     path = tmp_path / "external.qapack"
