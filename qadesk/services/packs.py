@@ -158,12 +158,21 @@ def preview_pseudonymisation(store: Any, selection: Selection, resolution: Resol
     """
     with store.session() as s:
         pz = Pseudonymiser(s, resolution or Resolution(rest="keep"))
-        for batch in audit_batches(s, audit_ids(s, selection)):
+        ids = audit_ids(s, selection)
+        pz.prefetch_people(_case_refs(s, ids))
+        for batch in audit_batches(s, ids):
             check_cancel(cancel)
-            pz.prefetch_people(a.case_ref for a in batch)
             for audit in batch:
                 pz.apply(audit_document(audit), template_for(audit))
         return Preview([(c.audit_ref, c.field, c.original, c.masked) for c in pz.changes], pz.suspects)
+
+
+def _case_refs(s: Session, ids: list[str]) -> set[str]:
+    """The case references of these audits (500 to a query)."""
+    out: set[str] = set()
+    for start in range(0, len(ids), 500):
+        out |= {r for r in s.execute(select(Audit.case_ref).where(Audit.id.in_(ids[start:start + 500]))).scalars() if r}
+    return out
 
 
 def export_pack(store: Any, path: Path, *, kind: str = "audit_transfer", selection: Selection | None = None,
@@ -195,9 +204,9 @@ def export_pack(store: Any, path: Path, *, kind: str = "audit_transfer", selecti
         revisions: list[tuple[str, int]] = []
         total = len(ids) + 3
         n = 0
+        if pseudonymise:
+            pz.prefetch_people(_case_refs(s, ids))
         for batch in audit_batches(s, ids):
-            if pseudonymise:
-                pz.prefetch_people(a.case_ref for a in batch)
             for audit in batch:
                 check_cancel(cancel)
                 if kind == "moderation_request" and audit.status == "draft":

@@ -30,6 +30,7 @@ import string
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -214,7 +215,8 @@ class Pseudonymiser:
         return self._people[case_ref]
 
     def prefetch_people(self, case_refs: Iterable[str | None]) -> None:
-        """Read the people lists of many cases in a few queries (before a batch of audits)."""
+        """Read the people lists of many cases in a few queries: every case of the pack, before its audits,
+        so that a name listed on one case is masked in the others too."""
         if self.session is None:
             return
         wanted = {r for r in case_refs if r and r not in self._people}
@@ -246,6 +248,7 @@ class Pseudonymiser:
         ref, aid = str(doc.get("reference", "")), str(doc.get("id", ""))
         known: list[tuple[str, str]] = []  # (name or identifier, its replacement in free text)
         births: list[tuple[int, int, int]] = []
+        nhs: set[str] = set()  # the digits of the case's NHS number, however free text spaces them
         real_case = (doc.get("subject") or {}).get("case_ref")
 
         def swap(kind: str, real: Any, field: str) -> Any:
@@ -280,6 +283,7 @@ class Pseudonymiser:
                 subject[key] = None
             elif _is_nhs_key(key):
                 remove(value, f"subject.{key}", MASKS["nhs_number"])
+                nhs.add(re.sub(r"\D", "", str(value or "")))
                 subject[key] = None
             elif key not in PLAIN_SUBJECT_KEYS:
                 subject[key] = swap("person", value, f"subject.{key}")
@@ -303,16 +307,28 @@ class Pseudonymiser:
                 entry["value"] = None
             elif question.type in ("text", "integer", "decimal") and re.search(r"\bnhs\b", about):
                 remove(entry.get("value"), f"answers.{qid}", MASKS["nhs_number"])
+                nhs.add(re.sub(r"\D", "", str(entry.get("value") or "")))
                 entry["value"] = None
         people = self.case_people(real_case if isinstance(real_case, str) else None)
-        masker = _Masker([(p, label) for p, label in role_masks(people)], known,
-                         self._team_members(subject.get("team")))
+        # The people list first (their roles), then the pseudonymised names, then the team's members.
+        # One masker a name, made once for the pack (a practitioner's name comes back audit after audit).
+        names = sorted({(r, p) for r, p in known if not p.startswith("[")}, key=lambda k: -len(k[0]))
+        others = tuple(p for ref_, listed in sorted(self._people.items()) if ref_ != real_case for p in listed)
+        maskers = [_masker(_people_entries(tuple(role_masks(people)))),
+                   # People listed on the pack's other cases (a sibling's audit names this child): "[name]".
+                   _masker(_people_entries(tuple((p, NAME_MASK) for p in others))),
+                   *(_masker(_known_entries((k,))) for k in names),
+                   _masker(_known_entries(tuple((r, p) for r, p in known if p.startswith("[")))),
+                   _masker(_team_entries(tuple(self._team_members(subject.get("team")))))]
         used = {p for _, p in self._pseudonyms.items()} | {p for _, p in known}
 
         def mask(text: Any, field: str) -> Any:
             if not isinstance(text, str) or not text.strip():
                 return text
-            masked = self._suspects(masker.run(text), field, ref, aid, births, used)
+            masked = text
+            for masker in maskers:
+                masked = masker.run(masked)
+            masked = self._suspects(masked, field, ref, aid, births, nhs, used)
             if masked != text:
                 self.changes.append(Change(ref, aid, field, text, masked))
             return masked
@@ -342,14 +358,14 @@ class Pseudonymiser:
         return out
 
     def _suspects(self, text: str, field: str, ref: str, aid: str, births: list[tuple[int, int, int]],
-                  used: set[str]) -> str:
+                  nhs: set[str], used: set[str]) -> str:
         """``text`` with the suspects the store can place (other cases, the date of birth) and those the
         exporter said to mask replaced; every other suspect listed in :attr:`suspects`."""
         numbers = self.case_numbers()
         pieces: list[str] = []
         pos = 0
         for s in find_suspects(text, known_numbers=numbers, ignore=used):
-            replacement = self._known(s, numbers, births)
+            replacement = self._known(s, numbers, births, nhs)
             if replacement is None:
                 decision = self.resolution.decide(s.key)
                 self.suspects.append(SuspectFound(ref, aid, field, s.kind, s.text, s.why, _context(text, s)))
@@ -360,7 +376,10 @@ class Pseudonymiser:
                 pos = s.end
         return "".join(pieces) + text[pos:] if pieces else text
 
-    def _known(self, s: Suspect, numbers: dict[str, str], births: list[tuple[int, int, int]]) -> str | None:
+    def _known(self, s: Suspect, numbers: dict[str, str], births: list[tuple[int, int, int]],
+               nhs: set[str]) -> str | None:
+        if s.kind == "nhs_number" and s.digits in nhs:
+            return MASKS["nhs_number"]
         if s.kind == "case_ref" and s.digits in numbers:
             return self._pseudonym("case_ref", numbers[s.digits])
         if s.kind == "date" and s.when is not None and births and same_date(s.when, births):
@@ -382,30 +401,47 @@ def _context(text: str, s: Suspect, width: int = 40) -> str:
     return " ".join(f"{lead}{before}«{s.text}»{after}{trail}".split())
 
 
+Entries = tuple[tuple[str, bool, str], ...]  # (pattern, case-sensitive, replacement)
+
+
+def _people_entries(people: tuple[tuple[PersonEntry, str], ...]) -> Entries:
+    """A people list's names, and their parts, as their roles."""
+    return tuple((p, sensitive, label) for person, label in people for name in person.names
+                 for p, sensitive in name_parts(name))
+
+
+def _known_entries(known: tuple[tuple[str, str], ...]) -> Entries:
+    """The audit's pseudonymised names (whole and by their parts) and removed values (whole)."""
+    out: list[tuple[str, bool, str]] = []
+    for real, replacement in known:
+        if len(real.strip()) < 2:
+            continue
+        out.append((whole_name(real), False, replacement))
+        if not replacement.startswith("["):
+            out += [(p, s, replacement) for p, s in name_parts(real)[1:]]
+    return tuple(out)
+
+
+@lru_cache(maxsize=64)
+def _team_entries(team: tuple[str, ...]) -> Entries:
+    return tuple((p, s, MASK) for name in team for p, s in name_parts(name) if len(p) >= 3)
+
+
+@lru_cache(maxsize=512)
+def _masker(entries: Entries) -> _Masker:
+    return _Masker(entries)
+
+
 class _Masker:
-    """Masks every known identifier in free text: whole names in any case, and their parts with a capital.
+    """Masks known identifiers in free text: whole names in any case, and their parts with a capital.
 
     The people list's names become their roles ("[child]"); the pseudonymised names (practitioner,
     auditor...) become their pseudonyms; the team's members "[removed]".  A part two people with
     different replacements share (a family's surname) becomes "[name]".  Longest first, so "Jayden Okoro"
-    is one "[child]", not "[child] [child]".
+    is one "[child]", not "[child] [child]".  Made once for the same entries (:func:`_masker`).
     """
 
-    def __init__(self, people: list[tuple[PersonEntry, str]], known: list[tuple[str, str]],
-                 team: list[str]) -> None:
-        entries: list[tuple[str, bool, str]] = []  # pattern, case-sensitive, replacement
-        for person, label in people:
-            for name in person.names:
-                entries += [(p, sensitive, label) for p, sensitive in name_parts(name)]
-        for real, replacement in known:
-            if len(real.strip()) < 2:
-                continue
-            # Removed values (a date of birth) are matched whole; a name also by its parts.
-            parts = name_parts(real) if not replacement.startswith("[") else []
-            entries.append((whole_name(real), False, replacement))
-            entries += [(p, s, replacement) for p, s in parts[1:]]
-        for name in team:
-            entries += [(p, s, MASK) for p, s in name_parts(name) if len(p) >= 3]
+    def __init__(self, entries: Entries) -> None:
         chosen: dict[tuple[str, bool], str] = {}
         for pattern, sensitive, replacement in entries:
             key = (pattern if sensitive else pattern.casefold(), sensitive)
@@ -414,12 +450,11 @@ class _Masker:
             else:
                 chosen.setdefault(key, replacement)
         self._entries = sorted(chosen.items(), key=lambda e: len(e[0][0]), reverse=True)
+        self._regex: re.Pattern[str] | None = None
         if not self._entries:
-            self._regex: re.Pattern[str] | None = None
             return
         alternatives = [p if sensitive else f"(?i:{p})" for (p, sensitive), _ in self._entries]
         self._regex = re.compile(r"(?<![\w])(?:" + "|".join(alternatives) + r")(?![\w])")
-        self._compiled = [(re.compile(p if sensitive else f"(?i:{p})"), r) for (p, sensitive), r in self._entries]
 
     def run(self, text: str) -> str:
         if self._regex is None:
@@ -428,10 +463,15 @@ class _Masker:
 
     def _replacement(self, m: re.Match[str]) -> str:
         found = m.group(0)
-        for pattern, replacement in self._compiled:
-            if pattern.fullmatch(found):
+        for (pattern, sensitive), replacement in self._entries:
+            if _pattern(pattern, sensitive).fullmatch(found):
                 return replacement
         return MASK
+
+
+@lru_cache(maxsize=4096)
+def _pattern(pattern: str, sensitive: bool) -> re.Pattern[str]:
+    return re.compile(pattern, 0 if sensitive else re.IGNORECASE)
 
 
 def restore_text(text: str | None, mapping: list[tuple[str, str]]) -> str | None:

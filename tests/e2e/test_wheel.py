@@ -124,6 +124,7 @@ def test_the_wheel_carries_forms_resources_and_schemas_inside_the_package(instal
     assert {f"qadesk/_bundle/docs/schemas/{s}" for s in SCHEMAS} <= names
     assert {f"qadesk/_bundle/{r}" for r in RESOURCES} <= names
     assert "qadesk/store/migrations/env.py" in names
+    assert {f"qadesk/core/namelists/{n}.txt" for n in ("forenames", "surnames", "ordinary_words")} <= names
     assert not [n for n in names if n.startswith("qadesk/_bundle/docs/") and "/schemas/" not in n]
     assert not [n for n in names if n.endswith(".py") and n.startswith("qadesk/_bundle/")]
 
@@ -152,6 +153,11 @@ def test_the_installed_program_makes_demo_data_lists_templates_and_moves_a_pack(
     assert "new audits: 12" in imported.stdout
     shown = json.loads(installed.qadesk("--data-dir", other, "audit", "list", "--json").stdout)
     assert len(shown) == 12
+    # An external pack reads the name lists shipped inside the package to find what looks identifying.
+    external = installed.root / "external.qapack"
+    installed.qadesk("--data-dir", store, "pack", "export", "--kind", "moderation_request", "--external",
+                     "--mask-suspects", "--to", external)
+    assert zipfile.is_zipfile(external)
 
 
 def test_the_installed_program_passes_its_self_test_offscreen(installed: Installed) -> None:

@@ -50,3 +50,14 @@ def test_spec_and_package_data_ship_the_same_resource_files() -> None:
         return found
 
     assert files(spec_patterns) == files(wheel_patterns) and files(wheel_patterns)
+
+
+def test_the_name_lists_are_package_data_and_in_the_spec() -> None:
+    """qadesk.core.identifiers reads qadesk/core/namelists/*.txt: pyproject.toml ships them, qadesk.spec bundles them."""
+    tomllib = pytest.importorskip("tomllib")
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "core/namelists/*.txt" in data["tool"]["setuptools"]["package-data"]["qadesk"]
+    spec = (ROOT / "qadesk.spec").read_text(encoding="utf-8")
+    assert '(str(ROOT / "qadesk" / "core" / "namelists" / "*.txt"), "qadesk/core/namelists")' in spec
+    lists = sorted(p.name for p in (ROOT / "qadesk" / "core" / "namelists").glob("*.txt"))
+    assert lists == ["forenames.txt", "ordinary_words.txt", "surnames.txt"]
