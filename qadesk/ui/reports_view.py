@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from qadesk.core.errors import QadeskError
-from qadesk.services.packs import ImportResult, export_pack, import_pack
+from qadesk.services.packs import ImportResult, Resolution, export_pack, import_pack
 from qadesk.services.queries import Selection, count_audits, distinct_values, programme_names
 from qadesk.services.stats import FINAL_GRADE_NOTE, Stats, compute
 from qadesk.services.templates import list_templates
@@ -328,7 +328,8 @@ class ReportsView(QWidget):
         self.pack_dialog = dialog
         dialog.accepted.connect(lambda: self.make_pack(
             Path(dialog.path.text()), kind, external=dialog.external.isChecked(),
-            identifiable=dialog.identifiable.isChecked(), selection=dialog.selection))
+            identifiable=dialog.identifiable.isChecked(), selection=dialog.selection,
+            resolution=dialog.resolution() if dialog.pseudonymised else None))
         dialog.open()
 
     def make_report(self, path: Path, selection: Selection | None = None) -> None:
@@ -347,11 +348,12 @@ class ReportsView(QWidget):
                      label="Writing the audit reports", on_success=lambda p: self._done(f"Written {p}"))
 
     def make_pack(self, path: Path, kind: str, *, external: bool = False, identifiable: bool = False,
-                  selection: Selection | None = None) -> None:
+                  selection: Selection | None = None, resolution: Resolution | None = None) -> None:
+        """Write the pack in the background; ``resolution``: what the export dialog decided about the suspects."""
         sel, store = selection or self.selection(), self.ctx.store
         self.ops.run(lambda progress, cancel: export_pack(store, path, kind=kind, selection=sel, external=external,
-                                                          identifiable=identifiable, progress=progress,
-                                                          cancel=cancel),
+                                                          identifiable=identifiable, resolution=resolution,
+                                                          progress=progress, cancel=cancel),
                      label="Writing the pack", on_success=lambda r: self._done(str(r), r))
 
     def import_file(self, path: Path) -> None:
