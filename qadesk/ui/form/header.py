@@ -107,7 +107,13 @@ class FormHeader(QFrame):
         self.history.setObjectName("audit.history")
         self.history.setToolTip("Who changed what and when, and the audit's earlier versions side by side (Ctrl+H)")
         self.history.setAutoDefault(False)
-        for w in (self.saved, self.status, self.history, self.report, self.reopen, self.submit):
+        # The case's people list (qadesk.ui.form.people_dialog): names to mask in packs for other organisations.
+        self.people = QPushButton("People…", self)
+        self.people.setObjectName("audit.people")
+        self.people.setToolTip("The people in this case (child, family, carers, professionals): their names are "
+                               "masked in packs for other organisations")
+        self.people.setAutoDefault(False)
+        for w in (self.saved, self.status, self.people, self.history, self.report, self.reopen, self.submit):
             lay.addWidget(w, 0, Qt.AlignmentFlag.AlignVCenter)
 
     def set_audit(self, reference: str, template_title: str, subject: str, status: str) -> None:

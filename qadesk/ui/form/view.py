@@ -56,6 +56,7 @@ from qadesk.ui.form.guidance import GuidancePane
 from qadesk.ui.form.header import FormHeader, MissingPanel, ModerationPanel
 from qadesk.ui.form.navigator import Navigator
 from qadesk.ui.form.paging import PAGE_HELP, PagingMixin, add_next_button
+from qadesk.ui.form.people_dialog import CasePeopleDialog
 from qadesk.ui.form.reloading import ReloadingMixin
 from qadesk.ui.form.sections import QuestionRow, SectionPage, build_pages
 from qadesk.ui.form.style import FORM_QSS
@@ -97,6 +98,7 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, ReloadingMixin, 
             subject = audits.subject_dict(audit)
             actions = [action_row(a) for a in audit.actions]
             case_ref = audit.case_ref
+            self.case_ref = case_ref
             outcome = moderation.outcome(audit)
             revision = audit.revision
         self.actor = ctx.actor()
@@ -128,6 +130,8 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, ReloadingMixin, 
         self.header.reopen.clicked.connect(lambda: self.reopen())
         self.header.report.clicked.connect(lambda: self.save_report())
         self.header.history.clicked.connect(lambda: self.show_history())
+        self.header.people.clicked.connect(lambda: self.edit_people())
+        self.header.people.setVisible(bool(case_ref))
         self.header.otherAuditRequested.connect(self._open_other)
         self.missing_panel = MissingPanel(self)
         self.missing_panel.goTo.connect(self.go_to)
@@ -192,6 +196,13 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, ReloadingMixin, 
         self._set_save_state(saved_text(None) if self.status == "draft" else "Read only: the audit is "
                          f"{self.status}")
         self._follow_store(revision)  # changes made elsewhere come in (qadesk.ui.form.reloading)
+
+    def edit_people(self) -> None:
+        """The case's people list (names masked in external packs), from the case details in the header."""
+        if self.case_ref:
+            self.people_dialog = CasePeopleDialog(self.ctx, self.case_ref, self)
+            self.people_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self.people_dialog.open()
 
     # ------------------------------------------------------------------ building
 
