@@ -80,7 +80,7 @@ class CasePerson(Base):
 
     Kept only in this store (encrypted with it when it is): never in an audit document, a pack, a
     report or the history.  Pseudonymising an external pack masks each name, and its parts, as its
-    role ("[child]", "[mother]").  Migration 0008.
+    role ("[child]", "[mother]").  Migration 0009.
     """
 
     __tablename__ = "case_people"

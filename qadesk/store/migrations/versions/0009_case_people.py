@@ -1,7 +1,7 @@
 """the people list of a case (child, family, carers, professionals), used to mask names in external packs
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-02 10:00:00
 
 One row a person: the case's reference, the person's place in the list, their role ("child",
@@ -12,8 +12,8 @@ store; pseudonymising an external pack masks each name as its role.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
