@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from qadesk.core.identifiers import case_numbers, find_suspects, name_lists, name_parts, nhs_number_valid, same_date
+from qadesk.core.identifiers import (
+    case_numbers,
+    find_suspects,
+    name_lists,
+    name_parts,
+    nhs_number_valid,
+    same_date,
+)
 
 
 def found(text: str, **kw) -> list[tuple[str, str]]:
