@@ -89,7 +89,9 @@ class CaseSafeFormatter(logging.Formatter):
     was, never its message, which may quote an answer, a name or a case reference.
 
     The call sites log titles and kinds of event, not the text shown to the user, for the same
-    reason; SQL parameters never reach an exception (the engines hide them).
+    reason (a record carries that text as ``shown_text``, which this format never writes, for a
+    handler inside the process such as a test's); SQL parameters never reach an exception (the
+    engines hide them).
     """
 
     def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's name
@@ -158,17 +160,17 @@ def _present(msg: Message, parent: QWidget | None) -> None:
 
 def error(text: str, *, parent: QWidget | None = None, title: str = "Something went wrong",
           detail: str = "") -> None:
-    log.error("shown: %s", title)
+    log.error("shown: %s", title, extra={"shown_text": text})  # the text is for handlers in this process only
     _present(Message("error", title, text, detail), parent)
 
 
 def warning(text: str, *, parent: QWidget | None = None, title: str = "Please check", detail: str = "") -> None:
-    log.warning("shown: %s", title)
+    log.warning("shown: %s", title, extra={"shown_text": text})  # the text is for handlers in this process only
     _present(Message("warning", title, text, detail), parent)
 
 
 def info(text: str, *, parent: QWidget | None = None, title: str = APP_NAME) -> None:
-    log.info("shown: %s", title)
+    log.info("shown: %s", title, extra={"shown_text": text})  # the text is for handlers in this process only
     _present(Message("info", title, text), parent)
 
 

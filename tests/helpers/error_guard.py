@@ -47,6 +47,8 @@ def _describe(records: list[logging.LogRecord]) -> str:
     lines = []
     for r in records:
         lines.append(f"  {r.levelname} {r.name}: {r.getMessage()}")
+        if getattr(r, "shown_text", None):  # what the user was told (never written to the log file)
+            lines.append(f"    {r.shown_text}")
         if r.exc_info and r.exc_info[1] is not None:
             exc = r.exc_info[1]
             lines.append(f"    {type(exc).__name__}: {exc}")
