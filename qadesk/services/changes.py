@@ -39,7 +39,9 @@ from qadesk.store.models import (
     Base,
     Case,
     CasePerson,
+    CaseListMapping,
     HistoryEntry,
+    Indicator,
     ImportedPack,
     Moderation,
     PackMapping,
@@ -52,7 +54,7 @@ from qadesk.store.models import (
 
 log = logging.getLogger("qadesk.changes")
 
-_FLAGS = ("audits", "actions", "moderation", "templates", "programmes", "cases", "profile")
+_FLAGS = ("audits", "actions", "moderation", "templates", "programmes", "cases", "indicators", "profile")
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class Changes:
     templates: bool = False
     programmes: bool = False
     cases: bool = False
+    indicators: bool = False  # the performance data
     profile: bool = False
     audit_ids: frozenset[str] = frozenset()
     all_audits: bool = False
@@ -83,7 +86,7 @@ class Changes:
     def everything(cls) -> Changes:
         """A change whose kind is not known: everything may have changed."""
         return cls(audits=True, actions=True, moderation=True, templates=True, programmes=True, cases=True,
-                   profile=True, all_audits=True)
+                   indicators=True, profile=True, all_audits=True)
 
     def __or__(self, other: Changes) -> Changes:
         return Changes(**{f.name: getattr(self, f.name) | getattr(other, f.name) for f in fields(self)})
@@ -185,6 +188,8 @@ KINDS: dict[type[Base], Callable[[Any, str], Changes]] = {
     Programme: lambda _r, _h: Changes(programmes=True),
     Case: lambda _r, _h: Changes(cases=True),
     CasePerson: lambda _r, _h: Changes(cases=True),  # a case's people list (masking in external packs)
+    CaseListMapping: lambda _r, _h: Changes(cases=True),
+    Indicator: lambda _r, _h: Changes(indicators=True),
     Person: lambda _r, _h: Changes(profile=True),  # the people who audit and moderate
     Setting: _setting,
     HistoryEntry: _none,
@@ -203,6 +208,8 @@ _BULK: dict[str, Changes] = {
     "programmes": Changes(programmes=True),
     "cases": Changes(cases=True),
     "case_people": Changes(cases=True),
+    "case_list_mappings": Changes(cases=True),
+    "indicators": Changes(indicators=True),
     "people": Changes(profile=True),
     "settings": Changes(profile=True),
     "history": NOTHING,
@@ -232,6 +239,10 @@ _HISTORY_KINDS: dict[str, Changes] = {
     "moderation": Changes(moderation=True, audits=True),
     "template": Changes(templates=True),
     "programme": Changes(programmes=True),
+    "case": Changes(cases=True),
+    "case_list": Changes(cases=True),
+    "case_mapping": Changes(cases=True),
+    "indicator": Changes(indicators=True),
 }
 HISTORY_READ_LIMIT = 2000  # more new entries than this at once (bulk work elsewhere): everything changed
 

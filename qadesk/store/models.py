@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -66,13 +67,66 @@ class Person(Base):
 
 
 class Case(Base):
+    """A case of the council's case list (migration 0008: imported from CSV or Excel, kept up to date by
+    reference). ``fields`` holds the list's other columns as JSON (dates as ``{"$date": "YYYY-MM-DD"}``);
+    ``source`` is the list it last came in (``annex-a-7``, ``case-list`` or a mapping's name), and
+    ``listed`` whether the latest import of that list still had it (a case that left the list is kept,
+    with its audits and history, but is no longer sampled)."""
+
     __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_listed_team", "listed", "team", "reference"),
+        Index("ix_cases_source", "source"),
+    )
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[str] = mapped_column(String(100), unique=True)
     case_type: Mapped[str | None] = mapped_column(String(8))
     team: Mapped[str | None] = mapped_column(String(200))
     age_band: Mapped[str | None] = mapped_column(String(20))
+    worker: Mapped[str | None] = mapped_column(String(200))
+    fields: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(200))
+    listed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    first_imported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    imported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CaseListMapping(Base):
+    """A named mapping of a case list's columns (migration 0008), chosen once for a source and remembered:
+    ``columns`` is JSON {normalised header: role}, ``headers`` the headers of the file it was made for (a
+    file with the same headers uses it unasked)."""
+
+    __tablename__ = "case_list_mappings"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    columns: Mapped[str] = mapped_column(Text)
+    headers: Mapped[str | None] = mapped_column(Text)
+    case_type: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Indicator(Base):
+    """One figure of the performance data (migration 0008): an indicator's value for a team and a month
+    (``period``, its first day), with its target where one is set. ``team`` is empty for the whole
+    service."""
+
+    __tablename__ = "indicators"
+    __table_args__ = (
+        UniqueConstraint("indicator", "team", "period", name="uq_indicator_team_period"),
+        Index("ix_indicators_team_period", "team", "period"),
+    )
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    indicator: Mapped[str] = mapped_column(String(200))
+    team: Mapped[str] = mapped_column(String(200), default="")
+    period: Mapped[date] = mapped_column(Date)
+    value: Mapped[float] = mapped_column(Float)
+    target: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str | None] = mapped_column(String(20))
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class CasePerson(Base):
