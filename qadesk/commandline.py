@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     _audits_and_templates(sub)
     _data(sub)
     _work(sub)
+    _cases(sub)
     return p
 
 
@@ -259,3 +260,30 @@ def _work(sub: Any) -> None:
     pc.add_argument("--start", "--starts", dest="start", type=_iso_date, metavar="YYYY-MM-DD")
     pc.add_argument("--end", "--ends", dest="end", type=_iso_date, metavar="YYYY-MM-DD")
     pc.add_argument("--description")
+
+
+def _cases(sub: Any) -> None:
+    """``qadesk case ...`` and ``qadesk indicators ...`` (run by :mod:`qadesk.cli_cases`)."""
+    c = sub.add_parser("case", help="the case list from the case management system: import it, list its cases")
+    csub = c.add_subparsers(dest="action", metavar="ACTION", required=True)
+    ci = csub.add_parser("import", help="import a case list (.csv or .xlsx); a file with any bad row is refused "
+                         "whole, each bad row on stderr as 'row N: reason'")
+    ci.add_argument("file", metavar="FILE")
+    ci.add_argument("--mapping", metavar="NAME", help="read the columns as the saved mapping NAME says")
+    ci.add_argument("--check", action="store_true", help="read the file and report, storing nothing")
+    cl = csub.add_parser("list", help="the cases still on the list: case_ref, case_type, team, worker, fields")
+    cl.add_argument("--team", metavar="TEAM")
+    cl.add_argument("--all", action="store_true", help="also the cases no longer on their list")
+    cl.add_argument("--json", action="store_true")
+    cm = csub.add_parser("mappings", help="the saved column mappings")
+    cm.add_argument("--json", action="store_true")
+
+    ind = sub.add_parser("indicators", help="performance data: indicators per team and month")
+    isub = ind.add_subparsers(dest="action", metavar="ACTION", required=True)
+    ii = isub.add_parser("import", help="import figures (.csv or .xlsx: indicator, team, period, value, target); "
+                         "a file with any bad row is refused whole")
+    ii.add_argument("file", metavar="FILE")
+    il = isub.add_parser("list", help="the stored figures")
+    il.add_argument("--indicator", metavar="NAME")
+    il.add_argument("--team", metavar="TEAM")
+    il.add_argument("--json", action="store_true")
