@@ -102,7 +102,8 @@ def cmd_indicators(args: argparse.Namespace) -> int:
             return _print_refused(exc.reading, args.file)
         first, last = result.periods[0], result.periods[-1]
         months = f"{first:%b %Y}" if first == last else f"{first:%b %Y} to {last:%b %Y}"
-        print(f"Imported {result.file_name}: {result.indicators:,} indicators ({months}), "
+        what = "indicator" if result.indicators == 1 else "indicators"
+        print(f"Imported {result.file_name}: {result.indicators:,} {what} ({months}), "
               f"{result.added:,} figures added, {result.updated:,} updated, {result.unchanged:,} unchanged.")
         return EXIT_OK
     with store.session() as s:

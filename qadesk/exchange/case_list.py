@@ -22,7 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qadesk.core.cases import CASE_TYPES, ColumnMapping, age_band, age_band_of_years, case_type_code, normalise_header
+from qadesk.core.cases import (
+    CASE_TYPES,
+    ColumnMapping,
+    age_band,
+    age_band_of_years,
+    case_type_code,
+    normalise_header,
+)
 from qadesk.exchange.case_columns import AGE_KEYS, Column, Layout, detect_layout, header_row, plan_columns
 from qadesk.exchange.cells import (
     CellProblem,
@@ -100,6 +107,7 @@ class CaseListReading:
     problems: list[RowProblem] = field(default_factory=list)  # bad rows
     refusals: list[str] = field(default_factory=list)  # what is wrong with the file as a whole
     warnings: list[str] = field(default_factory=list)  # columns and sheets left out
+    left_out: list[str] = field(default_factory=list)  # why each sheet left out is no case list
     more_problems: int = 0  # bad rows past MAX_PROBLEMS, counted only
 
     @property
@@ -149,8 +157,9 @@ def read_case_list(path: Path | str, mapping: ColumnMapping | None = None,
         if progress is not None:
             progress(done, total)
     if not any(s.used for s in reading.sheets) and not reading.refusals:
-        reading.refusals.append("no sheet of this workbook is a case list: none has a column for the case "
-                                "reference (e.g. 'Case reference' or Annex A's 'Child Unique ID')")
+        reading.refusals.extend(reading.left_out or [
+            "no sheet of this workbook is a case list: none has a column for the case reference (e.g. 'Case "
+            "reference' or Annex A's 'Child Unique ID')"])
     reading.cases = list(merged.values())
     return reading
 
@@ -196,7 +205,12 @@ def _read_table(table: Table, mapping: ColumnMapping | None, saved: Sequence[tup
                                     "left out, never stored")
     problems = _check_columns(columns, layout, chosen, keys)
     if problems:
-        reading.refusals.extend(where + p for p in problems)
+        sheet.used = False
+        if alone:
+            reading.refusals.extend(problems)
+        else:  # another sheet of the workbook (Annex A's contacts or referrals, a look-up list): left out
+            reading.left_out.extend(where + p for p in problems)
+            reading.warnings.append(f"sheet '{table.sheet}' is not a case list ({problems[0]}): left out")
         return sheet
     if not any(c.role == "worker" for c in columns):
         reading.warnings.append(f"{where}no column gives the allocated worker: the cases are imported without one")

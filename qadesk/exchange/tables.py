@@ -30,7 +30,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from qadesk.core.errors import LimitError, ValidationError
-from qadesk.exchange.safezip import ZipLimits, SafeZip
+from qadesk.exchange.safezip import SafeZip, ZipLimits
 from qadesk.exchange.xlsx_io import _scan_xml
 
 MAX_ROWS = 500_000
@@ -84,6 +84,8 @@ def read_tables(path: Path | str) -> list[Table]:
         raise ValidationError("this is not a file", label)
     with path.open("rb") as fh:
         head = fh.read(8)
+    if not head:
+        raise ValidationError("the file is empty", label)
     if head.startswith(b"PK\x03\x04"):
         return _read_workbook(path, label)
     if head.startswith(b"\xd0\xcf\x11\xe0"):

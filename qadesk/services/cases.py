@@ -307,7 +307,7 @@ def find_cases(session: Session, *, team: str | None = None, search: str | None 
     """One page of cases for the window (a team, a reference or worker containing ``search``), and how many match."""
     q = select(Case.reference, Case.case_type, Case.team, Case.worker, Case.age_band, Case.fields)
     n = select(func.count()).select_from(Case)
-    conditions = []
+    conditions: list[Any] = []
     if not include_unlisted:
         conditions.append(Case.listed.is_(True))
     if team:
@@ -325,7 +325,7 @@ def case_teams(session: Session) -> list[TeamCount]:
     """The teams of the listed cases and how many cases each has."""
     rows = session.execute(select(Case.team, func.count()).where(Case.listed.is_(True), Case.team.is_not(None))
                            .group_by(Case.team).order_by(Case.team))
-    return [TeamCount(team, int(n)) for team, n in rows]
+    return [TeamCount(str(team), int(n)) for team, n in rows]
 
 
 @dataclass(frozen=True)
