@@ -408,6 +408,15 @@ class MainWindow(QMainWindow):
 
         return switch_store(self, folder)
 
+    def import_case_list(self) -> None:
+        """File > Import a case list: the Case lists screen, and the file to import chosen there."""
+        if self.ctx is None:
+            return
+        screen = self.show_screen("cases")
+        choose = getattr(screen, "choose_import", None)
+        if choose is not None:
+            choose()
+
     def back_up(self) -> None:
         if self.ctx is None:
             return

@@ -23,6 +23,7 @@ SCREENS = (
     ("programmes", "Programmes"),
     ("templates", "Templates"),
     ("reports", "Reports"),
+    ("cases", "Case lists"),
 )
 
 
@@ -50,6 +51,9 @@ def build_menus(window: MainWindow) -> None:
     window.store_actions = [
         _action(window, file, "&New audit…", window.new_audit, "Ctrl+N", "action.new_audit"),
     ]
+    window.store_actions.append(
+        _action(window, file, "Import a &case list…", window.import_case_list, None, "action.import_case_list")
+    )
     window.recent_menu = file.addMenu("&Recent audits")
     file.addSeparator()
     window.store_actions.append(

@@ -21,7 +21,8 @@ SCREEN_CHANGES: dict[str, tuple[str, ...]] = {
     "moderation": ("audits", "moderation", "profile"),
     "programmes": ("programmes", "audits", "templates"),
     "templates": ("templates", "audits"),
-    "reports": ("audits", "answers", "actions", "moderation", "templates", "programmes"),
+    "reports": ("audits", "answers", "actions", "moderation", "templates", "programmes", "indicators"),
+    "cases": ("cases",),
 }
 
 
@@ -76,4 +77,8 @@ def make_screen(window: MainWindow, key: str) -> QWidget:
         from qadesk.ui.reports_view import ReportsView
 
         return ReportsView(ctx, window.stack)
+    if key == "cases":
+        from qadesk.ui.cases_view import CasesView
+
+        return CasesView(ctx, window.stack)
     raise ValueError(f"no screen '{key}' (the screens: {', '.join(k for k, _label in SCREENS)})")

@@ -33,7 +33,7 @@ from tests.gui.shell_support import demo_dir_fixture, demo_master_fixture, open_
 
 pytestmark = pytest.mark.gui
 
-SCREENS = ("home", "audits", "actions", "moderation", "programmes", "templates", "reports")
+SCREENS = ("home", "audits", "actions", "moderation", "programmes", "templates", "reports", "cases")
 
 
 def mnemonic(text: str) -> str | None:
