@@ -285,7 +285,7 @@ def _read_rows(data: list[tuple[int, list[Any]]], columns: list[Column], layout:
                 wrong.append(f"a value in column {column_letter(extra)}, past the last column with a header")
         for c in checked:
             v = row[c.index]
-            if isinstance(v, str) and v in EXCEL_ERRORS:
+            if v in EXCEL_ERRORS:  # a frozenset of str: a date or a number is never in it
                 wrong.append(f"column {column_letter(c.index)} ('{c.header}') holds the Excel error {v}")
                 row = list(row)
                 row[c.index] = None

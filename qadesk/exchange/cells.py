@@ -84,6 +84,10 @@ def looks_like_date(value: Any) -> bool:
     return isinstance(value, str) and bool(_DMY.match(value) or _ISO.match(value))
 
 
+_FLAG_VALUES: dict[str, bool | None] = {
+    **dict.fromkeys(TRUE_WORDS, True), **dict.fromkeys(FALSE_WORDS, False), **dict.fromkeys(UNKNOWN_WORDS, None)}
+
+
 def flag_word(value: Any) -> str:
     text = value.strip().lower() if isinstance(value, str) else str(value).lower()
     return _CHOICE_PREFIX.sub("", text).strip()
@@ -94,6 +98,10 @@ def as_flag(value: Any) -> bool | None:
     Annex A's ``a) Yes``; ``unknown``, ``n/a`` and the like are None."""
     if isinstance(value, bool):
         return value
+    if isinstance(value, str):
+        quick = value.lower()
+        if quick in _FLAG_VALUES:  # "Yes", "N", "true": most cells, without the Annex A prefix's pattern
+            return _FLAG_VALUES[quick]
     word = flag_word(value)
     if word in TRUE_WORDS:
         return True
@@ -110,6 +118,9 @@ def is_flag_word(value: Any) -> bool:
         return True
     if not isinstance(value, str):
         return False
+    quick = value.lower()
+    if quick in _FLAG_VALUES:
+        return quick not in ("1", "0", "t", "f")
     word = flag_word(value)
     return word in {"yes", "y", "true", "no", "n", "false"} or word in UNKNOWN_WORDS
 

@@ -150,22 +150,14 @@ def _read_csv(data: bytes, label: str) -> Table:
     number = 0
     try:
         for number, raw in enumerate(reader, start=1):  # noqa: B007 - number is read after the loop
-            values: list[Any] = []
-            blank = True
-            for cell in raw:
-                cell = cell.strip()
-                if cell:
-                    blank = False
-                    if len(cell) > MAX_CELL_CHARS:
-                        raise LimitError(f"row {number} holds {len(cell):,} characters in one cell; the limit "
-                                         f"is {MAX_CELL_CHARS:,}", label)
-                    values.append(cell)
-                else:
-                    values.append(None)
-            if blank:
+            values: list[Any] = [cell.strip() or None for cell in raw]
+            if not any(values):
                 continue
             if len(values) > MAX_COLUMNS:
                 raise LimitError(f"row {number} has {len(values):,} columns; the limit is {MAX_COLUMNS}", label)
+            if sum(map(len, raw)) > MAX_CELL_CHARS and max(map(len, raw)) > MAX_CELL_CHARS:
+                raise LimitError(f"row {number} holds {max(map(len, raw)):,} characters in one cell; the limit "
+                                 f"is {MAX_CELL_CHARS:,}", label)
             if len(rows) >= MAX_ROWS:
                 raise LimitError(f"the file has more than {MAX_ROWS:,} rows, the limit", label)
             rows.append((number, values))

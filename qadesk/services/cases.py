@@ -18,9 +18,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import Table, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from qadesk.core.cases import CASE_TYPES, ROLES, CaseRow, ColumnMapping
@@ -230,10 +230,12 @@ def import_case_list(session: Session, path: Path | str, *, actor: str, mapping:
         values = (c.case_type, c.team, c.worker, c.age_band, fields_json(c.fields), c.source, True)
         old = existing.get(c.case_ref)
         if old is None:
-            new_rows.append({"reference": c.case_ref, **dict(zip(_COMPARED, values, strict=True)),
+            new_rows.append({"reference": c.case_ref, "case_type": c.case_type, "team": c.team, "worker": c.worker,
+                             "age_band": c.age_band, "fields": values[4], "source": c.source, "listed": True,
                              "first_imported_at": now, "imported_at": now})
             entries.append({"actor": actor, "entity": "case", "entity_id": c.case_ref, "action": "add", "at": now,
-                            "after": _shown(dict(zip(_COMPARED, values, strict=True)))})
+                            "after": {"case_type": c.case_type, "team": c.team, "worker": c.worker,
+                                      "age_band": c.age_band, "fields": c.fields, "source": c.source}})
             continue
         before = dict(zip(_COMPARED, old[1:], strict=True))
         before["listed"] = bool(before["listed"])
@@ -250,8 +252,8 @@ def import_case_list(session: Session, path: Path | str, *, actor: str, mapping:
     for ref, _pk in gone:
         entries.append({"actor": actor, "entity": "case", "entity_id": ref, "action": "delist", "at": now,
                         "before": {"listed": True}, "after": {"listed": False}})
-    if new_rows:
-        session.execute(insert(Case), new_rows)
+    if new_rows:  # the table's own insert: one executemany, without the ORM's per-row bookkeeping
+        session.execute(insert(cast(Table, Case.__table__)), new_rows)
     if changed_rows:
         session.execute(update(Case), changed_rows)
     if gone:
@@ -270,7 +272,7 @@ def _shown(values: dict[str, Any]) -> dict[str, Any]:
     """A case's values for its history entry: the fields as their values, not their JSON."""
     out = dict(values)
     if "fields" in out:
-        out["fields"] = json.loads(out["fields"]) if out["fields"] else {}
+        out["fields"] = fields_of(out["fields"])
     return out
 
 
