@@ -114,10 +114,30 @@ def _shoot(out: Path, folder: Path, n: int) -> int:
     save(w, "08-templates")
     w.show_screen("reports")
     save(w, "09-reports")
+    _case_lists(w, save, settle, folder.parent)
     w.close()
     for p in shots:
         print(p)
     return 0
+
+
+def _case_lists(w, save, settle, work: Path) -> None:  # type: ignore[no-untyped-def]
+    """The Case lists screen after a made-up list is imported, and the preview of a list with bad rows."""
+    from tests.helpers.case_lists import case_rows, spoilt_list, write_csv
+
+    cases = w.show_screen("cases")
+    settle()
+    first = cases.import_file(write_csv(work / "open-cases.csv", case_rows(1200, seed=5)))
+    settle()
+    first.do_import()
+    settle()
+    save(w, "10-case-lists")
+    rows, _bad = spoilt_list(800, seed=5)
+    dialog = cases.import_file(write_csv(work / "open-cases-december.csv", rows))
+    settle()
+    dialog.resize(1280, 720)
+    save(dialog, "11-case-list-import")
+    dialog.reject()
 
 
 if __name__ == "__main__":

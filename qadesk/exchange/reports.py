@@ -8,6 +8,7 @@ Summary sheet show.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table
 
 from qadesk.core.audit import CASE_TYPE_LABELS
 from qadesk.core.figures import FINAL_GRADE_NOTE, MIN_THEME_ANSWERS, Stats
+from qadesk.core.indicators import IndicatorFigure
 from qadesk.exchange import pdfkit
 from qadesk.exchange.display import GRADE_COLOURS, scale_colours
 from qadesk.exchange.output import Cancel, Progress, atomic_path, check_cancel, report_progress, uk_date
@@ -31,14 +33,14 @@ URGENT_IN_PDF = 15  # the oldest first; the rest are counted
 
 
 def write_summary_report(path: Path, st: Stats, *, organisation: str | None, progress: Progress | None = None,
-                         cancel: Cancel | None = None) -> Path:
+                         cancel: Cancel | None = None, indicators: Sequence[IndicatorFigure] = ()) -> Path:
     """Write the QA summary report of ``st`` to ``path`` (PDF), whole or not at all.
 
     Progress continues from the figures being gathered: 2 of 3 once laid out, 3 of 3 when written.
     """
     path = Path(path)
     with atomic_path(path) as tmp:
-        summary_pdf(st, str(tmp), organisation=organisation)
+        summary_pdf(st, str(tmp), organisation=organisation, indicators=indicators)
         check_cancel(cancel)
         report_progress(progress, 2, 3)
     report_progress(progress, 3, 3)
@@ -131,7 +133,20 @@ def _told(whom: str | None, at: Any) -> str:
     return f"{whom}, {uk_date(at.date())}"
 
 
-def summary_story(st: Stats, ss: Any | None = None) -> list[Flowable]:
+def indicators_story(figures: Sequence[IndicatorFigure], ss: Any) -> list[Flowable]:
+    """The performance data beside the grades: each team's latest figure of each indicator."""
+    story: list[Flowable] = [CondPageBreak(50 * mm), Paragraph("Performance data", ss["H1"]),
+                             Paragraph("Each team's latest figure of each indicator up to the end of the period, "
+                                       "beside the grades above.", ss["Small"])]
+    rows: list[list[Any]] = [["Team", "Indicator", "Month", "Value", "Target"]]
+    rows += [[f.team or "Whole service", f.indicator, f"{f.period:%b %Y}", f.shown_value(),
+              f.shown_target() + ("" if f.meets_target is None else (" (met)" if f.meets_target else " (not met)"))]
+             for f in figures]
+    story.append(_table(rows, [0.22, 0.38, 0.12, 0.12, 0.16], ss))
+    return story
+
+
+def summary_story(st: Stats, ss: Any | None = None, indicators: Sequence[IndicatorFigure] = ()) -> list[Flowable]:
     """The summary report's flowables (the numbers first, then charts, then learning)."""
     ss = ss or pdfkit.styles()
     story: list[Flowable] = [Paragraph("QA summary report", ss["Title"]),
@@ -178,6 +193,8 @@ def summary_story(st: Stats, ss: Any | None = None) -> list[Flowable]:
                       Spacer(1, 6), CondPageBreak(70 * mm),
                       stacked_bars("Overall grade by month started" + suffix, scale.by_month, scale.labels)]
         story.append(Spacer(1, 8))
+    if indicators:
+        story += indicators_story(indicators, ss)
     story += [CondPageBreak(60 * mm), Paragraph("Moderation", ss["H1"])]
     if st.moderations:
         rows = [["Kind", "Agreed", "Moderated", "Agreement"]]
@@ -211,7 +228,8 @@ def summary_story(st: Stats, ss: Any | None = None) -> list[Flowable]:
     return story
 
 
-def summary_pdf(st: Stats, target: Any, *, organisation: str | None) -> None:
+def summary_pdf(st: Stats, target: Any, *, organisation: str | None,
+                indicators: Sequence[IndicatorFigure] = ()) -> None:
     """Lay the summary report out into a path or binary file."""
-    pdfkit.build(target, summary_story(st), title="QA summary report", organisation=organisation,
+    pdfkit.build(target, summary_story(st, indicators=indicators), title="QA summary report", organisation=organisation,
                  subject=period_text(st.selection))

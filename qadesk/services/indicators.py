@@ -16,9 +16,13 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from qadesk.core.errors import Problem, ValidationError
+from qadesk.core.indicators import IndicatorFigure
 from qadesk.exchange.indicator_list import IndicatorReading, read_indicators
 from qadesk.store import history
 from qadesk.store.models import Indicator
+
+__all__ = ["IndicatorFigure", "IndicatorImportResult", "IndicatorsRefused", "figures", "import_indicators",
+           "latest_figures"]
 
 
 class IndicatorsRefused(ValidationError):
@@ -42,23 +46,6 @@ class IndicatorImportResult:
     unchanged: int
     indicators: int
     periods: list[date]
-
-
-@dataclass(frozen=True)
-class IndicatorFigure:
-    """An indicator's figure for a team and month (``team`` empty for the whole service)."""
-
-    indicator: str
-    team: str
-    period: date
-    value: float
-    target: float | None
-    unit: str | None
-
-    @property
-    def meets_target(self) -> bool | None:
-        """Whether the value reaches its target (None without one). Higher is taken as better."""
-        return None if self.target is None else self.value >= self.target
 
 
 def import_indicators(session: Session, path: Path | str, *, actor: str, today: date | None = None

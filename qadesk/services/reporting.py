@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qadesk.core.errors import LimitError, ValidationError
+from qadesk.core.indicators import IndicatorFigure
 from qadesk.core.selection import Selection
 from qadesk.core.template import Template
 from qadesk.exchange.audit_report import write_audit_pdf
@@ -25,6 +26,7 @@ from qadesk.exchange.reports import write_summary_report
 from qadesk.exchange.returns_xlsx import write_return_book
 from qadesk.services.audit_access import get_audit, template_for
 from qadesk.services.audit_document import audit_document
+from qadesk.services.indicators import latest_figures
 from qadesk.services.profile import get_profile
 from qadesk.services.pseudonymise import Pseudonymiser, Resolution
 from qadesk.services.queries import apply, audit_batches, audit_ids, count_audits
@@ -55,9 +57,18 @@ def write_report(store: Any, path: Path, selection: Selection | None = None, *, 
     with store.session() as s:
         stats = compute(s, selection, today=today)
         organisation = _organisation(s)
+        indicators = report_indicators(s, selection)
     check_cancel(cancel)
     report_progress(progress, 1, 3)
-    return write_summary_report(path, stats, organisation=organisation, progress=progress, cancel=cancel)
+    return write_summary_report(path, stats, organisation=organisation, progress=progress, cancel=cancel,
+                                indicators=indicators)
+
+
+def report_indicators(session: Session, selection: Selection | None) -> list[IndicatorFigure]:
+    """The performance data shown beside a selection's grades: each team's latest figure of each indicator up
+    to the end of the selection's period (its teams and the whole service, when it names teams)."""
+    sel = selection or Selection()
+    return latest_figures(session, teams=list(sel.teams) or None, until=sel.until)
 
 
 def audit_documents(session: Session, sel: Selection | None, cancel: Cancel | None = None,

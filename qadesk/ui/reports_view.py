@@ -12,21 +12,27 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from qadesk.core.errors import QadeskError
+from qadesk.core.indicators import IndicatorFigure
 from qadesk.services.packs import ImportResult, Resolution, export_pack, import_pack
 from qadesk.services.queries import Selection, count_audits, distinct_values, programme_names
+from qadesk.services.reporting import report_indicators
 from qadesk.services.stats import FINAL_GRADE_NOTE, Stats, compute
 from qadesk.services.templates import list_templates
 from qadesk.ui import messages
@@ -41,7 +47,7 @@ from qadesk.ui.export_dialogs import (
 )
 from qadesk.ui.operations import Operations
 from qadesk.ui.status_filter import StatusChecks
-from qadesk.ui.widgets import GRADE_COLOURS, Heading, StackedBarChart, fmt_month, scale_colours
+from qadesk.ui.widgets import GRADE_COLOURS, Heading, StackedBarChart, fmt_month, scale_colours, tab_leaves
 
 CUSTOM = "Between dates…"
 PRODUCTS = (
@@ -139,6 +145,21 @@ class ReportsView(QWidget):
         self.chart_team.empty_text = self.chart_month.empty_text = "No graded audits in this selection"
         self.chart_moderation.empty_text = "No moderations in this selection"
         self.chart_overdue.empty_text = "No overdue actions"
+        self.indicators = QTableWidget(0, 5)
+        self.indicators.setObjectName("reports.indicators")
+        self.indicators.setAccessibleName("Performance data beside the grades")
+        self.indicators.setHorizontalHeaderLabels(["Team", "Indicator", "Month", "Value", "Target"])
+        self.indicators.verticalHeader().hide()
+        self.indicators.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.indicators.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.indicators.setMinimumHeight(150)
+        tab_leaves(self.indicators)
+        self.indicators_label = QLabel("Performance data: each team's latest figure of each indicator up to the end "
+                                       "of the period (import it on the Case lists screen)")
+        self.indicators_label.setProperty("role", "hint")
+        self.indicators_label.setWordWrap(True)
+        self.indicators.hide()  # shown once there is performance data for the selection
+        self.indicators_label.hide()
         charts = QGridLayout()
         charts.addWidget(self.chart_team, 0, 0)
         charts.addWidget(self.chart_month, 0, 1)
@@ -155,6 +176,8 @@ class ReportsView(QWidget):
         body_layout.addWidget(self.headline)
         body_layout.addWidget(self.grades_note)
         body_layout.addLayout(charts, 1)
+        body_layout.addWidget(self.indicators_label)
+        body_layout.addWidget(self.indicators)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
@@ -263,14 +286,27 @@ class ReportsView(QWidget):
         sel = self.selection()
         store = self.ctx.store
 
-        def work(_progress: Any, _cancel: Any) -> tuple[int, Stats]:
+        def work(_progress: Any, _cancel: Any) -> tuple[int, Stats, list[IndicatorFigure]]:
             with store.session() as s:
-                return count_audits(s, sel), compute(s, sel)
+                return count_audits(s, sel), compute(s, sel), report_indicators(s, sel)
 
         self.ops.run(work, label="Counting", on_success=self._show_figures, show_progress=False)
 
-    def _show_figures(self, result: tuple[int, Stats]) -> None:
-        n, st = result
+    def _show_indicators(self, figures: list[IndicatorFigure]) -> None:
+        self.indicators.setRowCount(len(figures))
+        for i, f in enumerate(figures):
+            target = f.shown_target()
+            if f.meets_target is not None:
+                target += " (met)" if f.meets_target else " (not met)"
+            for col, text in enumerate((f.team or "Whole service", f.indicator, f"{f.period:%b %Y}", f.shown_value(),
+                                        target)):
+                self.indicators.setItem(i, col, QTableWidgetItem(text))
+        self.indicators.setVisible(bool(figures))
+        self.indicators_label.setVisible(bool(figures))
+
+    def _show_figures(self, result: tuple[int, Stats, list[IndicatorFigure]]) -> None:
+        n, st, figures = result
+        self._show_indicators(figures)
         self.stats = st
         self.count.setText(f"{n:,} audit{'s' if n != 1 else ''} chosen")
         for key in ("audit_reports", "summary_pdf", "return_xlsx", "moderation_pack", "transfer_pack"):

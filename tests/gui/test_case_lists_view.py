@@ -152,3 +152,22 @@ def test_the_screen_in_the_window_and_the_file_menu(open_window, demo_dir, qtbot
     w.grab().save(str(SHOTS / "case-lists-window.png"))
     with w.ctx.store.session() as s:
         assert len({c.case_ref for c in svc.list_cases(s)} & {r[0] for r in case_rows(40)}) == 40
+
+
+def test_reports_show_the_performance_data_beside_the_grades(qtbot, loaded_store, data_dir, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from qadesk.services import indicators
+    from qadesk.ui.reports_view import ReportsView
+
+    path = tmp_path / "kpis.csv"
+    path.write_text("Indicator,Team,Month,Value,Target\nVisits within timescale,Assessment 1,Nov 2026,82%,90\n",
+                    encoding="utf-8")
+    with loaded_store.transaction() as s:
+        indicators.import_indicators(s, path, actor="QA Lead")
+    reports = ReportsView(AppContext(loaded_store, data_dir))
+    qtbot.addWidget(reports)
+    reports.resize(1366, 768)
+    reports.show()
+    assert reports.ctx.operations().wait()
+    assert reports.indicators.isVisible() and reports.indicators.rowCount() == 1
+    assert [reports.indicators.item(0, c).text() for c in range(5)] == [
+        "Assessment 1", "Visits within timescale", "Nov 2026", "82%", "90% (not met)"]

@@ -79,3 +79,23 @@ def test_a_file_without_the_columns_says_which_it_needs(store, tmp_path) -> None
     with pytest.raises(svc.IndicatorsRefused, match="names the columns indicator, period and value"), \
             store.transaction() as s:
         svc.import_indicators(s, path, actor="QA Lead")
+
+
+def test_the_qa_summary_report_shows_the_figures_beside_the_grades(loaded_store, tmp_path) -> None:
+    from pypdf import PdfReader
+
+    from qadesk.core.selection import Selection
+    from qadesk.services.reporting import write_report
+
+    path = _write(tmp_path / "kpis.csv", "Indicator,Team,Month,Value,Target\n"
+                  "Visits within timescale,Assessment 1,Nov 2026,82%,90\n"
+                  "Visits within timescale,Assessment 2,Nov 2026,93,90\n")
+    with loaded_store.transaction() as s:
+        svc.import_indicators(s, path, actor="QA Lead")
+    pdf = write_report(loaded_store, tmp_path / "summary.pdf")
+    text = " ".join((page.extract_text() or "") for page in PdfReader(pdf).pages)
+    assert "Performance data" in text and "Visits within timescale" in text
+    assert "82% 90% (not met)" in " ".join(text.split()) and "93 90 (met)" in " ".join(text.split())
+    one_team = write_report(loaded_store, tmp_path / "team.pdf", Selection(teams=["Assessment 2"]))
+    text = " ".join((page.extract_text() or "") for page in PdfReader(one_team).pages)
+    assert "Assessment 2" in text and "82%" not in text
