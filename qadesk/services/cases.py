@@ -29,7 +29,7 @@ from qadesk.exchange.case_list import CaseListReading, read_case_list
 from qadesk.store import history
 from qadesk.store.models import Case, CaseListMapping, HistoryEntry
 
-MAX_MAPPING_NAME = 200
+MAX_MAPPING_NAME = 100  # it names the history entries of the mapping (entity_id)
 Progress = Callable[[int, int], None]
 
 
@@ -260,7 +260,7 @@ def import_case_list(session: Session, path: Path | str, *, actor: str, mapping:
         session.execute(update(Case), [{"pk": pk, "listed": False, "imported_at": now} for _ref, pk in gone])
     result = CaseImportResult(reading.file_name, len(new_rows), len(changed_rows), unchanged, len(gone), sources,
                               list(reading.warnings))
-    entries.append({"actor": actor, "entity": "case_list", "entity_id": reading.file_name[:200], "action": "import",
+    entries.append({"actor": actor, "entity": "case_list", "entity_id": reading.file_name[:100], "action": "import",
                     "at": now, "after": {"file": reading.file_name, "sha256": _sha256(path), "sources": sources,
                                          "added": result.added, "updated": result.updated,
                                          "unchanged": result.unchanged, "delisted": result.delisted}})

@@ -68,7 +68,7 @@ def import_indicators(session: Session, path: Path | str, *, actor: str, today: 
         old = existing.get(key)
         if old is None:
             new.append({"indicator": f.indicator, "team": f.team, "period": f.period, **after, "imported_at": now})
-            entries.append({"actor": actor, "entity": "indicator", "entity_id": label[:300], "action": "add",
+            entries.append({"actor": actor, "entity": "indicator", "entity_id": label[:100], "action": "add",
                             "at": now, "after": after})
             continue
         before = {"value": old[1], "target": old[2], "unit": old[3]}
@@ -76,7 +76,7 @@ def import_indicators(session: Session, path: Path | str, *, actor: str, today: 
             unchanged += 1
             continue
         changed.append({"pk": old[0], **after, "imported_at": now})
-        entries.append({"actor": actor, "entity": "indicator", "entity_id": label[:300], "action": "update",
+        entries.append({"actor": actor, "entity": "indicator", "entity_id": label[:100], "action": "update",
                         "at": now, "before": before, "after": after})
     if new:
         session.execute(insert(Indicator), new)

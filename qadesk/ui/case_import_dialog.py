@@ -123,7 +123,7 @@ class CaseImportDialog(QDialog):
         self.save_as.setObjectName("case_import.save_as")
         self.save_as.setAccessibleName("Remember this mapping as")
         self.save_as.setPlaceholderText("e.g. Mosaic open cases (leave empty not to remember it)")
-        self.save_as.setMaxLength(200)
+        self.save_as.setMaxLength(svc.MAX_MAPPING_NAME)
         self.save_as.textChanged.connect(lambda _t: self._update_import())
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
