@@ -38,8 +38,8 @@ MAX_COLUMNS = 256
 MAX_CELL_CHARS = 32_767
 MAX_CSV_BYTES = 200 * 1024 * 1024
 MAX_SHEETS = 60
-TABLE_LIMITS = ZipLimits(max_file_bytes=100 * 1024 * 1024, max_members=2_000, max_total_bytes=800 * 1024 * 1024,
-                         max_member_bytes=700 * 1024 * 1024, max_ratio=250.0)
+TABLE_LIMITS = ZipLimits(max_file_bytes=100 * 1024 * 1024, max_members=2_000, max_total_bytes=500 * 1024 * 1024,
+                         max_member_bytes=400 * 1024 * 1024, max_ratio=250.0)
 DELIMITERS = (",", ";", "\t", "|")
 EXCEL_ERRORS = frozenset({"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#GETTING_DATA",
                           "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})

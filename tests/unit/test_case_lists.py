@@ -265,3 +265,19 @@ def test_case_type_words_header_keys_and_age_bands() -> None:
         "repeat_referral", "case_type", "childs_legal_status", "referral_nfa", "visits_overdue"]
     assert [age_band(date(y, 12, 2), date(2026, 12, 1)) for y in (2026, 2025, 2021, 2011, 2009, 2005, 1999)] == [
         "under 1", "under 1", "1-4", "10-15", "16-17", "18-21", "over 25"]
+
+
+def test_a_workbook_from_a_stranger_is_checked_before_it_is_read(store, tmp_path) -> None:
+    import zipfile
+
+    good = write_xlsx(tmp_path / "good.xlsx", {"Cases": [HEADER, *case_rows(3)]})
+    evil = tmp_path / "evil.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(evil, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                data = data.replace(b"<worksheet", b'<!DOCTYPE x [<!ENTITY a "aaaa">]><worksheet', 1)
+            dst.writestr(info, data)
+    with pytest.raises(svc.ValidationError, match="declares a document type"):
+        _import(store, evil)
+    assert _contents(store) == ([], 0)
