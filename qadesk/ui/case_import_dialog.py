@@ -94,7 +94,7 @@ class CaseImportDialog(QDialog):
         self.columns_table.verticalHeader().hide()
         self.columns_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.columns_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.columns_table.setColumnWidth(0, 60)
+        self.columns_table.setColumnWidth(0, 80)
         self.columns_table.setColumnWidth(2, 330)
         self.columns_table.setColumnWidth(3, 120)
         self.case_type = QComboBox()
