@@ -67,7 +67,7 @@ class Person(Base):
 
 
 class Case(Base):
-    """A case of the council's case list (migration 0008: imported from CSV or Excel, kept up to date by
+    """A case of the council's case list (migration 0010: imported from CSV or Excel, kept up to date by
     reference). ``fields`` holds the list's other columns as JSON (dates as ``{"$date": "YYYY-MM-DD"}``);
     ``source`` is the list it last came in (``annex-a-7``, ``case-list`` or a mapping's name), and
     ``listed`` whether the latest import of that list still had it (a case that left the list is kept,
@@ -93,7 +93,7 @@ class Case(Base):
 
 
 class CaseListMapping(Base):
-    """A named mapping of a case list's columns (migration 0008), chosen once for a source and remembered:
+    """A named mapping of a case list's columns (migration 0010), chosen once for a source and remembered:
     ``columns`` is JSON {normalised header: role}, ``headers`` the headers of the file it was made for (a
     file with the same headers uses it unasked)."""
 
@@ -109,7 +109,7 @@ class CaseListMapping(Base):
 
 
 class Indicator(Base):
-    """One figure of the performance data (migration 0008): an indicator's value for a team and a month
+    """One figure of the performance data (migration 0010): an indicator's value for a team and a month
     (``period``, its first day), with its target where one is set. ``team`` is empty for the whole
     service."""
 

@@ -1,7 +1,7 @@
 """case lists: a case's worker, other columns, source and import dates; saved column mappings; indicators
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-02 09:00:00
 
 A case list imported from the case management system (CSV or Excel) keeps each case's allocated worker,
@@ -15,8 +15,8 @@ demo's) count as listed.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008'
-down_revision = '0007'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
