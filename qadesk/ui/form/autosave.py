@@ -53,6 +53,7 @@ log = logging.getLogger("qadesk.autosave")
 Job = Callable[[Session], Any]
 RETRY_MS = 3000
 CONFLICT_TRIES = 3  # a change that met another is tried again at once, this many times in all
+CONFLICT_REASON = "another copy of qadesk was writing at the same moment; your change is kept and tried again"
 WAIT_MS = 30_000
 
 
@@ -211,11 +212,11 @@ def _write_one(store: Store, job: Job) -> tuple[str, Any]:
         try:
             with store.transaction() as session:
                 result = job(session)
-        except WriteConflict as exc:
+        except WriteConflict:
             # Nothing was written: the job runs again on the audit as it is now (every job reads the
             # audit afresh), so the auditor's change goes in after the other one, or is refused for a reason.
             if attempt == CONFLICT_TRIES:
-                return "failed", _reason(exc)
+                return "failed", CONFLICT_REASON
         except NotDraft as exc:
             return "closed", _reason(exc)
         except QadeskError as exc:
