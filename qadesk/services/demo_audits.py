@@ -256,6 +256,7 @@ class AuditMaker:
                     "started_at": iso(start)}
         programme = self._programme(kind, start)
         events[0]["after"]["programme"] = programme[1]
+        submitted_actions = [_action_dict(a, "open") for a in actions]  # as submitted (closed ones fixed below)
         if complete:
             revision += 1
             doc = {**doc_head, "revision": revision, "status": "completed", "completed_at": iso(plan.completed_at),
@@ -263,7 +264,7 @@ class AuditMaker:
                    "sections": {sid: {"grade": g} for sid, g in grades.items()},
                    "overall": {"grade": overall, "suggested": suggested, "rationale": rationale},
                    "summary": {k: summary.get(k) for k in SUMMARY_KEYS},
-                   "actions": [_action_dict(a, "open") for a in actions], "moderations": []}
+                   "actions": submitted_actions, "moderations": []}
             events.append({"at": plan.completed_at, "actor": auditor, "entity": "audit", "entity_id": audit_id,
                            "action": "submit", "before": {"status": "draft"}, "after": doc})
         status = "completed" if complete else "draft"
@@ -282,6 +283,10 @@ class AuditMaker:
         for a in actions:
             self._close_action(a, status, events, auditor)
             batch.actions.append(a)
+        if complete:  # an action closed before the submit is closed in the document submitted, as in the window
+            for i, a in enumerate(actions):
+                if a["closed_at"] is not None and a["closed_at"] <= plan.completed_at:
+                    submitted_actions[i] = _action_dict(a, a["status"])
         revision += len(events) - 1 - len(actions) - complete  # moderations, action updates and the close
         events.extend(work)
         events.sort(key=lambda e: e["at"])

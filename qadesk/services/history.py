@@ -268,12 +268,25 @@ def apply_entry(st: dict[str, Any], entity: str, action: str, entity_id: str | N
 # ------------------------------------------------------------------------------------------- the tables
 
 
+def _answer_value(text: str | None) -> Any:
+    """A stored answer's JSON value; plain strings (most answers) without the JSON parser's cost."""
+    if text is None:
+        return None
+    if len(text) >= 2 and text[0] == '"' and text[-1] == '"' and "\\" not in text and '"' not in text[1:-1]:
+        return text[1:-1]
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
 def table_states(session: Session, ids: list[str]) -> dict[str, dict[str, Any]]:
     """The state the tables hold for each audit in ``ids`` (missing ids are left out)."""
     states: dict[str, dict[str, Any]] = {}
     if not ids:
         return states
-    rows = session.execute(
+    conn = session.connection()  # Core rows: no ORM bookkeeping for a million of them
+    rows = conn.execute(
         select(Audit.id, Audit.reference, TemplateVersion.template_id, TemplateVersion.version, Audit.status,
                Audit.case_ref, Audit.case_type, Audit.team, Audit.practitioner, Audit.subject_extra,
                Audit.auditor_name, Audit.auditor_role, Programme.name.label("programme"), Audit.origin,
@@ -299,27 +312,24 @@ def table_states(session: Session, ids: list[str]) -> dict[str, dict[str, Any]]:
             "answers": {}, "sections": {}, "overall": {"grade": a["overall_grade"], "rationale": a["overall_rationale"]},
             "final_grade": a["final_grade"], "summary": {k: a[k] for k in SUMMARY_KEYS}, "actions": {},
             "moderations": {}}
-    for r in session.execute(select(Answer.audit_id, Answer.question_id, Answer.value, Answer.evidence)
-                             .where(Answer.audit_id.in_(ids)).order_by(Answer.audit_id, Answer.position)):
-        try:
-            value = json.loads(r.value) if r.value is not None else None
-        except ValueError:
-            value = r.value
+    for r in conn.execute(select(Answer.audit_id, Answer.question_id, Answer.value, Answer.evidence)
+                             .where(Answer.audit_id.in_(ids)).order_by(Answer.audit_id, Answer.position)).all():
+        value = _answer_value(r.value)
         states[r.audit_id]["answers"][r.question_id] = {"value": value, "evidence": r.evidence or None}
-    for j in session.execute(select(SectionJudgement.audit_id, SectionJudgement.section_id, SectionJudgement.grade)
-                             .where(SectionJudgement.audit_id.in_(ids))):
+    for j in conn.execute(select(SectionJudgement.audit_id, SectionJudgement.section_id, SectionJudgement.grade)
+                             .where(SectionJudgement.audit_id.in_(ids))).all():
         states[j.audit_id]["sections"][j.section_id] = j.grade
-    for x in session.execute(select(ActionItem.audit_id, ActionItem.id, ActionItem.text, ActionItem.owner,
+    for x in conn.execute(select(ActionItem.audit_id, ActionItem.id, ActionItem.text, ActionItem.owner,
                                     ActionItem.due, ActionItem.status, ActionItem.urgent,
                                     ActionItem.told_whom, ActionItem.told_at, ActionItem.closing_note)
-                             .where(ActionItem.audit_id.in_(ids))):
+                             .where(ActionItem.audit_id.in_(ids))).all():
         states[x[0]]["actions"][x[1]] = {
             "text": x[2], "owner": x[3], "due": x[4].isoformat() if x[4] else None, "status": x[5],
             "urgent": bool(x[6]), "told_whom": x[7] or None, "told_at": _iso(x[8]), "closing_note": x[9]}
-    for m in session.execute(select(Moderation.audit_id, Moderation.id, Moderation.moderator_name,
+    for m in conn.execute(select(Moderation.audit_id, Moderation.id, Moderation.moderator_name,
                                     Moderation.moderator_organisation, Moderation.kind, Moderation.grade,
                                     Moderation.agreed, Moderation.rationale, Moderation.at)
-                             .where(Moderation.audit_id.in_(ids))):
+                             .where(Moderation.audit_id.in_(ids))).all():
         states[m.audit_id]["moderations"][m.id] = {
             "moderator": m.moderator_name, "organisation": m.moderator_organisation, "kind": m.kind, "grade": m.grade,
             "agreed": bool(m.agreed), "rationale": m.rationale, "at": _iso(m.at)}
@@ -437,15 +447,19 @@ def compare(replayed: dict[str, Any], table: dict[str, Any], labels: Labels) -> 
             yield FIELD_WORDS[key], replayed[key], table[key], key
         tkey = table["template"]
         ra, ta = replayed["answers"], table["answers"]
-        for qid in list(dict.fromkeys([*ta, *ra])):
-            what = labels.question(tkey, qid)
-            h, s = ra.get(qid), ta.get(qid)
-            if h is None or s is None:
-                yield what, _answer_words(h), _answer_words(s), f"answers.{qid}"
-                continue
-            yield what, h["value"], s["value"], f"answers.{qid}"
-            yield f"the evidence note for {what[len('the answer to '):]}", h["evidence"], s["evidence"], f"answers.{qid}"
-        for sid in sorted(set(replayed["sections"]) | set(table["sections"])):
+        if ra != ta:
+            for qid in list(dict.fromkeys([*ta, *ra])):
+                h, s = ra.get(qid), ta.get(qid)
+                if h == s:
+                    continue
+                what = labels.question(tkey, qid)
+                if h is None or s is None:
+                    yield what, _answer_words(h), _answer_words(s), f"answers.{qid}"
+                    continue
+                yield what, h["value"], s["value"], f"answers.{qid}"
+                yield (f"the evidence note for {what[len('the answer to '):]}", h["evidence"], s["evidence"],
+                       f"answers.{qid}")
+        for sid in sorted(set(replayed["sections"]) | set(table["sections"])) if replayed["sections"] != table["sections"] else ():
             yield labels.section(tkey, sid), replayed["sections"].get(sid), table["sections"].get(sid), f"sections.{sid}"
         for k in ("grade", "rationale"):
             yield FIELD_WORDS[f"overall.{k}"], replayed["overall"][k], table["overall"][k], "overall"
@@ -457,6 +471,8 @@ def compare(replayed: dict[str, Any], table: dict[str, Any], labels: Labels) -> 
             yield f"the summary “{SUMMARY_LABELS[k]}”", replayed["summary"][k], table["summary"][k], f"summary.{k}"
         for aid in list(dict.fromkeys([*table["actions"], *replayed["actions"]])):
             h, s = replayed["actions"].get(aid), table["actions"].get(aid)
+            if h == s:
+                continue
             text = (s or h or {}).get("text") or ""
             name = f"the action “{shown(text, 40)[1:-1]}” ({aid[:8]})"
             if h is None or s is None:
@@ -464,16 +480,19 @@ def compare(replayed: dict[str, Any], table: dict[str, Any], labels: Labels) -> 
                 continue
             for k, words in ACTION_WORDS.items():
                 yield f"{name}: {words}", h[k], s[k], f"actions.{aid}"
-        for mid in list(dict.fromkeys([*table["moderations"], *replayed["moderations"]])):
-            h, s = mods.get(mid), table["moderations"].get(mid)
-            who = (s or h or {}).get("moderator") or "?"
-            name = f"the moderation by {who} ({mid[:8]})"
-            if h is None or s is None:
-                yield name, None if h is None else "this moderation", None if s is None else "this moderation", \
-                    f"moderations.{mid}"
-                continue
-            for k, words in MODERATION_WORDS.items():
-                yield f"{name}: {words}", h[k], s[k], f"moderations.{mid}"
+        if mods != table["moderations"]:
+            for mid in list(dict.fromkeys([*table["moderations"], *mods])):
+                h, s = mods.get(mid), table["moderations"].get(mid)
+                if h == s:
+                    continue
+                who = (s or h or {}).get("moderator") or "?"
+                name = f"the moderation by {who} ({mid[:8]})"
+                if h is None or s is None:
+                    yield (name, None if h is None else "this moderation", None if s is None else "this moderation",
+                           f"moderations.{mid}")
+                    continue
+                for k, words in MODERATION_WORDS.items():
+                    yield f"{name}: {words}", h[k], s[k], f"moderations.{mid}"
 
     for what, h, s, src in fields():
         if h is UNKNOWN or h == s:
@@ -750,8 +769,8 @@ def _replay_all(session: Session, report: VerifyReport, problem: Callable[[Diffe
         chunk = ids[start:start + BATCH]
         tables = table_states(session, chunk)
         grouped: dict[str, list[Any]] = {}
-        for e in session.execute(select(*_ENTRY_COLUMNS).where(HistoryEntry.audit_id.in_(chunk))
-                                 .order_by(HistoryEntry.audit_id, HistoryEntry.seq)):
+        for e in session.connection().execute(select(*_ENTRY_COLUMNS).where(HistoryEntry.audit_id.in_(chunk))
+                                 .order_by(HistoryEntry.audit_id, HistoryEntry.seq)).all():
             grouped.setdefault(e.audit_id, []).append(e)
         for audit_id in chunk:
             table = tables.get(audit_id)

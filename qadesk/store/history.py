@@ -211,7 +211,7 @@ def verify(session: Session, batch: int = 20000) -> ChainReport:
     last_seq = 0
     baseline: int | None = None
     while True:
-        rows = session.execute(
+        rows = session.connection().execute(
             select(*_CHAIN_COLUMNS).where(HistoryEntry.seq > last_seq).order_by(HistoryEntry.seq).limit(batch)
         ).all()
         if not rows:
