@@ -16,8 +16,8 @@ from typing import Any
 
 from qadesk.core.dates import valid_date
 from qadesk.core.errors import AnswerRefused, Missing
+from qadesk.core.relevance import holds, relevant_questions, section_relevant
 from qadesk.core.relevance import question_relevant as question_relevant  # re-exported: callers know it here
-from qadesk.core.relevance import relevant_questions, rule_holds, section_relevant
 from qadesk.core.scoring import rationale_needed
 from qadesk.core.template import Question, Section, Template
 
@@ -167,14 +167,14 @@ def is_required(q: Question, values: Mapping[str, Any], today: date | None = Non
     """Whether the question must be answered, given the answers so far (``required`` may be a rule)."""
     if isinstance(q.required, bool):
         return q.required
-    return rule_holds(q.required, values, today=today)
+    return holds(q.required_rule, values, today=today)
 
 
 def constraint_problem(q: Question, value: object, values: Mapping[str, Any], today: date | None = None) -> str | None:
     """The constraint message if ``value`` breaks the question's constraint, else None."""
     if not q.constraint or is_blank(value):
         return None
-    if rule_holds(q.constraint, values, current=value, today=today):
+    if holds(q.constraint_rule, values, current=value, today=today):
         return None
     return q.constraint_message or "This answer is not allowed here."
 
@@ -207,7 +207,7 @@ def section_state(t: Template, s: Section, state: AuditState, today: date | None
     """``hidden``, ``not_started``, ``in_progress``, ``complete`` or ``problems`` for the navigator."""
     if not section_relevant(s, state.answers, today):
         return "hidden"
-    qs = [q for q in s.questions if q.answerable and rule_holds(q.relevant, state.answers, today=today)]
+    qs = [q for q in s.questions if q.answerable and holds(q.relevant_rule, state.answers, today=today)]
     answered = [q for q in qs if not is_blank(state.answers.get(q.id))]
     graded = s.grade_list is None or bool(state.section_grades.get(s.id))
     has_any = bool(answered) or bool(state.section_grades.get(s.id))
@@ -228,7 +228,7 @@ def completion(t: Template, state: AuditState, today: date | None = None) -> tup
         if not section_relevant(s, state.answers, today):
             continue
         for q in s.questions:
-            if not q.answerable or not rule_holds(q.relevant, state.answers, today=today):
+            if not q.answerable or not holds(q.relevant_rule, state.answers, today=today):
                 continue
             req = is_required(q, state.answers, today)
             answered = not is_blank(state.answers.get(q.id))
@@ -276,7 +276,7 @@ def missing_for_submit(t: Template, state: AuditState, suggested: str | None,
         if not section_relevant(s, state.answers, today):
             continue
         for q in s.questions:
-            if not rule_holds(q.relevant, state.answers, today=today):
+            if not holds(q.relevant_rule, state.answers, today=today):
                 continue
             for problem in question_problems(t, q, state, today):
                 out.append(Missing(s.id, q.id, f"{s.title} — {q.label}: {problem}", key=f"question.{q.id}"))

@@ -58,7 +58,8 @@ from qadesk.core.expression_values import (
     truthy,
 )
 
-__all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "Expression", "ExpressionError", "parse", "reference_positions"]
+__all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "Expression", "ExpressionError", "Rule", "compile_rule", "parse",
+           "reference_positions"]
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 50
@@ -165,6 +166,7 @@ class _Parser:
         self.depth = 0
         self.refs: set[str] = set()
         self.uses_current = False
+        self.uses_today = False
 
     def fail(self, pos: int, reason: str) -> ExpressionError:
         return ExpressionError(self.text, pos, reason)
@@ -281,6 +283,7 @@ class _Parser:
             raise self.fail(self.peek().pos, "expected ')' after the function's arguments")
         self.advance()
         self.depth -= 1
+        self.uses_today = self.uses_today or name == "today"
         count, example = FUNCTIONS[name]
         if len(args) != count:
             wanted = {0: "no arguments", 1: "1 argument"}.get(count, f"{count} arguments")
@@ -298,6 +301,7 @@ class Expression:
     references: frozenset[str]
     uses_current: bool
     root: _Node = field(repr=False, compare=False)
+    uses_today: bool = False  # its value depends on the date (``today()``)
 
     def evaluate(self, answers: Mapping[str, object], current: object = None,
                  today: datetime.date | None = None) -> object:
@@ -329,7 +333,54 @@ def _parse_cached(text: str) -> Expression:
         root = parser.parse()
     except RecursionError:  # cannot happen within the limits; belt and braces
         raise ExpressionError(text, 0, "the expression is nested too deeply") from None
-    return Expression(text, frozenset(parser.refs), parser.uses_current, root)
+    return Expression(text, frozenset(parser.refs), parser.uses_current, root, parser.uses_today)
+
+
+class Rule:
+    """A template rule (``relevant``, ``required``, ``constraint``) parsed once, to be evaluated many times.
+
+    :meth:`holds` is what :func:`qadesk.core.relevance.rule_holds` says of the rule's text: a rule
+    that cannot be read, or cannot be evaluated for these answers, does not hold.  A template's
+    questions and sections keep theirs (``Question.relevant_rule`` and the like), so evaluating an
+    audit never parses, whatever the size of the template.
+    """
+
+    __slots__ = ("expression", "text")
+
+    def __init__(self, text: object) -> None:
+        self.text = text if isinstance(text, str) else plain_text(text)
+        try:
+            self.expression: Expression | None = parse(text)  # type: ignore[arg-type]  # not text: never holds
+        except ExpressionError:
+            self.expression = None
+
+    @property
+    def references(self) -> frozenset[str]:
+        """The question ids the rule reads (none when it cannot be read)."""
+        return self.expression.references if self.expression is not None else frozenset()
+
+    @property
+    def uses_today(self) -> bool:
+        return self.expression is not None and self.expression.uses_today
+
+    def holds(self, values: Mapping[str, object], current: object = None,
+              today: datetime.date | None = None) -> bool:
+        if self.expression is None:
+            return False
+        try:
+            return self.expression.is_true(values, current=current, today=today)
+        except ExpressionError:
+            return False
+
+    def __repr__(self) -> str:
+        return f"Rule({self.text!r})"
+
+
+def compile_rule(text: object) -> Rule | None:
+    """The rule for a template's text; None where there is no rule (no text: it always holds)."""
+    if not text:
+        return None
+    return Rule(text)
 
 
 def reference_positions(text: str) -> list[tuple[str, int]]:

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from qadesk.core.expressions import ExpressionError, parse
+from qadesk.core.expressions import ExpressionError, Rule, parse
 from qadesk.core.template import Question, Section, Template
 
 
@@ -25,14 +25,20 @@ def rule_holds(expr: str | None, values: Mapping[str, Any], current: object = No
         return False
 
 
+def holds(rule: Rule | None, values: Mapping[str, Any], current: object = None, today: date | None = None) -> bool:
+    """:func:`rule_holds` for a rule parsed once (``Question.relevant_rule`` and the like): no rule always
+    holds, a rule that cannot be read does not."""
+    return rule is None or rule.holds(values, current=current, today=today)
+
+
 def section_relevant(s: Section, values: Mapping[str, Any], today: date | None = None) -> bool:
     """Whether the section applies, given the answers so far (its ``relevant`` rule)."""
-    return rule_holds(s.relevant, values, today=today)
+    return holds(s.relevant_rule, values, today=today)
 
 
 def question_relevant(t: Template, q: Question, values: Mapping[str, Any], today: date | None = None) -> bool:
     """Whether the question applies: its section does and its own ``relevant`` rule holds."""
-    return section_relevant(t.section(q.section_id), values, today) and rule_holds(q.relevant, values, today=today)
+    return section_relevant(t.section(q.section_id), values, today) and holds(q.relevant_rule, values, today=today)
 
 
 def relevant_questions(t: Template, values: Mapping[str, Any], today: date | None = None) -> list[Question]:
@@ -41,5 +47,5 @@ def relevant_questions(t: Template, values: Mapping[str, Any], today: date | Non
     for s in t.sections:
         if not section_relevant(s, values, today):
             continue
-        out.extend(q for q in s.questions if rule_holds(q.relevant, values, today=today))
+        out.extend(q for q in s.questions if holds(q.relevant_rule, values, today=today))
     return out

@@ -72,18 +72,28 @@ def suggest_overall(t: Template, values: Mapping[str, Any], section_grades: Mapp
                     today: date | None = None) -> str | None:
     """The grade qadesk suggests from the answers, or None (rule ``none`` or nothing to go on)."""
     rule = t.overall.suggest
-    overall = t.lists[t.overall.list]
     if rule == "lowest_section":
-        scores = section_scores(t, section_grades, values, today)
+        return suggested_grade(t, section_grades, section_scores(t, section_grades, values, today), None)
+    if rule == "mean_score":
+        return suggested_grade(t, section_grades, {}, mean_score(t, values, section_grades, today))
+    return None
+
+
+def suggested_grade(t: Template, section_grades: Mapping[str, str], scores: Mapping[str, float],
+                    mean: float | None) -> str | None:
+    """The suggestion, from the figures the template's rule reads: the section judgements' ``scores``
+    (``lowest_section``) or the ``mean`` score (``mean_score``).  Shared by :func:`suggest_overall` and
+    the incremental :class:`qadesk.core.template_plan.Evaluation`, so both say the same."""
+    rule = t.overall.suggest
+    if rule == "lowest_section":
         if not scores:
             return None
         sid = min(scores, key=lambda k: (scores[k], k))
         value = section_grades[sid]
-        if any(c.value == value for c in overall):
+        if any(c.value == value for c in t.lists[t.overall.list]):
             return value
-        return _nearest_not_above(overall, scores[sid])
+        return _nearest_not_above(t.lists[t.overall.list], scores[sid])
     if rule == "mean_score":
-        mean = mean_score(t, values, section_grades, today)
         if mean is None:
             return None
         for minimum, value in t.overall.thresholds:

@@ -16,9 +16,11 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from qadesk.core.errors import ValidationError
+from qadesk.core.expressions import Rule, compile_rule
 
 FORMAT = "qadesk-template/1"
 KINDS = ("regular", "thematic", "multi_agency", "data_led", "supervision", "observation", "family_feedback")
@@ -110,6 +112,21 @@ class Question:
     def answerable(self) -> bool:
         return self.type != "note"
 
+    # The rules, parsed once per question (a template version is parsed once, then kept): evaluating
+    # an audit never parses an expression again.
+    @cached_property
+    def relevant_rule(self) -> Rule | None:
+        return compile_rule(self.relevant)
+
+    @cached_property
+    def required_rule(self) -> Rule | None:
+        """The ``required`` rule when it is an expression (None when it is true or false)."""
+        return compile_rule(self.required) if isinstance(self.required, str) else None
+
+    @cached_property
+    def constraint_rule(self) -> Rule | None:
+        return compile_rule(self.constraint)
+
     def choice(self, value: object) -> Choice | None:
         for c in self.choices:
             if c.value == value:
@@ -165,6 +182,10 @@ class Section:
     relevant: str | None = None
     questions: tuple[Question, ...] = ()
 
+    @cached_property
+    def relevant_rule(self) -> Rule | None:
+        return compile_rule(self.relevant)
+
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"id": self.id, "title": self.title}
         if self.guidance:
@@ -204,9 +225,11 @@ class Template:
     publisher: str | None = None
     description: str | None = None
     _index: dict[str, Question] = field(default_factory=dict, compare=False, repr=False, hash=False)
+    _section_index: dict[str, Section] = field(default_factory=dict, compare=False, repr=False, hash=False)
 
     def __post_init__(self) -> None:
         for s in self.sections:
+            self._section_index.setdefault(s.id, s)
             for q in s.questions:
                 self._index[q.id] = q
 
@@ -230,10 +253,10 @@ class Template:
         return question_id in self._index
 
     def section(self, section_id: str) -> Section:
-        for s in self.sections:
-            if s.id == section_id:
-                return s
-        raise KeyError(section_id)
+        try:
+            return self._section_index[section_id]
+        except KeyError:
+            raise KeyError(section_id) from None
 
     def overall_choices(self) -> tuple[Choice, ...]:
         return self.lists[self.overall.list]

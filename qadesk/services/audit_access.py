@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from qadesk.core.audit import SUMMARY_KEYS, AuditState
 from qadesk.core.dates import as_utc
@@ -29,7 +29,7 @@ from qadesk.core.errors import NotDraft, NotFound
 from qadesk.core.scoring import choice_score, final_grade
 from qadesk.core.template import Template
 from qadesk.services.templates import template_of
-from qadesk.store.models import Audit, HistoryEntry
+from qadesk.store.models import Audit, HistoryEntry, TemplateVersion
 
 
 def now_utc() -> datetime:
@@ -48,9 +48,12 @@ class Actor:
 
 def get_audit(session: Session, audit_id: str, *, for_answers: bool = False) -> Audit:
     """The audit with this id or reference (e.g. AUD-2026-0042); :class:`NotFound` if there is none."""
-    # Autosave runs on every pause in typing: it needs the answers and judgements, not the
-    # actions and moderations, so those load only if touched.
-    opts = [lazyload(Audit.actions), lazyload(Audit.moderations)] if for_answers else []
+    # Autosave runs on every pause in typing: it reads the answer it changes and what the rules make of
+    # the audit (qadesk.services.evaluations), not every answer, judgement, action and moderation, nor
+    # the template's stored JSON (its model is kept by fingerprint), so those load only if touched.
+    opts = [lazyload(Audit.actions), lazyload(Audit.moderations), lazyload(Audit.answers),
+            lazyload(Audit.section_judgements),
+            joinedload(Audit.template).defer(TemplateVersion.content)] if for_answers else []
     audit = session.get(Audit, audit_id, options=opts)
     if audit is None:
         audit = session.execute(select(Audit).where(Audit.reference == audit_id).options(*opts)).scalar_one_or_none()

@@ -12,18 +12,17 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from qadesk.core.audit import (
     CASE_TYPES,
     SUMMARY_KEYS,
-    AuditState,
-    completion,
     constraint_problem,
     irrelevant_answered,
     missing_for_submit,
@@ -36,6 +35,8 @@ from qadesk.core.errors import AnswerRefused, StateError, SubmitRefused, Validat
 from qadesk.core.scoring import choice_score, question_score, rationale_needed, suggest_overall
 from qadesk.core.template import Question, Template
 from qadesk.core.template_marks import subject_answer, subject_value
+from qadesk.core.template_plan import Evaluation, plan_of
+from qadesk.services import evaluations
 from qadesk.services.audit_access import (
     Actor,
     editable,
@@ -205,59 +206,108 @@ def save_answer(session: Session, audit_id: str, question_id: str, value: Any, *
         raise AnswerRefused(question_id, f"the template {t.key} has no question '{question_id}'")
     q = t.question(question_id)
     clean = _coerce(q, value)
-    state = state_of(audit)
-    if not question_relevant(t, q, state.answers, today):
-        raise AnswerRefused(question_id, "this question does not apply given the answers so far")
-    values = dict(state.answers)
-    values[question_id] = clean
-    problem = constraint_problem(q, clean, values, today)
-    if problem and strict:
-        raise AnswerRefused(question_id, problem)
-    if evidence is not ... and evidence is not None and evidence != "":  # "" clears, like None
-        if not isinstance(evidence, str):
-            raise AnswerRefused(question_id, "the evidence note must be text")
-        if q.evidence == "none":
-            raise AnswerRefused(question_id, "this question takes no evidence note")
-        if len(evidence) > 100_000:
-            raise AnswerRefused(question_id, "the evidence note is longer than 100,000 characters")
+    # What the rules make of the audit, carried over from the last save (only what this answer touches
+    # is evaluated again): the cost does not grow with the template.
+    ev = evaluations.evaluation_for(session, audit, t, today)
+    try:
+        if not ev.question_relevant(question_id):
+            raise AnswerRefused(question_id, "this question does not apply given the answers so far")
+        problem = constraint_problem(q, clean, _With(ev.answers, question_id, clean), ev.today)
+        if problem and strict:
+            raise AnswerRefused(question_id, problem)
+        if evidence is not ... and evidence is not None and evidence != "":  # "" clears, like None
+            if not isinstance(evidence, str):
+                raise AnswerRefused(question_id, "the evidence note must be text")
+            if q.evidence == "none":
+                raise AnswerRefused(question_id, "this question takes no evidence note")
+            if len(evidence) > 100_000:
+                raise AnswerRefused(question_id, "the evidence note is longer than 100,000 characters")
+    except AnswerRefused:
+        evaluations.keep(session, audit, ev, changed=False)
+        raise
     at = now_utc()
-    row = next((a for a in audit.answers if a.question_id == question_id), None)
+    row = _answer_row(session, audit, question_id)
     before = None if row is None else {"value": json.loads(row.value) if row.value else None,
                                        "evidence": row.evidence}
     new_evidence = (row.evidence if row is not None else None) if evidence is ... else (evidence or None)
     after = {"value": clean, "evidence": new_evidence}
     if before == after or (before is None and clean is None and new_evidence is None):
-        return _result(audit, t, values, state, at, problem, today)
+        evaluations.keep(session, audit, ev, changed=False)
+        return _result(audit, ev, at, problem)
     if row is None:
-        position = next(i for i, x in enumerate(t.questions()) if x.id == question_id)
-        row = Answer(audit_id=audit.id, question_id=question_id, position=position, updated_at=at)
-        audit.answers.append(row)
+        row = Answer(audit_id=audit.id, question_id=question_id, position=plan_of(t).positions[question_id],
+                     updated_at=at)
+        _add(session, audit.answers if _loaded(audit, "answers") else None, row)
     row.value = json.dumps(clean, ensure_ascii=False) if clean is not None else None
     row.evidence = new_evidence
     row.score = question_score(q, clean)
     row.updated_at = at
     if row.value is None and not row.evidence:
-        audit.answers.remove(row)
+        _remove(session, audit.answers if _loaded(audit, "answers") else None, row)
     if q.subject_field is not None:
         _follow_subject(session, audit, q, clean, actor, at)
-    audit.answered_count = sum(1 for a in audit.answers if a.value is not None)
+    ev.set_answer(question_id, clean)
+    ev.set_evidence(question_id, new_evidence)
+    audit.answered_count = len(ev.answers)  # the rows that hold a value
     touch(audit, at)
     history.record(session, actor=actor, entity="answer", entity_id=question_id, audit_id=audit.id,
                    action="answer", before=before, after=after, at=at)
-    state.answers = {k: v for k, v in values.items() if v is not None}
-    if new_evidence:
-        state.evidence[question_id] = new_evidence
+    evaluations.keep(session, audit, ev, changed=True)
+    return _result(audit, ev, at, problem)
+
+
+class _With(Mapping[str, Any]):
+    """The answers with one of them replaced (what a constraint reads), without copying them all."""
+
+    def __init__(self, answers: Mapping[str, Any], question_id: str, value: Any) -> None:
+        self._answers, self._id, self._value = answers, question_id, value
+
+    def __getitem__(self, key: str) -> Any:
+        if key == self._id:
+            if self._value is None:
+                raise KeyError(key)
+            return self._value
+        return self._answers[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from (k for k in self._answers if k != self._id)
+        if self._value is not None:
+            yield self._id
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _loaded(audit: Audit, relationship: str) -> bool:
+    """Whether the audit's collection is loaded in this session (then changes go through it)."""
+    return relationship not in inspect(audit).unloaded
+
+
+def _answer_row(session: Session, audit: Audit, question_id: str) -> Answer | None:
+    if _loaded(audit, "answers"):
+        return next((a for a in audit.answers if a.question_id == question_id), None)
+    return session.get(Answer, (audit.id, question_id))
+
+
+def _add(session: Session, collection: list | None, row: object) -> None:
+    if collection is not None:
+        collection.append(row)
     else:
-        state.evidence.pop(question_id, None)
-    return _result(audit, t, state.answers, state, at, problem, today)
+        session.add(row)
 
 
-def _result(audit: Audit, t: Template, values: dict[str, Any], state: AuditState, at: datetime,
-            problem: str | None, today: date | None) -> SaveResult:
-    suggested = suggest_overall(t, values, state.section_grades, today)
+def _remove(session: Session, collection: list | None, row: object) -> None:
+    if collection is not None:
+        collection.remove(row)
+    else:
+        session.delete(row)
+
+
+def _result(audit: Audit, ev: Evaluation, at: datetime, problem: str | None) -> SaveResult:
+    suggested = ev.suggested()
     if audit.overall_suggested != suggested:
         audit.overall_suggested = suggested
-    done, total = completion(t, state, today)
+    done, total = ev.completion()
     return SaveResult(audit.revision, at, problem, suggested, done, total)
 
 
@@ -277,24 +327,28 @@ def set_section_grade(session: Session, audit_id: str, section_id: str, grade: s
         allowed = ", ".join(c.value for c in t.lists[s.grade_list])
         raise ValidationError(f"'{grade}' is not a grade on this section's scale ({allowed})")
     at = now_utc()
-    row = next((j for j in audit.section_judgements if j.section_id == section_id), None)
+    ev = evaluations.evaluation_for(session, audit, t, today)
+    loaded = audit.section_judgements if _loaded(audit, "section_judgements") else None
+    row = (next((j for j in loaded if j.section_id == section_id), None) if loaded is not None
+           else session.get(SectionJudgement, (audit.id, section_id)))
     before = row.grade if row else None
     if before == (grade or None):
-        state = state_of(audit)
-        return _result(audit, t, state.answers, state, at, None, today)
+        evaluations.keep(session, audit, ev, changed=False)
+        return _result(audit, ev, at, None)
     if grade:
         if row is None:
-            audit.section_judgements.append(SectionJudgement(audit_id=audit.id, section_id=section_id,
-                                                             grade=grade, updated_at=at))
+            _add(session, loaded, SectionJudgement(audit_id=audit.id, section_id=section_id, grade=grade,
+                                                   updated_at=at))
         else:
             row.grade, row.updated_at = grade, at
     elif row is not None:
-        audit.section_judgements.remove(row)
+        _remove(session, loaded, row)
+    ev.set_section_grade(section_id, grade or None)
     touch(audit, at)
     history.record(session, actor=actor, entity="section_judgement", entity_id=section_id, audit_id=audit.id,
                    action="judge", before=before, after=grade or None, at=at)
-    state = state_of(audit)
-    return _result(audit, t, state.answers, state, at, None, today)
+    evaluations.keep(session, audit, ev, changed=True)
+    return _result(audit, ev, at, None)
 
 
 def set_overall(session: Session, audit_id: str, *, actor: str, grade: str | None | object = ...,
@@ -317,12 +371,13 @@ def set_overall(session: Session, audit_id: str, *, actor: str, grade: str | Non
         audit.overall_rationale = rationale or None
     after = {"grade": audit.overall_grade, "rationale": audit.overall_rationale}
     at = now_utc()
+    ev = evaluations.evaluation_for(session, audit, t, today)
     if before != after:
         touch(audit, at)
         history.record(session, actor=actor, entity="overall", entity_id=audit.id, audit_id=audit.id,
                        action="judge", before=before, after=after, at=at)
-    state = state_of(audit)
-    return _result(audit, t, state.answers, state, at, None, today)
+    evaluations.keep(session, audit, ev, changed=before != after)
+    return _result(audit, ev, at, None)
 
 
 def set_summary(session: Session, audit_id: str, key: str, text: str | None, *, actor: str) -> SaveResult:

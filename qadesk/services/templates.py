@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import lru_cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -34,14 +35,29 @@ class TemplateInfo:
                 "theme": self.theme, "publisher": self.publisher, "retired": self.retired}
 
 
-@lru_cache(maxsize=64)
-def _parse_cached(fingerprint: str, content: str) -> Template:
-    return template_from_dict(json.loads(content), source=fingerprint[:8])
+_PARSED = 64  # template versions kept parsed (each with its rules compiled once)
+_parsed: OrderedDict[str, Template] = OrderedDict()
+_parsed_lock = threading.Lock()
 
 
 def template_of(row: TemplateVersion) -> Template:
-    """The model of a stored template version (parsed once per content)."""
-    return _parse_cached(row.fingerprint, row.content)
+    """The model of a stored template version, parsed and validated once per content.
+
+    Kept by the version's fingerprint (the SHA-256 of its canonical content), so an autosave finds it
+    without reading, hashing or comparing the stored JSON (``content`` is read only the first time).
+    """
+    fingerprint = row.fingerprint
+    with _parsed_lock:
+        found = _parsed.get(fingerprint)
+        if found is not None:
+            _parsed.move_to_end(fingerprint)
+            return found
+    template = template_from_dict(json.loads(row.content), source=fingerprint[:8])
+    with _parsed_lock:
+        template = _parsed.setdefault(fingerprint, template)
+        while len(_parsed) > _PARSED:
+            _parsed.popitem(last=False)
+    return template
 
 
 def import_template(session: Session, template: Template, actor: str = "qadesk") -> tuple[TemplateVersion, bool]:
