@@ -46,7 +46,10 @@ class EditingMixin(FormHost):
             f"answer:{qid}",
             lambda s: audits.save_answer(s, audit_id, qid, value, actor=actor, evidence=note_arg),
             immediate=immediate)
-        self._refresh_soon()
+        if evidence:
+            self._refresh_soon(evidence=qid)
+        else:
+            self._refresh_soon(answer=qid)
 
     def _grade_changed(self, sid: str) -> None:
         if self._loading:
@@ -60,7 +63,7 @@ class EditingMixin(FormHost):
         self.saver.schedule(f"grade:{sid}",
                             lambda s: audits.set_section_grade(s, audit_id, sid, grade, actor=actor),
                             immediate=True)
-        self._refresh_soon()
+        self._refresh_soon(grade=sid)
 
     def _overall_changed(self, immediate: bool) -> None:
         if self._loading:

@@ -142,6 +142,7 @@ class Navigator(QWidget):
         lay.addWidget(self.list, 1)
         self._items: dict[str, QListWidgetItem] = {}
         self._titles: dict[str, str] = {}
+        self._states: dict[str, str] = {}
 
     def add_page(self, key: str, title: str, state: str | None = None) -> None:
         item = QListWidgetItem(title)
@@ -159,6 +160,9 @@ class Navigator(QWidget):
         self.list.addItem(item)
 
     def set_state(self, key: str, state: str) -> None:
+        if self._states.get(key) == state:  # unchanged: the list is not laid out again
+            return
+        self._states[key] = state
         item = self._items[key]
         hidden = state == "hidden"
         if item.isHidden() != hidden:
@@ -175,6 +179,7 @@ class Navigator(QWidget):
 
     def set_title(self, key: str, title: str) -> None:
         self._titles[key] = title
+        self._states.pop(key, None)  # its tooltip names the title: set again next time
         self._items[key].setText(title)
 
     def set_progress(self, done: int, total: int) -> None:

@@ -3,6 +3,7 @@ the rationale) and the Summary page (strengths, development, impact, reflections
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
@@ -131,8 +132,12 @@ class JudgementPage(FitScrollArea):
         return value or ""
 
     def update_view(self, section_grades: dict[str, str], suggested: str | None, needed: bool,
-                    show_missing: bool) -> None:
-        for sid, (_name, label) in self._section_labels.items():
+                    show_missing: bool, sections: Iterable[str] | None = None) -> None:
+        """Show the judgements and the suggestion; ``sections``: only those sections' lines changed."""
+        for sid in self._section_labels if sections is None else sections:
+            if sid not in self._section_labels:
+                continue
+            _name, label = self._section_labels[sid]
             s = self.template.section(sid)
             value = section_grades.get(sid)
             text = next((c.label for c in self.template.lists[s.grade_list or ""] if c.value == value), None)

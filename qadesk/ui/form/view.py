@@ -19,7 +19,8 @@ reopen, read-only).
 from __future__ import annotations
 
 import copy
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import date, datetime
 from typing import Any
 
 import shiboken6
@@ -32,19 +33,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qadesk.core.audit import (
-    AuditState,
-    completion,
-    is_blank,
-    question_problems,
-    question_relevant,
-    relevant_questions,
-    section_relevant,
-    section_state,
-)
+from qadesk.core.audit import AuditState, is_blank, relevant_questions
 from qadesk.core.errors import Missing
-from qadesk.core.scoring import rationale_needed, suggest_overall
+from qadesk.core.scoring import rationale_needed
 from qadesk.core.template import Template
+from qadesk.core.template_plan import Evaluation
 from qadesk.services import audits, moderation
 from qadesk.services.queries import Selection, list_audits
 from qadesk.ui.context import AppContext
@@ -105,6 +98,11 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, ReloadingMixin, 
         self.show_missing = False
         self.submitting = False  # the audit is being submitted in the background
         self._refusals: dict[str, str] = {}
+        # What the template's rules make of ``state``, kept up to date change by change (a keystroke
+        # re-evaluates what reads that answer, not the whole form), and the changes not yet applied.
+        self._ev: Evaluation | None = None
+        self._ev_state: AuditState | None = None  # the state ``_ev`` was made from
+        self._changes: dict[tuple[str, str], None] = {}
         self._loading = True
 
         # Not a child of the form: it must outlive the widgets to flush when they are destroyed.
@@ -174,7 +172,7 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, ReloadingMixin, 
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(0)
-        self._refresh_timer.timeout.connect(self.refresh)
+        self._refresh_timer.timeout.connect(self._refresh_changes)
         self._loading = False
         self._apply_status()
         self._start_key = self._start_page()
@@ -356,54 +354,116 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, ReloadingMixin, 
 
     # ------------------------------------------------------------------ live rules
 
-    def _refresh_soon(self) -> None:
+    def _refresh_soon(self, *, answer: str | None = None, evidence: str | None = None,
+                      grade: str | None = None) -> None:
+        """Apply the rules again, on the next turn of the event loop, to what this change touches
+        (a burst of changes is applied once); no argument: only the totals and the judgement page."""
+        for kind, key in (("answer", answer), ("evidence", evidence), ("grade", grade)):
+            if key is not None:
+                self._changes[(kind, key)] = None
         self._refresh_timer.start()
+
+    def _evaluation_current(self) -> bool:
+        """Whether the evaluation is of ``state`` (not replaced by a reload since), today (a rule may read
+        today())."""
+        ev = self._ev
+        return (ev is not None and self._ev_state is self.state
+                and (not ev.plan.uses_today or ev.today == date.today()))
+
+    def _evaluation(self) -> Evaluation:
+        """The evaluation of ``state``, made afresh when it is not current."""
+        ev = self._ev
+        if ev is None or not self._evaluation_current():
+            st = self.state
+            ev = self._ev = Evaluation(self.template, st.answers, st.evidence, st.section_grades)
+            self._ev_state = st
+            self._changes.clear()  # made from the state as it is now: nothing left to apply
+        return ev
 
     def refresh(self) -> None:
         """Apply relevance, show problems, update the navigator, progress and the judgement page."""
-        t, st = self.template, self.state
+        self._ev = None  # everything again, from the state as it is now
+        self._evaluation()
         for page in self.section_pages.values():
             self._refresh_page(page)
-        done, total = completion(t, st)
+        self._refresh_totals(None)
+
+    def _refresh_changes(self) -> None:
+        """Apply the rules again to what the changes since the last time touched, and nothing else."""
+        if not self._evaluation_current():  # a new evaluation: every row may differ from what it showed
+            self.refresh()
+            return
+        ev = self._evaluation()
+        changes, self._changes = self._changes, {}
+        st = self.state
+        questions: dict[str, None] = {}
+        sections: dict[str, None] = {}
+        for kind, key in changes:
+            if kind == "answer":
+                change = ev.set_answer(key, st.answers.get(key))
+            elif kind == "evidence":
+                change = ev.set_evidence(key, st.evidence.get(key))
+            else:
+                change = ev.set_section_grade(key, st.section_grades.get(key))
+            questions.update(dict.fromkeys(change.questions))
+            sections.update(dict.fromkeys(change.sections))
+        for qid in questions:
+            self._refresh_question(qid)
+        for sid in sections:
+            self._refresh_section(sid)
+        self._refresh_totals(sections)
+
+    def _refresh_totals(self, sections: Iterable[str] | None) -> None:
+        """Progress, the suggested grade and the judgement page (its section lines: only ``sections``)."""
+        ev, st = self._evaluation(), self.state
+        done, total = ev.completion()
         self.navigator.set_progress(done, total)
-        suggested = suggest_overall(t, st.answers, st.section_grades)
+        suggested = ev.suggested()
         self.judgement.update_view(st.section_grades, suggested, rationale_needed(st.overall_grade, suggested),
-                                   self.show_missing)
+                                   self.show_missing, sections=sections)
         current = self.stack.currentWidget()
         if isinstance(current, SectionPage):  # an answer may have shown or hidden the page after it
             self._name_next_page(current, self.current_page() or "")
 
     def _refresh_page(self, page: SectionPage) -> None:
-        t, st = self.template, self.state
-        s = page.section
-        shown = section_relevant(s, st.answers)
-        state = section_state(t, s, st)
-        missing = False
-        for q in s.questions if shown else ():
-            if not q.answerable or not question_relevant(t, q, st.answers):
-                continue
-            problems = question_problems(t, q, st)
-            missing = missing or bool(problems) or q.id in self._refusals
+        for q in page.section.questions:
+            self._refresh_question(q.id)
+        self._refresh_section(page.section.id)
+
+    def _refresh_question(self, qid: str) -> None:
+        """The question's row: shown or hidden, and what is wrong with it."""
+        row = self.rows.get(qid)
+        if row is None:  # its page is not built yet
+            return
+        ev = self._evaluation()
+        relevant = ev.question_relevant(qid)
+        if row.isHidden() == relevant:
+            row.setHidden(not relevant)
+        problems: list[str] = []
+        if relevant and row.question.answerable:
+            problems = ev.problems(qid)
             if not self.show_missing:
                 problems = [p for p in problems if p != REQUIRED_MESSAGE]
-            if q.id in self._refusals:
-                problems.insert(0, self._refusals[q.id])
-            row = self.rows.get(q.id)
-            if row is not None:
-                row.show_problems(problems)
-        grade_missing = shown and bool(s.grade_list) and not st.section_grades.get(s.id)
-        if self.show_missing and shown and (missing or grade_missing):
-            state = "problems"
-        self.navigator.set_state(f"section:{s.id}", state)
-        if not page.built:
-            return
-        for row in page.rows:
-            relevant = shown and question_relevant(t, row.question, st.answers)
-            if row.isHidden() == relevant:
-                row.setHidden(not relevant)
-            if not relevant:
-                row.show_problems([])
-        page.show_grade_missing(self.show_missing and grade_missing)
+            if qid in self._refusals:
+                problems.insert(0, self._refusals[qid])
+        row.show_problems(problems)
+
+    def _refresh_section(self, sid: str) -> None:
+        """The section's state in the navigator, and whether its judgement is shown as missing."""
+        ev, t = self._evaluation(), self.template
+        s = t.section(sid)
+        shown = ev.section_shown(sid)
+        state = ev.section_state(sid)
+        grade_missing = shown and bool(s.grade_list) and not self.state.section_grades.get(sid)
+        if self.show_missing and shown:
+            refused = any(t.question(qid).section_id == sid and t.question(qid).answerable
+                          and ev.question_relevant(qid) for qid in self._refusals)
+            if ev.section_has_problems(sid) or refused or grade_missing:
+                state = "problems"
+        self.navigator.set_state(f"section:{sid}", state)
+        page = self.section_pages[sid]
+        if page.built:
+            page.show_grade_missing(self.show_missing and grade_missing)
 
     def _update_actions_title(self) -> None:
         n = sum(1 for a in self.actions_panel.rows if a["status"] == "open")
