@@ -35,6 +35,7 @@ from qadesk.store import Store
 from qadesk.store.models import (
     ActionItem,
     Answer,
+    Assignment,
     Audit,
     Base,
     Case,
@@ -47,6 +48,7 @@ from qadesk.store.models import (
     PackMapping,
     Person,
     Programme,
+    ProgrammeSample,
     SectionJudgement,
     Setting,
     TemplateVersion,
@@ -186,6 +188,9 @@ KINDS: dict[type[Base], Callable[[Any, str], Changes]] = {
     Moderation: _of_audit(moderation=True),
     TemplateVersion: lambda _r, _h: Changes(templates=True),
     Programme: lambda _r, _h: Changes(programmes=True),
+    ProgrammeSample: lambda _r, _h: Changes(programmes=True),
+    # An assignment changes the programme's progress and whose audit it is (Home's "assigned to me").
+    Assignment: lambda r, _h: Changes(programmes=True, audits=True, audit_ids=frozenset({r.audit_id})),
     Case: lambda _r, _h: Changes(cases=True),
     CasePerson: lambda _r, _h: Changes(cases=True),  # a case's people list (masking in external packs)
     CaseListMapping: lambda _r, _h: Changes(cases=True),
@@ -206,6 +211,8 @@ _BULK: dict[str, Changes] = {
     "moderations": Changes(moderation=True, audits=True, all_audits=True),
     "template_versions": Changes(templates=True),
     "programmes": Changes(programmes=True),
+    "programme_samples": Changes(programmes=True),
+    "assignments": Changes(programmes=True, audits=True, all_audits=True),
     "cases": Changes(cases=True),
     "case_people": Changes(cases=True),
     "case_list_mappings": Changes(cases=True),
@@ -243,6 +250,8 @@ _HISTORY_KINDS: dict[str, Changes] = {
     "case_list": Changes(cases=True),
     "case_mapping": Changes(cases=True),
     "indicator": Changes(indicators=True),
+    "sample": Changes(programmes=True),
+    "assignment": Changes(programmes=True, audits=True),
 }
 HISTORY_READ_LIMIT = 2000  # more new entries than this at once (bulk work elsewhere): everything changed
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -164,6 +165,48 @@ class Programme(Base):
     teams: Mapped[str | None] = mapped_column(Text)  # JSON list of team names
     target_per_team: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ProgrammeSample(Base):
+    """A sample drawn for a programme and confirmed (migration 0008): its seed, options, chosen cases with
+    their reasons and the counts behind them, kept so it can be shown to an inspector and drawn again."""
+
+    __tablename__ = "programme_samples"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    programme_pk: Mapped[int] = mapped_column(ForeignKey("programmes.pk", ondelete="CASCADE"), index=True)
+    drawn_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    drawn_by: Mapped[str] = mapped_column(String(200))
+    seed: Mapped[int] = mapped_column(BigInteger)
+    options: Mapped[str] = mapped_column(Text)  # JSON: qadesk.core.sampling.SampleOptions.to_dict
+    record: Mapped[str] = mapped_column(Text)  # JSON: the whole Sample.to_dict (chosen cases, counts)
+    allocation: Mapped[str] = mapped_column(Text)  # JSON: the auditors offered, the rule, each case's auditor
+    fingerprint: Mapped[str] = mapped_column(String(64))  # of the case list the sample was drawn from
+    chosen: Mapped[int] = mapped_column(Integer)
+    created: Mapped[int] = mapped_column(Integer)  # assigned draft audits it created
+
+
+class Assignment(Base):
+    """An audit assigned to an auditor in a programme, with a due date (migration 0008)."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        Index("ix_assignments_auditor_due", "auditor_name", "due_on"),
+        Index("ix_assignments_programme", "programme_pk", "team"),
+    )
+
+    audit_id: Mapped[str] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), primary_key=True)
+    programme_pk: Mapped[int] = mapped_column(ForeignKey("programmes.pk", ondelete="CASCADE"))
+    sample_pk: Mapped[int | None] = mapped_column(ForeignKey("programme_samples.pk", ondelete="SET NULL"))
+    team: Mapped[str | None] = mapped_column(String(200))  # the case's team when it was assigned
+    auditor_name: Mapped[str] = mapped_column(String(200))
+    auditor_role: Mapped[str | None] = mapped_column(String(200))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    assigned_by: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)  # why the case was chosen
+    # The audit's revision when it was assigned (or handed over): a later one means the auditor has begun.
+    revision_assigned: Mapped[int] = mapped_column(Integer, default=1)
 
 
 class Audit(Base):
