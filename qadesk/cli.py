@@ -3,10 +3,10 @@
 Exit codes: 0 success, 1 the input was refused (the reason on stderr), 2 wrong usage.
 Every option and subcommand is declared in :mod:`qadesk.commandline` (the window parses its options
 with the same parser); they run beside this module: ``cli_audits`` (template, audit), ``cli_data``
-(demo data, packs, reports, history, agency returns, profile, backup, store) and ``cli_work``
-(actions, moderation, programmes) and ``cli_cases`` (case lists, performance data); what they share is in
-``cli_support``.  This is the program's
-entry point, above the window: with no subcommand it opens :mod:`qadesk.ui` (imported only then).
+(demo data, packs, reports, history, agency returns, profile, backup, store), ``cli_work``
+(actions, moderation), ``cli_programmes`` (programmes, samples, allocation) and ``cli_cases`` (case
+lists, performance data); what they share is in ``cli_support``.  This is the program's entry point,
+above the window: with no subcommand it opens :mod:`qadesk.ui` (imported only then).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from qadesk import cli_audits, cli_cases, cli_data, cli_work
+from qadesk import cli_audits, cli_cases, cli_data, cli_programmes, cli_work
 from qadesk.cli_support import (  # noqa: F401 - re-exported: the names other modules knew in qadesk.cli
     EXIT_OK,
     EXIT_REFUSED,
@@ -34,7 +34,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "pack": cli_data.cmd_pack, "report": cli_data.cmd_report, "history": cli_data.cmd_history,
     "backup": cli_data.cmd_backup, "profile": cli_data.cmd_profile, "agency-return": cli_data.cmd_agency_return,
     "store": cli_data.cmd_store, "action": cli_work.cmd_action, "moderation": cli_work.cmd_moderation,
-    "programme": cli_work.cmd_programme, "case": cli_cases.cmd_case, "indicators": cli_cases.cmd_indicators,
+    "programme": cli_programmes.cmd_programme, "case": cli_cases.cmd_case, "indicators": cli_cases.cmd_indicators,
 }
 
 

@@ -1,7 +1,7 @@
-"""``qadesk action ...``, ``qadesk moderation ...`` and ``qadesk programme ...``: the QA cycle after the audit.
+"""``qadesk action ...`` and ``qadesk moderation ...``: the QA cycle after the audit.
 
-The same services as the Actions, Moderation and Programmes screens. Dates are shown as
-9 Dec 2026 and written ISO in ``--json``.
+The same services as the Actions and Moderation screens (programmes: :mod:`qadesk.cli_programmes`).
+Dates are shown as 9 Dec 2026 and written ISO in ``--json``.
 """
 
 from __future__ import annotations
@@ -189,44 +189,4 @@ def _recorded(store: Any, args: argparse.Namespace) -> int:
               f"auditor {auditor}, {verdict}" + (f"\t{m.rationale}" if m.rationale else ""))
     if not rows:
         print("No moderations recorded" + (" for these audits." if chosen is not None else " yet."), file=sys.stderr)
-    return EXIT_OK
-
-
-# ---- programmes ------------------------------------------------------------------------------
-
-
-def _programme_dict(p: Any) -> dict[str, Any]:
-    return {"name": p.name, "description": p.description,
-            "template": {"id": p.template_id, "title": p.template_title} if p.template_id else None,
-            "teams": list(p.teams), "target_per_team": p.target_per_team, "target": p.target,
-            "starts_on": p.starts_on.isoformat() if p.starts_on else None,
-            "ends_on": p.ends_on.isoformat() if p.ends_on else None,
-            "started": p.started, "completed": p.completed,
-            "by_team": [{"team": t.team, "started": t.started, "completed": t.completed} for t in p.by_team]}
-
-
-def cmd_programme(args: argparse.Namespace) -> int:
-    from qadesk.services.programmes import ProgrammePlan, create_programme, list_programmes
-
-    store = _store(args)
-    if args.action == "list":
-        with store.session() as s:
-            progs = list_programmes(s)
-        if args.json:
-            _print_json([_programme_dict(p) for p in progs])
-            return EXIT_OK
-        for p in progs:
-            when = " to ".join(british_date(d) for d in (p.starts_on, p.ends_on) if d) or "no dates"
-            target = f" of {p.target:,}" if p.target else ""
-            print(f"{p.name}\t{p.template_title or p.template_id or 'any template'}\t{when}\t"
-                  f"{p.describe_target()}\t{p.completed:,}{target} completed, {p.started:,} started")
-        if not progs:
-            print("No programmes yet: qadesk programme create --name NAME --template ID", file=sys.stderr)
-        return EXIT_OK
-    plan = ProgrammePlan(name=args.name, description=args.description, starts_on=args.start, ends_on=args.end,
-                         template_id=args.template, teams=args.teams, target_per_team=args.target)
-    with store.transaction() as s:
-        prog = create_programme(s, plan, actor=_actor(s))
-        name = prog.name
-    print(name)
     return EXIT_OK

@@ -208,7 +208,7 @@ def _data(sub: Any) -> None:
 
 
 def _work(sub: Any) -> None:
-    """``qadesk action ...``, ``moderation ...`` and ``programme ...`` (run by :mod:`qadesk.cli_work`)."""
+    """``qadesk action ...`` and ``moderation ...`` (run by :mod:`qadesk.cli_work`)."""
     ac = sub.add_parser("action", help="actions from audits: list, add, mark done")
     acsub = ac.add_subparsers(dest="action", metavar="ACTION", required=True)
     al = acsub.add_parser("list", help="actions, urgent first then soonest due")
@@ -248,7 +248,36 @@ def _work(sub: Any) -> None:
     ml.add_argument("--limit", type=int, default=None, metavar="N")
     ml.add_argument("--json", action="store_true")
 
-    pg = sub.add_parser("programme", help="audit programmes: list them with their progress, create one")
+    _programmes(sub)
+
+
+def _sample_options(p: argparse.ArgumentParser) -> None:
+    """How ``programme sample`` and ``programme allocate`` draw the sample (docs/sampling.md)."""
+    g = p.add_argument_group("the sample")
+    g.add_argument("--seed", required=True, type=int, metavar="S",
+                   help="any whole number from 0: the same seed and options give the same sample")
+    size = g.add_mutually_exclusive_group(required=True)
+    size.add_argument("--per-team", type=int, metavar="N", help="N cases in each team")
+    size.add_argument("--percent", type=float, metavar="P",
+                      help="P%% of each team's cases that match the filters (halves round up, at least one)")
+    g.add_argument("--stratify", metavar="COLUMN", help="share each team's places between its case types "
+                   "(case_type) or another column's values, in proportion")
+    g.add_argument("--minimum-per-stratum", type=int, default=0, metavar="M",
+                   help="with --stratify: at least M per stratum, topped up from the team's other cases")
+    g.add_argument("--where", action="append", default=[], metavar="COLUMN=VALUE",
+                   help="only cases whose COLUMN matches (repeatable): repeat_referral=yes, case_type=CP,CLA, "
+                        "age=10..15, plan_start<=today-18m")
+    g.add_argument("--exclude-audited-months", type=int, metavar="M", help="leave out cases audited in the last M months")
+    g.add_argument("--team", action="append", default=[], metavar="TEAM",
+                   help="only this team (repeatable; default: the programme's teams, or every team)")
+    g.add_argument("--include-programme-cases", action="store_true",
+                   help="keep cases that already have an audit in the programme (left out by default)")
+    p.add_argument("--json", action="store_true")
+
+
+def _programmes(sub: Any) -> None:
+    """``qadesk programme ...`` (run by :mod:`qadesk.cli_programmes`)."""
+    pg = sub.add_parser("programme", help="audit programmes: create, sample and allocate cases, follow progress")
     pgsub = pg.add_subparsers(dest="action", metavar="ACTION", required=True)
     pl = pgsub.add_parser("list", help="programmes and how far each has got")
     pl.add_argument("--json", action="store_true")
@@ -260,6 +289,30 @@ def _work(sub: Any) -> None:
     pc.add_argument("--start", "--starts", dest="start", type=_iso_date, metavar="YYYY-MM-DD")
     pc.add_argument("--end", "--ends", dest="end", type=_iso_date, metavar="YYYY-MM-DD")
     pc.add_argument("--description")
+    ps = pgsub.add_parser("sample", help="draw the programme's sample and show it, each case with why it was "
+                          "chosen (creates nothing)")
+    ps.add_argument("name", metavar="NAME")
+    _sample_options(ps)
+    pa = pgsub.add_parser("allocate", help="draw the sample, allocate it to auditors and create the assigned "
+                          "draft audits")
+    pa.add_argument("name", metavar="NAME")
+    _sample_options(pa)
+    pa.add_argument("--auditors", required=True, metavar='"NAME, NAME, ..."', help="who audits, comma-separated")
+    pa.add_argument("--not-own-team", action="store_true", help="never an auditor from the case's own team")
+    pa.add_argument("--due", type=_iso_date, metavar="YYYY-MM-DD", help="due date (default: the programme's end)")
+    pst = pgsub.add_parser("status", help="assigned, started, completed, moderated per team and per auditor; "
+                           "what is overdue")
+    pst.add_argument("name", metavar="NAME")
+    pst.add_argument("--json", action="store_true")
+    prs = pgsub.add_parser("samples", help="the samples confirmed in the programme: seed, options, counts, "
+                           "each case and why (for an inspector)")
+    prs.add_argument("name", metavar="NAME")
+    prs.add_argument("--json", action="store_true")
+    ph = pgsub.add_parser("hand-over", help="hand an assigned draft audit to another auditor")
+    ph.add_argument("audit", metavar="AUDIT", help="the audit's id or reference")
+    ph.add_argument("--to", required=True, metavar="NAME")
+    ph.add_argument("--due", type=_iso_date, metavar="YYYY-MM-DD", help="a new due date")
+    ph.add_argument("--not-own-team", action="store_true", help="refuse an auditor from the case's own team")
 
 
 def _cases(sub: Any) -> None:
