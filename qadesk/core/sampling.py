@@ -189,7 +189,12 @@ def _equal(got: object, wanted: str, today: date) -> bool:
     da, db = _as_date(got, today), _as_date(wanted, today)
     if da is not None and db is not None:
         return da == db
-    return str(got).strip().casefold() == wanted.casefold()
+    return _text(str(got)) == _text(wanted)
+
+
+def _text(value: str) -> str:
+    # "10–15" in a spreadsheet is "10-15" as typed: dashes read alike, case and outer spaces ignored.
+    return re.sub(r"[\u2010-\u2015\u2212]", "-", value.strip()).casefold()
 
 
 def _compare(got: object, wanted: str, today: date, op: str) -> bool:

@@ -1,4 +1,5 @@
-"""Home: the user's drafts, recent completions and actions, each a click away, and a chart of grades."""
+"""Home: the audits assigned to the user, their drafts, recent completions and actions, each a click away,
+and a chart of grades."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qadesk.services.assignments import AssignedAudit, assigned_to
 from qadesk.services.overview import HomeSummary, home_summary
 from qadesk.services.profile import current_actor_name
 from qadesk.services.queries import AuditRow
@@ -124,6 +126,7 @@ class HomeView(QWidget):
         self.loading = self._again = False
         self.setObjectName("home.view")
         self.summary: HomeSummary | None = None
+        self.assigned_audits: list[AssignedAudit] = []
         self.heading = Heading("Home")
         self.subtitle = QLabel()
         self.subtitle.setProperty("role", "hint")
@@ -141,13 +144,15 @@ class HomeView(QWidget):
         self.cards["open"].clicked.connect(lambda: self.showScreen.emit("actions", ""))
         self.cards["overdue"].clicked.connect(lambda: self.showScreen.emit("actions", "overdue"))
 
+        self.assigned = ClickList("home.assigned", "Audits assigned to you, soonest due first",
+                                  "Nothing assigned to you. The QA lead assigns audits on the Programmes screen.")
         self.drafts = ClickList("home.drafts", "Your draft audits", "No drafts. Start one with Ctrl+N.")
         self.completed = ClickList("home.completed", "Your recently completed audits", "Nothing completed yet.")
         self.my_actions = ClickList("home.actions", "Your open actions", "No open actions for you.")
         # Final grades: an audit whose moderator gave another grade counts with the moderator's.
         self.chart = StackedBarChart("Final grades of audits completed, last six months")
         self.chart.setObjectName("home.chart")
-        for lst in (self.drafts, self.completed, self.my_actions):
+        for lst in (self.assigned, self.drafts, self.completed, self.my_actions):
             lst.itemActivated.connect(self._activated)
             lst.itemClicked.connect(self._activated)
 
@@ -157,13 +162,15 @@ class HomeView(QWidget):
         grid = QGridLayout()
         grid.setHorizontalSpacing(24)
         grid.setVerticalSpacing(6)
-        grid.addWidget(self._title("Your drafts"), 0, 0)
-        grid.addWidget(self.drafts, 1, 0)
-        grid.addWidget(self._title("Recently completed"), 2, 0)
-        grid.addWidget(self.completed, 3, 0)
+        grid.addWidget(self._title("Assigned to you"), 0, 0)
+        grid.addWidget(self.assigned, 1, 0)
+        grid.addWidget(self._title("Your drafts"), 2, 0)
+        grid.addWidget(self.drafts, 3, 0)
+        grid.addWidget(self._title("Recently completed"), 4, 0)
+        grid.addWidget(self.completed, 5, 0)
         grid.addWidget(self.chart, 0, 1, 2, 1)
         grid.addWidget(self._title("Your actions"), 2, 1)
-        grid.addWidget(self.my_actions, 3, 1)
+        grid.addWidget(self.my_actions, 3, 1, 3, 1)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
 
@@ -199,10 +206,11 @@ class HomeView(QWidget):
         """Count again; with ``ops`` the counting runs in the background and the window stays usable."""
         store = self.ctx.store
 
-        def count(_progress: object = None, _cancel: object = None) -> tuple[HomeSummary, str]:
+        def count(_progress: object = None, _cancel: object = None
+                  ) -> tuple[HomeSummary, str, list[AssignedAudit]]:
             with store.session() as s:  # who "me" is, read with the figures: no query on the UI thread
                 me = current_actor_name(s)
-                return home_summary(s, me), me
+                return home_summary(s, me), me, assigned_to(s, me)
 
         if self.ops is None:
             self.show_summary(*count())
@@ -214,7 +222,7 @@ class HomeView(QWidget):
         if self.summary is None:
             self.subtitle.setText("Counting…")
 
-        def done(result: tuple[HomeSummary, str]) -> None:
+        def done(result: tuple[HomeSummary, str, list[AssignedAudit]]) -> None:
             self.loading = False
             if self._again:
                 self.refresh()
@@ -227,8 +235,9 @@ class HomeView(QWidget):
 
         self.ops.run(count, label="Counting for Home", on_success=done, on_failure=failed, show_progress=False)
 
-    def show_summary(self, summary: HomeSummary, me: str) -> None:
+    def show_summary(self, summary: HomeSummary, me: str, assigned: list[AssignedAudit] | None = None) -> None:
         self.summary = summary
+        self.assigned_audits = list(assigned or [])
         first = me.split()[0] if me else ""
         self.heading.setText(f"{_greeting(datetime.now())}, {first}" if first else "Home")
         self.subtitle.setText(f"{fmt_date(date.today())}" + ("  ·  demonstration data" if self.ctx.demo else ""))
@@ -252,11 +261,12 @@ class HomeView(QWidget):
         def moderated(a: AuditRow) -> str:
             return f"\nYour grade: {label(a, a.auditor_grade) or 'none'}" if a.moderated and a.grade else ""
 
+        today = date.today()
+        self.assigned.fill([self._assigned_line(a, today) for a in self.assigned_audits])
         self.drafts.fill([row(a, f"{a.answered} answered", f"started {fmt_date(a.started_at)}")
                           for a in summary.drafts])
         self.completed.fill([row(a, grade(a), f"completed {fmt_date(a.completed_at)}", moderated(a))
                              for a in summary.recently_completed])
-        today = date.today()
         # Urgent first, until done: concerns no urgent action answers, then urgent actions, then the rest.
         self.my_actions.fill([
             (f"URGENT  No urgent action for the concern in {c.audit_reference}", "add one",
@@ -270,3 +280,15 @@ class HomeView(QWidget):
             for a in summary.my_actions])
         self.chart.set_data([(fmt_month(m), counts) for m, counts in summary.grades],
                             [(g, OFSTED_LABELS[g], GRADE_COLOURS[g]) for g in OFSTED_ORDER])
+
+    @staticmethod
+    def _assigned_line(a: AssignedAudit, today: date) -> tuple[str, str, str, str]:
+        overdue = a.overdue(today)
+        text = "   ".join(part for part in ("OVERDUE" if overdue else "", a.reference, a.case_ref or "", a.team or "",
+                                            a.programme, "" if a.started else "not started") if part)
+        when = f"due {fmt_date(a.due_on)}" if a.due_on else "no due date"
+        tip = (f"{a.reference}: {a.template_title}, case {a.case_ref or 'not given'}, {a.team or 'no team'}\n"
+               f"Programme: {a.programme}, assigned by {a.assigned_by} on {fmt_date(a.assigned_at)}\n"
+               + (f"Why this case: {a.reason}\n" if a.reason else "") + when[0].upper() + when[1:]
+               + (" (overdue)" if overdue else ""))
+        return text, when, tip, a.audit_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from html import escape
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -29,12 +30,14 @@ from PySide6.QtWidgets import (
 )
 
 from qadesk.core.errors import QadeskError
+from qadesk.services.assignments import ProgrammeStatus, Progress, programme_status
 from qadesk.services.programmes import ProgrammePlan, ProgrammeProgress, create_programme, list_programmes
 from qadesk.services.queries import distinct_values
 from qadesk.services.templates import list_templates
 from qadesk.ui.context import AppContext
 from qadesk.ui.date_input import DateBox
 from qadesk.ui.operations import Loader, in_transaction
+from qadesk.ui.sample_dialog import SampleDialog
 from qadesk.ui.widgets import Heading, fmt_date, tab_leaves
 
 if TYPE_CHECKING:
@@ -208,8 +211,14 @@ class ProgrammesView(QWidget):
         self.start_button.setObjectName("programmes.start_audit")
         self.audits_button = QPushButton("Show its a&udits")
         self.audits_button.setObjectName("programmes.show_audits")
+        self.sample_button = QPushButton("Sa&mple and allocate…")
+        self.sample_button.setObjectName("programmes.sample")
+        self.sample_button.setToolTip("Draw a sample of cases from the case list, allocate it to auditors and "
+                                      "create the assigned audits")
+        self.status_loader = Loader(ctx.operations(), "Counting the programme's assignments", self)
+        self.status: ProgrammeStatus | None = None
         buttons = QHBoxLayout()
-        for b in (self.new_button, self.start_button, self.audits_button):
+        for b in (self.new_button, self.sample_button, self.start_button, self.audits_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
@@ -220,6 +229,7 @@ class ProgrammesView(QWidget):
         self.new_button.clicked.connect(self.new_programme)
         self.start_button.clicked.connect(self._start)
         self.audits_button.clicked.connect(self._show_audits)
+        self.sample_button.clicked.connect(self.sample_and_allocate)
         self.table.itemSelectionChanged.connect(self._chosen)
         self.refresh()
 
@@ -260,16 +270,76 @@ class ProgrammesView(QWidget):
         p = self.current()
         self.start_button.setEnabled(p is not None)
         self.audits_button.setEnabled(p is not None)
+        self.sample_button.setEnabled(p is not None)
         if p is None:
             self.detail.setText("Choose a programme to see its progress team by team." if self.items else
                                 "No programmes yet. A programme plans a round of audits, e.g. ten cases per "
                                 "team this month; create one with New programme.")
             return
-        lines = [f"<b>{p.name}</b>" + (f" — {p.description}" if p.description else "")]
-        for t in p.by_team:
-            target = f" of {p.target_per_team}" if p.target_per_team and t.team in p.teams else ""
-            lines.append(f"{t.team}: {t.completed}{target} completed, {t.started} started")
-        self.detail.setText("<br>".join(lines))
+        self._show_detail(p, self.status if self.status and self.status.name == p.name else None)
+        store, name = self.ctx.store, p.name
+
+        def fetch() -> ProgrammeStatus:
+            with store.session() as s:
+                return programme_status(s, name)
+
+        self.status_loader.load(fetch, lambda st: self._status_loaded(name, st))
+
+    def _status_loaded(self, name: str, status: ProgrammeStatus) -> None:
+        p = self.current()
+        if p is not None and p.name == name:
+            self.status = status
+            self._show_detail(p, status)
+
+    def _show_detail(self, p: ProgrammeProgress, status: ProgrammeStatus | None) -> None:
+        """The programme's progress: per team against the target, and its assignments per team and auditor."""
+        head = f"<b>{escape(p.name)}</b>" + (f" — {escape(p.description)}" if p.description else "")
+        if status is None or not status.assigned:
+            lines = [head]
+            for t in p.by_team:
+                target = f" of {p.target_per_team}" if p.target_per_team and t.team in p.teams else ""
+                lines.append(f"{escape(t.team)}: {t.completed}{target} completed, {t.started} started")
+            if status is not None:
+                lines.append("Nothing assigned yet: Sample and allocate draws cases from the case list and "
+                             "assigns them to auditors.")
+            self.detail.setText("<br>".join(lines))
+            return
+        total = status.total
+        parts = [head, f"{total.assigned} assigned, {total.started} started, {total.completed} completed, "
+                 f"{total.moderated} moderated" + (f", <span style='color:#b3261e'><b>{total.overdue} overdue</b>"
+                                                   "</span>" if total.overdue else "")]
+        cells = "".join(f"<th align='right'>&nbsp;{h}&nbsp;</th>"
+                        for h in ("Assigned", "Started", "Completed", "Moderated", "Overdue"))
+
+        def table(title: str, rows: list[Progress]) -> str:
+            body = "".join(
+                f"<tr><td>{escape(r.name or 'No team')}</td>" + "".join(
+                    f"<td align='right'>{v}&nbsp;</td>" for v in (r.assigned, r.started, r.completed, r.moderated))
+                + (f"<td align='right' style='color:#b3261e'><b>{r.overdue}</b>&nbsp;</td>" if r.overdue
+                   else "<td align='right'>0&nbsp;</td>") + "</tr>" for r in rows)
+            return f"<table cellspacing='0' cellpadding='1'><tr><th align='left'>{title}</th>{cells}</tr>{body}</table>"
+
+        layout = (f"<table><tr><td valign='top'>{table('Team', status.by_team)}</td><td width='24'></td>"
+                  f"<td valign='top'>{table('Auditor', status.by_auditor)}</td></tr></table>")
+        parts.append(layout)
+        if status.overdue:
+            shown = status.overdue[:8]
+            parts.append("<b>Overdue:</b> " + "; ".join(
+                f"{a.reference} ({escape(a.case_ref or '')}, {escape(a.auditor)}, due {fmt_date(a.due_on)}, "
+                f"{a.stage})" for a in shown) + (f"; and {len(status.overdue) - len(shown)} more"
+                                                 if len(status.overdue) > len(shown) else ""))
+        self.detail.setText("<br>".join(parts))
+
+    def sample_and_allocate(self) -> SampleDialog | None:
+        """Open the Sample and allocate dialog on the chosen programme."""
+        p = self.current()
+        if p is None:
+            return None
+        dialog = SampleDialog(self.ctx, p.name, self)
+        if self.ctx.hub is None:
+            dialog.accepted.connect(self.refresh)
+        dialog.open()
+        return dialog
 
     def new_programme(self) -> None:
         dialog = ProgrammeDialog(self.ctx, self)

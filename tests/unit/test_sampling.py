@@ -180,6 +180,14 @@ def test_yes_no_values_read_as_people_write_them() -> None:
     assert refs(s) == ["CR-3", "CR-5"]  # no value is not "yes"
 
 
+def test_text_values_ignore_case_and_read_dashes_alike() -> None:
+    cases = [case("CR-1", age_band="10\u201315"), case("CR-2", age_band="5\u20139"), case("CR-3", age_band=" 10-15 ")]
+    s = draw_sample(cases, opts(per_team=10, where=(parse_filter("Age band=10-15"),)))
+    assert refs(s) == ["CR-1", "CR-3"]
+    assert refs(draw_sample(cases, opts(per_team=10, where=(parse_filter("team=assessment 1"),)))) == refs(
+        draw_sample(cases, opts(per_team=10)))
+
+
 def test_a_filter_or_stratum_on_a_column_the_list_lacks_is_refused() -> None:
     with pytest.raises(ValidationError, match="no column 'visits_overdue'"):
         draw_sample(LIST, opts(per_team=5, where=(parse_filter("visits_overdue=yes"),)))
