@@ -236,8 +236,9 @@ class SampleDialog(QDialog):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col, tip in enumerate(STRATA_TIPS):
-            if tip:
-                self.strata.horizontalHeaderItem(col).setToolTip(tip)
+            head = self.strata.horizontalHeaderItem(col)
+            if tip and head is not None:
+                head.setToolTip(tip)
         self.loads = QLabel()
         self.loads.setObjectName("sample.loads")
         self.loads.setWordWrap(True)
