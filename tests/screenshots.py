@@ -110,6 +110,7 @@ def _shoot(out: Path, folder: Path, n: int) -> int:
     programmes = w.show_screen("programmes")
     programmes.table.selectRow(0)
     save(w, "07-programmes")
+    _sample_and_allocate(programmes, save, settle)
     w.show_screen("templates")
     save(w, "08-templates")
     w.show_screen("reports")
@@ -137,6 +138,24 @@ def _case_lists(w, save, settle, work: Path) -> None:  # type: ignore[no-untyped
     settle()
     dialog.resize(1280, 720)
     save(dialog, "11-case-list-import")
+def _sample_and_allocate(programmes: object, save: object, settle: object) -> None:
+    """The Sample and allocate dialog on the first programme: ten per team by case type, three auditors."""
+    from PySide6.QtCore import Qt
+
+    settle()  # type: ignore[operator]
+    programmes.table.selectRow(0)  # type: ignore[attr-defined]
+    dialog = programmes.sample_and_allocate()  # type: ignore[attr-defined]
+    settle()  # type: ignore[operator]
+    dialog.per_team.setValue(3)
+    dialog.stratify.setCurrentIndex(dialog.stratify.findData("case_type"))
+    dialog.seed.setValue(2026)
+    auditing = [i for i in range(dialog.auditors.count())
+                if "QA officer" in (dialog.auditors.item(i).data(Qt.ItemDataRole.UserRole).role or "")]
+    for i in auditing[:3]:
+        dialog.auditors.item(i).setCheckState(Qt.CheckState.Checked)
+    dialog.draw()
+    settle()  # type: ignore[operator]
+    save(dialog, "12-sample-and-allocate")  # type: ignore[operator]
     dialog.reject()
 
 

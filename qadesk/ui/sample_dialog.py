@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -178,36 +177,37 @@ class SampleDialog(QDialog):
         self.auditors.setAccessibleName("Auditors (tick who audits)")
         self.auditors.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.auditors.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.auditors.setMinimumHeight(110)
+        self.auditors.setMinimumHeight(90)
+        self.ticked = QLabel("Nobody ticked yet.")
+        self.ticked.setObjectName("sample.ticked")
+        self.ticked.setProperty("role", "hint")
+        self.ticked.setWordWrap(True)
         self.not_own_team = QCheckBox("Never an auditor from the case's own &team")
         self.not_own_team.setObjectName("sample.not_own_team")
         self.draw_button = QPushButton("&Draw sample")
         self.draw_button.setObjectName("sample.draw")
         self.draw_button.setDefault(True)
 
-        size = QFormLayout()
-        size.addRow(self.by_number, self.per_team)
-        size.addRow(self.by_percent, self.percent)
         options = QFormLayout()
+        options.addRow(self.by_number, self.per_team)
+        options.addRow(self.by_percent, self.percent)
         options.addRow(self._label("Stratif&y by", self.stratify), self.stratify)
         options.addRow(self._label("Per st&ratum", self.minimum), self.minimum)
         options.addRow(self._label("Only &where", self.filters), self.filters)
-        options.addRow("", self.columns_hint)
+        options.addRow(self.columns_hint)
         options.addRow(self._label("&Audited in the last", self.audited), self.audited)
-        options.addRow("", self.in_programme)
+        options.addRow(self.in_programme)
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.seed, 1)
         seed_row.addWidget(self.new_seed)
         options.addRow(self._label("&Seed", self.seed), seed_row)
         options.addRow(self._label("D&ue by", self.due), self.due)
         options.addRow(self._label("Aud&itors", self.auditor_filter), self.auditor_filter)
-        options.addRow(self.auditors)
-        options.addRow(self.not_own_team)
         left = QVBoxLayout()
-        sizes = QGroupBox("How many")
-        sizes.setLayout(size)
-        left.addWidget(sizes)
-        left.addLayout(options, 1)
+        left.addLayout(options)
+        left.addWidget(self.auditors, 1)
+        left.addWidget(self.ticked)
+        left.addWidget(self.not_own_team)
         left.addWidget(self.draw_button)
         left_box = QWidget()
         left_box.setLayout(left)
@@ -230,7 +230,7 @@ class SampleDialog(QDialog):
         self.strata = self._table("sample.strata", "Counts per team and stratum", STRATA_COLUMNS)
         self.cases = self._table("sample.cases", "The sample and its allocation", CASE_COLUMNS)
         self.cases.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((0, 95), (1, 140), (2, 45), (3, 100), (5, 170)):
+        for col, width in ((0, 95), (1, 130), (2, 45), (3, 95), (5, 160)):
             self.cases.setColumnWidth(col, width)
         header = self.strata.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -281,6 +281,7 @@ class SampleDialog(QDialog):
         self.in_programme.toggled.connect(self._stale)
         self.not_own_team.toggled.connect(self._stale)
         self.auditors.itemChanged.connect(self._stale)
+        self.auditors.itemChanged.connect(self._show_ticked)
         self.saving = False
         self.created = 0
         self._size_mode()
@@ -367,6 +368,10 @@ class SampleDialog(QDialog):
             item.setCheckState(Qt.CheckState.Unchecked if item.checkState() == Qt.CheckState.Checked
                                else Qt.CheckState.Checked)
             self.auditor_filter.clear()
+
+    def _show_ticked(self, *_args: object) -> None:
+        names = [a.name for a in self.chosen_auditors()]
+        self.ticked.setText(f"{len(names)} ticked: {', '.join(names)}" if names else "Nobody ticked yet.")
 
     def chosen_auditors(self) -> list[Auditor]:
         return [self.auditors.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.auditors.count())
