@@ -435,6 +435,21 @@ def known_columns(cases: Iterable[CaseRow]) -> set[str]:
     return out
 
 
+def _case_key(c: CaseRow) -> tuple[str, str]:
+    return c.case_ref, json.dumps([c.case_type, c.team, c.worker, c.fields], sort_keys=True, ensure_ascii=False,
+                                  default=str)
+
+
+def _unique(cases: Iterable[CaseRow]) -> list[CaseRow]:
+    """The cases in reference order, one per reference (a list repeating one keeps the same row whatever the
+    order of the file: the first by its content)."""
+    out: list[CaseRow] = []
+    for c in sorted(cases, key=_case_key):
+        if not out or out[-1].case_ref != c.case_ref:
+            out.append(c)
+    return out
+
+
 def _rng(seed: int, *parts: str | None) -> random.Random:
     # A string seed is hashed with SHA-512 by random.seed (version 2): the same on every run and computer.
     return random.Random(":".join(["qadesk-sample/1", str(seed), *(p if p is not None else "\0" for p in parts)]))
@@ -465,7 +480,7 @@ def draw_sample(cases: Iterable[CaseRow], options: SampleOptions, *,
     today = options.today or today or date.today()
     if options.today is None:
         options = replace(options, today=today)
-    rows = sorted({c.case_ref: c for c in cases}.values(), key=lambda c: c.case_ref)
+    rows = _unique(cases)
     columns = known_columns(rows)
     unknown = [f.column for f in options.where if f.column not in columns]
     if options.stratify and column_name(options.stratify) not in columns:

@@ -107,7 +107,7 @@ class SampleDialog(QDialog):
         # ---- options
         self.by_number = QRadioButton("&Number per team")
         self.by_number.setObjectName("sample.by_number")
-        self.by_percent = QRadioButton("Perce&ntage of each team")
+        self.by_percent = QRadioButton("Percenta&ge of each team")
         self.by_percent.setObjectName("sample.by_percent")
         group = QButtonGroup(self)
         group.addButton(self.by_number)

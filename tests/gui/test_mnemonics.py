@@ -174,6 +174,10 @@ def test_no_mnemonic_is_taken_twice_and_no_ampersand_shows(open_window, demo_dir
     dialogs += [c for c in actions.children() if isinstance(c, QDialog)]
     programmes = w.show_screen("programmes")
     programmes.new_button.click()
+    settle(w)
+    programmes.table.selectRow(0)
+    programmes.sample_and_allocate()  # Sample and allocate, on the first programme
+    settle(w)
     dialogs += [c for c in programmes.children() if isinstance(c, QDialog)]
     w.new_audit()
     dialogs.append(w.new_audit_dialog)

@@ -70,6 +70,13 @@ def test_the_same_seed_gives_the_same_sample_and_another_seed_a_different_one() 
     assert Counter(ch.team for ch in a.chosen) == {"Assessment 1": 5, "Assessment 2": 5, "Children in Care East": 5}
 
 
+def test_a_reference_listed_twice_is_one_case_whatever_the_order() -> None:
+    twice = [case("CR-1", team="A", worker="X"), case("CR-1", team="A", worker="Y"), case("CR-2", team="A")]
+    a = draw_sample(twice, opts(per_team=5))
+    b = draw_sample(list(reversed(twice)), opts(per_team=5))
+    assert refs(a) == ["CR-1", "CR-2"] and a == b and a.chosen[0].worker == "X"
+
+
 def test_adding_a_team_to_the_list_leaves_the_other_teams_draws_alone() -> None:
     more = LIST + case_list({"Front Door": {"EH": 9}}, first=900000)
     a, b = draw_sample(LIST, opts(per_team=4)), draw_sample(more, opts(per_team=4))
