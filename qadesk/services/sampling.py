@@ -25,32 +25,21 @@ from qadesk.core.cases import CaseRow
 from qadesk.core.errors import Conflict, NotFound, ValidationError
 from qadesk.core.sampling import Sample, SampleOptions, draw_sample
 from qadesk.services.audits import Actor, Subject, now_utc, start_audit
+from qadesk.services.cases import list_cases
 from qadesk.services.profile import get_profile
 from qadesk.store import history
-from qadesk.store.models import Assignment, Audit, Case, Person, Programme, ProgrammeSample
+from qadesk.store.models import Assignment, Audit, Person, Programme, ProgrammeSample
 
 MAX_SEED = 999_999_999_999
 
 
 def read_cases(session: Session) -> list[CaseRow]:
-    """The case list the sample is drawn from, every case of it.
+    """The case list the sample is drawn from: every case still on its list (``qadesk case import``).
 
-    The one place sampling reads cases: it reads the ``cases`` table (the case list imported by
-    ``qadesk case import``), the worker and the list's other columns included where the store has them.
+    The one place sampling reads cases; a case that left the council's list (kept with its history)
+    is never drawn.  The sample orders the cases itself, so the order read here does not matter.
     """
-    out = []
-    for row in session.execute(select(Case).order_by(Case.reference)).scalars():
-        fields: dict[str, object] = {}
-        extra = getattr(row, "fields", None)
-        if isinstance(extra, str) and extra:
-            extra = json.loads(extra)
-        if isinstance(extra, dict):
-            fields.update(extra)
-        if row.age_band and "age_band" not in fields:
-            fields["age_band"] = row.age_band
-        out.append(CaseRow(case_ref=row.reference, case_type=row.case_type, team=row.team,
-                           worker=getattr(row, "worker", None), fields=fields))
-    return out
+    return list_cases(session)
 
 
 def programme_row(session: Session, name: str) -> Programme:

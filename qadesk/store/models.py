@@ -168,7 +168,7 @@ class Programme(Base):
 
 
 class ProgrammeSample(Base):
-    """A sample drawn for a programme and confirmed (migration 0008): its seed, options, chosen cases with
+    """A sample drawn for a programme and confirmed (migration 0011): its seed, options, chosen cases with
     their reasons and the counts behind them, kept so it can be shown to an inspector and drawn again."""
 
     __tablename__ = "programme_samples"
@@ -187,7 +187,7 @@ class ProgrammeSample(Base):
 
 
 class Assignment(Base):
-    """An audit assigned to an auditor in a programme, with a due date (migration 0008)."""
+    """An audit assigned to an auditor in a programme, with a due date (migration 0011)."""
 
     __tablename__ = "assignments"
     __table_args__ = (

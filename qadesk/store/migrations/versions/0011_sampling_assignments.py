@@ -1,7 +1,7 @@
 """samples drawn for a programme, and audits assigned to auditors with a due date
 
-Revision ID: 0008_sampling
-Revises: 0007
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-02 10:00:00
 
 ``programme_samples`` keeps each confirmed sample whole: its seed, its options
@@ -19,8 +19,8 @@ case's team; Home lists a person's assignments by due date from its index.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008_sampling'
-down_revision = '0007'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
