@@ -15,6 +15,7 @@ from qadesk.cli_support import (
     _print_json,
     _store,
     check_chosen,
+    identify,
     selection_from,
     sqlite_folder,
 )
@@ -183,22 +184,22 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_store(args: argparse.Namespace) -> int:
+    """``qadesk store status|encrypt|change-passphrase|decrypt``.
+
+    The conversions need the store alone: while the window or another command uses it they are
+    refused, naming it ("The store is open in QA Desk (process 1234 on this computer). Close it
+    and try again."), and nothing is changed."""
     from qadesk.store import crypto, open_store
 
     folder = sqlite_folder(args)
     if folder is None:
         raise UsageError("encryption is for the SQLite store in a data folder, not for QADESK_DATABASE_URL")
+    identify(args)
     if args.action == "status":
-        if crypto.is_encrypted(folder):
-            p = crypto.read_keyinfo(crypto.keyinfo_path(folder)).current
-            print(f"Encrypted (SQLCipher 4; key from the passphrase by Argon2id, {p.time_cost} passes, "
-                  f"{p.memory_kib // 1024} MiB, {p.parallelism} lanes): {crypto.db_path(folder)}")
-        else:
-            print(f"Not encrypted: {crypto.db_path(folder)}")
-        return EXIT_OK
+        return store_status(folder)
     if args.action == "encrypt":
         passphrase = _ask_passphrase("New passphrase: ", confirm=True)
-        if crypto.db_path(folder).exists():
+        if crypto.db_path(folder).exists() and crypto.db_path(folder).stat().st_size > 0:
             crypto.encrypt_store(folder, passphrase)
         else:
             open_store(folder, passphrase=passphrase).close()
@@ -213,3 +214,53 @@ def cmd_store(args: argparse.Namespace) -> int:
         print(f"The store in {folder} is no longer encrypted.")
     return EXIT_OK
 
+
+def store_status(folder: Path) -> int:
+    """What the store's file is now (read from the file itself), who has it open, and what was cleaned up.
+
+    Taking a use of the store wipes what a killed conversion or backup left half-made; status says so."""
+    from qadesk.store import crypto
+    from qadesk.store.examine import examine
+    from qadesk.store.single_writer import StoreInUse, use_store, window_holder
+
+    database = crypto.db_path(folder)
+    if not folder.is_dir():
+        print(f"No store yet: {folder} does not exist.")
+        return EXIT_OK
+    try:
+        use = use_store(folder)
+    except StoreInUse as exc:
+        print(f"{exc} Its state can be told once that has finished.")
+        return EXIT_REFUSED
+    try:
+        found = examine(database)
+        code = EXIT_OK
+        if found.kind in ("missing", "empty"):
+            print(f"No store yet in {folder}.")
+        elif found.kind == "plain":
+            print(f"Not encrypted: {database}")
+            if crypto.keyinfo_path(folder).exists():
+                print(f"  ({crypto.KEYINFO_FILENAME} beside it is left from an encryption that was undone or "
+                      "never finished; the store does not use it.)")
+        elif found.kind == "encrypted":
+            p = crypto.read_keyinfo(crypto.keyinfo_path(folder)).current
+            print(f"Encrypted (SQLCipher 4; key from the passphrase by Argon2id, {p.time_cost} passes, "
+                  f"{p.memory_kib // 1024} MiB, {p.parallelism} lanes): {database}")
+        elif found.kind == "other":
+            print(f"Not a QA Desk store: {database} looks like {found.detail}.")
+            code = EXIT_REFUSED
+        else:
+            print(f"Damaged: {database}: {found.detail}.")
+            code = EXIT_REFUSED
+        for path in use.swept:
+            what = ("a conversion (encrypt, decrypt) or restore that was interrupted"
+                    if any(s in path.name for s in (".converting", ".restoring")) else
+                    "a backup or key file that was being written when its program was stopped")
+            print(f"Found and removed {path} (overwritten with zeros first): a half-made copy left by {what}. "
+                  "The store itself is as it was before.")
+        holder = window_holder(folder)
+        if holder is not None:
+            print(f"Open now in {holder.who()}.")
+        return code
+    finally:
+        use.release()

@@ -66,11 +66,33 @@ def _ask_passphrase(prompt: str, env: str = "QADESK_PASSPHRASE", confirm: bool =
     return first
 
 
+def program_of(args: argparse.Namespace) -> str:
+    """The command as the person typed it, for the message another process gets ("qadesk audit answer")."""
+    words = ["qadesk", str(args.command)]
+    action = getattr(args, "action", None)
+    if isinstance(action, str):
+        words.append(action)
+    return " ".join(words)
+
+
+def identify(args: argparse.Namespace) -> None:
+    """Tell the store's locks which command this process is (qadesk.store.single_writer)."""
+    from qadesk.store.single_writer import identify_process
+
+    identify_process(program_of(args), "command")
+
+
 def _store(args: argparse.Namespace) -> Any:
+    """The store for a command, under a use of it (qadesk.store.single_writer) held until the process ends.
+
+    Every command opens the store this way and shares it with the window and other commands: its
+    writes go through SQLite's own locking.  Only conversions (``qadesk store encrypt`` ...) need the
+    store alone; while one runs, this refuses with who is converting it."""
     from qadesk.core.errors import WrongPassphrase
     from qadesk.store import open_store
     from qadesk.store.crypto import is_encrypted
 
+    identify(args)
     folder = sqlite_folder(args)
     if folder is None or not is_encrypted(folder):
         return open_store(args.data_dir)

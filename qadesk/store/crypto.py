@@ -29,11 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from qadesk.core.errors import LimitError, StateError, StoreLocked, ValidationError, WrongPassphrase
+from qadesk.store import single_writer
+from qadesk.store.examine import SQLITE_MAGIC, examine  # noqa: F401 - SQLITE_MAGIC known here too
 from qadesk.store.paths import DB_FILENAME, private_file
 
 KEYINFO_FILENAME = "qadesk.keyinfo.json"
 KEYINFO_FORMAT = "qadesk-keyinfo/1"
-SQLITE_MAGIC = b"SQLite format 3\x00"
 KEY_BYTES = 32
 SALT_BYTES = 16
 MIN_PASSPHRASE_CHARS = 8
@@ -44,9 +45,14 @@ TIME_COST = 3
 MEMORY_KIB = 64 * 1024
 PARALLELISM = 2
 
-# The keyinfo file is read before anything is unlocked, so it is untrusted input:
-# costs beyond these would let a doctored file hang or exhaust the laptop.
-_LIMITS = {"time_cost": (1, 20), "memory_kib": (8 * 1024, 1024 * 1024), "parallelism": (1, 16)}
+# The keyinfo file is read before anything is unlocked, so it is untrusted input: costs beyond
+# these would let a doctored file hang or exhaust the laptop (at the old limits of 20 passes and
+# 1 GiB, one unlock took 19 s and 1 GB).  The highest accepted are just above what qadesk writes
+# (twice each cost): room for a later qadesk to raise them a little, none for a doctored file.
+_LIMITS = {"time_cost": (1, 2 * TIME_COST), "memory_kib": (8 * 1024, 2 * MEMORY_KIB),
+           "parallelism": (1, 2 * PARALLELISM)}
+_UNITS = {"time_cost": "passes", "memory_kib": "KiB of memory", "parallelism": "lanes"}
+_WRITTEN = {"time_cost": TIME_COST, "memory_kib": MEMORY_KIB, "parallelism": PARALLELISM}
 _HEX_SALT = re.compile(r"^[0-9a-f]{32,128}$")
 
 
@@ -78,8 +84,16 @@ class KdfParams:
         values = {}
         for name, (low, high) in _LIMITS.items():
             value = data.get(name)
-            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            if not isinstance(value, int) or isinstance(value, bool):
                 raise LimitError(f"{where}: {name} must be a whole number from {low} to {high}")
+            if value > high:
+                raise LimitError(f"{where}: {name} is {value:,}, above the most QA Desk accepts ({high:,} "
+                                 f"{_UNITS[name]}; it writes {_WRITTEN[name]:,}). The file was not written by "
+                                 "QA Desk or has been altered; nothing was derived from it. Put back the key "
+                                 "information file from your backup.")
+            if value < low:
+                raise LimitError(f"{where}: {name} is {value:,}, below the least QA Desk accepts ({low:,} "
+                                 f"{_UNITS[name]}). The file was not written by QA Desk or has been altered.")
             values[name] = value
         return cls(salt=bytes.fromhex(salt), **values)
 
@@ -155,13 +169,11 @@ def keyinfo_beside(database: Path) -> Path:
 
 
 def is_encrypted_file(path: Path) -> bool:
-    """True when ``path`` is a non-empty file that does not start with SQLite's plain header."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(len(SQLITE_MAGIC))
-    except FileNotFoundError:
-        return False
-    return len(head) > 0 and head != SQLITE_MAGIC
+    """True when ``path`` looks like an SQLCipher store: random-looking bytes, a whole number of pages.
+
+    A PDF, a workbook or a file of zeros is not "encrypted" (:func:`qadesk.store.examine.examine`
+    says what it is), so nobody is asked for a passphrase to open one."""
+    return examine(path).kind == "encrypted"
 
 
 def is_encrypted(data_dir: Path | str) -> bool:
@@ -193,13 +205,14 @@ def read_keyinfo(path: Path) -> KeyInfo:
 def write_keyinfo(path: Path, info: KeyInfo) -> None:
     """Write the keyinfo durably and atomically (temporary file, fsync, replace)."""
     tmp = path.with_name(path.name + ".part")
-    tmp.unlink(missing_ok=True)
-    private_file(tmp)
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(info.to_json())
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    with single_writer.making(tmp):  # listed while it is half-made; wiped if this fails or the process dies
+        tmp.unlink(missing_ok=True)
+        private_file(tmp)
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(info.to_json())
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
     _fsync_dir(path.parent)
 
 
@@ -345,59 +358,89 @@ def _swap_in(new: Path, database: Path) -> None:
     _fsync_dir(database.parent)
 
 
+PAUSE_ENV = "QADESK_TEST_PAUSE_AT"  # tests only: stop a conversion at a named point, to be killed there
+
+
+def _pause_for_tests(point: str) -> None:
+    """With ``QADESK_TEST_PAUSE_AT=<point>`` (tests kill a real conversion there), wait forever at ``point``."""
+    if os.environ.get(PAUSE_ENV) == point:
+        import sys
+        import time
+
+        print(f"paused at {point}", file=sys.stderr, flush=True)
+        while True:
+            time.sleep(60)
+
+
 def _convert(database: Path, source_key: bytes | None, target_key: bytes | None) -> None:
     work = database.with_name(database.name + ".converting")
-    work.unlink(missing_ok=True)
+    single_writer.wipe(work)  # left by a conversion that was killed (open_store wipes them too)
     private_file(work)  # the converted copy is its owner's alone from its first byte
     try:
         with closing(connect(database, source_key)) as conn:
             conn.execute("PRAGMA busy_timeout = 5000")
             _checkpoint(conn)
             export_copy(conn, work, target_key)
+            _pause_for_tests("converting")
             _checkpoint(conn)
         _swap_in(work, database)
-    finally:
-        work.unlink(missing_ok=True)
+    except BaseException:
+        single_writer.wipe(work)  # never leave a half-made copy, plaintext or not
+        raise
 
 
-def encrypt_store(data_dir: Path | str, passphrase: str) -> Unlocked:
+@contextmanager
+def _alone(data_dir: Path | str, whole: single_writer.WholeStore | None, what: str) -> Iterator[None]:
+    """The store to this process alone for a conversion (``whole`` when the caller holds it already)."""
+    if whole is not None:
+        yield
+        return
+    with single_writer.claim_whole_store(Path(data_dir), what=what):
+        yield
+
+
+def encrypt_store(data_dir: Path | str, passphrase: str, whole: single_writer.WholeStore | None = None) -> Unlocked:
     """Encrypt the plain store in ``data_dir`` with a new passphrase; nothing plaintext stays behind.
 
-    The store must be closed (also in other copies of qadesk).  A plaintext
-    safety copy left by an earlier restore (``qadesk.sqlite.before-restore``) is
-    encrypted with the same key, with its own keyinfo beside it.
+    The store must not be in use by anyone else (:class:`single_writer.StoreInUse` names who
+    uses it); ``whole`` is the caller's claim on it when it has one.  A plaintext safety copy
+    left by an earlier restore (``qadesk.sqlite.before-restore``) is encrypted with the same key,
+    with its own keyinfo beside it.
     """
     check_new_passphrase(passphrase)
-    database = db_path(data_dir)
-    if not database.exists():
-        raise StateError(f"There is no store in {data_dir} to encrypt.")
-    if is_encrypted_file(database):
-        raise StateError("The store is already encrypted; change its passphrase instead.")
-    params = KdfParams.fresh()
-    unlocked = Unlocked(derive_key(passphrase, params), params)
-    # The keyinfo goes first: until the swap the file is still plain, and a plain file
-    # is opened as plain whatever keyinfo lies beside it.
-    # The kept copy first: once the store itself is swapped nothing may fail any more.
-    kept = database.with_name(database.name + ".before-restore")
-    if kept.exists() and not is_encrypted_file(kept):
-        write_keyinfo(keyinfo_beside(kept), KeyInfo(current=params))
-        _convert(kept, None, unlocked.key)
-    write_keyinfo(keyinfo_path(data_dir), KeyInfo(current=params))
-    _convert(database, None, unlocked.key)
-    return unlocked
+    with _alone(data_dir, whole, "encrypted"):
+        database = db_path(data_dir)
+        if not database.exists():
+            raise StateError(f"There is no store in {data_dir} to encrypt.")
+        if is_encrypted_file(database):
+            raise StateError("The store is already encrypted; change its passphrase instead.")
+        params = KdfParams.fresh()
+        unlocked = Unlocked(derive_key(passphrase, params), params)
+        # The keyinfo goes first: until the swap the file is still plain, and a plain file
+        # is opened as plain whatever keyinfo lies beside it.
+        # The kept copy first: once the store itself is swapped nothing may fail any more.
+        kept = database.with_name(database.name + ".before-restore")
+        if kept.exists() and not is_encrypted_file(kept):
+            write_keyinfo(keyinfo_beside(kept), KeyInfo(current=params))
+            _convert(kept, None, unlocked.key)
+        write_keyinfo(keyinfo_path(data_dir), KeyInfo(current=params))
+        _convert(database, None, unlocked.key)
+        return unlocked
 
 
-def decrypt_store(data_dir: Path | str, passphrase: str) -> None:
+def decrypt_store(data_dir: Path | str, passphrase: str, whole: single_writer.WholeStore | None = None) -> None:
     """Turn encryption off: the store in ``data_dir`` becomes a plain SQLite file again."""
-    database = db_path(data_dir)
-    if not is_encrypted_file(database):
-        raise StateError("The store is not encrypted.")
-    unlocked = unlock(data_dir, passphrase)
-    _convert(database, unlocked.key, None)
-    keyinfo_path(data_dir).unlink(missing_ok=True)
+    with _alone(data_dir, whole, "decrypted"):
+        database = db_path(data_dir)
+        if not is_encrypted_file(database):
+            raise StateError("The store is not encrypted.")
+        unlocked = unlock(data_dir, passphrase)
+        _convert(database, unlocked.key, None)
+        keyinfo_path(data_dir).unlink(missing_ok=True)
 
 
-def change_passphrase(data_dir: Path | str, old: str, new: str) -> Unlocked:
+def change_passphrase(data_dir: Path | str, old: str, new: str,
+                      whole: single_writer.WholeStore | None = None) -> Unlocked:
     """Rekey the encrypted store with a key from ``new`` and a new salt; returns the new key.
 
     The keyinfo names the new salt as pending before the rekey and as current
@@ -405,18 +448,20 @@ def change_passphrase(data_dir: Path | str, old: str, new: str) -> Unlocked:
     ``new`` opens.
     """
     check_new_passphrase(new)
-    database = db_path(data_dir)
-    if not is_encrypted_file(database):
-        raise StateError("The store is not encrypted; encrypt it first.")
-    current = unlock(data_dir, old)
-    params = KdfParams.fresh()
-    fresh = Unlocked(derive_key(new, params), params)
-    info_file = keyinfo_path(data_dir)
-    write_keyinfo(info_file, KeyInfo(current=current.params, pending=params))
-    with closing(connect(database, current.key)) as conn:
-        conn.execute("PRAGMA busy_timeout = 5000")
-        _checkpoint(conn)
-        conn.execute(f'PRAGMA rekey = "{raw_key_literal(fresh.key)}"')
-        _checkpoint(conn)
-    write_keyinfo(info_file, KeyInfo(current=params))
-    return fresh
+    with _alone(data_dir, whole, "changed"):
+        database = db_path(data_dir)
+        if not is_encrypted_file(database):
+            raise StateError("The store is not encrypted; encrypt it first.")
+        current = unlock(data_dir, old)
+        params = KdfParams.fresh()
+        fresh = Unlocked(derive_key(new, params), params)
+        info_file = keyinfo_path(data_dir)
+        write_keyinfo(info_file, KeyInfo(current=current.params, pending=params))
+        with closing(connect(database, current.key)) as conn:
+            conn.execute("PRAGMA busy_timeout = 5000")
+            _checkpoint(conn)
+            _pause_for_tests("rekeying")
+            conn.execute(f'PRAGMA rekey = "{raw_key_literal(fresh.key)}"')
+            _checkpoint(conn)
+        write_keyinfo(info_file, KeyInfo(current=params))
+        return fresh

@@ -37,7 +37,10 @@ from qadesk.store.paths import (  # DB_FILENAME, default_data_dir re-exported: c
 )
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import ExceptionContext
+
     from qadesk.store.crypto import Unlocked
+    from qadesk.store.single_writer import StoreUse, WholeStore
     from qadesk.store.watch import StoreWatch
 
 BUSY_TIMEOUT_MS = 5000
@@ -63,6 +66,9 @@ class Store:
     url: str
     data_dir: Path | None
     cipher: Unlocked | None = field(default=None, repr=False)  # the key, while the store is open
+    # This process's use of the store (qadesk.store.single_writer): held while it is open, so that
+    # nobody replaces the file under it; None for a database server.
+    use: StoreUse | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
@@ -112,6 +118,13 @@ class Store:
     def close(self) -> None:
         self._close_watches()
         self.engine.dispose()
+        if self.use is not None:
+            self.use.release()
+
+    @property
+    def swept(self) -> list[Path]:
+        """The half-made files of killed processes (conversions, backups) wiped when this store was opened."""
+        return list(self.use.swept) if self.use is not None else []
 
     def watch(self) -> StoreWatch:
         """A cheap detector of commits made by anyone (see :mod:`qadesk.store.watch`)."""
@@ -131,35 +144,40 @@ class Store:
         """Encrypt this open plain store; it stays open, now keyed."""
         from qadesk.store import crypto
 
-        self._reopen_after(lambda folder: crypto.encrypt_store(folder, passphrase))
+        self._reopen_after(lambda folder, whole: crypto.encrypt_store(folder, passphrase, whole))
 
     def change_passphrase(self, old: str, new: str) -> None:
         """Rekey this open encrypted store with a new passphrase; it stays open."""
         from qadesk.store import crypto
 
-        self._reopen_after(lambda folder: crypto.change_passphrase(folder, old, new))
+        self._reopen_after(lambda folder, whole: crypto.change_passphrase(folder, old, new, whole))
 
     def remove_passphrase(self, passphrase: str) -> None:
         """Decrypt this open store (encryption turned off); it stays open, plain."""
         from qadesk.store import crypto
 
-        def decrypt(folder: Path) -> None:
-            crypto.decrypt_store(folder, passphrase)
+        def decrypt(folder: Path, whole: WholeStore) -> None:
+            crypto.decrypt_store(folder, passphrase, whole)
 
         self._reopen_after(decrypt)
 
-    def _reopen_after(self, change: Callable[[Path], Unlocked | None]) -> None:
+    def _reopen_after(self, change: Callable[[Path, WholeStore], Unlocked | None]) -> None:
         # Every pooled connection holds the old key (or none): they are closed before the
         # file changes and the engine is built afresh on the result, so no connection ever
         # writes a page under the wrong key.  Sessions must be closed by the caller.
         if self.data_dir is None or self.path is None:
             raise StateError("Only the SQLite store in a data folder can be encrypted.")
+        from qadesk.store.single_writer import claim_whole_store
+
+        # Refused (the store untouched, still open) while any other process uses the store.
+        whole = claim_whole_store(self.data_dir, held=self.use)
         self._close_watches()
         self.engine.dispose()
         cipher = self.cipher
         try:
-            cipher = change(self.data_dir)
+            cipher = change(self.data_dir, whole)
         finally:
+            whole.release()
             url = f"sqlite:///{self.data_dir / DB_FILENAME}"
             self.engine = make_engine(url, key=cipher.key if cipher else None)
             self.url = url.replace("sqlite:", "sqlite+pysqlcipher:", 1) if cipher else url
@@ -171,14 +189,40 @@ class Store:
 
         The backup of an encrypted store is encrypted with the same key, and the
         keyinfo goes beside it (``<file>.keyinfo.json``): the store's passphrase
-        opens it, and neither file is any use without the other.
+        opens it, and neither file is any use without the other.  A disk that is
+        full or read-only is a :class:`StoreWriteFailed` naming the file, and the
+        half-made copy (``<file>.part``) is wiped, never left behind.
         """
         if not self.is_sqlite:
             raise RuntimeError("backup is for the SQLite store; use the database server's own tools")
-        target = Path(target)
+        from qadesk.store import single_writer
+        from qadesk.store.examine import StoreWriteFailed, describe_disk_error, describe_os_error
+
+        target = Path(target).absolute()
         tmp = target.with_name(target.name + ".part")
-        tmp.unlink(missing_ok=True)
-        private_file(tmp)  # an empty file is a new database to SQLite; the copy is never readable by others
+        use = self.use if self.use is not None and self.use.held else None
+        try:
+            with use.making(tmp) if use is not None else single_writer.making(tmp, self.data_dir):
+                single_writer.wipe(tmp)  # one left by an earlier backup that failed
+                private_file(tmp)  # an empty file is a new database to SQLite; the copy is never readable by others
+                self._backup_into(tmp, target)
+                os.replace(tmp, target)
+        except OSError as exc:
+            raise StoreWriteFailed(f"The backup {target} could not be written: {describe_os_error(exc)}. "
+                                   "Nothing was written; choose another place.") from None
+        except sqlite3.Error as exc:
+            raise StoreWriteFailed(f"The backup {target} could not be written: "
+                                   f"{describe_disk_error(str(exc)) or exc}. Nothing was written; "
+                                   "choose another place.") from None
+        except Exception as exc:  # sqlcipher3's errors are not sqlite3's
+            words = describe_disk_error(str(exc)) if type(exc).__module__.startswith("sqlcipher3") else None
+            if words is None:
+                raise
+            raise StoreWriteFailed(f"The backup {target} could not be written: {words}. Nothing was written; "
+                                   "choose another place.") from None
+        return target
+
+    def _backup_into(self, tmp: Path, target: Path) -> None:
         if self.cipher is not None:
             from qadesk.store import crypto
 
@@ -197,8 +241,33 @@ class Store:
                 dest.close()
         finally:
             raw.close()
-        os.replace(tmp, target)
-        return target
+
+
+def _plain_disk_errors(ctx: ExceptionContext) -> None:
+    """A write the disk refused (full, read-only, failing) or a damaged file, in plain words naming the file.
+
+    SQLite rolls the transaction back, so nothing of the change is kept; the caller (the command
+    line, the window's autosave) gets a :class:`StoreWriteFailed` or :class:`StoreDamaged`, which
+    it shows as the refusal it is, never as a traceback.  SQLite's own busy answer ("database is
+    locked") is left as it is, for the callers that wait and retry.
+    """
+    from sqlalchemy.exc import DatabaseError
+
+    from qadesk.store.examine import StoreDamaged, StoreWriteFailed, describe_disk_error
+
+    if not isinstance(ctx.sqlalchemy_exception, DatabaseError):
+        return
+    said = str(ctx.original_exception).strip()
+    where = ctx.engine.url.database if ctx.engine is not None else None
+    shown = where or "the store"
+    lowered = said.lower()
+    if "malformed" in lowered or "not a database" in lowered:
+        raise StoreDamaged(f"The store {shown} is damaged (SQLite: {said}). Nothing was changed. "
+                           "Restore the store from a backup.") from None
+    words = describe_disk_error(said)
+    if words is not None:
+        raise StoreWriteFailed(f"Could not write to the store {shown}: {words}. Nothing of this change was kept; "
+                               "free some space or make the folder writable, then try again.") from None
 
 
 # Any fixed number: the PostgreSQL advisory lock every qadesk write transaction holds until it ends.
@@ -261,10 +330,12 @@ def make_engine(url: str, *, key: bytes | None = None) -> Engine:
         engine = create_engine(keyed, poolclass=QueuePool, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000},
                                hide_parameters=True)
         event.listen(engine, "connect", _set_sqlite_pragmas)
+        event.listen(engine, "handle_error", _plain_disk_errors)
         return engine
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, hide_parameters=True)
         event.listen(engine, "connect", _set_sqlite_pragmas)
+        event.listen(engine, "handle_error", _plain_disk_errors)
         return engine
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
@@ -279,30 +350,85 @@ def open_store(data_dir: Path | str | None = None, url: str | None = None, *,
     missing or wrong); a passphrase for a store not yet created makes it
     encrypted; a passphrase for an existing plain store is refused (encrypt it
     with :func:`qadesk.store.crypto.encrypt_store`).
+
+    The SQLite store is opened under a use of it (:mod:`qadesk.store.single_writer`), held until
+    :meth:`Store.close`: refused while another process converts it, and whatever a killed
+    conversion or backup left half-made is wiped first.  A file that is not a store, a damaged
+    one or one made by a newer QA Desk is refused saying so (:mod:`qadesk.store.examine`).
     """
     url = url or os.environ.get("QADESK_DATABASE_URL") or None
-    folder: Path | None = None
-    cipher: Unlocked | None = None
-    if url is None:
-        folder = private_dir(Path(data_dir) if data_dir is not None else default_data_dir())
+    if url is not None:
+        if passphrase is not None:
+            raise StateError("A passphrase encrypts only the SQLite store; protect a database server with its own means.")
+        return _open_server_store(url, migrate)
+    from qadesk.store.single_writer import use_store
+
+    folder = _data_folder(Path(data_dir) if data_dir is not None else default_data_dir())
+    try:
+        use = use_store(folder)
+    except OSError as exc:
+        from qadesk.store.examine import StoreWriteFailed, describe_os_error
+
+        raise StoreWriteFailed(f"The data folder {folder} cannot be written to: {describe_os_error(exc)}. "
+                               "QA Desk writes there to open the store, even only to read it (its journal "
+                               "and locks): make the folder writable, or copy the store somewhere that is."
+                               ) from None
+    engine: Engine | None = None
+    try:
+        database = folder / DB_FILENAME
+        from qadesk.store.examine import refuse_unless_openable
+
+        refuse_unless_openable(database)
         cipher = _unlock_for_open(folder, passphrase)
-        private_file(folder / DB_FILENAME)
+        private_file(database)
         for companion in ("-wal", "-shm"):  # made by an older copy of qadesk, before files were private
             keep_private(folder / (DB_FILENAME + companion))
-        url = f"sqlite:///{folder / DB_FILENAME}"
-    elif passphrase is not None:
-        raise StateError("A passphrase encrypts only the SQLite store; protect a database server with its own means.")
-    if folder is None:
-        return _open_server_store(url, migrate)
-    engine = make_engine(url, key=cipher.key if cipher else None)
-    if cipher is not None:
-        url = url.replace("sqlite:", "sqlite+pysqlcipher:", 1)
-    store = Store(engine=engine, url=url, data_dir=folder, cipher=cipher)
-    if migrate:
-        from qadesk.store.migrate import upgrade
-
-        upgrade(engine)
+        url = f"sqlite:///{database}"
+        engine = make_engine(url, key=cipher.key if cipher else None)
+        if cipher is not None:
+            url = url.replace("sqlite:", "sqlite+pysqlcipher:", 1)
+        store = Store(engine=engine, url=url, data_dir=folder, cipher=cipher, use=use)
+        if migrate:
+            _upgrade_sqlite(engine, database)
+    except BaseException:
+        if engine is not None:
+            engine.dispose()
+        use.release()
+        raise
     return store
+
+
+def _data_folder(folder: Path) -> Path:
+    """The data folder, made private; a folder that cannot be made or written is a plain refusal."""
+    from qadesk.store.examine import StoreWriteFailed, describe_os_error
+
+    try:
+        return private_dir(folder)
+    except (FileExistsError, NotADirectoryError):
+        raise StoreWriteFailed(f"The data folder {folder} is a file, not a folder: choose another folder.") from None
+    except OSError as exc:
+        raise StoreWriteFailed(f"The data folder {folder} cannot be made: {describe_os_error(exc)}. "
+                               "Choose another folder.") from None
+
+
+def _upgrade_sqlite(engine: Engine, database: Path) -> None:
+    """Migrations on open; a schema this qadesk does not know, or a file SQLite cannot read, said plainly."""
+    from sqlalchemy.exc import DatabaseError
+
+    from qadesk.store.examine import NotAStore, StoreDamaged, StoreTooNew
+    from qadesk.store.migrate import upgrade
+
+    try:
+        upgrade(engine)
+    except NotAStore as exc:
+        raise NotAStore(f"{database} is not a QA Desk store: {exc}. Nothing was changed; "
+                        "move it out of the data folder, or choose another folder.") from None
+    except StoreTooNew as exc:
+        raise StoreTooNew(f"The store {database} cannot be opened: {exc}. Nothing was changed.") from None
+    except DatabaseError as exc:
+        reason = str(exc.orig).strip() if exc.orig is not None else str(exc)
+        raise StoreDamaged(f"The store {database} is damaged (SQLite: {reason}). Nothing was changed. "
+                           "Restore it from a backup.") from None
 
 
 def _open_server_store(url: str, migrate: bool) -> Store:
@@ -356,55 +482,68 @@ def restore_from(backup: Path, data_dir: Path, passphrase: str | None = None) ->
     An encrypted backup needs the passphrase it was made under and its keyinfo
     beside it; the restored store is encrypted with the same key.  The store
     being replaced is kept as ``qadesk.sqlite.before-restore`` (with its WAL and,
-    when encrypted, its keyinfo beside it).
+    when encrypted, its keyinfo beside it).  Refused while any process uses the
+    store in ``data_dir`` (:class:`qadesk.store.single_writer.StoreInUse`).
     """
     from qadesk.store import crypto
+    from qadesk.store.examine import StoreDamaged, refuse_unless_openable
+    from qadesk.store.single_writer import claim_whole_store, wipe
 
     backup = Path(backup)
-    cipher: Unlocked | None = None
-    if crypto.is_encrypted_file(backup):
-        if passphrase is None:
-            raise WrongPassphrase(f"The backup {backup} is encrypted: its passphrase is needed to restore it.")
-        cipher = crypto.unlock_file(backup, crypto.keyinfo_beside(backup), passphrase)
-        check = crypto.connect(backup, cipher.key)
-    else:
-        check = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
-    try:
-        ok = check.execute("PRAGMA integrity_check").fetchone()[0]
-        check.execute("SELECT count(*) FROM audits").fetchone()
-    finally:
-        check.close()
-    if ok != "ok":
-        raise ValueError(f"{backup} is damaged: {ok}")
-    target = private_dir(Path(data_dir)) / DB_FILENAME
-    part = target.with_name(target.name + ".restoring")
-    part.unlink(missing_ok=True)
-    private_file(part)
-    if cipher is not None:
-        src = crypto.connect(backup, cipher.key)
-        dest = crypto.connect(part, cipher.key)
-    else:
-        src, dest = sqlite3.connect(str(backup)), sqlite3.connect(str(part))
-    try:
-        src.backup(dest)
-        restored_head = _history_head(dest)
-    finally:
-        src.close()
-        dest.close()
-    kept = target.with_name(target.name + ".before-restore")
-    keyinfo = crypto.keyinfo_path(data_dir)
-    for stale in (Path(str(kept) + "-wal"), Path(str(kept) + "-shm"), crypto.keyinfo_beside(kept),
-                  Path(str(target) + "-shm")):
-        stale.unlink(missing_ok=True)
-    for suffix in ("", "-wal"):  # the WAL travels with its database, so the kept copy is whole
-        if Path(str(target) + suffix).exists():
-            os.replace(str(target) + suffix, str(kept) + suffix)
-    if keyinfo.exists():
-        os.replace(keyinfo, crypto.keyinfo_beside(kept))
-    if cipher is not None:
-        crypto.write_keyinfo(keyinfo, crypto.KeyInfo(current=cipher.params))
-    os.replace(part, target)
-    _anchor_restored(target, restored_head, backup)
+    refuse_unless_openable(backup, ("Choose the backup file itself.", "Choose another backup."))
+    with claim_whole_store(private_dir(Path(data_dir)), what="restored"):
+        cipher: Unlocked | None = None
+        if crypto.is_encrypted_file(backup):
+            if passphrase is None:
+                raise WrongPassphrase(f"The backup {backup} is encrypted: its passphrase is needed to restore it.")
+            cipher = crypto.unlock_file(backup, crypto.keyinfo_beside(backup), passphrase)
+            check = crypto.connect(backup, cipher.key)
+        else:
+            check = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+        try:
+            ok = check.execute("PRAGMA integrity_check").fetchone()[0]
+            check.execute("SELECT count(*) FROM audits").fetchone()
+        except Exception as exc:  # sqlite3's or sqlcipher3's DatabaseError: the file is not a whole store
+            raise StoreDamaged(f"{backup} is damaged or not a QA Desk backup (SQLite: {exc}). "
+                               "Nothing was changed; choose another backup.") from None
+        finally:
+            check.close()
+        if ok != "ok":
+            raise StoreDamaged(f"{backup} is damaged (SQLite's integrity check: {ok}). Nothing was changed; "
+                               "choose another backup.")
+        target = Path(data_dir) / DB_FILENAME
+        part = target.with_name(target.name + ".restoring")
+        wipe(part)
+        private_file(part)
+        try:
+            if cipher is not None:
+                src = crypto.connect(backup, cipher.key)
+                dest = crypto.connect(part, cipher.key)
+            else:
+                src, dest = sqlite3.connect(str(backup)), sqlite3.connect(str(part))
+            try:
+                src.backup(dest)
+                restored_head = _history_head(dest)
+            finally:
+                src.close()
+                dest.close()
+        except BaseException:
+            wipe(part)
+            raise
+        kept = target.with_name(target.name + ".before-restore")
+        keyinfo = crypto.keyinfo_path(data_dir)
+        for stale in (Path(str(kept) + "-wal"), Path(str(kept) + "-shm"), crypto.keyinfo_beside(kept),
+                      Path(str(target) + "-shm")):
+            stale.unlink(missing_ok=True)
+        for suffix in ("", "-wal"):  # the WAL travels with its database, so the kept copy is whole
+            if Path(str(target) + suffix).exists():
+                os.replace(str(target) + suffix, str(kept) + suffix)
+        if keyinfo.exists():
+            os.replace(keyinfo, crypto.keyinfo_beside(kept))
+        if cipher is not None:
+            crypto.write_keyinfo(keyinfo, crypto.KeyInfo(current=cipher.params))
+        os.replace(part, target)
+        _anchor_restored(target, restored_head, backup)
     return target
 
 

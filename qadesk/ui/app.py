@@ -17,14 +17,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLockFile, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from qadesk import APP_ID, APP_NAME, ORGANISATION, __version__
 from qadesk.core.bundle import bundle_path
 from qadesk.services.profile import Profile
 from qadesk.store import Store, default_data_dir, open_store
+from qadesk.core.errors import StoreLocked
 from qadesk.store.engine import DB_FILENAME
+from qadesk.store.examine import NotAStore, StoreDamaged, StoreTooNew, StoreUnusable, StoreWriteFailed
+from qadesk.store.single_writer import StoreInUse, WindowClaim, claim_window, identify_process
 from qadesk.ui import messages
 from qadesk.ui.collector import collect_on_the_ui_thread
 from qadesk.ui.context import AppContext
@@ -39,7 +42,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("qadesk.app")
 
-LOCK_NAME = "qadesk.lock"
 DEMO_AUDITS = 300
 DEMO_SEED = 1
 EXIT_WHEN_READY = "QADESK_EXIT_WHEN_READY"  # see docs/benchmarks.md
@@ -58,18 +60,50 @@ def chosen_data_dir(data_dir_option: str | None, settings: Settings) -> tuple[Pa
     return (Path(last) if last else default_data_dir()), False
 
 
-def take_lock(folder: Path) -> tuple[QLockFile | None, str]:
-    """Lock the data folder for this copy of qadesk; (None, who holds it) if another copy does."""
-    folder.mkdir(parents=True, exist_ok=True)
-    lock = QLockFile(str(folder / LOCK_NAME))
-    lock.setStaleLockTime(0)  # a lock left by a crashed copy is recognised by its dead process id
-    if lock.tryLock(0):
-        return lock, ""
-    info = lock.getLockInfo()  # (pid, host, app), or a shorter tuple when the file cannot be read
-    if isinstance(info, tuple) and len(info) >= 3 and info[0]:
-        pid, host, app = info[-3:]
-        return None, f"Another copy of {APP_NAME} ({app or 'qadesk'}, process {pid} on {host or 'this computer'})"
-    return None, f"Another copy of {APP_NAME}"
+def take_lock(folder: Path) -> tuple[WindowClaim | None, str]:
+    """The store's one window, for this copy of qadesk; (None, who holds it) if another window does.
+
+    The lock is the store layer's (qadesk.store.single_writer), the one the command line honours:
+    an operating-system lock, so one left by a copy that was killed or crashed blocks nobody."""
+    identify_process(APP_NAME, "window")
+    try:
+        return claim_window(folder), ""
+    except StoreInUse as exc:
+        holder = exc.holder
+        if holder is not None and holder.role == "window":
+            return None, f"Another copy of {holder.who()}"
+        return None, f"Another copy of {APP_NAME}"
+    except OSError as exc:  # a folder that cannot be made or written: said when the store is opened
+        log.warning("cannot lock %s: %s", folder, exc)
+        return _NoLock(folder), ""
+
+
+class _NoLock:
+    """Stands for the window's lock where none can be taken (a read-only folder): opening then says why."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def release(self) -> None:
+        pass
+
+
+# What the window says, at start or on switching folder, about a store it cannot open: (title, heading).
+_UNOPENABLE: tuple[tuple[type[Exception], str, str], ...] = (
+    (NotAStore, "Not a QA Desk store", "This is not a QA Desk store"),
+    (StoreTooNew, "Made by a newer QA Desk", "This store was made by a newer QA Desk"),
+    (StoreDamaged, "The store is damaged", "This store is damaged"),
+    (StoreWriteFailed, "The data folder cannot be used", "This data folder cannot be used"),
+    (StoreInUse, "Data folder in use", "This data folder is in use"),
+    (StoreUnusable, "The store cannot be opened", "This store cannot be opened"),
+)
+
+
+def describe_unopenable(exc: Exception) -> tuple[str, str]:
+    for kind, title, heading in _UNOPENABLE:
+        if isinstance(exc, kind):
+            return title, heading
+    return "The store cannot be opened", "This store cannot be opened"
 
 
 def store_exists(folder: Path) -> bool:
@@ -100,18 +134,24 @@ def install_shipped_templates(store: Store) -> int:
 
 
 class LockedPage(QWidget):
-    """Shown instead of the screens when another copy of qadesk has the data folder open."""
+    """Shown instead of the screens when the store cannot be opened here: another copy of qadesk has
+    it open (``holder`` names it), or ``problem`` says what is wrong with it (not a store, damaged,
+    made by a newer QA Desk, a folder that cannot be written)."""
 
-    def __init__(self, folder: Path, holder: str) -> None:
+    def __init__(self, folder: Path, holder: str, problem: tuple[str, str] | None = None) -> None:
         super().__init__()
         self.setObjectName("locked.page")
         self.folder = folder
-        title = QLabel("This data folder is already open")
+        if problem is None:
+            heading = "This data folder is already open"
+            said = (f"{holder} is using the data in\n{folder}\n\n"
+                    f"Two copies of {APP_NAME} writing to the same audits could overwrite each other's work, so "
+                    "this copy has not opened it. Switch to the other window, or quit it and try again here.")
+        else:
+            heading, said = problem
+        title = QLabel(heading)
         title.setObjectName("heading")
-        text = QLabel(
-            f"{holder} is using the data in\n{folder}\n\n"
-            f"Two copies of {APP_NAME} writing to the same audits could overwrite each other's work, so this "
-            "copy has not opened it. Switch to the other window, or quit it and try again here.")
+        text = QLabel(said)
         text.setObjectName("locked.text")
         text.setWordWrap(True)
         self.quit_button = QPushButton("&Quit")
@@ -130,14 +170,20 @@ class LockedPage(QWidget):
         layout.addWidget(text)
         layout.addLayout(buttons)
         layout.addStretch(1)
-        self.setAccessibleName("This data folder is already open in another copy of QA Desk")
+        self.setAccessibleName(heading if problem is not None
+                               else "This data folder is already open in another copy of QA Desk")
 
 
 # ---------------------------------------------------------------------- opening a store in a window
 
 
 def _open(window: MainWindow, folder: Path, *, demo: bool) -> bool:
-    """Lock ``folder``, open its store and show it in ``window``; False (and a message) if locked."""
+    """Lock ``folder``, open its store and show it in ``window``; False (and a message) if it cannot be.
+
+    A store that cannot be opened (another copy has it, a conversion is running, not a store,
+    damaged, made by a newer QA Desk, a folder that cannot be written) is told in a dialog saying
+    what it is; ``window.open_problem`` keeps it for the page shown at start."""
+    window.open_problem = None
     lock, holder = take_lock(folder)
     if lock is None:
         messages.warning(f"{holder} is using the data in {folder}. It was not opened.", parent=window,
@@ -148,18 +194,25 @@ def _open(window: MainWindow, folder: Path, *, demo: bool) -> bool:
         store = open_store(folder) if demo else open_store_for_window(folder, window,
                                                                       interactive=messages.interactive())
         if store is None:  # the passphrase was not given
-            lock.unlock()
+            lock.release()
             window.unlock_cancelled = True
             return False
         install_shipped_templates(store)
+    except (StoreUnusable, StoreWriteFailed, StoreLocked) as exc:
+        lock.release()
+        title, heading = describe_unopenable(exc)
+        log.warning("the store in %s was not opened: %s", folder, exc)
+        window.open_problem = (heading, str(exc))
+        messages.warning(str(exc), parent=window, title=title)
+        return False
     except BaseException:
-        lock.unlock()
+        lock.release()
         raise
     window.store_lock = lock
 
     def release() -> None:
         store.close()
-        lock.unlock()
+        lock.release()
         if demo:
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -178,7 +231,7 @@ def switch_store(window: MainWindow, folder: Path) -> bool:
         messages.warning(f"{holder} is using the data in {folder}. Nothing was changed.", parent=window,
                          title="Data folder in use")
         return False
-    lock.unlock()  # taken again by _open, after the old store is let go
+    lock.release()  # taken again by _open, after the old store is let go
     previous = window.ctx.data_dir if window.ctx is not None and not window.ctx.demo else None
     window.ops.wait()
     window.detach()
@@ -191,9 +244,15 @@ def switch_store(window: MainWindow, folder: Path) -> bool:
     ok = _open(window, folder, demo=False)
     if ok:
         window.settings.set("data/last_folder", str(folder))
-    elif previous is not None and store_exists(previous):
-        # The new folder's passphrase question (or unlock) was left: back to the folder that was open.
+        return ok
+    problem = window.open_problem
+    if previous is not None and store_exists(previous):
+        # The new folder's passphrase question (or unlock) was left, or its store could not be
+        # opened (the dialog said why): back to the folder that was open.
         _open(window, previous, demo=False)
+    if window.ctx is None:
+        window.open_problem = problem
+        _show_problem(window, folder)
     return ok
 
 
@@ -293,6 +352,30 @@ def create_window(argv: Sequence[str]) -> MainWindow:
     return _create_window(build_parser().parse_args(list(argv)))
 
 
+def _show_problem(window: MainWindow, folder: Path) -> None:
+    """After a dialog said why the store in ``folder`` was not opened, a page keeps saying it."""
+    if window.open_problem is None or window.ctx is not None:
+        return
+    page = LockedPage(folder, "", window.open_problem)
+    if window.locked_page is None:
+        window.takeCentralWidget()  # the screens are kept (setCentralWidget would delete them)
+    window.locked_page = page
+    window.setCentralWidget(page)
+    _connect_locked_page(window, page, folder)
+
+
+def _connect_locked_page(window: MainWindow, page: LockedPage, folder: Path) -> None:
+    page.quit_button.clicked.connect(window.close)
+    page.retry_button.clicked.connect(lambda: switch_store(window, folder))
+    page.other_button.clicked.connect(window.choose_folder)
+
+
+def _locked_window(settings: Settings, folder: Path, page: LockedPage) -> MainWindow:
+    window = MainWindow(None, settings, locked=page)
+    _connect_locked_page(window, page, folder)
+    return window
+
+
 def _create_window(args: argparse.Namespace) -> MainWindow:
     app = QApplication.instance()
     assert isinstance(app, QApplication), "create a QApplication first"
@@ -310,16 +393,13 @@ def _create_window(args: argparse.Namespace) -> MainWindow:
     if first_run:
         window = MainWindow(None, settings)  # no store until the person has said where it goes
     elif lock is None:
-        page = LockedPage(folder, holder)
-        window = MainWindow(None, settings, locked=page)
-        page.quit_button.clicked.connect(window.close)
-        page.retry_button.clicked.connect(lambda: switch_store(window, folder))
-        page.other_button.clicked.connect(window.choose_folder)
+        window = _locked_window(settings, folder, LockedPage(folder, holder))
         log.warning("data folder %s is locked by %s", folder, holder)
     else:
-        lock.unlock()  # _open takes it again, with the store
+        lock.release()  # _open takes it again, with the store
         window = MainWindow(None, settings)
-        _open(window, folder, demo=args.demo)
+        if not _open(window, folder, demo=args.demo):
+            _show_problem(window, folder)
     window.on_close.append(lambda: _release(window))
     window.idle_lock = install_security(window, settings.get("security/idle_lock_minutes"))
     window.show()

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QLockFile, QSize, Qt, Signal
+from PySide6.QtCore import QByteArray, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -53,8 +53,10 @@ class MainWindow(QMainWindow):
     storeChanged = Signal()
     store_actions: list[QAction]  # made by qadesk.ui.menus.build_menus: enabled only while a store is open
     recent_menu: QMenu
-    # Set by qadesk.ui.app, which opens a store into the window and holds its folder's lock:
-    store_lock: QLockFile
+    # Set by qadesk.ui.app, which opens a store into the window and holds its folder's lock
+    # (qadesk.store.single_writer.WindowClaim); open_problem: why the store could not be opened.
+    store_lock: object
+    open_problem: tuple[str, str] | None
     release_store: Callable[[], None] | None
     unlock_cancelled: bool
     demo_ready: bool

@@ -187,5 +187,5 @@ def test_escape_on_the_question_for_a_new_folder_keeps_the_folder_that_was_open(
         assert count_audits(s, Selection()) == 300
     other, holder = take_lock(demo_dir)  # the folder is this window's again: another copy is kept out
     if other is not None:
-        other.unlock()
+        other.release()
     assert other is None and holder

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import QLabel
 from qadesk.services.profile import get_profile
 from qadesk.services.queries import Selection, count_audits, list_audits
 from qadesk.store import default_data_dir, open_store
+from qadesk.store.single_writer import window_holder
 from qadesk.ui.main_window import SCREENS
 from tests.gui.shell_support import demo_dir_fixture, demo_master_fixture, open_window_fixture  # noqa: F401
 
@@ -137,10 +139,10 @@ def test_a_second_copy_on_the_same_store_is_refused_clearly(open_window, demo_di
 
 def test_a_copy_in_another_process_holds_the_store(open_window, demo_dir: Path, qtbot) -> None:
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-        import sys, time
-        from PySide6.QtCore import QLockFile
-        lock = QLockFile({str(demo_dir / 'qadesk.lock')!r})
-        assert lock.tryLock(0)
+        import sys
+        from qadesk.store.single_writer import claim_window, identify_process
+        identify_process("QA Desk", "window")
+        claim = claim_window({str(demo_dir)!r})
         print("locked", flush=True)
         sys.stdin.readline()
     """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -149,11 +151,33 @@ def test_a_copy_in_another_process_holds_the_store(open_window, demo_dir: Path, 
         w = open_window("--data-dir", str(demo_dir))
         assert w.ctx is None
         text = w.centralWidget().findChild(QLabel, "locked.text").text()
-        assert f"process {holder.pid}" in text and str(demo_dir) in text
+        assert f"QA Desk (process {holder.pid} on this computer)" in text and str(demo_dir) in text
     finally:
         holder.communicate("\n", timeout=10)
     w.centralWidget().retry_button.click()
     assert w.ctx is not None
+
+
+def test_a_copy_that_was_killed_blocks_nobody(open_window, demo_dir: Path) -> None:
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys, time
+        from qadesk.store import open_store
+        from qadesk.store.single_writer import claim_window, identify_process
+        identify_process("QA Desk", "window")
+        claim = claim_window({str(demo_dir)!r})
+        store = open_store({str(demo_dir)!r})
+        print("open", flush=True)
+        time.sleep(600)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+    finally:
+        holder.kill()  # SIGKILL: no clean-up of any kind, the lock files stay where they are
+        holder.wait(timeout=10)
+        holder.stdout.close()
+    assert (demo_dir / "qadesk.locks" / "window").read_bytes()  # still naming the dead process
+    w = open_window("--data-dir", str(demo_dir))
+    assert w.ctx is not None and w.ctx.data_dir == demo_dir
 
 
 def test_new_audit_dialog_asks_what_the_kind_needs(open_window, demo_dir: Path, qtbot) -> None:
@@ -210,7 +234,7 @@ def test_exit_when_ready_prints_ready_once_home_is_counted(demo_dir: Path, tmp_p
                           capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["ready"]
-    assert not (demo_dir / "qadesk.lock").exists()  # it quit properly, letting go of the folder
+    assert (demo_dir / "qadesk.locks" / "window").read_bytes() == b""  # it quit properly, letting go of the folder
 
 
 def test_first_run_lets_you_choose_where_the_data_lives(open_window, tmp_path: Path, monkeypatch, qtbot) -> None:
@@ -225,7 +249,8 @@ def test_first_run_lets_you_choose_where_the_data_lives(open_window, tmp_path: P
     dialog.name.setText("Sam Taylor")
     dialog.accept()
     assert w.ctx.data_dir == chosen and (chosen / "qadesk.sqlite").exists()
-    assert (chosen / "qadesk.lock").exists()
+    holder = window_holder(chosen)  # the new store is this window's: another copy is kept out
+    assert holder is not None and holder.pid == os.getpid() and holder.program == "QA Desk"
     assert not default.exists()  # no empty store left behind in the folder not chosen
     assert w.ops.wait()  # the profile is written in the background
     with w.ctx.store.session() as s:

@@ -155,7 +155,7 @@ def test_encrypting_a_plain_store_leaves_no_plaintext_anywhere(data_dir: Path, t
     crypto.encrypt_store(data_dir, PASS)
     assert plaintext_in(data_dir) == {}
     names = sorted(p.name for p in data_dir.iterdir())
-    assert names == ["qadesk.history-head", "qadesk.keyinfo.json", "qadesk.sqlite", "qadesk.sqlite.before-restore",
+    assert names == ["qadesk.history-head", "qadesk.keyinfo.json", "qadesk.locks", "qadesk.sqlite", "qadesk.sqlite.before-restore",
                      "qadesk.sqlite.before-restore.keyinfo.json"]
 
     store = open_store(data_dir, passphrase=PASS)

@@ -20,6 +20,7 @@ from qadesk.services.history import verify_store
 from qadesk.services.templates import import_template
 from qadesk.store import history, open_store
 from qadesk.store.engine import DB_FILENAME, restore_from
+from qadesk.store.examine import StoreDamaged
 from qadesk.store.migrate import current_revision, head_revision
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -131,7 +132,7 @@ def test_restore_refuses_a_damaged_backup(store, data_dir: Path, tmp_path: Path)
     _fill(store)
     bad = tmp_path / "bad.sqlite"
     bad.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
-    with pytest.raises((sqlite3.DatabaseError, ValueError)):
+    with pytest.raises(StoreDamaged, match="bad.sqlite is damaged: its SQLite header names an impossible page size"):
         restore_from(bad, data_dir)
     assert _snapshot(store)["counts"]["audits"] == 2
 
