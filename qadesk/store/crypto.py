@@ -212,6 +212,7 @@ def write_keyinfo(path: Path, info: KeyInfo) -> None:
             f.write(info.to_json())
             f.flush()
             os.fsync(f.fileno())
+        single_writer.pause_for_tests("keyinfo")
         os.replace(tmp, path)
     _fsync_dir(path.parent)
 
@@ -358,20 +359,6 @@ def _swap_in(new: Path, database: Path) -> None:
     _fsync_dir(database.parent)
 
 
-PAUSE_ENV = "QADESK_TEST_PAUSE_AT"  # tests only: stop a conversion at a named point, to be killed there
-
-
-def _pause_for_tests(point: str) -> None:
-    """With ``QADESK_TEST_PAUSE_AT=<point>`` (tests kill a real conversion there), wait forever at ``point``."""
-    if os.environ.get(PAUSE_ENV) == point:
-        import sys
-        import time
-
-        print(f"paused at {point}", file=sys.stderr, flush=True)
-        while True:
-            time.sleep(60)
-
-
 def _convert(database: Path, source_key: bytes | None, target_key: bytes | None) -> None:
     work = database.with_name(database.name + ".converting")
     single_writer.wipe(work)  # left by a conversion that was killed (open_store wipes them too)
@@ -381,7 +368,7 @@ def _convert(database: Path, source_key: bytes | None, target_key: bytes | None)
             conn.execute("PRAGMA busy_timeout = 5000")
             _checkpoint(conn)
             export_copy(conn, work, target_key)
-            _pause_for_tests("converting")
+            single_writer.pause_for_tests("converting")
             _checkpoint(conn)
         _swap_in(work, database)
     except BaseException:
@@ -460,7 +447,7 @@ def change_passphrase(data_dir: Path | str, old: str, new: str,
         with closing(connect(database, current.key)) as conn:
             conn.execute("PRAGMA busy_timeout = 5000")
             _checkpoint(conn)
-            _pause_for_tests("rekeying")
+            single_writer.pause_for_tests("rekeying")
             conn.execute(f'PRAGMA rekey = "{raw_key_literal(fresh.key)}"')
             _checkpoint(conn)
         write_keyinfo(info_file, KeyInfo(current=params))

@@ -206,16 +206,18 @@ class Store:
                 single_writer.wipe(tmp)  # one left by an earlier backup that failed
                 private_file(tmp)  # an empty file is a new database to SQLite; the copy is never readable by others
                 self._backup_into(tmp, target)
+                single_writer.pause_for_tests("backing-up")
                 os.replace(tmp, target)
         except OSError as exc:
             raise StoreWriteFailed(f"The backup {target} could not be written: {describe_os_error(exc)}. "
                                    "Nothing was written; choose another place.") from None
         except sqlite3.Error as exc:
             raise StoreWriteFailed(f"The backup {target} could not be written: "
-                                   f"{describe_disk_error(str(exc)) or exc}. Nothing was written; "
+                                   f"{describe_disk_error(str(exc), target.parent) or exc}. Nothing was written; "
                                    "choose another place.") from None
         except Exception as exc:  # sqlcipher3's errors are not sqlite3's
-            words = describe_disk_error(str(exc)) if type(exc).__module__.startswith("sqlcipher3") else None
+            words = (describe_disk_error(str(exc), target.parent) if type(exc).__module__.startswith("sqlcipher3")
+                     else None)
             if words is None:
                 raise
             raise StoreWriteFailed(f"The backup {target} could not be written: {words}. Nothing was written; "
@@ -264,7 +266,7 @@ def _plain_disk_errors(ctx: ExceptionContext) -> None:
     if "malformed" in lowered or "not a database" in lowered:
         raise StoreDamaged(f"The store {shown} is damaged (SQLite: {said}). Nothing was changed. "
                            "Restore the store from a backup.") from None
-    words = describe_disk_error(said)
+    words = describe_disk_error(said, Path(where).parent if where else None)
     if words is not None:
         raise StoreWriteFailed(f"Could not write to the store {shown}: {words}. Nothing of this change was kept; "
                                "free some space or make the folder writable, then try again.") from None

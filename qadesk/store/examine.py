@@ -152,17 +152,50 @@ def refuse_unless_openable(path: Path, advice: tuple[str, str] = IN_DATA_FOLDER)
     return found
 
 
-def describe_disk_error(message: str) -> str | None:
-    """Plain words for SQLite's message about a write the disk refused; None for any other error."""
+def describe_disk_error(message: str, folder: Path | None = None) -> str | None:
+    """Plain words for SQLite's message about a write the disk refused; None for any other error.
+
+    SQLite says "disk I/O error" for several causes; with the ``folder`` written to, the disk
+    itself is asked which it is (read-only, full) before the general words are used."""
     m = message.lower()
     if "readonly" in m or "read-only" in m:
-        return "the disk or the folder is read-only, or the file is not yours to write"
+        return diagnose_folder(folder) or "the disk or the folder is read-only, or the file is not yours to write"
     if "disk is full" in m or "database or disk is full" in m:
         return "the disk is full"
     if "disk i/o error" in m:
-        return "the disk refused the write (it may be full, read-only or failing)"
+        return diagnose_folder(folder) or "the disk refused the write (it may be full, read-only or failing)"
     if "unable to open database file" in m:
-        return "the file or its folder cannot be opened for writing (no permission, or the disk has gone)"
+        return (diagnose_folder(folder)
+                or "the file or its folder cannot be opened for writing (no permission, or the disk has gone)")
+    return None
+
+
+LOW_SPACE = 1 << 20  # less free than this, and a refused write is the disk being full
+
+
+def diagnose_folder(folder: Path | None) -> str | None:
+    """Why writes in ``folder`` fail, if the file system says: read-only, full, or not writable by us."""
+    if folder is None:
+        return None
+    try:
+        st = os.statvfs(folder) if hasattr(os, "statvfs") else None
+    except OSError:
+        return None
+    if st is not None:
+        if st.f_flag & getattr(os, "ST_RDONLY", 1):
+            return "the disk is read-only"
+        if st.f_bavail * st.f_frsize < LOW_SPACE:
+            return "the disk is full"
+    else:  # Windows: no statvfs, but the free space is known
+        import shutil
+
+        try:
+            if shutil.disk_usage(folder).free < LOW_SPACE:
+                return "the disk is full"
+        except OSError:
+            return None
+    if not os.access(folder, os.W_OK):
+        return "the folder is read-only, or not yours to write in"
     return None
 
 
@@ -176,6 +209,8 @@ def describe_os_error(exc: OSError) -> str:
         return "the file would be larger than this disk or account allows (the disk is full for it)"
     if exc.errno == errno.EROFS:
         return "the disk is read-only"
+    if exc.errno == errno.EIO:
+        return "the disk reported an error reading or writing (it may be failing)"
     if exc.errno in (errno.EACCES, errno.EPERM):
         return "the folder is read-only, or not yours to write in"
     return exc.strerror or str(exc)

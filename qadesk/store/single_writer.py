@@ -208,34 +208,22 @@ def _slot(folder: Path, n: int) -> Path:
     return folder / LOCK_DIR / f"use-{n:02d}"
 
 
-@dataclass
-class StoreUse:
-    """This process's use of the store in ``folder`` (one slot); :meth:`release` lets it go.
+class _Keeper:
+    """What holds a slot can list the half-made files it writes in the slot's ``.making`` list.
 
-    ``swept`` names the leftovers of killed processes that were wiped when it was taken.
-    """
+    If the process dies while one is listed, whoever takes that slot next wipes the file; if the
+    body writing it fails, it is wiped at once; when the holder lets go normally, whatever is
+    still listed is wiped."""
 
-    folder: Path
-    slot: int
-    _file: _LockFile = field(repr=False)
-    swept: list[Path] = field(default_factory=list)
-    _making: list[Path] = field(default_factory=list, repr=False)
+    def __init__(self, slot_file: _LockFile | None) -> None:
+        self._slot_file = slot_file
+        self._making: list[Path] = []
 
     @property
-    def held(self) -> bool:
-        return self._file.fd is not None
-
-    def release(self) -> None:
-        if not self.held:
-            return
-        _forget_use(self)
-        making = Path(str(self._file.path) + MAKING)
-        for path in self._making:  # a half-made file still listed when its maker lets go: wipe it
-            wipe(path)
-        self._making.clear()
-        with contextlib.suppress(OSError):
-            making.write_bytes(b"")
-        self._file.release()
+    def _list_file(self) -> Path | None:
+        if self._slot_file is None or self._slot_file.fd is None:
+            return None
+        return Path(str(self._slot_file.path) + MAKING)
 
     @contextlib.contextmanager
     def making(self, path: Path) -> Iterator[Path]:
@@ -245,7 +233,7 @@ class StoreUse:
         """
         path = Path(path).absolute()
         self._making.append(path)
-        self._write_making()
+        self._write_list()
         try:
             yield path
         except BaseException:
@@ -254,41 +242,107 @@ class StoreUse:
         finally:
             with contextlib.suppress(ValueError):
                 self._making.remove(path)
-            self._write_making()
+            self._write_list()
 
-    def _write_making(self) -> None:
+    def _write_list(self) -> None:
+        list_file = self._list_file
+        if list_file is None:
+            return
+        with contextlib.suppress(OSError):  # a full disk: the list is a safety net, the write itself will say
+            private_file(list_file)
+            with open(list_file, "r+b") as f:
+                f.truncate(0)
+                f.write("".join(f"{p}\n" for p in self._making).encode("utf-8"))
+                f.flush()
+                os.fsync(f.fileno())
+
+    def _let_go_of_half_made(self) -> None:
+        for path in self._making:  # still listed when its maker lets go: it will never be finished
+            wipe(path)
+        self._making.clear()
+        self._write_list()
+
+
+class StoreUse(_Keeper):
+    """This process's use of the store in ``folder`` (one slot); :meth:`release` lets it go.
+
+    ``swept`` names the leftovers of killed processes that were wiped when it was taken.
+    """
+
+    def __init__(self, folder: Path, slot: int, file: _LockFile) -> None:
+        super().__init__(file)
+        self.folder = folder
+        self.slot = slot
+        self._file = file
+        self.swept: list[Path] = []
+
+    def __repr__(self) -> str:
+        return f"StoreUse({self.folder}, slot {self.slot}{'' if self.held else ', released'})"
+
+    @property
+    def held(self) -> bool:
+        return self._file.fd is not None
+
+    def release(self) -> None:
         if not self.held:
             return
-        list_file = Path(str(self._file.path) + MAKING)
-        private_file(list_file)
-        with open(list_file, "r+b") as f:
-            f.truncate(0)
-            f.write("".join(f"{p}\n" for p in self._making).encode("utf-8"))
-            f.flush()
-            os.fsync(f.fileno())
+        _forget(self)
+        self._let_go_of_half_made()
+        self._file.release()
 
 
-# Every use this process holds, so a part of qadesk that writes a half-made file (a key file's .part)
-# can list it under the use of its folder without being handed the use.
-_uses: list[StoreUse] = []
-_uses_lock = threading.Lock()
+class WholeStore(_Keeper):
+    """The store in ``folder`` to this process alone: the gate and every slot but its own use's."""
+
+    def __init__(self, folder: Path, files: list[_LockFile]) -> None:
+        slots = [f for f in files if f.path.name.startswith("use-")]
+        super().__init__(slots[0] if slots else None)
+        self.folder = folder
+        self._files = files
+
+    def release(self) -> None:
+        _forget(self)
+        self._let_go_of_half_made()
+        for f in reversed(self._files):  # the gate, first taken, last let go
+            f.release()
+        self._files.clear()
+
+    def __enter__(self) -> WholeStore:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.release()
 
 
-def _forget_use(use: StoreUse) -> None:
-    with _uses_lock, contextlib.suppress(ValueError):
-        _uses.remove(use)
+# Every use and whole store this process holds, so a part of qadesk that writes a half-made file
+# (a key file's .part) can list it under its folder's without being handed it.
+_keepers: list[StoreUse | WholeStore] = []
+_keepers_lock = threading.Lock()
+
+
+def _remember(keeper: StoreUse | WholeStore) -> None:
+    with _keepers_lock:
+        _keepers.append(keeper)
+
+
+def _forget(keeper: StoreUse | WholeStore) -> None:
+    with _keepers_lock, contextlib.suppress(ValueError):
+        _keepers.remove(keeper)
 
 
 @contextlib.contextmanager
 def making(path: Path, folder: Path | None = None) -> Iterator[Path]:
-    """A half-made file ``path`` listed under this process's use of ``folder`` (its own folder by default).
+    """A half-made file ``path`` listed under this process's use (or whole store) of ``folder``.
 
-    Without a use (no store open there) the file is still wiped if the body fails."""
-    folder = Path(folder if folder is not None else Path(path).parent).absolute()
-    with _uses_lock:
-        use = next((u for u in _uses if u.folder == folder and u.held), None)
-    if use is not None:
-        with use.making(path) as p:
+    ``folder`` is the file's own folder unless given; failing a keeper there, any this process holds
+    (a backup's keyinfo is written beside the backup, far from the store).  Without any, the file is
+    still wiped if the body fails."""
+    here = Path(folder if folder is not None else Path(path).parent).absolute()
+    with _keepers_lock:
+        keepers = [k for k in _keepers if k._list_file is not None]
+    keeper = next((k for k in reversed(keepers) if k.folder == here), keepers[-1] if keepers else None)
+    if keeper is not None:
+        with keeper.making(path) as p:
             yield p
         return
     try:
@@ -333,8 +387,7 @@ def use_store(folder: Path | str) -> StoreUse:
             mine = _take_slot(folder, me)
         finally:
             gate.release()
-    with _uses_lock:
-        _uses.append(mine)
+    _remember(mine)
     return mine
 
 
@@ -354,7 +407,7 @@ def _take_slot(folder: Path, me: Holder) -> StoreUse:
         swept += _wipe_listed(path)  # a holder that went without finishing what it was writing
         if mine is None:
             f.describe(me)
-            mine = StoreUse(folder=folder, slot=n, _file=f)
+            mine = StoreUse(folder, n, f)
         else:
             f.release()
     if mine is None:
@@ -362,25 +415,6 @@ def _take_slot(folder: Path, me: Holder) -> StoreUse:
                          "try again when some have finished.")
     mine.swept = swept + sweep_leftovers(folder)
     return mine
-
-
-@dataclass
-class WholeStore:
-    """The store in ``folder`` to this process alone (every slot but the one it already used)."""
-
-    folder: Path
-    _files: list[_LockFile] = field(repr=False)
-
-    def release(self) -> None:
-        for f in reversed(self._files):  # the gate, first taken, last let go
-            f.release()
-        self._files.clear()
-
-    def __enter__(self) -> WholeStore:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.release()
 
 
 def claim_whole_store(folder: Path | str, held: StoreUse | None = None, what: str = "converted") -> WholeStore:
@@ -399,13 +433,14 @@ def claim_whole_store(folder: Path | str, held: StoreUse | None = None, what: st
         try:
             for n in range(SLOTS):
                 path = _slot(folder, n)
-                if not path.exists():
-                    break
+                if n > 0 and not path.exists():
+                    break  # slots are made in order, under the gate, which this process now holds
                 if held is not None and held.held and held.folder == folder and held.slot == n:
                     continue
                 f = _LockFile(path)
                 if not f.try_lock():
                     raise _in_use(folder, _read_holder(path), what)
+                f.describe(me)
                 taken.append(f)
                 _wipe_listed(path)  # what a killed user of this slot left half-made
             sweep_leftovers(folder)
@@ -413,7 +448,9 @@ def claim_whole_store(folder: Path | str, held: StoreUse | None = None, what: st
             for t in reversed(taken):
                 t.release()
             raise
-    return WholeStore(folder=folder, _files=taken)
+    whole = WholeStore(folder, taken)
+    _remember(whole)
+    return whole
 
 
 def _in_use(folder: Path, holder: Holder | None, what: str) -> StoreInUse:
@@ -471,6 +508,20 @@ def window_holder(folder: Path | str) -> Holder | None:
 
 
 # ---------------------------------------------------------------------------- leftovers
+
+PAUSE_ENV = "QADESK_TEST_PAUSE_AT"  # tests only: stop at a named point of a conversion or backup, to be killed
+
+
+def pause_for_tests(point: str) -> None:
+    """With ``QADESK_TEST_PAUSE_AT=<point>``, say so on stderr and wait at ``point`` until killed.
+
+    The tests kill a real ``qadesk store decrypt`` (or backup) there, with its half-made file
+    complete on disk, and check that the next open leaves nothing of it readable."""
+    if os.environ.get(PAUSE_ENV) == point:
+        print(f"paused at {point}", file=sys.stderr, flush=True)
+        while True:
+            time.sleep(60)
+
 
 
 def _making_of(slot: Path) -> bool:

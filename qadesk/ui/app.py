@@ -22,9 +22,9 @@ from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QV
 
 from qadesk import APP_ID, APP_NAME, ORGANISATION, __version__
 from qadesk.core.bundle import bundle_path
+from qadesk.core.errors import StateError, StoreLocked, ValidationError
 from qadesk.services.profile import Profile
 from qadesk.store import Store, default_data_dir, open_store
-from qadesk.core.errors import StoreLocked
 from qadesk.store.engine import DB_FILENAME
 from qadesk.store.examine import NotAStore, StoreDamaged, StoreTooNew, StoreUnusable, StoreWriteFailed
 from qadesk.store.single_writer import StoreInUse, WindowClaim, claim_window, identify_process
@@ -60,7 +60,7 @@ def chosen_data_dir(data_dir_option: str | None, settings: Settings) -> tuple[Pa
     return (Path(last) if last else default_data_dir()), False
 
 
-def take_lock(folder: Path) -> tuple[WindowClaim | None, str]:
+def take_lock(folder: Path) -> tuple[WindowClaim | _NoLock | None, str]:
     """The store's one window, for this copy of qadesk; (None, who holds it) if another window does.
 
     The lock is the store layer's (qadesk.store.single_writer), the one the command line honours:
@@ -96,6 +96,7 @@ _UNOPENABLE: tuple[tuple[type[Exception], str, str], ...] = (
     (StoreWriteFailed, "The data folder cannot be used", "This data folder cannot be used"),
     (StoreInUse, "Data folder in use", "This data folder is in use"),
     (StoreUnusable, "The store cannot be opened", "This store cannot be opened"),
+    (ValidationError, "Key information not accepted", "This store's key information file was not accepted"),
 )
 
 
@@ -198,7 +199,7 @@ def _open(window: MainWindow, folder: Path, *, demo: bool) -> bool:
             window.unlock_cancelled = True
             return False
         install_shipped_templates(store)
-    except (StoreUnusable, StoreWriteFailed, StoreLocked) as exc:
+    except (StateError, ValidationError, StoreLocked) as exc:  # what the store is, said plainly (not a passphrase)
         lock.release()
         title, heading = describe_unopenable(exc)
         log.warning("the store in %s was not opened: %s", folder, exc)
