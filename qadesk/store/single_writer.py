@@ -201,7 +201,8 @@ def _read_holder(path: Path) -> Holder | None:
 
 
 def lock_dir(folder: Path) -> Path:
-    return private_dir(Path(folder) / LOCK_DIR)
+    """The folder of the locks, in the data folder (both made if missing, both private)."""
+    return private_dir(private_dir(Path(folder)) / LOCK_DIR)
 
 
 def _slot(folder: Path, n: int) -> Path:
