@@ -380,7 +380,8 @@ def open_store(data_dir: Path | str | None = None, url: str | None = None, *,
         database = folder / DB_FILENAME
         from qadesk.store.examine import refuse_unless_openable
 
-        refuse_unless_openable(database)
+        if refuse_unless_openable(database).kind == "plain" and migrate:
+            _check_untouched(database)
         cipher = _unlock_for_open(folder, passphrase)
         private_file(database)
         for companion in ("-wal", "-shm"):  # made by an older copy of qadesk, before files were private
@@ -411,6 +412,19 @@ def _data_folder(folder: Path) -> Path:
     except OSError as exc:
         raise StoreWriteFailed(f"The data folder {folder} cannot be made: {describe_os_error(exc)}. "
                                "Choose another folder.") from None
+
+
+def _check_untouched(database: Path) -> None:
+    from qadesk.store.examine import NotAStore, StoreTooNew
+    from qadesk.store.migrate import check_file_untouched
+
+    try:
+        check_file_untouched(database)
+    except NotAStore as exc:
+        raise NotAStore(f"{database} is not a QA Desk store: {exc}. Nothing was changed; "
+                        "move it out of the data folder, or choose another folder.") from None
+    except StoreTooNew as exc:
+        raise StoreTooNew(f"The store {database} cannot be opened: {exc}. Nothing was changed.") from None
 
 
 def _upgrade_sqlite(engine: Engine, database: Path) -> None:

@@ -75,21 +75,26 @@ def check_known(engine: Engine) -> str | None:
     Read before any migration runs, so a store made by a newer QA Desk is refused untouched (Alembic
     would say only "Can't locate revision"), and so is another program's SQLite database (which a
     migration would otherwise fill with QA Desk's tables)."""
-    from qadesk.store.examine import NotAStore, StoreTooNew
-
     with engine.connect() as conn:
         tables = set(inspect(conn).get_table_names())
-        if "alembic_version" not in tables:
-            if tables and engine.dialect.name == "sqlite":  # a server's database may hold other things too
-                shown = ", ".join(sorted(tables)[:4]) + (", …" if len(tables) > 4 else "")
-                raise NotAStore(f"it is an SQLite database of another program "
-                                f"(its tables: {shown})")
-            return None
-        rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
-    if len(rows) != 1:
-        raise StoreTooNew(f"its schema version cannot be read ({len(rows)} versions recorded); "
+        versions = ([str(v) for v in conn.execute(text("SELECT version_num FROM alembic_version")).scalars()]
+                    if "alembic_version" in tables else [])
+    return judge_schema(tables, versions, sqlite=engine.dialect.name == "sqlite")
+
+
+def judge_schema(tables: set[str], versions: list[str], *, sqlite: bool = True) -> str | None:
+    """The revision recorded (``versions``: alembic_version's rows), or the refusal of a schema not ours."""
+    from qadesk.store.examine import NotAStore, StoreTooNew
+
+    if "alembic_version" not in tables:
+        if tables and sqlite:  # a server's database may hold other things too
+            shown = ", ".join(sorted(tables)[:4]) + (", …" if len(tables) > 4 else "")
+            raise NotAStore(f"it is an SQLite database of another program (its tables: {shown})")
+        return None
+    if len(versions) != 1:
+        raise StoreTooNew(f"its schema version cannot be read ({len(versions)} versions recorded); "
                           f"it was not written by this {APP_NAME}")
-    revision = str(rows[0])
+    revision = versions[0]
     known, _ = _revisions_from_files()
     if revision in known:
         return revision
@@ -99,6 +104,32 @@ def check_known(engine: Engine) -> str | None:
                           f"schemas up to {head}): update {APP_NAME} to open it")
     raise StoreTooNew(f"its schema ({revision!r}) is not one any {APP_NAME} this one knows of wrote "
                       f"(this {APP_NAME} {__version__} knows schemas up to {head})")
+
+
+def check_file_untouched(database: Path) -> None:
+    """For a plain SQLite file in the old journal mode (never opened by qadesk, or a restored backup):
+    the same judgement as :func:`check_known`, read without writing a byte.
+
+    Opening it the normal way would first switch it to WAL, rewriting its header: another
+    program's database must be refused exactly as it was found.  A file in WAL mode has been
+    opened by qadesk (or is another program's in WAL already): the normal open changes nothing in it."""
+    import sqlite3
+
+    with open(database, "rb") as f:
+        header = f.read(20)
+    if len(header) < 20 or header[18:20] == b"\x02\x02":
+        return
+    conn = sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                             "AND name NOT LIKE 'sqlite_%'")}
+        versions = ([str(r[0]) for r in conn.execute("SELECT version_num FROM alembic_version")]
+                    if "alembic_version" in tables else [])
+    except sqlite3.DatabaseError:
+        return  # damaged: the normal open says so, in the same words as for a store in WAL mode
+    finally:
+        conn.close()
+    judge_schema(tables, versions)
 
 
 def upgrade(engine: Engine, target: str = "head") -> None:
