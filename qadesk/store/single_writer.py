@@ -496,6 +496,22 @@ def claim_window(folder: Path | str) -> WindowClaim:
     return WindowClaim(folder=folder, _file=f)
 
 
+def refuse_while_converted(folder: Path | str) -> None:
+    """:class:`StoreInUse` if a conversion of the store in ``folder`` is running now (asked before a
+    passphrase is asked for, so nobody types one only to be told to wait)."""
+    folder = Path(folder).absolute()
+    path = folder / LOCK_DIR / GATE
+    if not path.exists():
+        return
+    f = _LockFile(path)
+    if f.try_lock():
+        f.release()
+        return
+    holder = _read_holder(path)
+    if holder is not None and holder.role == "conversion":
+        raise _in_use(folder, holder, "opened")
+
+
 def window_holder(folder: Path | str) -> Holder | None:
     """Who has the store open in a window, or None (a free lock means nobody, whatever its file says)."""
     path = Path(folder) / LOCK_DIR / WINDOW_LOCK

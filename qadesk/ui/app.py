@@ -27,7 +27,13 @@ from qadesk.services.profile import Profile
 from qadesk.store import Store, default_data_dir, open_store
 from qadesk.store.engine import DB_FILENAME
 from qadesk.store.examine import NotAStore, StoreDamaged, StoreTooNew, StoreUnusable, StoreWriteFailed
-from qadesk.store.single_writer import StoreInUse, WindowClaim, claim_window, identify_process
+from qadesk.store.single_writer import (
+    StoreInUse,
+    WindowClaim,
+    claim_window,
+    identify_process,
+    refuse_while_converted,
+)
 from qadesk.ui import messages
 from qadesk.ui.collector import collect_on_the_ui_thread
 from qadesk.ui.context import AppContext
@@ -191,6 +197,7 @@ def _open(window: MainWindow, folder: Path, *, demo: bool) -> bool:
                          title="Data folder in use")
         return False
     try:
+        refuse_while_converted(folder)  # before any passphrase is asked for
         # An encrypted store asks for its passphrase; a new one recommends setting one (qadesk.ui.lock).
         store = open_store(folder) if demo else open_store_for_window(folder, window,
                                                                       interactive=messages.interactive())
