@@ -144,13 +144,13 @@ class Store:
         """Encrypt this open plain store; it stays open, now keyed."""
         from qadesk.store import crypto
 
-        self._reopen_after(lambda folder, whole: crypto.encrypt_store(folder, passphrase, whole))
+        self._reopen_after(lambda folder, whole: crypto.encrypt_store(folder, passphrase, whole), "encrypted")
 
     def change_passphrase(self, old: str, new: str) -> None:
         """Rekey this open encrypted store with a new passphrase; it stays open."""
         from qadesk.store import crypto
 
-        self._reopen_after(lambda folder, whole: crypto.change_passphrase(folder, old, new, whole))
+        self._reopen_after(lambda folder, whole: crypto.change_passphrase(folder, old, new, whole), "changed")
 
     def remove_passphrase(self, passphrase: str) -> None:
         """Decrypt this open store (encryption turned off); it stays open, plain."""
@@ -159,9 +159,9 @@ class Store:
         def decrypt(folder: Path, whole: WholeStore) -> None:
             crypto.decrypt_store(folder, passphrase, whole)
 
-        self._reopen_after(decrypt)
+        self._reopen_after(decrypt, "decrypted")
 
-    def _reopen_after(self, change: Callable[[Path, WholeStore], Unlocked | None]) -> None:
+    def _reopen_after(self, change: Callable[[Path, WholeStore], Unlocked | None], what: str) -> None:
         # Every pooled connection holds the old key (or none): they are closed before the
         # file changes and the engine is built afresh on the result, so no connection ever
         # writes a page under the wrong key.  Sessions must be closed by the caller.
@@ -170,7 +170,7 @@ class Store:
         from qadesk.store.single_writer import claim_whole_store
 
         # Refused (the store untouched, still open) while any other process uses the store.
-        whole = claim_whole_store(self.data_dir, held=self.use)
+        whole = claim_whole_store(self.data_dir, held=self.use, what=what)
         self._close_watches()
         self.engine.dispose()
         cipher = self.cipher

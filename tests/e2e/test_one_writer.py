@@ -95,6 +95,11 @@ class Holder:
         self.proc.stdin.flush()
         assert self.proc.stdout.readline().strip() == "saved"
 
+    def encrypt(self, passphrase: str) -> str:
+        self.proc.stdin.write(f"encrypt {passphrase}\n")
+        self.proc.stdin.flush()
+        return self.proc.stdout.readline().strip()
+
     def quit(self) -> None:
         self.proc.communicate("quit\n", timeout=60)
         assert self.proc.returncode == 0
@@ -268,3 +273,24 @@ def test_a_killed_key_file_write_leaves_no_part(data_dir: Path) -> None:
     assert status.stdout.startswith("Not encrypted")
     assert f"Found and removed {data_dir / 'qadesk.keyinfo.json.part'}" in status.stdout
     assert not (data_dir / "qadesk.keyinfo.json.part").exists()
+
+
+def test_the_window_cannot_encrypt_while_a_command_uses_the_store_and_can_once_it_has_finished(
+        data_dir: Path, tmp_path: Path, holder_for) -> None:
+    audit_id = make_store(data_dir)
+    window = holder_for(data_dir)
+    backup = start_paused(data_dir, "backing-up", "backup", "--to", str(tmp_path / "monday.sqlite"))
+    try:
+        said = window.encrypt(PASS)
+        assert said == (f"refused: The store in {data_dir} is in use by the command 'qadesk backup' "
+                        f"(process {backup.pid} on this computer). Try again when it has finished; "
+                        "nothing was encrypted.")
+    finally:
+        kill(backup)
+    window.save(audit_id, "lived_experience", "Saved after the refusal")
+    assert window.encrypt(PASS) == "encrypted"  # the command has gone (killed: its lock went with it)
+    window.save(audit_id, "lived_experience", "Saved into the encrypted store")
+    window.quit()
+    assert crypto.is_encrypted(data_dir)
+    assert answer(data_dir, audit_id, "lived_experience", PASS) == "Saved into the encrypted store"
+    assert not list(tmp_path.glob("monday.sqlite*"))  # the killed backup's half-made copy was wiped too

@@ -7,6 +7,8 @@ It identifies itself as QA Desk's window, takes the window's lock and opens the 
 ``open`` and obeys lines on stdin:
 
 - ``save AUDIT_ID QUESTION VALUE...``: saves the answer in its own transaction (an autosave), prints ``saved``;
+- ``encrypt PASSPHRASE``: File ▸ Set passphrase (``Store.set_passphrase``); prints ``encrypted`` or
+  ``refused: <the message>``;
 - ``quit``: closes the store, lets go of the lock and exits.
 
 Each reply is printed only once the work is committed, so every ``saved`` is a promise.
@@ -20,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from qadesk.core.errors import StoreLocked  # noqa: E402
 from qadesk.services import audits as svc  # noqa: E402
 from qadesk.store import open_store  # noqa: E402
 from qadesk.store.single_writer import claim_window, identify_process  # noqa: E402
@@ -40,6 +43,13 @@ def main() -> None:
             with store.transaction() as s:
                 svc.save_answer(s, audit_id, question, value.rstrip("\n"), actor="Window Auditor")
             print("saved", flush=True)
+        elif words[0] == "encrypt":
+            try:
+                store.set_passphrase(line.split(maxsplit=1)[1].rstrip("\n"))
+            except StoreLocked as exc:
+                print(f"refused: {exc}", flush=True)
+            else:
+                print("encrypted", flush=True)
     store.close()
     claim.release()
 
