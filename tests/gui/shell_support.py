@@ -36,7 +36,7 @@ def demo_master_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def demo_dir_fixture(demo_master: Path, tmp_path: Path) -> Path:
     """A private copy of the demo store for one test."""
     target = tmp_path / "demo-store"
-    shutil.copytree(demo_master, target, ignore=shutil.ignore_patterns("*.lock"))
+    shutil.copytree(demo_master, target, ignore=shutil.ignore_patterns("*.lock", "qadesk.locks"))
     return target
 
 
