@@ -266,6 +266,8 @@ def _plain_disk_errors(ctx: ExceptionContext) -> None:
     if "malformed" in lowered or "not a database" in lowered:
         raise StoreDamaged(f"The store {shown} is damaged (SQLite: {said}). Nothing was changed. "
                            "Restore the store from a backup.") from None
+    if "unable to open database file" in lowered:
+        return  # opening, not writing: open_store (or the server store's open) says why, in its own words
     words = describe_disk_error(said, Path(where).parent if where else None)
     if words is not None:
         raise StoreWriteFailed(f"Could not write to the store {shown}: {words}. Nothing of this change was kept; "
@@ -431,7 +433,13 @@ def _upgrade_sqlite(engine: Engine, database: Path) -> None:
     """Migrations on open; a schema this qadesk does not know, or a file SQLite cannot read, said plainly."""
     from sqlalchemy.exc import DatabaseError
 
-    from qadesk.store.examine import NotAStore, StoreDamaged, StoreTooNew
+    from qadesk.store.examine import (
+        NotAStore,
+        StoreDamaged,
+        StoreTooNew,
+        StoreWriteFailed,
+        describe_disk_error,
+    )
     from qadesk.store.migrate import upgrade
 
     try:
@@ -443,6 +451,10 @@ def _upgrade_sqlite(engine: Engine, database: Path) -> None:
         raise StoreTooNew(f"The store {database} cannot be opened: {exc}. Nothing was changed.") from None
     except DatabaseError as exc:
         reason = str(exc.orig).strip() if exc.orig is not None else str(exc)
+        words = describe_disk_error(reason, database.parent)
+        if words is not None:  # a folder SQLite cannot write its journal in, a disk that refuses
+            raise StoreWriteFailed(f"The store {database} cannot be opened: {words}. Nothing was changed; "
+                                   "make the folder writable, or free some space, then try again.") from None
         raise StoreDamaged(f"The store {database} is damaged (SQLite: {reason}). Nothing was changed. "
                            "Restore it from a backup.") from None
 
