@@ -201,8 +201,11 @@ class Store:
         target = Path(target).absolute()
         tmp = target.with_name(target.name + ".part")
         use = self.use if self.use is not None and self.use.held else None
+        keyinfo = target.with_name(target.name + ".keyinfo.json")
+        keyinfo_was_there = keyinfo.exists()
         try:
-            with use.making(tmp) if use is not None else single_writer.making(tmp, self.data_dir):
+            with (use.making(tmp) if use is not None else single_writer.making(tmp, self.data_dir),
+                  _unless_done(keyinfo, keyinfo_was_there)):
                 single_writer.wipe(tmp)  # one left by an earlier backup that failed
                 private_file(tmp)  # an empty file is a new database to SQLite; the copy is never readable by others
                 self._backup_into(tmp, target)
@@ -243,6 +246,17 @@ class Store:
                 dest.close()
         finally:
             raw.close()
+
+
+@contextmanager
+def _unless_done(keyinfo: Path, was_there: bool) -> Iterator[None]:
+    """A backup's keyinfo, written first, goes again if the backup itself fails (unless it was there before)."""
+    try:
+        yield
+    except BaseException:
+        if not was_there:
+            keyinfo.unlink(missing_ok=True)
+        raise
 
 
 def _plain_disk_errors(ctx: ExceptionContext) -> None:

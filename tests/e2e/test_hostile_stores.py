@@ -253,9 +253,10 @@ def _no_growth(limit: int) -> Callable[[], None]:
     return apply
 
 
-def run_unable_to_grow_files(argv: list[str], limit: int = 4096) -> subprocess.CompletedProcess[str]:
+def run_unable_to_grow_files(argv: list[str], limit: int = 4096,
+                             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """``argv`` unable to make any file larger than ``limit`` bytes (RLIMIT_FSIZE): a write that needs more fails."""
-    return subprocess.run(argv, capture_output=True, text=True, env=_clean_env(), cwd=ROOT,
+    return subprocess.run(argv, capture_output=True, text=True, env={**_clean_env(), **(env or {})}, cwd=ROOT,
                           stdin=subprocess.DEVNULL, timeout=120, preexec_fn=_no_growth(limit))
 
 
@@ -271,16 +272,19 @@ def test_audit_answer_when_no_file_may_grow_is_refused_and_keeps_nothing(data_di
     assert not [p for p in data_dir.rglob("*.part")]
 
 
-def test_backup_when_no_file_may_grow_is_refused_and_leaves_no_part(data_dir: Path, tmp_path: Path) -> None:
-    make_store(data_dir)
-    run_qadesk(data_dir, "audit", "list")
+@pytest.mark.parametrize("passphrase", [None, PASS], ids=["plain", "encrypted"])
+def test_backup_when_no_file_may_grow_is_refused_and_leaves_no_part(data_dir: Path, tmp_path: Path,
+                                                                    passphrase: str | None) -> None:
+    make_store(data_dir, passphrase)
+    env = {"QADESK_PASSPHRASE": passphrase} if passphrase else {}
+    run_qadesk(data_dir, "audit", "list", **env)
     target = tmp_path / "monday.sqlite"
-    # 64 KiB: room for the store's shared-memory file (32 KiB), none for the copy
+    # 64 KiB: room for the store's shared-memory file (32 KiB) and a key file, none for the copy
     line = refused_plainly(run_unable_to_grow_files(_qadesk_argv(data_dir, "backup", "--to", str(target)),
-                                                    limit=64 * 1024))
+                                                    limit=64 * 1024, env=env))
     assert line.startswith(f"qadesk: The backup {target} could not be written: ")
     assert line.endswith("Nothing was written; choose another place.")
-    assert not target.exists() and not Path(str(target) + ".part").exists()
+    assert list(tmp_path.glob("monday.sqlite*")) == []  # no copy, no .part, no key file for a copy that is not
 
 
 FULL_DISK = r"""

@@ -29,6 +29,15 @@ from tests.helpers.file_modes import mode, ordinary_umask_fixture  # noqa: F401
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(autouse=True)
+def _anonymous_process():
+    """This test process is no window (an earlier GUI test in the same run may have said it was)."""
+    before = single_writer._identity
+    single_writer._identity = None
+    yield
+    single_writer._identity = before
+
+
 class Child:
     """A real process that holds a lock on ``folder`` as told, until told to quit or killed."""
 
@@ -218,12 +227,9 @@ def test_lock_files_are_private(tmp_path: Path, ordinary_umask: None) -> None:
 
 def test_who_this_process_is_goes_into_the_lock(tmp_path: Path) -> None:
     identify_process("qadesk backup", "command")
-    try:
-        use = use_store(tmp_path)
-        holder = single_writer.Holder.from_json((tmp_path / "qadesk.locks" / f"use-{use.slot:02d}").read_bytes())
-        assert holder is not None and (holder.pid, holder.program, holder.role) == (os.getpid(), "qadesk backup",
-                                                                                   "command")
-        use.release()
-        assert (tmp_path / "qadesk.locks" / f"use-{use.slot:02d}").read_bytes() == b""  # let go: nobody to name
-    finally:
-        single_writer._identity = None
+    use = use_store(tmp_path)
+    holder = single_writer.Holder.from_json((tmp_path / "qadesk.locks" / f"use-{use.slot:02d}").read_bytes())
+    assert holder is not None and (holder.pid, holder.program, holder.role) == (os.getpid(), "qadesk backup",
+                                                                               "command")
+    use.release()
+    assert (tmp_path / "qadesk.locks" / f"use-{use.slot:02d}").read_bytes() == b""  # let go: nobody to name
