@@ -24,6 +24,7 @@ from qadesk.cli_support import (  # noqa: F401 - re-exported: the names other mo
     EXIT_USAGE,
     UsageError,
     check_chosen,
+    printable_output,
     selection_from,
 )
 from qadesk.commandline import add_selection, build_parser  # noqa: F401 - add_selection re-exported
@@ -51,6 +52,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from qadesk.ui.app import run
 
         return run(argv)
+    with printable_output():  # nothing from a file or the store reaches the terminal as a control character
+        return _run(parser, args)
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         return COMMANDS[args.command](args)
     except UsageError as exc:

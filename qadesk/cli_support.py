@@ -6,10 +6,13 @@ Exit codes: 0 success, 1 the input was refused (the reason on stderr), 2 wrong u
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,21 +24,23 @@ class UsageError(Exception):
 
 
 def selection_from(args: argparse.Namespace) -> Any:
+    from qadesk.core.ids import lookup_id
     from qadesk.core.selection import Selection
 
     statuses = args.status if isinstance(args.status, list) else []  # action list's --status is the action's
-    return Selection(audit_ids=list(args.audit), statuses=list(dict.fromkeys(statuses)), teams=list(args.team),
+    return Selection(audit_ids=[lookup_id(a) for a in args.audit], statuses=list(dict.fromkeys(statuses)), teams=list(args.team),
                      template_id=args.template, since=args.since, until=args.until, programme=args.programme)
 
 
 def check_chosen(store: Any, args: argparse.Namespace) -> None:
     """Refuse (exit 1) an ``--audit`` that names no audit, rather than quietly leave it out."""
     from qadesk.core.errors import NotFound
+    from qadesk.core.ids import lookup_id
     from qadesk.services.queries import Selection, count_audits
 
     with store.session() as s:
         for ident in dict.fromkeys(args.audit):
-            if not count_audits(s, Selection(audit_ids=[ident])):
+            if not count_audits(s, Selection(audit_ids=[lookup_id(ident)])):
                 raise NotFound(f"no audit '{ident}' (give its id or reference, e.g. AUD-2026-0042)")
 
 
@@ -112,8 +117,73 @@ def _actor(session: Any) -> str:
     return current_actor_name(session)
 
 
+# What a terminal would act on rather than show: C0 controls but tab and newline (ESC starts the escape
+# sequences that clear the screen, retitle the window or fake a prompt), DEL, the C1 controls (0x9b is
+# a one-byte ESC [), the bidirectional overrides and isolates that make text read in another order
+# ("Trojan Source"), and lone surrogates, which no terminal encoding can write.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                          "\ud800-\udfff]")
+
+
+def _escape(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` with every character a terminal would act on shown as an escape (``\\x1b``, ``\\u202e``)."""
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+class PrintableStream(io.TextIOBase):
+    """A text stream that writes through :func:`printable`: nothing from a file or the store reaches the
+    terminal as a control character.  A ``\\r`` that begins a write is kept (the progress lines)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        lead = "\r" if text.startswith("\r") else ""
+        self._stream.write(lead + printable(text[len(lead):]))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return bool(self._stream.isatty())
+
+    def fileno(self) -> int:
+        return int(self._stream.fileno())
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return str(getattr(self._stream, "encoding", "utf-8"))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextmanager
+def printable_output() -> Iterator[None]:
+    """While a command runs, stdout and stderr go through :class:`PrintableStream`."""
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = PrintableStream(out), PrintableStream(err)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _json_escape(m: re.Match[str]) -> str:
+    return f"\\u{ord(m.group()):04x}"
+
+
 def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    # json.dumps escapes C0 controls itself; the others are escaped the JSON way, so the output stays valid
+    # JSON with the same values and nothing in it acts on the terminal.
+    text = _UNPRINTABLE.sub(_json_escape, json.dumps(data, indent=2, ensure_ascii=False))
+    sys.stdout.write(text + "\n")
 
 
 def _pairs(items: Sequence[str], what: str) -> list[tuple[str, str]]:

@@ -20,7 +20,7 @@ import re
 from datetime import date, datetime, time, timedelta, timezone
 from typing import overload
 
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 FUTURE_YEARS = 20
 FIRST_YEAR, LAST_YEAR = 1900, 2199
 EXAMPLE = "25/11/2026 or 25 Nov 2026"

@@ -44,8 +44,8 @@ EVIDENCE = ("none", "optional", "required")
 # of New audit a question may be filled from.
 SUBJECT_FIELDS = ("case_type", "team", "practitioner", "case_ref")
 
-TEMPLATE_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+TEMPLATE_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")  # \Z: "$" would let a final newline in
+NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*\Z")
 
 # Limits that keep a hostile template from costing more than a real one.
 MAX_SECTIONS = 300

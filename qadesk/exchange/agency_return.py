@@ -26,6 +26,7 @@ from qadesk.core.errors import ValidationError
 from qadesk.core.template import Question, Section, Template
 from qadesk.exchange.output import atomic_path
 from qadesk.exchange.xlsx_io import read_workbook
+from qadesk.exchange.xlsx_text import set_text
 
 MARK = "qadesk-agency-return/1"
 SHEET = "return"
@@ -58,7 +59,7 @@ def write_return_workbook(path: Path, audit_id: str, t: Template, section: Secti
     ws.title = SHEET
     lists = wb.create_sheet("choices")
     lists.sheet_state = "hidden"
-    ws["A1"] = f"{section.title} — agency return"
+    _text(ws["A1"], f"{section.title} — agency return")
     ws["A1"].font = Font(bold=True, size=14)
     for r, (label, value) in enumerate((("Audit", t.title), ("Completed by", section.agency or ""),
                                         ("Return id", f"{audit_id}/{section.id}"),
@@ -132,8 +133,7 @@ def _dv(ws: Any, formula1: str, cell: str, kind: str, formula2: str | None = Non
 
 
 def _text(cell: Any, value: str) -> None:
-    cell.value = value
-    cell.data_type = "s"  # never a formula
+    set_text(cell, value)  # never a formula
 
 
 def _shown(value: Any, choices: Any) -> str:

@@ -31,9 +31,9 @@ from qadesk.core.template import Template
 from qadesk.exchange.display import answer_text, final_grade_of, grade_label, overall_label
 from qadesk.exchange.output import Cancel, atomic_path, check_cancel
 from qadesk.exchange.summary_text import headline_rows, month_label, period_text
+from qadesk.exchange.xlsx_text import looks_like_formula, set_text
 
 MAX_CELL = 32_000  # Excel keeps at most 32,767 characters in a cell
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="0B4F6C")
 BATCH = 200
@@ -68,8 +68,7 @@ class Sheet:
         self.rows = self.header_row
 
     def _head(self, value: str, bold: bool = True) -> WriteOnlyCell:
-        c = WriteOnlyCell(self.ws, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-        c.data_type = "s"
+        c = set_text(WriteOnlyCell(self.ws), ILLEGAL_CHARACTERS_RE.sub("", value))
         if bold:
             c.font, c.fill = HEADER_FONT, HEADER_FILL
         else:
@@ -83,12 +82,9 @@ class Sheet:
         s = ILLEGAL_CHARACTERS_RE.sub("", str(value))
         if len(s) > MAX_CELL:
             s = s[:MAX_CELL] + " … (cut: the full text is in qadesk)"
-        if not s.startswith(FORMULA_START):
+        if not looks_like_formula(s):
             return s  # openpyxl writes any other str as a string cell
-        c = WriteOnlyCell(self.ws, value=s)
-        c.data_type = "s"
-        c.quotePrefix = True
-        return c
+        return set_text(WriteOnlyCell(self.ws), s)
 
     def when(self, value: date | datetime | None) -> Any:
         if value is None:

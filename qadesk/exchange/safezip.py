@@ -1,7 +1,7 @@
 """Opening zip archives (xlsx workbooks, .qapack files) from people we do not know.
 
 Everything is checked from the central directory *before* a byte is
-decompressed: member count, total uncompressed size, compression ratio,
+decompressed: member count (read from the end record before the directory itself is parsed), total uncompressed size, compression ratio,
 names that would escape a folder (``../``, absolute paths, drive letters),
 links and encrypted members.  Reading a member stops at its declared size, so
 a lying header cannot smuggle in more.
@@ -9,8 +9,10 @@ a lying header cannot smuggle in more.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import stat
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -60,6 +62,7 @@ class SafeZip:
             fileobj = path
         if size > limits.max_file_bytes:
             raise LimitError(f"the file is {size:,} bytes; the limit is {limits.max_file_bytes:,} bytes", self.label)
+        self._check_directory_size(fileobj, size)
         try:
             self.zf = zipfile.ZipFile(fileobj)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
@@ -69,6 +72,36 @@ class SafeZip:
         except Exception:
             self.zf.close()
             raise
+
+    def _check_directory_size(self, source: io.BytesIO | Path, size: int) -> None:
+        """Refuse an archive whose end record announces more members (or a bigger directory) than the limit,
+        before zipfile builds an object for every entry of it (millions of entries cost gigabytes)."""
+        tail_size = min(size, 65_535 + 22 + 20 + 56)
+        if isinstance(source, io.BytesIO):
+            buf = source.getbuffer()
+            tail = bytes(buf[size - tail_size:])
+            del buf
+        else:
+            with source.open("rb") as fh:
+                fh.seek(size - tail_size)
+                tail = fh.read(tail_size)
+        pos = tail.rfind(b"PK\x05\x06")
+        if pos < 0 or len(tail) < pos + 22:
+            return  # not a zip: zipfile says so
+        entries, directory = struct.unpack_from("<HI", tail, pos + 10)
+        if entries == 0xFFFF or directory == 0xFFFFFFFF:
+            loc = pos - 20
+            if loc >= 0 and tail[loc:loc + 4] == b"PK\x06\x07":
+                z64 = struct.unpack_from("<Q", tail, loc + 8)[0] - (size - tail_size)
+                if z64 >= 0 and tail[z64:z64 + 4] == b"PK\x06\x06" and len(tail) >= z64 + 56:
+                    entries, directory = struct.unpack_from("<QQ", tail, z64 + 32)
+        lim = self.limits
+        if entries > lim.max_members:
+            raise LimitError(f"the archive says it has {entries:,} members; the limit is {lim.max_members:,}",
+                             self.label)
+        if directory > lim.max_members * 1024:
+            raise LimitError(f"the archive's directory is {directory:,} bytes; the limit is "
+                             f"{lim.max_members * 1024:,}", self.label)
 
     def _check(self) -> None:
         infos = self.zf.infolist()
@@ -118,6 +151,27 @@ class SafeZip:
         if len(data) != info.file_size:
             raise ValidationError(f"member '{name}' is not the size its header says", self.label)
         return data
+
+    def sha256(self, name: str) -> str:
+        """A member's SHA-256 (hex), read a megabyte at a time and never past its declared size."""
+        try:
+            info = self.zf.getinfo(name)
+        except KeyError:
+            raise ValidationError(f"member '{name}' is missing", self.label) from None
+        digest = hashlib.sha256()
+        seen = 0
+        try:
+            with self.zf.open(info) as fh:
+                while chunk := fh.read(min(1 << 20, info.file_size + 1 - seen)):
+                    seen += len(chunk)
+                    digest.update(chunk)
+                    if seen > info.file_size:
+                        break
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+            raise ValidationError(f"member '{name}' is damaged ({exc})", self.label) from None
+        if seen != info.file_size:
+            raise ValidationError(f"member '{name}' is not the size its header says", self.label)
+        return digest.hexdigest()
 
     def close(self) -> None:
         self.zf.close()

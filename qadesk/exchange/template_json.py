@@ -2,60 +2,30 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from qadesk.core.errors import LimitError, Problem, ValidationError
+from qadesk.core.errors import LimitError, ValidationError
 from qadesk.core.template import Template, template_from_dict
+from qadesk.exchange.safejson import JsonLimits, load_json
 
 MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
 MAX_JSON_DEPTH = 20
-
-
-def _depth_ok(text: str, limit: int) -> bool:
-    """Cheap scan for nesting depth before the parser sees the text (strings skipped)."""
-    depth = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > limit:
-                return False
-        elif ch in "]}":
-            depth -= 1
-    return True
+# A 5,000-question template within every other limit holds about 100,000 values.
+TEMPLATE_JSON = JsonLimits(max_bytes=MAX_TEMPLATE_BYTES, max_values=500_000, max_depth=MAX_JSON_DEPTH)
 
 
 def parse_json_bytes(data: bytes, source: str, *, limit: int = MAX_TEMPLATE_BYTES) -> object:
-    """The JSON value in ``data``, refused (LimitError, ValidationError) if too big, too deep or not UTF-8 JSON."""
+    """The JSON value in ``data``, refused (LimitError, ValidationError) if too big, too deep, too many values,
+    not UTF-8, or holding what JSON should not (a key twice, NaN, a 5,000-digit number, a lone surrogate);
+    see :mod:`qadesk.exchange.safejson`."""
     if len(data) > limit:
         raise LimitError(f"the file is {len(data):,} bytes; the limit for a template is {limit:,} bytes", source)
+    limits = TEMPLATE_JSON if limit == MAX_TEMPLATE_BYTES else JsonLimits(limit, TEMPLATE_JSON.max_values,
+                                                                          MAX_JSON_DEPTH)
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationError(f"the file is not UTF-8 text (byte {exc.start})", source) from None
-    if not _depth_ok(text, MAX_JSON_DEPTH):
-        raise LimitError(f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep, the limit", source)
-    try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise ValidationError([Problem(f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}")],
-                              source) from None
-    except ValueError as exc:
-        raise ValidationError(str(exc), source) from None
-
-
-def _reject_constant(name: str) -> object:
-    raise ValueError(f"{name} is not a number JSON allows")
+        return load_json(data, "", limits)
+    except ValidationError as exc:
+        raise type(exc)(exc.problems, source) from None
 
 
 def template_from_json_bytes(data: bytes, source: str = "") -> Template:

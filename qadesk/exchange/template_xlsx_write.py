@@ -23,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from qadesk.core.errors import ValidationError
 from qadesk.core.template import EVIDENCE, KINDS, SUBJECT_FIELDS, SUGGEST_RULES, Question, Template
 from qadesk.exchange.output import atomic_path
+from qadesk.exchange.xlsx_text import set_text
 
 SURVEY = ("type", "name", "label", "guidance", "required", "relevant", "constraint", "constraint_message",
           "min", "max", "weight", "evidence", "agency", "grade_list", "urgent_concern", "subject_field", "learning")
@@ -139,8 +140,7 @@ def _row(ws: Worksheet, columns: tuple[str, ...], values: dict[str, Any], sectio
             if _ILLEGAL.search(value):
                 raise ValidationError(f"{ws.title} row {r} ({name}): the text holds a control character that "
                                       f"Excel cannot store")
-            cell.value = value
-            cell.data_type = "s"  # text stays text, even "=1+1" or "007"
+            set_text(cell, value)  # text stays text, even "=1+1" or "007"
         elif isinstance(value, float):
             # openpyxl writes 15 significant digits; keep exact values exact by writing them as text.
             cell.value = (int(value) if value.is_integer() and abs(value) < 2**53

@@ -27,6 +27,10 @@ MAX_COLUMNS = 64
 MAX_SHEETS = 50
 MAX_CELL_CHARS = 32_767
 _PROLOG_BYTES = 64 * 1024
+# A 1,000-question template's shared strings are a few hundred kilobytes; 100,000 texts (20,000 rows of
+# five different texts) cost openpyxl about 15 MB.
+MAX_SHARED_STRINGS_BYTES = 16 * 1024 * 1024
+MAX_SHARED_STRINGS = 100_000
 
 
 def require_defusedxml() -> None:
@@ -56,6 +60,26 @@ def _scan_xml(zf: SafeZip) -> None:
         if b"<!doctype" in lowered or b"<!entity" in lowered or b"\x00<\x00!" in head or b"<\x00!\x00" in head:
             raise ValidationError(f"member '{name[:100]}' declares a document type or entities; workbooks never "
                                   f"need one, and entity tricks (\"billion laughs\") are refused", zf.label)
+
+
+def _check_shared_strings(zf: SafeZip) -> None:
+    """openpyxl holds every shared string in memory at once: bound them before it reads them."""
+    for name in zf.names():
+        if name.lower() != "xl/sharedstrings.xml":
+            continue
+        size = zf.zf.getinfo(name).file_size
+        if size > MAX_SHARED_STRINGS_BYTES:
+            raise LimitError(f"member '{name}' (the workbook's shared texts) would unpack to {size:,} bytes; "
+                             f"the limit is {MAX_SHARED_STRINGS_BYTES:,}", zf.label)
+        count, tail = 0, b""
+        with zf.zf.open(name) as fh:
+            while chunk := fh.read(1 << 20):
+                data = tail + chunk
+                count += data.count(b"<si")
+                tail = data[-2:]  # a tag cut by the chunk's end is counted with the next chunk
+                if count > MAX_SHARED_STRINGS:
+                    raise LimitError(f"member '{name}' holds more than {MAX_SHARED_STRINGS:,} different texts, "
+                                     f"the limit", zf.label)
 
 
 def cell_value(value: Any) -> Any:
@@ -88,6 +112,7 @@ def read_workbook(path: Path | str, wanted: tuple[str, ...] | None = None) -> di
             raise ValidationError("this is a zip archive but not an Excel workbook (.xlsx)", label)
         try:
             _scan_xml(zf)
+            _check_shared_strings(zf)
         except ValidationError:
             raise
         except Exception as exc:  # a corrupt member (bad CRC, broken deflate stream)

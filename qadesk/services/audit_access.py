@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, joinedload, lazyload
 from qadesk.core.audit import SUMMARY_KEYS, AuditState
 from qadesk.core.dates import as_utc
 from qadesk.core.errors import NotDraft, NotFound
+from qadesk.core.ids import lookup_id
 from qadesk.core.scoring import choice_score, final_grade
 from qadesk.core.template import Template
 from qadesk.services.templates import template_of
@@ -54,7 +55,7 @@ def get_audit(session: Session, audit_id: str, *, for_answers: bool = False) -> 
     opts = [lazyload(Audit.actions), lazyload(Audit.moderations), lazyload(Audit.answers),
             lazyload(Audit.section_judgements),
             joinedload(Audit.template).defer(TemplateVersion.content)] if for_answers else []
-    audit = session.get(Audit, audit_id, options=opts)
+    audit = session.get(Audit, lookup_id(audit_id), options=opts)  # ids are kept in lower case (core/ids.py)
     if audit is None:
         audit = session.execute(select(Audit).where(Audit.reference == audit_id).options(*opts)).scalar_one_or_none()
     if audit is None:

@@ -36,7 +36,7 @@ from qadesk.services.pseudonymise import Pseudonymiser, Resolution, SuspectFound
 from qadesk.services.queries import audit_batches, audit_ids
 from qadesk.services.stats import compute
 from qadesk.services.templates import get_row, get_template, import_template, template_of
-from qadesk.store.models import ActionItem, Audit, ImportedPack, Moderation, PackMapping, TemplateVersion
+from qadesk.store.models import Audit, ImportedPack, PackMapping, TemplateVersion
 
 __all__ = ["KIND_LABELS", "MODERATION_STATUSES", "ExportResult", "ImportResult", "PackConflict", "Preview", "Resolution",
            "SuspectFound", "UnresolvedSuspects", "export_pack", "import_pack", "preview_pseudonymisation",
@@ -272,8 +272,7 @@ def import_pack(store: Any, path: Path, *, progress: Progress | None = None,
             if contents.kind == "moderation_return" and local is None:
                 problems.append(f"audits/{doc['id']}.json: this return is for audit {doc['reference']}, "
                                 f"which is not in this store")
-            if local is None:
-                problems += _id_clashes(s, doc)
+        problems += transfer.id_clashes(s, contents.documents)
         if problems:
             raise ValidationError([Problem("", p) for p in problems[:10]], path.name)
         actor = current_actor_name(s)
@@ -288,18 +287,6 @@ def import_pack(store: Any, path: Path, *, progress: Progress | None = None,
             s.add(ImportedPack(pack_id=contents.pack_id, kind=contents.kind, sender=json.dumps(by, ensure_ascii=False),
                                imported_at=datetime.now().astimezone()))
     return result
-
-
-def _id_clashes(s: Session, doc: dict[str, Any]) -> list[str]:
-    out = []
-    kinds = (("action", doc.get("actions") or [], lambda key: s.get(ActionItem, key)),
-             ("moderation", doc.get("moderations") or [], lambda key: s.get(Moderation, key)))
-    for what, items, find in kinds:
-        for item in items:
-            row = find(item["id"])
-            if row is not None and row.audit_id != doc["id"]:
-                out.append(f"audits/{doc['id']}.json: {what} {item['id']} already belongs to another audit here")
-    return out
 
 
 def _apply(s: Session, doc: dict[str, Any], contents: Any, result: ImportResult, actor: str, origin: str | None) -> None:

@@ -105,6 +105,26 @@ def judge(session: Session, local: Audit | None, doc: dict[str, Any], kind: str)
     return Verdict("apply")
 
 
+def id_clashes(session: Session, docs: list[dict[str, Any]]) -> list[str]:
+    """Actions and moderations of the documents whose id belongs to another audit here (ids in lower case).
+
+    Ids are UUIDs the sender made; one that names another audit's action or moderation here is a
+    forged or broken pack, and importing it would move or overwrite that record: refused, located.
+    """
+    out: list[str] = []
+    for what, model in (("action", ActionItem), ("moderation", Moderation)):
+        wanted = {item["id"]: (doc["id"], i) for doc in docs for i, item in enumerate(doc.get(f"{what}s") or [])}
+        ids = list(wanted)
+        for start in range(0, len(ids), 500):
+            rows = session.execute(select(model.id, model.audit_id).where(model.id.in_(ids[start:start + 500])))
+            for item_id, owner in rows:
+                audit_id, i = wanted[item_id]
+                if owner != audit_id:
+                    out.append(f"audits/{audit_id}.json: {what}s.{i}.id: {what} {item_id} already belongs to "
+                               f"another audit here")
+    return out
+
+
 def _programme(session: Session, name: str | None) -> Programme | None:
     if not name:
         return None
