@@ -352,7 +352,7 @@ def test_a_deeply_nested_audit_document_is_refused_not_a_crash(sent, empty_store
 
     bad = _rehashed(path, tmp_path / "deep.qapack", deepen)
     before = dump_store(empty_store)
-    with pytest.raises(ValidationError, match="nested too deeply"):
+    with pytest.raises(ValidationError, match="nested more than 20 levels deep"):
         import_pack(empty_store, bad)
     assert dump_store(empty_store) == before
 
