@@ -125,7 +125,7 @@ def _walk(value: Any, where: str, max_depth: int) -> None:
     while stack:
         path, depth, node = stack.pop()
         at = path or "(top)"
-        if depth > max_depth:
+        if depth >= max_depth and isinstance(node, (dict, list)):  # the top object is level 1
             raise LimitError([Problem(_at(where, at), f"the JSON is nested more than {max_depth} levels deep; "
                                                       f"the limit is {max_depth}")])
         if isinstance(node, _Odd):
@@ -134,7 +134,7 @@ def _walk(value: Any, where: str, max_depth: int) -> None:
             _check_text(node, _at(where, at))
         elif isinstance(node, dict):
             if isinstance(node, _Twice):
-                others = ", ".join(k for k in dict.fromkeys(node) if k != node.key)[:200]
+                others = _shown(", ".join(k for k in dict.fromkeys(node) if k != node.key))
                 raise ValidationError([Problem(_at(where, at), f"the key '{_shown(node.key)}' is given twice in one "
                                                                  f"object (with {others or 'nothing else'})")])
             for key, item in node.items():
@@ -145,7 +145,8 @@ def _walk(value: Any, where: str, max_depth: int) -> None:
 
 
 def _shown(text: str) -> str:
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")[:80]
+    """Text as a message quotes it: cut short, a lone surrogate written as its escape."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")[:160]
 
 
 def _check_text(text: str, where: str) -> None:

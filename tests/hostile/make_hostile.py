@@ -29,7 +29,7 @@ import sys
 import uuid
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +66,6 @@ class Base:
     local_moderation_id: str  # a moderation of one of them
     template: dict[str, Any]  # forms/regular-case-audit.json
     template_xlsx: bytes  # the same, written by qadesk's Excel writer
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def doc(self, audit_id: str | None = None) -> dict[str, Any]:
         return json.loads(self.members[f"audits/{audit_id or self.main_id}.json"])
@@ -218,10 +217,6 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
 
 def _drop(key: str) -> Callable[[dict[str, Any]], None]:
     return lambda d: d.pop(key)
-
-
-def _first_answer(d: dict[str, Any], qtype_hint: str = "") -> str:
-    return next(iter(d["answers"]))
 
 
 def _answer_of_type(b: Base, qtype: str) -> str:
@@ -433,19 +428,6 @@ def _empty_pack(b: Base, name: str) -> bytes:
     d = _draft(b, name)
     for n in [n for n in d.members if n.startswith("audits/")]:
         del d.members[n]
-    return d.bytes()
-
-
-def _drop_member(b: Base, name: str, member: str, unlist: bool) -> bytes:
-    d = _draft(b, name)
-    d.bytes()
-    data = d.members.pop(member)
-    if unlist:
-        d.manifest["files"].pop(member)
-    d.rehash = unlist
-    if not unlist:
-        d.members.pop(member, None)
-        del data
     return d.bytes()
 
 
@@ -951,6 +933,31 @@ def _xml_bomb_member(b: Base) -> bytes:
                                     + b"</sheetData></worksheet>"})
 
 
+_XLSFORM_HEAD = ("type", "name", "label::English")
+
+
+def _xlsform(rows: list[tuple[Any, ...]], version: str = "1") -> Callable[[Base], bytes]:
+    """An ODK/KoboToolbox XLSForm (label::English, form_title), the way those tools write them."""
+    def build(b: Base) -> bytes:
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        survey = wb.active
+        survey.title = "survey"
+        for row in [_XLSFORM_HEAD, ("begin group", "g", "Group"), *rows, ("end group", None, None)]:
+            survey.append(list(row))
+        choices = wb.create_sheet("choices")
+        for row in (("list_name", "name", "label::English"), ("yn", "yes", "Yes"), ("yn", "no", "No")):
+            choices.append(list(row))
+        settings = wb.create_sheet("settings")
+        settings.append(["form_title", "form_id", "version"])
+        settings.append(["Hostile form", "hostile-xlsform", version])
+        out = io.BytesIO()
+        wb.save(out)
+        return out.getvalue()
+    return build
+
+
 def _template_cases() -> list[Case]:
     cases: list[Case] = []
 
@@ -1139,6 +1146,16 @@ def _template_cases() -> list[Case]:
         "xl/externalLinks/externalLink1.xml", b'<externalLink xmlns="http://schemas.openxmlformats.org/'
                                               b'spreadsheetml/2006/main"/>')]),
         expect="accepted", outcome="links are not followed or kept: the shipped template, unchanged")
+    add(TX, "xlsform-repeat", "an XLSForm with a repeat", _xlsform([("begin repeat", "r", "R"), ("text", "t", "T"),
+                                                                   ("end repeat", None, None)]), "begin repeat r")
+    add(TX, "xlsform-from-file", "an XLSForm taking choices from a file", _xlsform([
+        ("select_one_from_file ../../etc/passwd", "a", "A")]), "survey!A3", "external file")
+    add(TX, "xlsform-calculate", "an XLSForm calculation (pulldata, once())", _xlsform([
+        ("calculate", "c", None)]), "survey!A3", "calculation")
+    add(TX, "xlsform-version-5000-digits", "an XLSForm version of 5,000 digits", _xlsform([("text", "t", "T")],
+                                                                                         "9" * 5000), "settings!C2")
+    add(TX, "xlsform-plain", "a plain XLSForm", _xlsform([("select_one yn", "seen", "Seen alone?")]),
+        expect="accepted", outcome="read as a template (docs/template-authoring-excel.md, XLSForm)")
     add(TX, "same-as-stored", "the shipped template again", lambda b: b.template_xlsx, expect="accepted",
         outcome="already installed, unchanged")
     add(TX, "clash-stored", "the shipped id@version with other content",
@@ -1208,15 +1225,12 @@ def build_base(work: Path) -> tuple[Base, Path]:
                    if n.startswith("audits/") and json.loads(d)["template"]["id"] == "regular-case-audit")
     xlsx = work / "regular.xlsx"
     write_template_xlsx(read_template(FORMS / "regular-case-audit.json"), xlsx)
-    first, second = list(local_docs)
+    second = list(local_docs)[1]
     base = Base(manifest=manifest, members=members, main_id=main_id, local_docs=local_docs,
                 local_action_id=local_docs[second]["actions"][0]["id"],
                 local_moderation_id=local_docs[second]["moderations"][0]["id"],
                 template=json.loads((FORMS / "regular-case-audit.json").read_text(encoding="utf-8")),
-                template_xlsx=xlsx.read_bytes(),
-                extra={"other_action_id": local_docs[second]["actions"][0]["id"],
-                       "other_moderation_id": local_docs[second]["moderations"][0]["id"],
-                       "a_moderation": local_docs[second]["moderations"][0]})
+                template_xlsx=xlsx.read_bytes())
     return base, target_dir
 
 
