@@ -106,7 +106,8 @@ def test_allocate_creates_the_assigned_drafts_balanced_and_status_counts_them(cl
 
     qadesk(cli_store, "audit", "answer", rows[0]["id"], "summary.strengths=Clear plan")
     moved = qadesk(cli_store, "programme", "hand-over", rows[1]["reference"] if rows[1].get("reference") else
-                   rows[1]["id"], "--to", next(n for n in loads if n != rows[1]["auditor"]), "--due", "2026-12-10")
+                   rows[1]["id"], "--to", next(n for n in loads if n not in (rows[1]["auditor"], rows[1]["worker"])),
+                   "--due", "2026-12-10")  # another auditor, never the case's own worker
     assert "handed to" in moved.stdout
     status = json.loads(qadesk(cli_store, "programme", "status", "December regular audits", "--json").stdout)
     assert sum(s["started"] for s in status if s["team"]) == 1

@@ -192,9 +192,15 @@ def test_the_column_chooser_shows_a_column_from_the_keyboard_and_remembers_it(op
     menu = view.columns.menu
     assert isinstance(menu, QMenu) and menu.isVisible()
     titles = [a.text() for a in menu.actions()]
-    assert titles[0] == "Reference" and not menu.actions()[0].isEnabled()  # the reference always stays
-    for _ in range(titles.index("Practitioner")):
+    # The row's own actions come first (open it, its history), then the columns.
+    assert titles[:2] == ["&Open", "&History…"] and menu.actions()[2].isSeparator()
+    reference = menu.actions()[3]
+    assert reference.text() == "Reference" and not reference.isEnabled()  # the reference always stays
+    for _ in range(len(titles)):  # down the menu, as a keyboard user goes, to the practitioner's column
+        if menu.activeAction() is not None and menu.activeAction().text() == "Practitioner":
+            break
         qtbot.keyClick(menu, Qt.Key.Key_Down)
+    assert menu.activeAction().text() == "Practitioner"
     qtbot.keyClick(menu, Qt.Key.Key_Return)
     assert not view.table.isColumnHidden(practitioner)
     w.close()

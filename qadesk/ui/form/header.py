@@ -113,8 +113,17 @@ class FormHeader(QFrame):
         self.people.setToolTip("The people in this case (child, family, carers, professionals): their names are "
                                "masked in packs for other organisations")
         self.people.setAutoDefault(False)
-        for w in (self.saved, self.status, self.people, self.history, self.report, self.reopen, self.submit):
-            lay.addWidget(w, 0, Qt.AlignmentFlag.AlignVCenter)
+        # Two rows on the right, so the header fits a form 760 pixels wide: where the audit stands and what
+        # ends it above, what else can be done with it below.
+        right = QVBoxLayout()
+        right.setSpacing(6)
+        for row in ((self.saved, self.status, self.reopen, self.submit), (self.people, self.history, self.report)):
+            line = QHBoxLayout()
+            line.addStretch(1)
+            for w in row:
+                line.addWidget(w, 0, Qt.AlignmentFlag.AlignVCenter)
+            right.addLayout(line)
+        lay.addLayout(right, 0)
 
     def set_audit(self, reference: str, template_title: str, subject: str, status: str) -> None:
         self.title.setText(f"{reference} · {template_title}")
