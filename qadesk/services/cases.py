@@ -33,14 +33,21 @@ MAX_MAPPING_NAME = 100  # it names the history entries of the mapping (entity_id
 Progress = Callable[[int, int], None]
 
 
+def located_problems(refusals: Iterable[str], rows: Iterable[Any]) -> list[Problem]:
+    """A refused file's problems as the CLI and the window show them: the file's own refusals first,
+    then each bad row located (``row N``, its sheet where the file has several).  Used for case lists
+    and performance data alike."""
+    problems = [Problem("", r) for r in refusals]
+    problems += [Problem(f"row {p.row}", (f"sheet '{p.sheet}': " if p.sheet else "") + p.message) for p in rows]
+    return problems
+
+
 class CaseListRefused(ValidationError):
     """A case list that cannot be imported: ``reading`` holds every bad row and reason; nothing was stored."""
 
     def __init__(self, reading: CaseListReading) -> None:
         self.reading = reading
-        problems = [Problem("", r) for r in reading.refusals]
-        problems += [Problem(f"row {p.row}", (f"sheet '{p.sheet}': " if p.sheet else "") + p.message)
-                     for p in reading.problems]
+        problems = located_problems(reading.refusals, reading.problems)
         if reading.more_problems:
             problems.append(Problem("", f"... and {reading.more_problems:,} more rows that cannot be imported"))
         if not problems:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from qadesk.core.errors import Problem, ValidationError
 from qadesk.core.indicators import IndicatorFigure
 from qadesk.exchange.indicator_list import IndicatorReading, read_indicators
+from qadesk.services.cases import located_problems
 from qadesk.store import history
 from qadesk.store.models import Indicator
 
@@ -30,9 +31,7 @@ class IndicatorsRefused(ValidationError):
 
     def __init__(self, reading: IndicatorReading) -> None:
         self.reading = reading
-        problems = [Problem("", r) for r in reading.refusals]
-        problems += [Problem(f"row {p.row}", (f"sheet '{p.sheet}': " if p.sheet else "") + p.message)
-                     for p in reading.problems]
+        problems = located_problems(reading.refusals, reading.problems)
         if not problems:
             problems.append(Problem("", "the file holds no figures (no rows under its header)"))
         super().__init__(problems, reading.file_name)
