@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from qadesk.cli_support import EXIT_OK, UsageError, _actor, _print_json, _store
@@ -38,6 +39,8 @@ def cmd_programme(args: argparse.Namespace) -> int:
         return _status(args)
     if args.action == "samples":
         return _samples(args)
+    if args.action == "packs":
+        return _packs(args)
     return _hand_over(args)
 
 
@@ -211,4 +214,20 @@ def _hand_over(args: argparse.Namespace) -> int:
                           not_own_team=args.not_own_team)
     due = f", due {british_date(moved.due_on)}" if moved.due_on else ""
     print(f"{moved.reference} handed to {moved.auditor}{due}.")
+    return EXIT_OK
+
+
+def _packs(args: argparse.Namespace) -> int:
+    from qadesk.services.assignment_packs import export_assignment_packs
+
+    written = export_assignment_packs(_store(args), args.name, Path(args.to), auditors=args.auditor or None)
+    if args.json:
+        _print_json([{"auditor": p.auditor, "file": str(p.result.path), "pack_id": p.result.pack_id,
+                      "audits": p.audits} for p in written])
+    else:
+        for p in written:
+            print(f"{p.result.path}\t{p.auditor}\t{len(p.audits)} audits")
+    n = sum(len(p.audits) for p in written)
+    print(f"{len(written)} pack{'s' if len(written) != 1 else ''} of {n:,} assigned audits written; each auditor "
+          f"imports theirs with: qadesk pack import FILE", file=sys.stderr)
     return EXIT_OK

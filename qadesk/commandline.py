@@ -308,6 +308,13 @@ def _programmes(sub: Any) -> None:
                            "each case and why (for an inspector)")
     prs.add_argument("name", metavar="NAME")
     prs.add_argument("--json", action="store_true")
+    pp = pgsub.add_parser("packs", help="write one pack per auditor of the draft audits assigned to them, for "
+                          "laptops not on this store (importing it there files them under the programme)")
+    pp.add_argument("name", metavar="NAME")
+    pp.add_argument("--to", required=True, metavar="FOLDER", help="the folder the packs are written into")
+    pp.add_argument("--auditor", action="append", default=[], metavar="NAME",
+                    help="only this auditor's pack (repeatable; default: every auditor with a draft assigned)")
+    pp.add_argument("--json", action="store_true")
     ph = pgsub.add_parser("hand-over", help="hand an assigned draft audit to another auditor")
     ph.add_argument("audit", metavar="AUDIT", help="the audit's id or reference")
     ph.add_argument("--to", required=True, metavar="NAME")

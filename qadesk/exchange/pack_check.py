@@ -164,6 +164,13 @@ def _ids_and_times(doc: dict[str, Any], where: str) -> list[Problem]:
                 moment_at(item, "told_at", f"actions.{i}.told_at")
             else:
                 moment_at(item, "at", f"moderations.{i}.at")
+    assignment = doc.get("assignment")
+    if isinstance(assignment, dict):
+        if assignment.get("due") is not None:
+            why = date_problem(assignment["due"])
+            if why:
+                out.append(Problem(f"{where}: assignment.due", f"{_shown(assignment['due'])}: {why}"))
+        moment_at(assignment, "assigned_at", "assignment.assigned_at")
     return out
 
 

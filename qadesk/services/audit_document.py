@@ -55,6 +55,20 @@ def action_dict(a: ActionItem) -> dict[str, Any]:
     return d
 
 
+def assignment_dict(audit: Audit) -> dict[str, Any] | None:
+    """Who the audit is assigned to in its programme and by when (None: not assigned).
+
+    It travels in packs, so an audit sent to an auditor's laptop arrives there assigned, under its
+    programme; ``revision`` is the audit's revision when it was assigned (a later one means begun).
+    """
+    a = audit.assignment
+    if a is None:
+        return None
+    return {"auditor": {"name": a.auditor_name, "role": a.auditor_role}, "team": a.team,
+            "due": a.due_on.isoformat() if a.due_on else None, "reason": a.reason,
+            "assigned_at": iso(a.assigned_at), "assigned_by": a.assigned_by, "revision": a.revision_assigned}
+
+
 def audit_document(audit: Audit) -> dict[str, Any]:
     """The audit as one JSON-ready document, the same in a pack and from ``audit show --json``."""
     answers: dict[str, Any] = {}
@@ -75,6 +89,7 @@ def audit_document(audit: Audit) -> dict[str, Any]:
         "completed_at": iso(audit.completed_at),
         "updated_at": iso(audit.updated_at),
         "programme": audit.programme.name if audit.programme else None,
+        "assignment": assignment_dict(audit),
         "answers": answers,
         "sections": {j.section_id: {"grade": j.grade} for j in audit.section_judgements},
         "overall": {"grade": audit.overall_grade, "suggested": audit.overall_suggested,

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from qadesk.core.allocation import same_person
 from qadesk.core.errors import Problem, ValidationError
 from qadesk.core.selection import Selection
 from qadesk.core.template import Template
@@ -103,6 +104,13 @@ class ImportResult:
     moderations_added: int = 0
     templates_added: list[str] = field(default_factory=list)
     conflicts: list[PackConflict] = field(default_factory=list)
+    # (programme, auditor) -> audits that arrived assigned: filed under the programme, waiting for the auditor
+    assigned: dict[tuple[str, str], int] = field(default_factory=dict)
+    me: str = ""  # who imported it (the profile's name): Home's "Assigned to you" shows that name's audits
+
+    def not_mine(self) -> list[str]:
+        """The auditors of the audits that arrived assigned who are not the person importing them."""
+        return sorted({who for _, who in self.assigned if not same_person(who, self.me)}, key=str.casefold)
 
     @property
     def changed(self) -> bool:
@@ -118,6 +126,11 @@ class ImportResult:
                              ("templates added", self.templates_added)):
             if items:
                 lines.append(f"  {label}: {len(items):,} ({', '.join(items[:8])}{' …' if len(items) > 8 else ''})")
+        for (programme, auditor), n in sorted(self.assigned.items()):
+            lines.append(f"  assigned to {auditor} in {programme}: {n:,}")
+        if self.assigned and self.not_mine():
+            lines.append(f"  note: these are assigned to {', '.join(self.not_mine())}, and your profile's name is "
+                         f"{self.me}; Home shows under \"Assigned to you\" only the audits assigned to your name")
         if self.moderations_added:
             lines.append(f"  moderations linked to their audits: {self.moderations_added:,}")
         if self.conflicts:
@@ -212,6 +225,8 @@ def export_pack(store: Any, path: Path, *, kind: str = "audit_transfer", selecti
                 if kind == "moderation_request" and audit.status == "draft":
                     raise ValidationError(f"{audit.reference} is a draft; only completed audits go for moderation")
                 doc, template = audit_document(audit), template_for(audit)
+                if external:  # who audits what by when is this organisation's own business
+                    doc["assignment"] = None
                 items.append((pz.apply(doc, template) if pseudonymise else doc, template))
                 revisions.append((audit.id, audit.revision))
                 n += 1
@@ -276,6 +291,7 @@ def import_pack(store: Any, path: Path, *, progress: Progress | None = None,
         if problems:
             raise ValidationError([Problem("", p) for p in problems[:10]], path.name)
         actor = current_actor_name(s)
+        result.me = actor
         for t in contents.templates.values():
             _, created = import_template(s, t, actor=actor)
             if created:
@@ -307,6 +323,10 @@ def _apply(s: Session, doc: dict[str, Any], contents: Any, result: ImportResult,
     if local is None:  # judged "create": the audit is new here
         audit = transfer.create_from_document(s, doc, row, t, origin=origin, actor=actor, pack_id=contents.pack_id)
         result.created.append(audit.reference)
+        given = doc.get("assignment")
+        if isinstance(given, dict) and doc.get("programme") and doc.get("status") == "draft":
+            key = (doc["programme"], given["auditor"]["name"])
+            result.assigned[key] = result.assigned.get(key, 0) + 1
     elif contents.kind == "moderation_return":
         result.moderations_added += transfer.add_returned_moderations(s, local, doc, actor=actor,
                                                                       pack_id=contents.pack_id)

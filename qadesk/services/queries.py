@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from qadesk.core.dates import as_utc
 from qadesk.core.selection import Selection  # the value lives in core; callers know it here too
@@ -166,7 +166,8 @@ def audit_batches(session: Session, ids: list[str], size: int = 200) -> Iterator
     """
     for start in range(0, len(ids), size):
         chunk = ids[start:start + size]
-        rows = {a.id: a for a in session.execute(select(Audit).where(Audit.id.in_(chunk))).scalars()}
+        rows = {a.id: a for a in session.execute(select(Audit).where(Audit.id.in_(chunk))
+                                                 .options(selectinload(Audit.assignment))).scalars()}
         yield [rows[aid] for aid in chunk]
 
 

@@ -30,6 +30,7 @@ from qadesk.store import history
 from qadesk.store.models import (
     ActionItem,
     Answer,
+    Assignment,
     Audit,
     Moderation,
     PackMapping,
@@ -80,7 +81,9 @@ def pseudonym_pairs(session: Session, audit_id: str) -> list[tuple[str, str]]:
 def _content(doc: dict[str, Any]) -> dict[str, Any]:
     """The parts of a document that two copies must share to count as the same."""
     # final_grade follows from the grades and moderations (and packs from before it lack it).
-    return {k: v for k, v in doc.items() if k not in ("revision", "updated_at", "reference", "final_grade")}
+    # The assignment is the programme's business, not the audit's work (a hand-over moves the revision on).
+    return {k: v for k, v in doc.items()
+            if k not in ("revision", "updated_at", "reference", "final_grade", "assignment")}
 
 
 def judge(session: Session, local: Audit | None, doc: dict[str, Any], kind: str) -> Verdict:
@@ -231,6 +234,32 @@ def _merge_moderations(audit: Audit, mods: list[dict[str, Any]], pairs: list[tup
     return added
 
 
+def take_assignment(session: Session, audit: Audit, doc: dict[str, Any], at: datetime) -> None:
+    """File an audit that arrives assigned under its programme, assigned as the pack says.
+
+    On an auditor's laptop this is what puts the audit in Home's "Assigned to you"; on the QA lead's
+    store, a returned audit keeps its assignment (a pack without one leaves the assignment here alone).
+    Call it once the audit's row is flushed (its programme has a key).
+    """
+    given = doc.get("assignment")
+    if not isinstance(given, dict) or audit.programme_pk is None:
+        return
+    row = session.get(Assignment, audit.id)
+    if row is None:
+        row = Assignment(audit_id=audit.id, revision_assigned=int(given.get("revision") or audit.revision))
+        session.add(row)
+    who = given.get("auditor") or {}
+    row.programme_pk = audit.programme_pk
+    row.team, row.reason = given.get("team"), given.get("reason")
+    row.auditor_name, row.auditor_role = who["name"], who.get("role")
+    row.due_on = date.fromisoformat(given["due"]) if given.get("due") else None
+    row.assigned_at = _ts(given.get("assigned_at")) or at
+    row.assigned_by = given.get("assigned_by") or "unknown"
+    if given.get("revision"):
+        row.revision_assigned = int(given["revision"])
+    session.flush()
+
+
 def create_from_document(session: Session, doc: dict[str, Any], row: TemplateVersion, t: Template, *,
                          origin: str | None, actor: str, pack_id: str) -> Audit:
     """A new local audit from a validated document (same id; reference suffixed if taken here)."""
@@ -240,6 +269,7 @@ def create_from_document(session: Session, doc: dict[str, Any], row: TemplateVer
     session.add(audit)
     _fill(session, audit, doc, t, at)
     session.flush()
+    take_assignment(session, audit, doc, at)
     remember_revision(session, pack_id, audit.id, audit.revision)
     history.record(session, actor=actor, entity="audit", entity_id=audit.id, audit_id=audit.id, action="import",
                    after={"pack": pack_id, "from": origin, "document": audit_document(audit)}, at=at)
@@ -254,6 +284,7 @@ def replace_from_document(session: Session, audit: Audit, doc: dict[str, Any], t
     _fill(session, audit, doc, t, at)
     audit.revision = max(audit.revision + 1, doc["revision"])
     session.flush()
+    take_assignment(session, audit, doc, at)
     remember_revision(session, pack_id, audit.id, audit.revision)
     history.record(session, actor=actor, entity="audit", entity_id=audit.id, audit_id=audit.id, action="import",
                    before=before, after={"pack": pack_id, "document": audit_document(audit)}, at=at)

@@ -284,6 +284,9 @@ class Audit(Base):
                                                      order_by="ActionItem.created_at")
     moderations: Mapped[list[Moderation]] = relationship(cascade="all, delete-orphan", lazy="selectin",
                                                          order_by="Moderation.at")
+    # Who it is assigned to in its programme, if anyone (read only: the services write Assignment rows
+    # themselves). Loaded when asked for; :func:`qadesk.services.queries.audit_batches` loads it a batch at a time.
+    assignment: Mapped[Assignment | None] = relationship(lazy="select", viewonly=True, uselist=False)
 
 
 class Answer(Base):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from html import escape
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -30,10 +32,12 @@ from PySide6.QtWidgets import (
 )
 
 from qadesk.core.errors import QadeskError
+from qadesk.services.assignment_packs import AuditorPack, export_assignment_packs
 from qadesk.services.assignments import ProgrammeStatus, Progress, programme_status
 from qadesk.services.programmes import ProgrammePlan, ProgrammeProgress, create_programme, list_programmes
 from qadesk.services.queries import distinct_values
 from qadesk.services.templates import list_templates
+from qadesk.ui import messages
 from qadesk.ui.context import AppContext
 from qadesk.ui.date_input import DateBox
 from qadesk.ui.operations import Loader, in_transaction
@@ -43,7 +47,8 @@ from qadesk.ui.widgets import Heading, fmt_date, tab_leaves
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-COLUMNS = ("Programme", "Template", "Period", "Target", "Started", "Completed", "Progress")
+# "Audits": every audit in the programme, drafts included (an allocated draft not yet begun counts too).
+COLUMNS = ("Programme", "Template", "Period", "Target", "Audits", "Completed", "Progress")
 
 
 def _period(starts: date | None, ends: date | None) -> str:
@@ -215,10 +220,16 @@ class ProgrammesView(QWidget):
         self.sample_button.setObjectName("programmes.sample")
         self.sample_button.setToolTip("Draw a sample of cases from the case list, allocate it to auditors and "
                                       "create the assigned audits")
+        self.packs_button = QPushButton("&Packs for auditors…")
+        self.packs_button.setObjectName("programmes.packs")
+        self.packs_button.setToolTip("Write one pack per auditor of the draft audits assigned to them, for laptops "
+                                     "that are not on this store; importing it there files them under this "
+                                     "programme, assigned")
         self.status_loader = Loader(ctx.operations(), "Counting the programme's assignments", self)
         self.status: ProgrammeStatus | None = None
+        self.last_packs: list[AuditorPack] = []
         buttons = QHBoxLayout()
-        for b in (self.new_button, self.sample_button, self.start_button, self.audits_button):
+        for b in (self.new_button, self.sample_button, self.start_button, self.audits_button, self.packs_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
@@ -230,6 +241,7 @@ class ProgrammesView(QWidget):
         self.start_button.clicked.connect(self._start)
         self.audits_button.clicked.connect(self._show_audits)
         self.sample_button.clicked.connect(self.sample_and_allocate)
+        self.packs_button.clicked.connect(self._ask_for_packs)
         self.table.itemSelectionChanged.connect(self._chosen)
         self.refresh()
 
@@ -258,7 +270,7 @@ class ProgrammesView(QWidget):
             bar.setAccessibleName(f"{p.name}: completed against target")
             bar.setRange(0, p.target or max(p.started, 1))
             bar.setValue(min(p.completed, bar.maximum()))
-            bar.setFormat(f"{p.completed} of {p.target}" if p.target else f"{p.completed} of {p.started} started")
+            bar.setFormat(f"{p.completed} of {p.target}" if p.target else f"{p.completed} of {p.started}")
             self.table.setCellWidget(i, 6, bar)
         self._chosen()
 
@@ -271,6 +283,7 @@ class ProgrammesView(QWidget):
         self.start_button.setEnabled(p is not None)
         self.audits_button.setEnabled(p is not None)
         self.sample_button.setEnabled(p is not None)
+        self.packs_button.setEnabled(p is not None)
         if p is None:
             self.detail.setText("Choose a programme to see its progress team by team." if self.items else
                                 "No programmes yet. A programme plans a round of audits, e.g. ten cases per "
@@ -340,6 +353,36 @@ class ProgrammesView(QWidget):
             dialog.accepted.connect(self.refresh)
         dialog.open()
         return dialog
+
+    def _ask_for_packs(self) -> None:
+        p = self.current()
+        if p is None:
+            return
+        start = str(Path.home() / "Documents") if (Path.home() / "Documents").is_dir() else str(Path.home())
+        folder = QFileDialog.getExistingDirectory(self, f"Where should the packs for {p.name} go?", start)
+        if folder:
+            self.write_packs(Path(folder))
+
+    def write_packs(self, folder: Path) -> None:
+        """Write the chosen programme's packs of assigned drafts, one per auditor, into ``folder``."""
+        p = self.current()
+        if p is None:
+            return
+        store, name = self.ctx.store, p.name
+
+        def done(written: list[AuditorPack]) -> None:
+            self.last_packs = written
+            lines = [f"{len(written)} pack{'s' if len(written) != 1 else ''} written to {folder}:"]
+            lines += [f"• {w.auditor}: {len(w.audits)} audit{'s' if len(w.audits) != 1 else ''} "
+                      f"({w.result.path.name})" for w in written]
+            lines.append("Give each auditor their pack. On their laptop, Reports ▸ Import a pack files the audits "
+                         "under this programme, assigned to them; they send the finished audits back in a "
+                         "transfer pack.")
+            messages.info("\n".join(lines), parent=self, title="Packs for auditors")
+
+        self.ctx.operations().run(
+            lambda progress, cancel: export_assignment_packs(store, name, folder, progress=progress, cancel=cancel),
+            label="Writing the auditors' packs", on_success=done)
 
     def new_programme(self) -> None:
         dialog = ProgrammeDialog(self.ctx, self)
