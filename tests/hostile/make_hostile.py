@@ -755,6 +755,22 @@ def _pack_cases() -> list[Case]:
     add("doc-date-answer-bad", "a date answer 2026-02-30",
         lambda b, n: _new_audit_with(b, n, _set(f"answers.{_answer_of_type(b, 'date')}.value", "2026-02-30")), newdoc,
         "answers.")
+    assigned = {"auditor": {"name": "B. Made-up", "role": "Team manager"}, "team": "Assessment 2", "due": "2026-12-18",
+                "reason": "random 1 of 4 in Assessment 2", "assigned_at": "2026-12-01T09:00:00+00:00",
+                "assigned_by": "Q. Lead", "revision": 1}
+    add("doc-assignment-due-bad", "an assignment due 2026-02-30",
+        new(lambda d: d.update(programme="Made-up programme", assignment={**assigned, "due": "2026-02-30"})), newdoc,
+        "assignment.due", "February")
+    add("doc-assignment-nobody", "an assignment to nobody (no auditor's name)",
+        new(lambda d: d.update(programme="Made-up programme", assignment={**assigned, "auditor": {"role": "x"}})),
+        newdoc, "assignment")
+    add("doc-assignment-at-bad", "assigned_at at 24:00",
+        new(lambda d: d.update(programme="Made-up programme",
+                               assignment={**assigned, "assigned_at": "2026-12-01T24:00:00+00:00"})), newdoc,
+        "assignment.assigned_at")
+    add("doc-assignment-ok", "an assigned audit with a key this version does not know",
+        new(lambda d: d.update(programme="Made-up programme", assignment={**assigned, "priority": "high"})),
+        expect="accepted", outcome="filed under the programme, assigned; the unknown key ignored")
     add("doc-offset-z", "times written with Z for UTC", new(_set("started_at", "2026-02-03T09:30:00Z")),
         expect="accepted", outcome="Z is UTC; imported")
     # Audit documents: schema and template
