@@ -119,8 +119,12 @@ def _clean(text: str | None, what: str) -> str | None:
 
 def start_audit(session: Session, template_id: str, subject: Subject, auditor: Actor, *,
                 version: int | None = None, programme: str | None = None,
-                started_at: datetime | None = None, audit_id: str | None = None) -> Audit:
-    """Start a draft audit on the newest version of a template (or the version given)."""
+                started_at: datetime | None = None, audit_id: str | None = None, by: str | None = None) -> Audit:
+    """Start a draft audit on the newest version of a template (or the version given).
+
+    ``by``: who starts it when that is not its auditor (a QA lead confirming an allocation); the history
+    says so, and the audit is still the auditor's.
+    """
     row = get_row(session, template_id, version)
     if row.retired and version is None:
         raise StateError(f"the template '{template_id}' is retired: no new audits can be started on it")
@@ -147,12 +151,12 @@ def start_audit(session: Session, template_id: str, subject: Subject, auditor: A
     )
     session.add(audit)
     session.flush()
-    history.record(session, actor=auditor.name, entity="audit", entity_id=audit.id, audit_id=audit.id,
+    history.record(session, actor=by or auditor.name, entity="audit", entity_id=audit.id, audit_id=audit.id,
                    action="start", after={"reference": audit.reference, "template": row.template_id,
                                           "version": row.version, "subject": subject_dict(audit),
                                           "auditor": {"name": audit.auditor_name, "role": audit.auditor_role},
                                           "programme": prog.name if prog else None}, at=started)
-    _fill_from_subject(session, audit, template_of(row), auditor.name, started)
+    _fill_from_subject(session, audit, template_of(row), by or auditor.name, started)
     return audit
 
 

@@ -215,7 +215,7 @@ def confirm(session: Session, proposal: Proposal, *, actor: str,
         auditor = offered[str(r.auditor)]
         audit = start_audit(session, prog.template_id, Subject(
             case_ref=c.case_ref, case_type=c.case_type if c.case_type in CASE_TYPES else None, team=c.team,
-            practitioner=c.worker), Actor(auditor.name, auditor.role), programme=prog.name)
+            practitioner=c.worker), Actor(auditor.name, auditor.role), programme=prog.name, by=actor)
         session.add(Assignment(audit_id=audit.id, programme_pk=prog.pk, sample_pk=sample_row.pk, team=c.team,
                                auditor_name=auditor.name, auditor_role=auditor.role, due_on=proposal.due_on,
                                assigned_at=at, assigned_by=actor, reason=c.reason,

@@ -80,6 +80,9 @@ def test_confirming_creates_exactly_the_drafts_shown_assigned_in_the_programme(p
         rows = s.query(Assignment).all()
         assert {r.due_on for r in rows} == {date(2026, 12, 31)}  # the programme's end
         assert all(r.reason and r.reason.startswith("random ") for r in rows)
+        # The QA lead started them (the history says so); each is still its auditor's audit.
+        starts = s.query(HistoryEntry).filter(HistoryEntry.entity == "audit", HistoryEntry.action == "start").all()
+        assert len(starts) == 10 and {h.actor for h in starts} == {"Q. Lead"}
         assert verify(s).ok
         kept = sample_records(s, "December regular audits")
     assert len(kept) == 1 and kept[0].sample == proposal.sample and kept[0].created == 10

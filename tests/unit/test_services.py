@@ -488,7 +488,9 @@ def test_audit_document_has_the_contract_shape(st) -> None:
     required = {"id", "reference", "revision", "template", "status", "subject", "auditor", "started_at",
                 "completed_at", "answers", "sections", "overall", "summary", "actions", "moderations"}
     assert required <= set(d)
-    assert set(d) - required <= {"updated_at", "programme", "final_grade"}  # more keys may be added, none renamed
+    assert set(d) - required <= {"updated_at", "programme", "final_grade", "assignment"}
+    # more keys may be added, none renamed
+    assert d["assignment"] is None  # started by hand, not allocated in a programme
     assert d["final_grade"] == d["overall"]["grade"] == "ri"  # no moderation yet: the auditor's grade
     assert re.fullmatch(r"[0-9a-f-]{36}", d["id"])
     assert re.fullmatch(r"AUD-\d{4}-\d{4}", d["reference"])
