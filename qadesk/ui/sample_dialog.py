@@ -2,38 +2,26 @@
 
 Nothing is created until Create: the sample, its strata counts and the allocation are shown first, and
 the auditor of any row can be changed by hand (each row offers only the auditors who may take that case:
-never the case's own worker, nor, under that rule, an auditor of its own team).
+never the case's own worker, nor, under that rule, an auditor of its own team). The options are chosen on
+the left (:class:`qadesk.ui.sample_options.SampleOptionsPanel`); the sample and its allocation are shown
+on the right.
 """
 
 from __future__ import annotations
 
 import json
-import random
-from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QButtonGroup,
-    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
-    QPushButton,
-    QRadioButton,
-    QSpinBox,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -43,15 +31,17 @@ from PySide6.QtWidgets import (
 
 from qadesk.core.allocation import AllocatedCase, Auditor, refusal
 from qadesk.core.errors import QadeskError
-from qadesk.core.sampling import SampleOptions, known_columns, parse_filter
+from qadesk.core.sampling import SampleOptions, known_columns
 from qadesk.services.sampling import Proposal, confirm, list_auditors, programme_row, propose, read_cases
 from qadesk.ui.context import AppContext
-from qadesk.ui.date_input import DateBox
 from qadesk.ui.operations import in_transaction
+from qadesk.ui.sample_options import AUDITING_WORDS, FindBox, SampleOptionsPanel, Setup
 from qadesk.ui.widgets import fmt_date, tab_leaves
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+
+__all__ = ["AUDITING_WORDS", "CASE_COLUMNS", "NOT_ALLOCATED", "FindBox", "SampleDialog", "Setup"]
 
 STRATA_COLUMNS = ("Team", "Stratum", "Cases", "Not\nmatching", "In\nprogramme", "Audited\nrecently", "Eligible",
                   "Places", "Chosen")
@@ -61,35 +51,6 @@ STRATA_TIPS = ("", "The value of the column the sample is stratified by", "Cases
                "Places this stratum was given", "Cases chosen (top-ups counted where they came from)")
 CASE_COLUMNS = ("Case", "Team", "Type", "Worker", "Why chosen", "Auditor")
 NOT_ALLOCATED = "Not allocated"
-# Roles that audit in most councils: offered first and ticked by nobody until the QA lead chooses.
-AUDITING_WORDS = ("manager", "qa", "quality", "principal", "senior", "advanced", "lead")
-
-
-class FindBox(QLineEdit):
-    """A find box whose Enter acts on what it found, and never presses the dialog's default button."""
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.returnPressed.emit()
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-
-@dataclass(frozen=True)
-class Setup:
-    """What the dialog needs before drawing: the list's columns and size, the people, the programme's end."""
-
-    columns: list[str]
-    cases: int
-    auditors: list[Auditor]
-    ends_on: date | None
-    teams: list[str]
-
-
-def _auditing(a: Auditor) -> bool:
-    role = (a.role or "").lower()
-    return any(w in role for w in AUDITING_WORDS)
 
 
 class SampleDialog(QDialog):
@@ -104,114 +65,17 @@ class SampleDialog(QDialog):
         self.setWindowTitle(f"Sample and allocate — {programme}")
         self.setup: Setup | None = None
 
-        # ---- options
-        self.by_number = QRadioButton("&Number per team")
-        self.by_number.setObjectName("sample.by_number")
-        self.by_percent = QRadioButton("Percenta&ge of each team")
-        self.by_percent.setObjectName("sample.by_percent")
-        group = QButtonGroup(self)
-        group.addButton(self.by_number)
-        group.addButton(self.by_percent)
-        self.by_number.setChecked(True)
-        self.per_team = QSpinBox()
-        self.per_team.setObjectName("sample.per_team")
-        self.per_team.setAccessibleName("Cases per team")
-        self.per_team.setRange(1, 10_000)
-        self.per_team.setValue(10)
-        self.per_team.setSuffix(" per team")
-        self.percent = QDoubleSpinBox()
-        self.percent.setObjectName("sample.percent")
-        self.percent.setAccessibleName("Percentage of each team")
-        self.percent.setRange(0.5, 100)
-        self.percent.setDecimals(1)
-        self.percent.setValue(10)
-        self.percent.setSuffix(" %")
-        self.stratify = QComboBox()
-        self.stratify.setObjectName("sample.stratify")
-        self.stratify.setAccessibleName("Stratify by")
-        self.stratify.addItem("No strata", None)
-        self.stratify.addItem("Case type", "case_type")
-        self.minimum = QSpinBox()
-        self.minimum.setObjectName("sample.minimum")
-        self.minimum.setAccessibleName("At least this many per stratum")
-        self.minimum.setRange(0, 1000)
-        self.minimum.setSpecialValueText("Proportional")
-        self.minimum.setPrefix("at least ")
-        self.filters = QLineEdit()
-        self.filters.setObjectName("sample.filters")
-        self.filters.setAccessibleName("Only cases where (filters separated by semicolons)")
-        self.filters.setPlaceholderText("e.g. repeat_referral=yes; age_band=10-15")
-        self.filters.setToolTip("Filters on the case list's columns, separated by semicolons: COLUMN=VALUE, "
-                                "one of several (case_type=CP,CLA), a range (age=10..15), or a comparison "
-                                "(plan_start<=today-18m finds plans over 18 months old)")
-        self.columns_hint = QLabel()
-        self.columns_hint.setProperty("role", "hint")
-        self.columns_hint.setWordWrap(True)
-        self.audited = QSpinBox()
-        self.audited.setObjectName("sample.audited_months")
-        self.audited.setAccessibleName("Leave out cases audited in the last months")
-        self.audited.setRange(0, 120)
-        self.audited.setSpecialValueText("Keep them")
-        self.audited.setSuffix(" months")
-        self.audited.setValue(6)
-        self.in_programme = QCheckBox("Leave out cases in the &programme")
-        self.in_programme.setToolTip("Leave out cases that already have an audit in this programme")
-        self.in_programme.setObjectName("sample.exclude_in_programme")
-        self.in_programme.setChecked(True)
-        self.seed = QSpinBox()
-        self.seed.setObjectName("sample.seed")
-        self.seed.setAccessibleName("Seed: the same seed and options draw the same sample")
-        self.seed.setRange(0, 999_999_999)
-        self.seed.setValue(random.SystemRandom().randrange(1, 1_000_000))
-        self.new_seed = QPushButton("New s&eed")
-        self.new_seed.setObjectName("sample.new_seed")
-        self.due = DateBox(empty_text="No due date")
-        self.due.setObjectName("sample.due")
-        self.due.setAccessibleName("Due by")
-        self.auditor_filter = FindBox()
-        self.auditor_filter.setObjectName("sample.auditor_filter")
-        self.auditor_filter.setAccessibleName("Find an auditor")
-        self.auditor_filter.setPlaceholderText("Type to find a person")
-        self.auditors = QListWidget()
-        self.auditors.setObjectName("sample.auditors")
-        self.auditors.setAccessibleName("Auditors (tick who audits)")
-        self.auditors.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.auditors.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.auditors.setMinimumHeight(90)
-        self.ticked = QLabel("Nobody ticked yet.")
-        self.ticked.setObjectName("sample.ticked")
-        self.ticked.setProperty("role", "hint")
-        self.ticked.setWordWrap(True)
-        self.not_own_team = QCheckBox("Never an auditor from the case's own &team")
-        self.not_own_team.setObjectName("sample.not_own_team")
-        self.draw_button = QPushButton("&Draw sample")
-        self.draw_button.setObjectName("sample.draw")
-        self.draw_button.setDefault(True)
-
-        options = QFormLayout()
-        options.addRow(self.by_number, self.per_team)
-        options.addRow(self.by_percent, self.percent)
-        options.addRow(self._label("Stratif&y by", self.stratify), self.stratify)
-        options.addRow(self._label("Per st&ratum", self.minimum), self.minimum)
-        options.addRow(self._label("Only &where", self.filters), self.filters)
-        options.addRow(self.columns_hint)
-        options.addRow(self._label("&Audited in the last", self.audited), self.audited)
-        options.addRow(self.in_programme)
-        seed_row = QHBoxLayout()
-        seed_row.addWidget(self.seed, 1)
-        seed_row.addWidget(self.new_seed)
-        options.addRow(self._label("&Seed", self.seed), seed_row)
-        options.addRow(self._label("D&ue by", self.due), self.due)
-        options.addRow(self._label("Aud&itors", self.auditor_filter), self.auditor_filter)
-        left = QVBoxLayout()
-        left.addLayout(options)
-        left.addWidget(self.auditors, 1)
-        left.addWidget(self.ticked)
-        left.addWidget(self.not_own_team)
-        left.addWidget(self.draw_button)
-        left_box = QWidget()
-        left_box.setLayout(left)
-        left_box.setMaximumWidth(430)
+        # ---- the options, under the names the dialog has always given them
+        panel = self.options_panel = SampleOptionsPanel(self)
+        self.by_number, self.by_percent, self.per_team, self.percent = (
+            panel.by_number, panel.by_percent, panel.per_team, panel.percent)
+        self.stratify, self.minimum, self.filters, self.columns_hint = (
+            panel.stratify, panel.minimum, panel.filters, panel.columns_hint)
+        self.audited, self.in_programme, self.seed, self.new_seed = (
+            panel.audited, panel.in_programme, panel.seed, panel.new_seed)
+        self.due, self.auditor_filter, self.auditors, self.ticked = (
+            panel.due, panel.auditor_filter, panel.auditors, panel.ticked)
+        self.not_own_team, self.draw_button = panel.not_own_team, panel.draw_button
 
         # ---- the sample
         self.summary = QPlainTextEdit("Choose the options and press Draw sample: nothing is created until you "
@@ -254,7 +118,7 @@ class SampleDialog(QDialog):
         right.addWidget(self.loads)
 
         body = QHBoxLayout()
-        body.addWidget(left_box)
+        body.addWidget(self.options_panel)
         body.addLayout(right, 1)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.create_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -268,33 +132,14 @@ class SampleDialog(QDialog):
         layout.addLayout(body, 1)
         layout.addWidget(self.buttons)
 
-        self.by_number.toggled.connect(self._size_mode)
-        self.stratify.currentIndexChanged.connect(self._size_mode)
-        self.new_seed.clicked.connect(lambda: self.seed.setValue(random.SystemRandom().randrange(1, 1_000_000)))
+        panel.changed.connect(self._stale)
         self.draw_button.clicked.connect(self.draw)
-        self.auditor_filter.textChanged.connect(self._find_auditor)
-        self.auditor_filter.returnPressed.connect(self._tick_found)
-        for w in (self.per_team, self.percent, self.minimum, self.audited, self.seed):
-            w.valueChanged.connect(self._stale)
-        self.filters.textChanged.connect(self._stale)
-        self.stratify.currentIndexChanged.connect(self._stale)
-        self.in_programme.toggled.connect(self._stale)
-        self.not_own_team.toggled.connect(self._stale)
-        self.auditors.itemChanged.connect(self._stale)
-        self.auditors.itemChanged.connect(self._show_ticked)
         self.saving = False
         self.created = 0
-        self._size_mode()
         self.resize(1240, 700)
         self._load_setup()
 
     # ---- building
-
-    @staticmethod
-    def _label(text: str, buddy: QWidget) -> QLabel:
-        label = QLabel(text)
-        label.setBuddy(buddy)
-        return label
 
     @staticmethod
     def _table(name: str, accessible: str, columns: tuple[str, ...]) -> QTableWidget:
@@ -327,65 +172,13 @@ class SampleDialog(QDialog):
     def _set_up(self, setup: Setup) -> None:
         self.setup = setup
         self.draw_button.setEnabled(True)
-        for col in setup.columns:
-            if col != "case_type":
-                self.stratify.addItem(col.replace("_", " ").capitalize(), col)
-        others = [c for c in setup.columns if c != "case_type"]
-        teams = f"the programme's {len(setup.teams)} teams" if setup.teams else "every team in the list"
-        self.columns_hint.setText(f"{setup.cases:,} cases in the case list; sampling {teams}. Columns: "
-                                  + (", ".join(["case_type", *others]) if setup.cases else "none (import a case list)"))
-        if setup.ends_on:
-            self.due.set_date(setup.ends_on)
-        for a in sorted(setup.auditors, key=lambda a: (not _auditing(a), a.name.casefold())):
-            detail = ", ".join(x for x in (a.role, a.team) if x)
-            item = QListWidgetItem(f"{a.name} — {detail}" if detail else a.name)
-            item.setData(Qt.ItemDataRole.UserRole, a)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked)
-            self.auditors.addItem(item)
-
-    def _size_mode(self) -> None:
-        self.per_team.setEnabled(self.by_number.isChecked())
-        self.percent.setEnabled(self.by_percent.isChecked())
-        self.minimum.setEnabled(self.stratify.currentData() is not None)
-
-    def _find_auditor(self, text: str) -> None:
-        words = text.casefold().split()
-        first = None
-        for i in range(self.auditors.count()):
-            item = self.auditors.item(i)
-            shown = all(w in item.text().casefold() for w in words)
-            item.setHidden(not shown)
-            if shown and first is None:
-                first = item
-        if first is not None:
-            self.auditors.setCurrentItem(first)
-
-    def _tick_found(self) -> None:
-        """Enter in the find box ticks (or unticks) the first person found, so the keyboard alone chooses."""
-        item = self.auditors.currentItem()
-        if item is not None and not item.isHidden():
-            item.setCheckState(Qt.CheckState.Unchecked if item.checkState() == Qt.CheckState.Checked
-                               else Qt.CheckState.Checked)
-            self.auditor_filter.clear()
-
-    def _show_ticked(self, *_args: object) -> None:
-        names = [a.name for a in self.chosen_auditors()]
-        self.ticked.setText(f"{len(names)} ticked: {', '.join(names)}" if names else "Nobody ticked yet.")
+        self.options_panel.set_up(setup)
 
     def chosen_auditors(self) -> list[Auditor]:
-        return [self.auditors.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.auditors.count())
-                if self.auditors.item(i).checkState() == Qt.CheckState.Checked]
+        return self.options_panel.chosen_auditors()
 
     def options(self) -> SampleOptions:
-        where = tuple(parse_filter(part) for part in self.filters.text().split(";") if part.strip())
-        stratify = self.stratify.currentData()
-        return SampleOptions(seed=self.seed.value(),
-                             per_team=self.per_team.value() if self.by_number.isChecked() else None,
-                             percent=self.percent.value() if self.by_percent.isChecked() else None,
-                             stratify=stratify, minimum_per_stratum=self.minimum.value() if stratify else 0,
-                             where=where, exclude_audited_months=self.audited.value() or None,
-                             exclude_in_programme=self.in_programme.isChecked(), today=date.today())
+        return self.options_panel.options()
 
     # ---- drawing
 
