@@ -33,10 +33,18 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
         if sys.stderr.isatty():
             print(f"\r{done:,} / {total:,} audits", end="", file=sys.stderr)
 
+    if args.case_list and Path(args.case_list).suffix.lower() not in (".csv", ".xlsx"):
+        raise UsageError("--case-list writes a .csv or an .xlsx file")
+    if args.case_list and not Path(args.case_list).absolute().parent.is_dir():
+        raise UsageError(f"--case-list: the folder {Path(args.case_list).absolute().parent} does not exist")
     summary = generate(store, audits=args.audits, seed=args.seed, progress=progress)
     if sys.stderr.isatty():
         print(file=sys.stderr)
     print(summary)
+    if args.case_list:
+        from qadesk.services.demo_cases import write_demo_case_list
+
+        print(write_demo_case_list(store, Path(args.case_list), seed=args.seed))
     return EXIT_OK
 
 

@@ -148,6 +148,9 @@ def _data(sub: Any) -> None:
     d = sub.add_parser("demo-data", help="fill the store with realistic made-up data")
     d.add_argument("--audits", type=int, default=200, metavar="N")
     d.add_argument("--seed", type=int, default=1, metavar="S")
+    d.add_argument("--case-list", metavar="FILE",
+                   help="also write the made-up council's case list as of today (.csv or .xlsx), every demo case "
+                        "among its open cases, to import with 'qadesk case import FILE'")
 
     pk = sub.add_parser("pack", help="moderation packs and audit transfers (.qapack)")
     pksub = pk.add_subparsers(dest="action", metavar="ACTION", required=True)

@@ -13,7 +13,8 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -289,16 +290,26 @@ def _start_demo(window: MainWindow) -> None:
                                        organisation="Demonstration data"))
 
         def ready(_result: object) -> None:
+            cases = window.screens.get("cases")
+            if cases is not None:  # built while the data was made: it offers the case list written since
+                cases.refresh()  # type: ignore[attr-defined]
             window.demo_ready = True
             window.statusBar().showMessage(f"Demonstration data ready: {summary}", 8000)
 
         in_transaction(window.ops, store, add_persona, label="Making demonstration data", parent=window, done=ready)
 
+    def make(progress: Callable[[int, int], None], cancel: Callable[[], bool]) -> str:
+        from qadesk.services.demo_cases import case_list_name, write_demo_case_list
+
+        summary = generate(store, audits=DEMO_AUDITS, seed=DEMO_SEED, progress=progress, cancel=cancel)
+        if folder is not None:  # last night's made-up case list, for the Case lists screen to offer
+            write_demo_case_list(store, folder / case_list_name(date.today()), seed=DEMO_SEED)
+        return summary
+
+    folder = ctx.data_dir
     window.demo_ready = False
     window.demo_operation = window.ops.run(
-        lambda progress, cancel: generate(store, audits=DEMO_AUDITS, seed=DEMO_SEED, progress=progress,
-                                          cancel=cancel),
-        label="Making demonstration data", on_success=done,
+        make, label="Making demonstration data", on_success=done,
         on_cancelled=lambda: done("stopped early; the audits made so far are kept"))
 
 

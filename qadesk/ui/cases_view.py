@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -34,6 +34,7 @@ from qadesk.core.cases import CASE_TYPES, CaseRow
 from qadesk.core.errors import QadeskError
 from qadesk.services import cases as svc
 from qadesk.services import indicators as indicators_svc
+from qadesk.services.demo_cases import find_demo_case_list
 from qadesk.ui import messages
 from qadesk.ui.case_import_dialog import CaseImportDialog
 from qadesk.ui.context import AppContext
@@ -117,6 +118,22 @@ class CasesView(QWidget):
                       "other list are. A column of names is never stored; a date of birth is kept only as an age "
                       "band.")
         hint.setWordWrap(True)
+        # In a demonstration: the made-up list written into the demo's folder, one click from the preview.
+        self.demo_list: Path | None = None
+        self.demo_hint = QLabel()
+        self.demo_hint.setObjectName("cases.demo_hint")
+        self.demo_hint.setProperty("role", "hint")
+        self.demo_hint.setTextFormat(Qt.TextFormat.PlainText)
+        self.demo_hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.demo_button = QPushButton("I&mport this list…")
+        self.demo_button.setObjectName("cases.demo_import")
+        self.demo_button.setAccessibleName("Import the demonstration case list")
+        self.demo_button.clicked.connect(self.import_demo_list)
+        demo_row = QHBoxLayout()
+        demo_row.addWidget(self.demo_hint, 1)
+        demo_row.addWidget(self.demo_button)
+        self.demo_hint.hide()
+        self.demo_button.hide()
         bar = QHBoxLayout()
         bar.addWidget(self.import_button)
         bar.addWidget(self.indicators_button)
@@ -134,6 +151,7 @@ class CasesView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(Heading("Case lists"))
         layout.addWidget(hint)
+        layout.addLayout(demo_row)
         layout.addLayout(bar)
         layout.addWidget(self.last_import)
         layout.addLayout(filters)
@@ -143,16 +161,17 @@ class CasesView(QWidget):
     # ------------------------------------------------------------------ loading
     def refresh(self) -> None:
         """Reload the teams, the latest imports and the cases shown, in the background."""
-        store = self.ctx.store
+        store, folder = self.ctx.store, self.ctx.data_dir if self.ctx.demo else None
 
-        def fetch() -> tuple[list[svc.TeamCount], list[svc.ListImport]]:
+        def fetch() -> tuple[list[svc.TeamCount], list[svc.ListImport], Path | None]:
             with store.session() as s:
-                return svc.case_teams(s), svc.recent_imports(s, limit=1)
+                return svc.case_teams(s), svc.recent_imports(s, limit=1), find_demo_case_list(folder)
 
         self.loader.load(fetch, self._show_teams)
 
-    def _show_teams(self, result: tuple[list[svc.TeamCount], list[svc.ListImport]]) -> None:
-        teams, imports = result
+    def _show_teams(self, result: tuple[list[svc.TeamCount], list[svc.ListImport], Path | None]) -> None:
+        teams, imports, demo_list = result
+        self._show_demo_list(demo_list)
         chosen = self.team.currentData()
         self.team.blockSignals(True)
         self.team.clear()
@@ -171,6 +190,14 @@ class CasesView(QWidget):
         else:
             self.last_import.setText("No case list has been imported yet.")
         self.load_cases()
+
+    def _show_demo_list(self, path: Path | None) -> None:
+        self.demo_list = path
+        if path is not None:
+            self.demo_hint.setText(f"Demonstration data: last night's made-up case list is in {path}")
+            self.demo_hint.setToolTip(str(path))
+        self.demo_hint.setVisible(path is not None)
+        self.demo_button.setVisible(path is not None)
 
     def load_cases(self, then: Callable[[], object] | None = None) -> None:
         store, team, search = self.ctx.store, self.team.currentData(), self.search.text()
@@ -215,6 +242,10 @@ class CasesView(QWidget):
         dialog.finished.connect(lambda _r, d=dialog: self.dialogs.remove(d) if d in self.dialogs else None)
         dialog.open()
         return dialog
+
+    def import_demo_list(self) -> CaseImportDialog | None:
+        """Open the preview of the demonstration's case list (it is recognised with no mapping)."""
+        return self.import_file(self.demo_list) if self.demo_list is not None else None
 
     def _imported(self, result: svc.CaseImportResult) -> None:
         self.refresh()
