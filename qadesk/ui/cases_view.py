@@ -57,9 +57,26 @@ def _value(value: Any) -> str:
     return "unknown" if value is None else str(value)
 
 
-def describe_fields(fields: dict[str, Any]) -> str:
-    """A case's other columns in a line: 'date of last visit 6 Nov 2026; repeat referral yes; ...'."""
-    return "; ".join(f"{k.replace('_', ' ')} {_value(v)}" for k, v in fields.items() if k != "age_band")
+def describe_fields(fields: dict[str, Any], *, every: bool = False) -> str:
+    """A case's other columns in a line, the yes/no columns that say yes first: 'Repeat referral, visits
+    overdue; date of last visit 6 Nov 2026; ...'. A column that says no is left out of the line (a list has
+    many), unless ``every`` (the tooltip)."""
+    if every:
+        return "; ".join(f"{_words(k)} {_value(v)}" for k, v in fields.items() if k != "age_band")
+    said = [_words(k) for k, v in fields.items() if v is True]
+    parts = [", ".join(said).capitalize()] if said else []
+    parts += [f"{_words(k)} {_value(v)}" for k, v in fields.items() if k != "age_band" and not isinstance(v, bool)]
+    return "; ".join(parts)
+
+
+def _words(key: str) -> str:
+    return key.replace("_", " ")
+
+
+def _band(band: object) -> str:
+    """An age band as the list shows it ('under 1' reads 'Under 1')."""
+    text = str(band or "—")
+    return text[:1].upper() + text[1:]
 
 
 class CasesView(QWidget):
@@ -218,12 +235,12 @@ class CasesView(QWidget):
         self.table.setRowCount(len(rows))
         for i, c in enumerate(rows):
             cells = (c.case_ref, f"{CASE_TYPES.get(c.case_type or '', '—')} ({c.case_type})" if c.case_type else "—",
-                     c.team or "—", c.worker or "Unallocated", str(c.fields.get("age_band") or "—"),
+                     c.team or "—", c.worker or "Unallocated", _band(c.fields.get("age_band")),
                      describe_fields(c.fields))
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col == 5:
-                    item.setToolTip(text.replace("; ", "\n"))
+                    item.setToolTip(describe_fields(c.fields, every=True).replace("; ", "\n"))
                 self.table.setItem(i, col, item)
         shown = f"Showing the first {len(rows):,} of {total:,}" if total > len(rows) else f"{total:,} cases"
         self.count.setText(shown if total else "No cases")

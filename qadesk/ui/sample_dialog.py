@@ -10,6 +10,7 @@ on the right.
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -103,6 +104,12 @@ class SampleDialog(QDialog):
             head = self.strata.horizontalHeaderItem(col)
             if tip and head is not None:
                 head.setToolTip(tip)
+        self.cases.currentCellChanged.connect(lambda row, *_: self._show_why(row))
+        self.why = QLabel()  # the chosen row's reason in full: the column is too narrow for most
+        self.why.setObjectName("sample.why")
+        self.why.setProperty("role", "hint")
+        self.why.setWordWrap(True)
+        self.why.setTextFormat(Qt.TextFormat.PlainText)
         self.loads = QLabel()
         self.loads.setObjectName("sample.loads")
         self.loads.setWordWrap(True)
@@ -115,6 +122,7 @@ class SampleDialog(QDialog):
         right.addWidget(self.summary)
         right.addWidget(self.problem)
         right.addWidget(split, 1)
+        right.addWidget(self.why)
         right.addWidget(self.loads)
 
         body = QHBoxLayout()
@@ -188,6 +196,7 @@ class SampleDialog(QDialog):
             self.proposal = None
             self.create_button.setEnabled(False)
             self.summary.setPlainText("The options changed: press Draw sample again to see the sample they give.")
+            self.why.setText("")
 
     def _refused(self, exc: BaseException) -> None:
         if not isinstance(exc, QadeskError):
@@ -233,6 +242,8 @@ class SampleDialog(QDialog):
                  f"{sample.options.describe()}."]
         if proposal.due_on:
             lines[0] += f" Due by {fmt_date(proposal.due_on)}."
+            if proposal.due_on < date.today():  # a programme that has ended: its end is no due date to give
+                lines[0] += " That day is past: choose a later one in Due by before you create the audits."
         lines += sample.notes()
         lines += [f"{r.case_ref}: {r.note}" for r in proposal.allocation.unallocated]
         self.summary.setPlainText("\n".join(lines))
@@ -265,7 +276,18 @@ class SampleDialog(QDialog):
             box.setCurrentIndex(max(0, box.findData(row.auditor)) if row.auditor else 0)
             box.currentIndexChanged.connect(self._count_loads)
             self.cases.setCellWidget(i, 5, box)
+        for col in (0, 1, 3):  # the reference, team and worker whole; the reason takes what is left
+            self.cases.resizeColumnToContents(col)
+        self._show_why(self.cases.currentRow() if self.cases.rowCount() else -1)
         self._count_loads()
+
+    def _show_why(self, row: int) -> None:
+        item = self.cases.item(row, 0) if row >= 0 else None
+        if item is None or self.proposal is None:
+            self.why.setText("Select a case to see in full why it was chosen." if self.cases.rowCount() else "")
+            return
+        c = self.proposal.case(item.text())
+        self.why.setText(f"{c.case_ref}, chosen: {c.reason}")
 
     def rows(self) -> list[AllocatedCase]:
         """The allocation as it stands, with the changes made by hand."""

@@ -51,6 +51,49 @@ def test_the_demo_offers_its_case_list_and_one_click_imports_it(open_window, qtb
     qtbot.waitUntil(lambda: files[0].name in view.last_import.text(), timeout=5000)
     w.grab().save("/tmp/demo-case-list-imported.png")
 
+    # The list's flags that say yes lead the row's other columns; those that say no are in its tooltip only.
+    qtbot.waitUntil(lambda: view.table.rowCount() > 0, timeout=5000)
+    overdue = next(i for i, c in enumerate(view.rows) if c.fields.get("visits_overdue"))
+    other = view.table.item(overdue, 5)
+    assert "visits overdue" in other.text().split(";")[0].lower() and "yes" not in other.text()
+    assert "visits overdue yes" in other.toolTip() and " no" in other.toolTip()
+
+
+def test_a_sample_of_the_demo_list_says_why_each_case_was_chosen_and_when_the_due_date_is_past(
+        open_window, qtbot, monkeypatch) -> None:
+    import qadesk.ui.app as app
+
+    monkeypatch.setattr(app, "DEMO_AUDITS", 40)
+    w = open_window("--demo")
+    w.resize(1366, 768)
+    qtbot.waitUntil(lambda: w.demo_ready, timeout=60_000)
+    path = sorted(Path(w.ctx.data_dir).glob("case-list-*.csv"))[0]
+    with w.ctx.store.transaction() as s:
+        svc.import_case_list(s, path, actor="Q. Lead")
+    programmes = w.show_screen("programmes")
+    settle(w)
+    ended = next(i for i, p in enumerate(programmes.items) if p.ends_on and p.ends_on < date.today())
+    programmes.table.selectRow(ended)
+    settle(w)
+    dialog = programmes.sample_and_allocate()
+    qtbot.waitUntil(lambda: dialog.setup is not None, timeout=10_000)
+    for name in [dialog.auditors.item(i).data(Qt.ItemDataRole.UserRole).name for i in range(3)]:
+        dialog.auditor_filter.setFocus()
+        qtbot.keyClicks(dialog.auditor_filter, name)
+        qtbot.keyClick(dialog.auditor_filter, Qt.Key.Key_Return)
+    qtbot.keyClick(dialog.draw_button, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: dialog.proposal is not None, timeout=10_000)
+    assert "That day is past: choose a later one in Due by" in dialog.summary.toPlainText()
+    assert dialog.why.text() == "Select a case to see in full why it was chosen."
+    dialog.cases.setFocus()
+    qtbot.keyClick(dialog.cases, Qt.Key.Key_Down)
+    qtbot.keyClick(dialog.cases, Qt.Key.Key_Down)
+    row = dialog.cases.currentRow()
+    chosen = dialog.proposal.case(dialog.cases.item(row, 0).text())
+    assert dialog.why.text() == f"{chosen.case_ref}, chosen: {chosen.reason}"
+    dialog.grab().save("/tmp/demo-sample.png")
+    dialog.reject()
+
 
 def test_outside_a_demo_the_screen_offers_no_file(qtbot, store, data_dir, messages_seen) -> None:
     from qadesk.services.demo import generate
