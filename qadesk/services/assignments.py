@@ -162,7 +162,8 @@ def hand_over(session: Session, audit_id: str, to: Auditor, *, actor: str, due_o
     why = refusal(subject, Auditor(name, to.role, to.team), not_own_team=not_own_team)
     if why:
         raise ValidationError(f"{audit.reference}: {why}")
-    before = {"auditor": row.auditor_name, "due": row.due_on.isoformat() if row.due_on else None}
+    before = {"auditor": row.auditor_name, "role": row.auditor_role,
+              "due": row.due_on.isoformat() if row.due_on else None}
     at = now_utc()
     row.auditor_name, row.auditor_role = name, to.role
     if due_on is not ...:
@@ -174,7 +175,8 @@ def hand_over(session: Session, audit_id: str, to: Auditor, *, actor: str, due_o
     row.revision_assigned = audit.revision if not started else row.revision_assigned + 1
     history.record(session, actor=actor, entity="assignment", entity_id=audit.id, audit_id=audit.id,
                    action="hand_over", before=before,
-                   after={"auditor": name, "due": row.due_on.isoformat() if row.due_on else None}, at=at)
+                   after={"auditor": name, "role": to.role, "due": row.due_on.isoformat() if row.due_on else None},
+                   at=at)
     session.flush()
     prog = session.get(Programme, row.programme_pk)
     title = audit.template.title

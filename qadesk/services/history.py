@@ -260,6 +260,14 @@ def apply_entry(st: dict[str, Any], entity: str, action: str, entity_id: str | N
         elif action == "moderate" or st["status"] == "completed":
             st["status"] = "moderated"
         src["status"] = seq
+    elif entity == "assignment":  # allocated in a programme (assign), or handed to another auditor (hand_over)
+        a = dict(after or {})
+        if action == "hand_over" and a.get("auditor"):
+            role = a["role"] if "role" in a else (st["auditor"] or {}).get("role")
+            st["auditor"] = {"name": a["auditor"], "role": role}
+            src["auditor"] = seq
+    elif entity == "moderation_choice":  # chosen for moderation: nothing the audit holds changes
+        pass
     else:
         return f"an entry about '{entity}', which this version does not replay"
     return None

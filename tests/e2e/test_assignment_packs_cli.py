@@ -126,6 +126,19 @@ def test_the_auditors_laptop_files_them_under_the_programme_and_the_finished_wor
     assert (officer["assigned"], officer["completed"]) == (len(mine), 1)
     doc = json.loads(qadesk(lead, "audit", "show", first, "--json").stdout)
     assert doc["status"] == "completed" and doc["assignment"]["auditor"]["name"] == "C. Officer"
+    # The history accounts for every allocation, import and return, on both stores.
+    for store in (lead, laptop):
+        assert "problem" not in qadesk(store, "history", "verify").stdout
+
+
+def test_a_hand_over_is_replayed_by_the_history(lead: Path) -> None:
+    draft = next(i for ids in _allocated(lead).values() for i in ids)
+    qadesk(lead, "programme", "hand-over", draft, "--to", "Q. Lead", "--due", "2026-12-24")
+    doc = json.loads(qadesk(lead, "audit", "show", draft, "--json").stdout)
+    assert doc["auditor"]["name"] == doc["assignment"]["auditor"]["name"] == "Q. Lead"
+    assert doc["assignment"]["due"] == "2026-12-24"
+    verified = qadesk(lead, "history", "verify")
+    assert "problem" not in verified.stdout, verified.stdout
 
 
 def test_a_pack_imported_by_someone_else_says_whose_audits_they_are(lead: Path, tmp_path: Path) -> None:
