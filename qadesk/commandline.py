@@ -250,8 +250,32 @@ def _work(sub: Any) -> None:
     add_selection(ml)
     ml.add_argument("--limit", type=int, default=None, metavar="N")
     ml.add_argument("--json", action="store_true")
+    _moderation_figures(mosub)
 
     _programmes(sub)
+
+
+def _moderation_figures(mosub: Any) -> None:
+    """``qadesk moderation sample`` (run by :mod:`qadesk.cli_moderation`)."""
+    ms = mosub.add_parser("sample", help="choose completed audits to moderate: a share stratified by auditor and "
+                          "grade, a minimum per auditor per quarter, every extreme grade (shows them; --confirm "
+                          "records them)")
+    ms.add_argument("--seed", type=int, required=True, metavar="S", help="the same seed gives the same sample")
+    ms.add_argument("--since", type=_iso_date, metavar="YYYY-MM-DD", help="completed on or after (default: the "
+                    "last full quarter)")
+    ms.add_argument("--until", type=_iso_date, metavar="YYYY-MM-DD", help="completed on or before")
+    ms.add_argument("--percent", type=float, metavar="P", help="the share to moderate (default: the QA lead's "
+                    "setting, 10 unless changed)")
+    ms.add_argument("--minimum-per-quarter", type=int, metavar="N", help="at least N of each auditor's audits "
+                    "per quarter (default: the setting, 2 unless changed)")
+    extremes = ms.add_mutually_exclusive_group()
+    extremes.add_argument("--extremes", dest="extremes", action="store_true", default=None,
+                          help="also every audit graded at either end of its scale")
+    extremes.add_argument("--no-extremes", dest="extremes", action="store_false")
+    ms.add_argument("--save-rules", action="store_true", help="keep these as the QA lead's settings")
+    ms.add_argument("--confirm", action="store_true", help="record the audits chosen (the Moderation screen "
+                    "lists them first)")
+    ms.add_argument("--json", action="store_true")
 
 
 def _sample_options(p: argparse.ArgumentParser) -> None:

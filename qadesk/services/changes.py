@@ -45,6 +45,7 @@ from qadesk.store.models import (
     ImportedPack,
     Indicator,
     Moderation,
+    ModerationChoice,
     PackMapping,
     Person,
     Programme,
@@ -197,6 +198,7 @@ KINDS: dict[type[Base], Callable[[Any, str], Changes]] = {
     Indicator: lambda _r, _h: Changes(indicators=True),
     Person: lambda _r, _h: Changes(profile=True),  # the people who audit and moderate
     Setting: _setting,
+    ModerationChoice: lambda _r, _h: Changes(moderation=True),  # chosen for moderation: the awaiting list
     HistoryEntry: _none,
     PackMapping: _none,
     ImportedPack: _none,
@@ -219,6 +221,7 @@ _BULK: dict[str, Changes] = {
     "indicators": Changes(indicators=True),
     "people": Changes(profile=True),
     "settings": Changes(profile=True),
+    "moderation_choices": Changes(moderation=True),
     "history": NOTHING,
     "pack_mappings": NOTHING,
     "imported_packs": NOTHING,
@@ -252,6 +255,8 @@ _HISTORY_KINDS: dict[str, Changes] = {
     "indicator": Changes(indicators=True),
     "sample": Changes(programmes=True),
     "assignment": Changes(programmes=True, audits=True),
+    "moderation_choice": Changes(moderation=True),
+    "setting": Changes(moderation=True, profile=True),
 }
 HISTORY_READ_LIMIT = 2000  # more new entries than this at once (bulk work elsewhere): everything changed
 

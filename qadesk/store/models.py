@@ -209,6 +209,22 @@ class Assignment(Base):
     revision_assigned: Mapped[int] = mapped_column(Integer, default=1)
 
 
+class ModerationChoice(Base):
+    """A completed audit chosen for moderation by the QA lead's sample (migration 0012): why it was chosen
+    (an extreme grade, the share stratified by auditor and grade, or the minimum per auditor per quarter),
+    by whom and when, and the seed and options of the draw, so the choice can be shown and drawn again."""
+
+    __tablename__ = "moderation_choices"
+
+    audit_id: Mapped[str] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), primary_key=True)
+    chosen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    chosen_by: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    step: Mapped[str] = mapped_column(String(16))  # extreme | share | minimum
+    seed: Mapped[int] = mapped_column(BigInteger)
+    options: Mapped[str] = mapped_column(Text)  # JSON: qadesk.core.moderation_sampling.ModerationSampleOptions
+
+
 class Audit(Base):
     __tablename__ = "audits"
     __table_args__ = (
