@@ -151,8 +151,7 @@ def draw_moderation_sample(candidates: Sequence[Candidate], options: ModerationS
     if options.all_extremes:
         for c in pool:
             if c.extreme:
-                taken[c.audit_id] = Chosen(c, f"graded {c.grade_label}: every audit at either end of the scale "
-                                              f"is moderated", "extreme")
+                taken[c.audit_id] = Chosen(c, f"graded {c.grade_label}: every extreme grade is moderated", "extreme")
     strata: dict[tuple[str, str], list[Candidate]] = {}
     for c in pool:
         strata.setdefault((c.auditor, c.grade_label), []).append(c)
@@ -165,8 +164,8 @@ def draw_moderation_sample(candidates: Sequence[Candidate], options: ModerationS
         want = max(0, shares[key] - have)
         picked = random.Random(f"qadesk-moderation/{options.seed}/{key[0]}/{key[1]}").sample(rest, min(want, len(rest)))
         for c in picked:
-            taken[c.audit_id] = Chosen(c, f"random: {shares[key]} of {len(members)} audits by {key[0]} graded "
-                                          f"{key[1]} ({options.percent:g}%)", "share")
+            taken[c.audit_id] = Chosen(c, f"random: {shares[key]} of the auditor's {len(members)} graded {key[1]} "
+                                          f"({options.percent:g}%)", "share")
     if options.minimum_per_quarter:
         done = dict(moderated_per_quarter or {})
         groups: dict[tuple[str, str], list[Candidate]] = {}
@@ -182,8 +181,8 @@ def draw_moderation_sample(candidates: Sequence[Candidate], options: ModerationS
             picked = random.Random(f"qadesk-moderation/{options.seed}/min/{key[0]}/{key[1]}").sample(
                 rest, min(need, len(rest)))
             for c in picked:
-                taken[c.audit_id] = Chosen(c, f"top-up: at least {options.minimum_per_quarter} of {key[0]}'s audits "
-                                              f"completed in {key[1]} are moderated", "minimum")
+                taken[c.audit_id] = Chosen(c, f"top-up to {options.minimum_per_quarter} moderated of the auditor's "
+                                              f"{key[1]} audits", "minimum")
             if len(picked) < need:
                 sample.short.append(f"{key[0]} in {key[1]}: {have + len(picked)} of {options.minimum_per_quarter}")
     sample.chosen = sorted(taken.values(), key=lambda c: (c.candidate.auditor.casefold(), c.candidate.completed_on,

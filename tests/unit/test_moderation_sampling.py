@@ -92,7 +92,7 @@ def test_the_minimum_per_auditor_per_quarter_tops_up_counting_what_is_moderated_
         need = 3 - already.get(key, 0)
         assert chosen.get(key, 0) >= min(need, n), key
     tops = [c for c in sample.chosen if c.step == "minimum"]
-    assert tops and all("top-up: at least 3" in c.reason for c in tops)
+    assert tops and all("top-up to 3 moderated of the auditor's 2026 Q" in c.reason for c in tops)
     short = {k for k, n in available.items() if n < 3 - already.get(k, 0)}
     assert len(sample.short) == len(short)
 
