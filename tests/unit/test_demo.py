@@ -227,3 +227,28 @@ def test_a_rule_that_reads_a_later_answer_is_still_satisfied():
         ans.repair(state)
         assert missing_for_submit(t, state, None) == []
         assert ans.values["count"] >= 3
+
+
+def test_some_auditors_grade_generously_and_some_severely_so_moderation_shows_drift(demo_store):
+    """Per auditor, the moderated grade against the auditor's: the demo's generous auditors are mostly
+    moderated down, its severe ones up (services.demo_audits.leaning), the rest either way."""
+    from qadesk.services.demo_audits import leaning
+
+    store, _, _ = demo_store
+    with store.session() as s:
+        rows = s.execute(select(Audit.auditor_name, Audit.overall_score, Moderation.grade, Audit.template_pk)
+                         .join(Moderation, Moderation.audit_id == Audit.id)).all()
+        scores = {}
+        from qadesk.services.templates import template_of
+        from qadesk.store.models import TemplateVersion
+
+        for row in s.execute(select(TemplateVersion)).scalars():
+            scores[row.pk] = {c.value: c.score for c in template_of(row).overall_choices()}
+    drift: dict[str, list[int]] = {}
+    for auditor, own, grade, tpk in rows:
+        theirs = scores[tpk].get(grade)
+        if own is not None and theirs is not None:
+            drift.setdefault(leaning(auditor), []).append(int(own) - int(theirs))  # > 0: moderated down
+    assert set(drift) == {"generous", "severe", "steady"}
+    mean = {k: sum(v) / len(v) for k, v in drift.items()}
+    assert mean["generous"] > 0.2 > abs(mean["steady"]) and mean["severe"] < -0.2, mean
