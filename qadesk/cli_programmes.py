@@ -129,7 +129,7 @@ def _sample(args: argparse.Namespace) -> int:
     with store.transaction() as s:
         auditors = sampling.auditors_named(s, names)
         proposal = sampling.propose(s, args.name, options, auditors, not_own_team=args.not_own_team,
-                                    due_on=args.due)
+                                    due_on=args.due if args.due else ...)
         created = {c.case_ref: c for c in sampling.confirm(s, proposal, actor=_actor(s))}
     out = []
     for row in proposal.allocation.rows:

@@ -14,6 +14,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from types import EllipsisType
 from typing import Any
 
 from sqlalchemy import func, select
@@ -136,14 +137,17 @@ class Proposal:
 
 
 def propose(session: Session, programme: str, options: SampleOptions, auditors: Sequence[Auditor], *,
-            not_own_team: bool = False, due_on: date | None = None, cases: Sequence[CaseRow] | None = None,
-            today: date | None = None) -> Proposal:
-    """Draw the sample and allocate it (writes nothing); due by the programme's end unless ``due_on``."""
+            not_own_team: bool = False, due_on: date | None | EllipsisType = ...,
+            cases: Sequence[CaseRow] | None = None, today: date | None = None) -> Proposal:
+    """Draw the sample and allocate it (writes nothing).
+
+    Due by ``due_on``: a day, None for no due date, or (not given) the programme's end.
+    """
     sample = draw(session, programme, options, cases=cases, today=today)
     prog = programme_row(session, programme)
     allocation = allocate(sample.chosen, auditors, seed=options.seed, not_own_team=not_own_team,
                           existing=existing_loads(session, prog))
-    return Proposal(prog.name, sample, allocation, tuple(auditors), due_on or prog.ends_on)
+    return Proposal(prog.name, sample, allocation, tuple(auditors), prog.ends_on if due_on is ... else due_on)
 
 
 @dataclass(frozen=True)

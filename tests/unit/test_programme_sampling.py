@@ -246,3 +246,16 @@ def test_an_empty_case_list_or_a_seed_out_of_range_is_refused(programme) -> None
         draw(s, "December regular audits", options())
     with pytest.raises(ValidationError, match="seed"), programme.session() as s:
         draw(s, "December regular audits", options(seed=-1), cases=made_up_cases())
+
+
+def test_no_due_date_is_no_due_date_and_none_given_is_the_programmes_end(programme) -> None:
+    with programme.session() as s:
+        ends = propose(s, "December regular audits", options(), AUDITORS, cases=made_up_cases())
+        none = propose(s, "December regular audits", options(), AUDITORS, cases=made_up_cases(), due_on=None)
+        day = propose(s, "December regular audits", options(), AUDITORS, cases=made_up_cases(),
+                      due_on=date(2026, 12, 18))
+    assert (ends.due_on, none.due_on, day.due_on) == (date(2026, 12, 31), None, date(2026, 12, 18))
+    with programme.transaction() as s:
+        confirm(s, none, actor="Q. Lead")
+    with programme.session() as s:
+        assert {r.due_on for r in s.query(Assignment)} == {None}
