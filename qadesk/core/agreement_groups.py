@@ -61,10 +61,7 @@ def field_of(row: Any, key: Key) -> Any:
         return row[key]
     if isinstance(row, Mapping):
         return row[key]
-    mapping = getattr(row, "_mapping", None)  # a SQLAlchemy Row reads by name there
-    if mapping is not None:
-        return mapping[key]
-    return getattr(row, key)
+    return getattr(row, key)  # a named tuple, a dataclass, a SQLAlchemy result row
 
 
 def group_pairs(rows: Iterable[Any], key: Key, auditor: Key = AUDITOR_GRADE,

@@ -8,7 +8,9 @@ worked by hand or published with their answers.
 
 from __future__ import annotations
 
+import ast
 import math
+import sys
 from fractions import Fraction
 
 import numpy as np
@@ -28,6 +30,7 @@ from qadesk.core.agreement import (
     gwet_ac,
     pair_agreement,
 )
+from tests.helpers.package import PACKAGE
 from tests.unit.agreement_strategies import graded_pairs
 
 TOLERANCE = 1e-9
@@ -320,3 +323,16 @@ def test_a_grade_off_the_scale_is_the_callers_mistake(bad: tuple[object, object]
 def test_a_scale_needs_a_grade(k: object) -> None:
     with pytest.raises(ValueError, match="a grade scale has at least one grade"):
         pair_agreement([], k)  # type: ignore[arg-type]
+
+
+def test_the_arithmetic_is_the_standard_library_only() -> None:
+    # numpy, scipy and the rest are for checking it; qadesk computes every figure itself.
+    names = ["agreement", "agreement_drift", "agreement_multi", "agreement_groups", "distributions"]
+    for name in names:
+        tree = ast.parse((PACKAGE / "core" / f"{name}.py").read_text("utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+                for module in modules:
+                    top = module.split(".")[0]
+                    assert top == "qadesk" or top in sys.stdlib_module_names, f"{name} imports {module}"
