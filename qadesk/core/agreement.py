@@ -184,8 +184,7 @@ def cohen_kappa(table: Table, weighting: Weighting = "identity") -> Estimate:
     every pair the same one grade), where kappa is 0/0.
     """
     name = _name("Cohen's kappa", weighting)
-    k = len(table)
-    n = sum(map(sum, table))
+    k, n = _size(table)
     missing = _too_few(n, k)
     if missing:
         return Estimate(name, None, reason=missing)
@@ -232,8 +231,7 @@ def gwet_ac(table: Table, weighting: Weighting = "identity") -> Estimate:
     None with fewer than two pairs; chance agreement is always below 1 here, so there is no 0/0.
     """
     name = _name("Gwet's AC1" if weighting == "identity" else "Gwet's AC2", weighting)
-    k = len(table)
-    n = sum(map(sum, table))
+    k, n = _size(table)
     missing = _too_few(n, k)
     if missing:
         return Estimate(name, None, reason=missing)
@@ -262,6 +260,14 @@ def _estimate(name: str, value: Fraction, se: float, half: float, p_o: Fraction,
     v = float(value)
     return Estimate(name, v, standard_error=se, low=max(-1.0, v - half), high=min(1.0, v + half),
                     observed=float(p_o), chance=float(p_e))
+
+
+def _size(table: Table) -> tuple[int, int]:
+    """(k, n) of a table of counts; ValueError for one that is not k × k counts."""
+    k = len(table)
+    if any(len(row) != k for row in table) or any(not isinstance(c, int) or c < 0 for row in table for c in row):
+        raise ValueError("an agreement table is k rows of k counts")
+    return k, sum(map(sum, table))
 
 
 def _too_few(n: int, k: int) -> str | None:

@@ -11,7 +11,7 @@ function, which gives the t distribution's tail exactly:
 Recipes, section 6.4), and the quantile found by Newton's method on that tail, kept inside a
 bracket that bisection narrows whenever a Newton step would leave it. For ν above 1,000 the
 Cornish-Fisher expansion of A&S 26.7.5 is exact to within the rounding of a double. The results
-agree with scipy.stats.t.ppf to about 1e-12 (tests/unit/test_agreement_distributions.py).
+agree with scipy.stats.t.ppf to 1e-9 or better (tests/unit/test_agreement_distributions.py).
 """
 
 from __future__ import annotations

@@ -336,3 +336,10 @@ def test_the_arithmetic_is_the_standard_library_only() -> None:
                 for module in modules:
                     top = module.split(".")[0]
                     assert top == "qadesk" or top in sys.stdlib_module_names, f"{name} imports {module}"
+
+
+@pytest.mark.parametrize("table", [((1, 2),), ((1, 0), (0,)), ((1, -1), (0, 2))])
+def test_a_table_that_is_not_k_by_k_counts_is_refused(table: tuple[tuple[int, ...], ...]) -> None:
+    for statistic in (cohen_kappa, gwet_ac):
+        with pytest.raises(ValueError, match="an agreement table is k rows of k counts"):
+            statistic(table)
