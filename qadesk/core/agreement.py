@@ -5,8 +5,8 @@ grade is given here as its index, ``0`` for the lowest (e.g. Inadequate) up to `
 highest (e.g. Outstanding). k is always passed explicitly, so a grade that nobody used still counts
 in the weights and in the chance agreement. A *pair* is ``(auditor's grade, moderator's grade)``.
 
-:func:`pair_agreement` gives every figure the QA lead sees for a set of pairs (docs/moderation-
-statistics.md explains each in plain English):
+:func:`pair_agreement` gives every figure the QA lead sees for a set of pairs
+(docs/moderation-statistics.md explains each in plain English):
 
 * per cent exact agreement and per cent within one grade;
 * Cohen's kappa, unweighted and with linear and quadratic weights, each with a 95% interval;

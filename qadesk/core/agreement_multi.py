@@ -125,13 +125,13 @@ def krippendorff_alpha(ratings: Ratings, k: int, metric: Metric = "ordinal") -> 
     """Krippendorff's alpha across raters for ``metric`` differences between grades, allowing missing grades.
 
     From the coincidence matrix (Krippendorff 2011, "Computing Krippendorff's alpha-reliability",
-    University of Pennsylvania; Krippendorff 2004, Content Analysis, chapter 11): each item with
-    m ≥ 2 grades adds 1 / (m - 1) to o_ck for every ordered pair of grades (c, k) from two different
-    raters; n_c = Σ_k o_ck and n = Σ_c n_c (the pairable grades). Then::
+    University of Pennsylvania; Krippendorff 2004, Content Analysis, 2nd edition): each item with
+    m ≥ 2 grades adds 1 / (m - 1) to o_cd for every ordered pair of grades (c, d) from two different
+    raters; n_c = Σ_d o_cd and n = Σ_c n_c (the pairable grades). Then::
 
-        α = 1 - (n - 1) · Σ o_ck δ²(c, k) / Σ n_c n_k δ²(c, k)
+        α = 1 - (n - 1) · Σ o_cd δ²(c, d) / Σ n_c n_d δ²(c, d)
 
-    with δ² nominal [c ≠ k]; interval (c - k)²; ordinal (Σ_{g = c..k} n_g - (n_c + n_k) / 2)², the
+    with δ² nominal [c ≠ d]; interval (c - d)²; ordinal (Σ_{g = c..d} n_g - (n_c + n_d) / 2)², the
     difference in ranks, so that two grades far apart on the scale as it was used differ more.
     The ``krippendorff`` package's ``alpha`` computes the same. None with no item graded twice, or
     when every pairable grade is the same one (no expected disagreement: 0/0).
