@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from qadesk.core.agreement import PairAgreement, pair_agreement
 from qadesk.core.agreement_drift import Drift, drift
+from qadesk.core.dates import quarter_of  # noqa: F401 - the quarter groups are named by
 
 Key = str | int | Callable[[Any], Hashable]
 AUDITOR_GRADE = "auditor_grade"
@@ -86,13 +86,6 @@ def drift_by(rows: Iterable[Any], key: Key = "auditor", auditor: Key = AUDITOR_G
     """:func:`~qadesk.core.agreement_drift.drift` for each group (each auditor by default), in key order."""
     found = [GroupDrift(name, drift(pairs)) for name, pairs in group_pairs(rows, key, auditor, moderated).items()]
     return sorted(found, key=lambda g: _order(g.key))
-
-
-def quarter_of(day: date) -> str:
-    """The council's financial-year quarter of ``day``, as "2026-27 Q1" (Q1 is April to June)."""
-    start = day.year if day.month >= 4 else day.year - 1
-    quarter = (day.month - 4) % 12 // 3 + 1
-    return f"{start}-{(start + 1) % 100:02d} Q{quarter}"
 
 
 def _order(key: Hashable) -> tuple[bool, str]:

@@ -192,3 +192,10 @@ def as_utc(dt: datetime | None) -> datetime | None:
     if dt is None:
         return None
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def quarter_of(day: date) -> str:
+    """The council's financial-year quarter of ``day``, as "2026-27 Q1" (Q1 is April to June)."""
+    start = day.year if day.month >= 4 else day.year - 1
+    quarter = (day.month - 4) % 12 // 3 + 1
+    return f"{start}-{(start + 1) % 100:02d} Q{quarter}"

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from qadesk.core.dates import quarter_of
+
 MAX_MINIMUM = 100
 
 
@@ -108,10 +110,6 @@ class ModerationSample:
                f"minimum per auditor"]
         out += [f"Too few to reach the minimum: {s}" for s in self.short]
         return out
-
-
-def quarter_of(d: date) -> str:
-    return f"{d.year} Q{(d.month - 1) // 3 + 1}"
 
 
 def _shares(sizes: dict[tuple[str, str], int], total: int, rng: random.Random) -> dict[tuple[str, str], int]:

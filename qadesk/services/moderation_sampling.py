@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from qadesk.core.dates import as_utc
+from qadesk.core.dates import as_utc, quarter_of
 from qadesk.core.errors import ValidationError
 from qadesk.core.moderation_sampling import (
     Candidate,
@@ -26,7 +26,6 @@ from qadesk.core.moderation_sampling import (
     ModerationSample,
     ModerationSampleOptions,
     draw_moderation_sample,
-    quarter_of,
 )
 from qadesk.services.audit_access import now_utc
 from qadesk.services.templates import template_of

@@ -83,7 +83,7 @@ def test_extremes_count_towards_their_strata_share() -> None:
 
 def test_the_minimum_per_auditor_per_quarter_tops_up_counting_what_is_moderated_already() -> None:
     cands = made_up()
-    already = {("D. Rare", "2026 Q1"): 1}
+    already = {("D. Rare", "2025-26 Q4"): 1}  # January to March 2026
     sample = draw_moderation_sample(cands, ModerationSampleOptions(seed=8, percent=0.5, minimum_per_quarter=3),
                                     moderated_per_quarter=already)
     chosen = Counter((c.candidate.auditor, quarter_of(c.candidate.completed_on)) for c in sample.chosen)
@@ -92,7 +92,7 @@ def test_the_minimum_per_auditor_per_quarter_tops_up_counting_what_is_moderated_
         need = 3 - already.get(key, 0)
         assert chosen.get(key, 0) >= min(need, n), key
     tops = [c for c in sample.chosen if c.step == "minimum"]
-    assert tops and all("top-up to 3 moderated of the auditor's 2026 Q" in c.reason for c in tops)
+    assert tops and all("top-up to 3 moderated of the auditor's 202" in c.reason for c in tops)
     short = {k for k, n in available.items() if n < 3 - already.get(k, 0)}
     assert len(sample.short) == len(short)
 
