@@ -256,7 +256,7 @@ def _work(sub: Any) -> None:
 
 
 def _moderation_figures(mosub: Any) -> None:
-    """``qadesk moderation sample`` (run by :mod:`qadesk.cli_moderation`)."""
+    """``qadesk moderation sample`` and ``stats`` (run by :mod:`qadesk.cli_moderation`)."""
     ms = mosub.add_parser("sample", help="choose completed audits to moderate: a share stratified by auditor and "
                           "grade, a minimum per auditor per quarter, every extreme grade (shows them; --confirm "
                           "records them)")
@@ -276,6 +276,14 @@ def _moderation_figures(mosub: Any) -> None:
     ms.add_argument("--confirm", action="store_true", help="record the audits chosen (the Moderation screen "
                     "lists them first)")
     ms.add_argument("--json", action="store_true")
+    mst = mosub.add_parser("stats", help="agreement between auditors and moderators: exact, within one grade, "
+                           "weighted kappa with its interval, Gwet's AC2; each with its n")
+    add_selection(mst)
+    mst.add_argument("--by", choices=["auditor", "moderator", "team", "template", "section", "quarter"],
+                     help="one line per group (default: all moderated audits together)")
+    mst.add_argument("--drift", action="store_true", help="instead: each auditor's drift from moderation "
+                     "(mean grade difference with its interval, and the warning)")
+    mst.add_argument("--json", action="store_true")
 
 
 def _sample_options(p: argparse.ArgumentParser) -> None:

@@ -11,6 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from qadesk.core.agreement import PairAgreement
+from qadesk.core.agreement_drift import Drift
 from qadesk.core.selection import Selection
 
 NO_TEAM = "(no team)"
@@ -77,6 +79,27 @@ class UnansweredConcern:
     status: str = "completed"
 
 
+@dataclass(frozen=True)
+class AgreementRow:
+    """Agreement between auditors and moderators for one group of moderated audits, on one grade scale."""
+
+    by: str  # all, auditor, moderator, team, quarter
+    group: str | None  # None with by="all"
+    scale: str  # the grade list's id
+    grades: tuple[str, ...]  # the scale's labels, lowest first
+    agreement: PairAgreement
+
+
+@dataclass(frozen=True)
+class DriftRow:
+    """One auditor's drift from moderation on one scale, and the pairs it comes from (for the chart)."""
+
+    auditor: str
+    scale: str
+    drift: Drift
+    pairs: tuple[tuple[int, int], ...]
+
+
 @dataclass
 class Stats:
     """Counts for one selection of audits (see :func:`compute`)."""
@@ -103,6 +126,13 @@ class Stats:
     unanswered_total: int = 0
     themes: list[Theme] = field(default_factory=list)
     themes_by_team: dict[str, list[Theme]] = field(default_factory=dict)
+    # Agreement between auditors and moderators (docs/moderation-statistics.md): all moderated audits, then per
+    # auditor, moderator, team and quarter; and each auditor's drift, the warnings first.
+    agreement: list[AgreementRow] = field(default_factory=list)
+    drift: list[DriftRow] = field(default_factory=list)
+
+    def agreement_for(self, by: str) -> list[AgreementRow]:
+        return [r for r in self.agreement if r.by == by]
 
     @property
     def agreement_rate(self) -> float | None:

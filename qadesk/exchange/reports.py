@@ -23,6 +23,7 @@ from qadesk.core.audit import CASE_TYPE_LABELS
 from qadesk.core.figures import FINAL_GRADE_NOTE, MIN_THEME_ANSWERS, Stats
 from qadesk.core.indicators import IndicatorFigure
 from qadesk.exchange import pdfkit
+from qadesk.exchange.agreement_report import agreement_story
 from qadesk.exchange.display import GRADE_COLOURS, scale_colours
 from qadesk.exchange.output import Cancel, Progress, atomic_path, check_cancel, report_progress, uk_date
 from qadesk.exchange.pdfkit import esc
@@ -205,6 +206,8 @@ def summary_story(st: Stats, ss: Any | None = None, indicators: Sequence[Indicat
             "Agreed": st.moderations_agreed, "Grade changed": st.moderations - st.moderations_agreed}))
     else:
         story.append(Paragraph("No audits in this selection have been moderated.", ss["Body"]))
+    if st.moderations:
+        story += [CondPageBreak(80 * mm), *agreement_story(st, ss, _table)]
     story += [CondPageBreak(50 * mm), Paragraph("Actions", ss["H1"]),
               simple_bars("Overdue actions by team", st.overdue_by_team, colour=GRADE_COLOURS["red"])]
     story += [CondPageBreak(60 * mm), Paragraph("Learning themes", ss["H1"]),

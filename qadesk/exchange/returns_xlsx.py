@@ -28,6 +28,7 @@ from qadesk.core.audit import SUMMARY_KEYS, SUMMARY_LABELS, question_relevant
 from qadesk.core.figures import FINAL_GRADE_NOTE, Stats
 from qadesk.core.scoring import question_score
 from qadesk.core.template import Template
+from qadesk.exchange.agreement_report import agreement_sheet_rows, drift_sheet_rows
 from qadesk.exchange.display import answer_text, final_grade_of, grade_label, overall_label
 from qadesk.exchange.output import Cancel, atomic_path, check_cancel
 from qadesk.exchange.summary_text import headline_rows, month_label, period_text
@@ -118,6 +119,7 @@ class ReturnBook:
         self.today = today or date.today()
         if stats is not None:
             self._summary(stats)
+            self._agreement(stats)
         self.audits = Sheet(self.wb, "Audits", [
             ("Reference", 15), ("Audit id", 38), ("Template", 30), ("Template id", 24), ("Version", 8),
             ("Status", 11), ("Case reference", 15), ("Case type", 9), ("Team", 20), ("Practitioner", 20),
@@ -157,6 +159,20 @@ class ReturnBook:
         self.moderation = Sheet(self.wb, "Moderation", [
             ("Audit", 15), ("Team", 20), ("Moderator", 22), ("Organisation", 24), ("Kind", 10), ("Agreed", 8),
             ("Auditor's grade", 22), ("Moderated grade", 22), ("Rationale", 60), ("Date", 14)])
+
+    def _agreement(self, st: Stats) -> None:
+        """Agreement between auditors and moderators per group, then each auditor's drift (from the store)."""
+        sh = Sheet(self.wb, "Agreement", [
+            ("By", 12), ("Group", 26), ("Scale", 12), ("n", 6), ("Exact", 9), ("Within one grade", 10),
+            ("Kappa (linear)", 12), ("Kappa (quadratic)", 13), ("Kappa 95% CI low", 11), ("Kappa 95% CI high", 11),
+            ("AC2 (quadratic)", 12), ("Too few to judge", 26)])
+        for row in agreement_sheet_rows(st):
+            sh.append([sh.text(v) if isinstance(v, str) else v for v in row])
+        sh.append([])
+        sh.append([sh.text(v) for v in ("Drift", "Auditor", "Scale", "n", "Mean (grades)", "95% CI low",
+                                        "95% CI high", "Graded higher", "Graded lower", "Direction", "Warning")])
+        for row in drift_sheet_rows(st):
+            sh.append([None, *[sh.text(v) if isinstance(v, str) else v for v in row]])
 
     def _summary(self, st: Stats) -> None:
         width = max((len(sc.labels) for sc in st.scales), default=0)

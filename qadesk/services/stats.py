@@ -22,6 +22,8 @@ from qadesk.core.figures import (  # the plain figures live in core, where the r
     MIN_THEME_ANSWERS,
     NO_CASE_TYPE,
     NO_TEAM,
+    AgreementRow,
+    DriftRow,
     GradeScale,
     Stats,
     Theme,
@@ -63,6 +65,7 @@ def compute(session: Session, sel: Selection | None = None, *, today: date | Non
     st.completed = sum(n for s, n in st.by_status.items() if s != "draft")
     _grades(session, sel, st)
     _moderation(session, sel, st)
+    _agreement(session, sel, st)
     _actions(session, sel, st, urgent_limit)
     _themes(session, sel, st, theme_limit)
     return st
@@ -110,6 +113,17 @@ def _moderation(session: Session, sel: Selection, st: Stats) -> None:
         st.moderation_by_kind[kind] = (int(agreed or 0), int(total))
         st.moderations += int(total)
         st.moderations_agreed += int(agreed or 0)
+
+
+def _agreement(session: Session, sel: Selection, st: Stats) -> None:
+    from qadesk.services import agreement
+
+    pairs = agreement.overall_pairs(session, sel)
+    for by in ("all", "auditor", "moderator", "team", "quarter"):
+        for g in agreement.figures(pairs, None if by == "all" else by):
+            st.agreement.append(AgreementRow(by, None if g.group is None else str(g.group), g.scale.name,
+                                             g.scale.labels, g.agreement))
+    st.drift = [DriftRow(d.auditor, d.scale.name, d.drift, d.pairs) for d in agreement.drifts(pairs)]
 
 
 def _actions(session: Session, sel: Selection, st: Stats, urgent_limit: int) -> None:
