@@ -119,7 +119,6 @@ class ReturnBook:
         self.today = today or date.today()
         if stats is not None:
             self._summary(stats)
-            self._agreement(stats)
         self.audits = Sheet(self.wb, "Audits", [
             ("Reference", 15), ("Audit id", 38), ("Template", 30), ("Template id", 24), ("Version", 8),
             ("Status", 11), ("Case reference", 15), ("Case type", 9), ("Team", 20), ("Practitioner", 20),
@@ -159,6 +158,8 @@ class ReturnBook:
         self.moderation = Sheet(self.wb, "Moderation", [
             ("Audit", 15), ("Team", 20), ("Moderator", 22), ("Organisation", 24), ("Kind", 10), ("Agreed", 8),
             ("Auditor's grade", 22), ("Moderated grade", 22), ("Rationale", 60), ("Date", 14)])
+        if stats is not None:
+            self._agreement(stats)
 
     def _agreement(self, st: Stats) -> None:
         """Agreement between auditors and moderators per group, then each auditor's drift (from the store)."""

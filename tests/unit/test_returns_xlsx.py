@@ -52,7 +52,7 @@ def test_sheets_headers_filters_and_types(versions, tmp_path):
     store, _ = versions
     path = write_report(store, tmp_path / "return.xlsx", Selection(), today=date(2026, 12, 20))
     wb = load_workbook(path)
-    assert wb.sheetnames == ["Summary", "Audits", "Answers", "every-type-test", "Actions", "Moderation"]
+    assert wb.sheetnames == ["Summary", "Audits", "Answers", "every-type-test", "Actions", "Moderation", "Agreement"]
     for name in ("Audits", "Answers", "Actions", "Moderation"):
         ws = wb[name]
         assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
