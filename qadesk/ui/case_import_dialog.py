@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 KIND_WORDS = {"date": "dates", "flag": "yes / no", "number": "numbers", "text": "text"}
 NOT_STORED = "— not stored —"
+PARTS = (260, 200, 150)  # the splitter's columns, preview and problems, at first
 
 
 def _shown(value: Any) -> str:
@@ -154,17 +155,17 @@ class CaseImportDialog(QDialog):
         preview_label.setBuddy(self.preview)
         middle_layout.addWidget(preview_label)
         middle_layout.addWidget(self.preview, 1)
-        bottom = QWidget()
+        bottom = self.bottom = QWidget()
         bottom_layout = QVBoxLayout(bottom)
         bottom_layout.setContentsMargins(0, 0, 0, 0)
         bottom_layout.addWidget(self.status)
         bottom_layout.addWidget(self.problems, 1)
         bottom_layout.addWidget(self.warnings)
         bottom_layout.addStretch(0)
-        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter = self.splitter = QSplitter(Qt.Orientation.Vertical)
         for part in (top, middle, bottom):
             splitter.addWidget(part)
-        splitter.setSizes([260, 200, 150])
+        splitter.setSizes(list(PARTS))
         layout = QVBoxLayout(self)
         layout.addWidget(self.layout_label)
         layout.addWidget(splitter, 1)
@@ -289,6 +290,18 @@ class CaseImportDialog(QDialog):
             else:
                 self.status.setText("<b>The file cannot be imported yet:</b>")
         self._update_import()
+        self._fit_parts(bool(lines))
+
+    def _fit_parts(self, problems: bool) -> None:
+        """With no row to list, the columns and the preview take the room the list of problems would have."""
+        total = sum(self.splitter.sizes()) or sum(PARTS)
+        width = self.splitter.width() if self.splitter.width() > 100 else self.width()
+        shown = [x for x in (self.status, self.warnings) if x is self.status or x.isVisibleTo(self)]
+        said = sum(max(x.heightForWidth(width), x.fontMetrics().lineSpacing()) for x in shown) + 16
+        bottom = max(PARTS[2], total // 4) if problems else min(said, total // 3)
+        rest = total - bottom
+        top = rest * PARTS[0] // (PARTS[0] + PARTS[1])
+        self.splitter.setSizes([top, rest - top, bottom])
 
     def _update_import(self) -> None:
         """Import needs every row read, and a name for a mapping chosen here (the source it is remembered for)."""

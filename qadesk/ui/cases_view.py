@@ -64,9 +64,10 @@ def describe_fields(fields: dict[str, Any], *, every: bool = False) -> str:
     if every:
         return "; ".join(f"{_words(k)} {_value(v)}" for k, v in fields.items() if k != "age_band")
     said = [_words(k) for k, v in fields.items() if v is True]
-    parts = [", ".join(said).capitalize()] if said else []
+    parts = [", ".join(said)] if said else []
     parts += [f"{_words(k)} {_value(v)}" for k, v in fields.items() if k != "age_band" and not isinstance(v, bool)]
-    return "; ".join(parts)
+    line = "; ".join(parts)
+    return line[:1].upper() + line[1:]
 
 
 def _words(key: str) -> str:
@@ -74,8 +75,9 @@ def _words(key: str) -> str:
 
 
 def _band(band: object) -> str:
-    """An age band as the list shows it ('under 1' reads 'Under 1')."""
-    text = str(band or "—")
+    """An age band as the list shows it: 'under 1' reads 'Under 1', and '10-15' (as an importer wrote it)
+    reads '10–15' as every other band does."""
+    text = str(band or "—").replace("-", "\u2013")
     return text[:1].upper() + text[1:]
 
 
@@ -137,6 +139,7 @@ class CasesView(QWidget):
         hint.setWordWrap(True)
         # In a demonstration: the made-up list written into the demo's folder, one click from the preview.
         self.demo_list: Path | None = None
+        self.any_import = False  # until a list is imported, a case's worker is not known (not "Unallocated")
         self.demo_hint = QLabel()
         self.demo_hint.setObjectName("cases.demo_hint")
         self.demo_hint.setProperty("role", "hint")
@@ -188,7 +191,9 @@ class CasesView(QWidget):
 
     def _show_teams(self, result: tuple[list[svc.TeamCount], list[svc.ListImport], Path | None]) -> None:
         teams, imports, demo_list = result
-        self._show_demo_list(demo_list)
+        self.any_import = bool(imports)
+        self._show_demo_list(demo_list, imported=bool(imports) and demo_list is not None
+                             and imports[0].file == demo_list.name)
         chosen = self.team.currentData()
         self.team.blockSignals(True)
         self.team.clear()
@@ -204,17 +209,27 @@ class CasesView(QWidget):
                 f"Last import: <b>{last.file}</b>, {fmt_date(last.at.astimezone())} {fmt_time(last.at.astimezone())} "
                 f"by {last.actor} — {last.added:,} added, {last.updated:,} updated, {last.delisted:,} no longer "
                 "on the list.")
+        elif total:  # cases known only from the audits in the store (a demonstration's): no list has said more
+            self.last_import.setText(f"No case list has been imported yet. The {total:,} case{'s' if total != 1 else ''} "
+                                     "below are those the audits are of: their workers and the list's other columns "
+                                     "come with the first list imported.")
         else:
             self.last_import.setText("No case list has been imported yet.")
         self.load_cases()
 
-    def _show_demo_list(self, path: Path | None) -> None:
+    def _show_demo_list(self, path: Path | None, *, imported: bool = False) -> None:
+        """Offer the demonstration's case list; once it is in, say what comes next instead."""
         self.demo_list = path
-        if path is not None:
+        if path is not None and imported:
+            self.demo_hint.setText(f"Demonstration data: last night's made-up case list ({path.name}) is imported. "
+                                   "Next: on Programmes, choose a programme (or make one with New programme) and "
+                                   "press Sample and allocate.")
+        elif path is not None:
             self.demo_hint.setText(f"Demonstration data: last night's made-up case list is in {path}")
-            self.demo_hint.setToolTip(str(path))
+        self.demo_hint.setToolTip(str(path or ""))
+        self.demo_hint.setWordWrap(True)
         self.demo_hint.setVisible(path is not None)
-        self.demo_button.setVisible(path is not None)
+        self.demo_button.setVisible(path is not None and not imported)
 
     def load_cases(self, then: Callable[[], object] | None = None) -> None:
         store, team, search = self.ctx.store, self.team.currentData(), self.search.text()
@@ -235,7 +250,8 @@ class CasesView(QWidget):
         self.table.setRowCount(len(rows))
         for i, c in enumerate(rows):
             cells = (c.case_ref, f"{CASE_TYPES.get(c.case_type or '', '—')} ({c.case_type})" if c.case_type else "—",
-                     c.team or "—", c.worker or "Unallocated", _band(c.fields.get("age_band")),
+                     c.team or "—", c.worker or ("Unallocated" if self.any_import else "Not known"),
+                     _band(c.fields.get("age_band")),
                      describe_fields(c.fields))
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)

@@ -49,6 +49,12 @@ def _greeting(now: datetime) -> str:
     return "Good morning" if now.hour < 12 else "Good afternoon" if now.hour < 18 else "Good evening"
 
 
+def _called(name: str) -> str:
+    """What Home calls a person: the first name of 'Sam Rivers', but all of 'A. Okafor' (not 'A.')."""
+    first = name.split()[0] if name.split() else ""
+    return name.strip() if len(first.rstrip(".")) <= 1 else first
+
+
 class TwoPartDelegate(QStyledItemDelegate):
     """Draws a line as two parts: its text on the left, elided if need be, and RIGHT_ROLE whole on the right."""
 
@@ -87,11 +93,11 @@ class TwoPartDelegate(QStyledItemDelegate):
 class ClickList(QListWidget):
     """A short list whose items open an audit on click, double-click or Enter."""
 
-    def __init__(self, name: str, accessible: str, empty: str) -> None:
+    def __init__(self, name: str, accessible: str, empty: str, empty_tip: str = "") -> None:
         super().__init__()
         self.setObjectName(name)
         self.setAccessibleName(accessible)
-        self.empty = empty
+        self.empty, self.empty_tip = empty, empty_tip
         self.setUniformItemSizes(True)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -110,6 +116,7 @@ class ClickList(QListWidget):
             self.addItem(item)
         if not items:
             item = QListWidgetItem(self.empty)
+            item.setToolTip(self.empty_tip)
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.addItem(item)
 
@@ -144,8 +151,14 @@ class HomeView(QWidget):
         self.cards["open"].clicked.connect(lambda: self.showScreen.emit("actions", ""))
         self.cards["overdue"].clicked.connect(lambda: self.showScreen.emit("actions", "overdue"))
 
-        self.assigned = ClickList("home.assigned", "Audits assigned to you, soonest due first",
-                                  "Nothing assigned to you. The QA lead assigns audits on the Programmes screen.")
+        if ctx.demo:  # the demonstration's person is its QA lead too: the way to see this list filled
+            empty = ("Nothing yet. To try it: Case lists, then Programmes ▸ Sample and allocate.",
+                     "Import the demonstration's case list on the Case lists screen, then choose a programme on "
+                     "Programmes, press Sample and allocate and tick yourself among the auditors: the audits "
+                     "you are given wait here.")
+        else:
+            empty = ("Nothing assigned to you. The QA lead assigns audits on the Programmes screen.", "")
+        self.assigned = ClickList("home.assigned", "Audits assigned to you, soonest due first", *empty)
         self.drafts = ClickList("home.drafts", "Your draft audits", "No drafts. Start one with Ctrl+N.")
         self.completed = ClickList("home.completed", "Your recently completed audits", "Nothing completed yet.")
         self.my_actions = ClickList("home.actions", "Your open actions", "No open actions for you.")
@@ -238,7 +251,7 @@ class HomeView(QWidget):
     def show_summary(self, summary: HomeSummary, me: str, assigned: list[AssignedAudit] | None = None) -> None:
         self.summary = summary
         self.assigned_audits = list(assigned or [])
-        first = me.split()[0] if me else ""
+        first = _called(me)
         self.heading.setText(f"{_greeting(datetime.now())}, {first}" if first else "Home")
         self.subtitle.setText(f"{fmt_date(date.today())}" + ("  ·  demonstration data" if self.ctx.demo else ""))
         self.cards["drafts"].set_value(summary.draft_count)
@@ -263,8 +276,14 @@ class HomeView(QWidget):
 
         today = date.today()
         self.assigned.fill([self._assigned_line(a, today) for a in self.assigned_audits])
-        self.drafts.fill([row(a, f"{a.answered} answered", f"started {fmt_date(a.started_at)}")
-                          for a in summary.drafts])
+        waiting = {x.audit_id: x for x in self.assigned_audits if not x.started}  # above, "not started"
+
+        def draft(a: AuditRow) -> tuple[str, str, str, str]:
+            if a.id in waiting:
+                return row(a, "not started", f"assigned {fmt_date(waiting[a.id].assigned_at)}")
+            return row(a, f"{a.answered} answered", f"started {fmt_date(a.started_at)}")
+
+        self.drafts.fill([draft(a) for a in summary.drafts])
         self.completed.fill([row(a, grade(a), f"completed {fmt_date(a.completed_at)}", moderated(a))
                              for a in summary.recently_completed])
         # Urgent first, until done: concerns no urgent action answers, then urgent actions, then the rest.
@@ -284,8 +303,9 @@ class HomeView(QWidget):
     @staticmethod
     def _assigned_line(a: AssignedAudit, today: date) -> tuple[str, str, str, str]:
         overdue = a.overdue(today)
-        text = "   ".join(part for part in ("OVERDUE" if overdue else "", a.reference, a.case_ref or "", a.team or "",
-                                            a.programme, "" if a.started else "not started") if part)
+        # How far it is comes before the team and programme, so a narrow line cuts their names, not that.
+        text = "   ".join(part for part in ("OVERDUE" if overdue else "", a.reference, a.case_ref or "", a.stage,
+                                            a.team or "", a.programme) if part)
         when = f"due {fmt_date(a.due_on)}" if a.due_on else "no due date"
         tip = (f"{a.reference}: {a.template_title}, case {a.case_ref or 'not given'}, {a.team or 'no team'}\n"
                f"Programme: {a.programme}, assigned by {a.assigned_by} on {fmt_date(a.assigned_at)}\n"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -228,6 +229,8 @@ class ProgrammesView(QWidget):
         self.status_loader = Loader(ctx.operations(), "Counting the programme's assignments", self)
         self.status: ProgrammeStatus | None = None
         self.last_packs: list[AuditorPack] = []
+        self.to_select = ""  # a programme just created: chosen once the list shows it
+        self.created_note: tuple[str, str] | None = None  # (programme, what Sample and allocate created)
         buttons = QHBoxLayout()
         for b in (self.new_button, self.sample_button, self.start_button, self.audits_button, self.packs_button):
             buttons.addWidget(b)
@@ -244,6 +247,13 @@ class ProgrammesView(QWidget):
         self.packs_button.clicked.connect(self._ask_for_packs)
         self.table.itemSelectionChanged.connect(self._chosen)
         self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        """Shown again: count the chosen programme's assignments afresh (an auditor's first words in an audit
+        change only its answers, which the list of programmes does not follow)."""
+        super().showEvent(event)
+        if self.current() is not None:
+            self._chosen()
 
     def refresh(self) -> None:
         """Load the programmes and their progress in the background, then show them."""
@@ -272,7 +282,23 @@ class ProgrammesView(QWidget):
             bar.setValue(min(p.completed, bar.maximum()))
             bar.setFormat(f"{p.completed} of {p.target}" if p.target else f"{p.completed} of {p.started}")
             self.table.setCellWidget(i, 6, bar)
+        for col in (1, 2, 3):  # the template, period and target whole (within reason); the name takes the rest
+            self.table.resizeColumnToContents(col)
+            self.table.setColumnWidth(col, min(self.table.columnWidth(col), 280))
+        self._select(self.to_select)
         self._chosen()
+
+    def _select_soon(self, name: str) -> None:
+        """Choose ``name`` now if the list shows it, else when it next does."""
+        if not self._select(name):
+            self.to_select = name
+
+    def _select(self, name: str) -> bool:
+        row = next((i for i, p in enumerate(self.items) if name and p.name == name), None)
+        if row is not None:
+            self.to_select = ""
+            self.table.selectRow(row)
+        return row is not None
 
     def current(self) -> ProgrammeProgress | None:
         rows = self.table.selectionModel().selectedRows()
@@ -307,6 +333,8 @@ class ProgrammesView(QWidget):
     def _show_detail(self, p: ProgrammeProgress, status: ProgrammeStatus | None) -> None:
         """The programme's progress: per team against the target, and its assignments per team and auditor."""
         head = f"<b>{escape(p.name)}</b>" + (f" — {escape(p.description)}" if p.description else "")
+        if self.created_note and self.created_note[0] == p.name:
+            head += f"<br><i>{escape(self.created_note[1])}</i>"
         if status is None or not status.assigned:
             lines = [head]
             for t in p.by_team:
@@ -351,8 +379,18 @@ class ProgrammesView(QWidget):
         dialog = SampleDialog(self.ctx, p.name, self)
         if self.ctx.hub is None:
             dialog.accepted.connect(self.refresh)
+        dialog.accepted.connect(lambda: self._created(p.name, dialog.created))
         dialog.open()
         return dialog
+
+    def _created(self, name: str, n: int) -> None:
+        """Say under the programme what Create did (the dialog that did it has closed) and where they went."""
+        self.created_note = (name, f"{n} assigned audit{'s' if n != 1 else ''} created at {datetime.now():%H:%M}: "
+                             "each waits on its auditor's Home; Packs for auditors writes them for laptops that "
+                             "are not on this store.")
+        p = self.current()
+        if p is not None and p.name == name:
+            self._show_detail(p, self.status if self.status and self.status.name == name else None)
 
     def _ask_for_packs(self) -> None:
         p = self.current()
@@ -388,6 +426,8 @@ class ProgrammesView(QWidget):
         dialog = ProgrammeDialog(self.ctx, self)
         if self.ctx.hub is None:  # with the window's hub the new programme has already refreshed the list
             dialog.accepted.connect(self.refresh)
+        # The new programme is chosen, so Sample and allocate is one press away.
+        dialog.accepted.connect(lambda: self._select_soon(dialog.plan().name))
         dialog.open()
 
     def _start(self) -> None:

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from qadesk.core.allocation import AllocatedCase, Auditor, refusal
 from qadesk.core.errors import QadeskError
 from qadesk.core.sampling import SampleOptions, known_columns
+from qadesk.services.profile import current_actor_name
 from qadesk.services.sampling import Proposal, confirm, list_auditors, programme_row, propose, read_cases
 from qadesk.ui.context import AppContext
 from qadesk.ui.operations import in_transaction
@@ -113,7 +114,7 @@ class SampleDialog(QDialog):
         self.loads = QLabel()
         self.loads.setObjectName("sample.loads")
         self.loads.setWordWrap(True)
-        split = QSplitter(Qt.Orientation.Vertical)
+        split = self.split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.strata)
         split.addWidget(self.cases)
         split.setStretchFactor(0, 1)
@@ -171,7 +172,7 @@ class SampleDialog(QDialog):
                 cases = read_cases(s)
                 teams = list(json.loads(prog.teams)) if prog.teams else []
                 return Setup(sorted(known_columns(cases) - {"case_ref", "team", "worker"}), len(cases),
-                             list_auditors(s), prog.ends_on, teams)
+                             list_auditors(s), prog.ends_on, teams, prog.target_per_team, current_actor_name(s))
 
         self.draw_button.setEnabled(False)
         self.ctx.operations().run(fetch, label="Reading the case list", on_success=self._set_up,
@@ -278,8 +279,20 @@ class SampleDialog(QDialog):
             self.cases.setCellWidget(i, 5, box)
         for col in (0, 1, 3):  # the reference, team and worker whole; the reason takes what is left
             self.cases.resizeColumnToContents(col)
+        self._fit_strata()
         self._show_why(self.cases.currentRow() if self.cases.rowCount() else -1)
         self._count_loads()
+
+    def _fit_strata(self) -> None:
+        """Every team and stratum in view when half the room holds them; the sample takes the rest."""
+        total = sum(self.split.sizes())
+        if total <= 0:
+            return
+        rows = self.strata.rowCount()
+        needed = (self.strata.horizontalHeader().height() + 2 * self.strata.frameWidth()
+                  + sum(self.strata.rowHeight(i) for i in range(rows)) + 2)
+        top = max(min(needed, total // 2), total // 4)
+        self.split.setSizes([top, total - top])
 
     def _show_why(self, row: int) -> None:
         item = self.cases.item(row, 0) if row >= 0 else None

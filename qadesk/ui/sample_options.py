@@ -59,6 +59,8 @@ class Setup:
     auditors: list[Auditor]
     ends_on: date | None
     teams: list[str]
+    target: int | None = None  # the programme's target per team: the number per team offered
+    me: str = ""  # the profile's person, marked and offered first among the auditors
 
 
 def _auditing(a: Auditor) -> bool:
@@ -211,9 +213,14 @@ class SampleOptionsPanel(QWidget):
                                   + (", ".join(["case_type", *others]) if setup.cases else "none (import a case list)"))
         if setup.ends_on:
             self.due.set_date(setup.ends_on)
-        for a in sorted(setup.auditors, key=lambda a: (not _auditing(a), a.name.casefold())):
+        if setup.target:
+            self.per_team.setValue(setup.target)
+        me = setup.me.casefold()
+        for a in sorted(setup.auditors, key=lambda a: (a.name.casefold() != me, not _auditing(a), a.name.casefold())):
             detail = ", ".join(x for x in (a.role, a.team) if x)
-            item = QListWidgetItem(f"{a.name} — {detail}" if detail else a.name)
+            name = f"{a.name} (you)" if me and a.name.casefold() == me else a.name
+            item = QListWidgetItem(f"{name} — {detail}" if detail else name)
+            item.setToolTip(item.text())
             item.setData(Qt.ItemDataRole.UserRole, a)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
