@@ -110,25 +110,29 @@ def _shoot(out: Path, folder: Path, n: int) -> int:
     programmes = w.show_screen("programmes")
     programmes.table.selectRow(0)
     save(w, "07-programmes")
-    _sample_and_allocate(programmes, save, settle)
     w.show_screen("templates")
     save(w, "08-templates")
     w.show_screen("reports")
     save(w, "09-reports")
-    _case_lists(w, save, settle, folder.parent)
+    _case_lists(w, save, settle, folder)
+    _monthly_cycle(w, save, settle, me)
     w.close()
     for p in shots:
         print(p)
     return 0
 
 
-def _case_lists(w, save, settle, work: Path) -> None:  # type: ignore[no-untyped-def]
-    """The Case lists screen after a made-up list is imported, and the preview of a list with bad rows."""
-    from tests.helpers.case_lists import case_rows, spoilt_list, write_csv
+def _case_lists(w, save, settle, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    """The Case lists screen after the demo's own case list is imported, and the preview of a list with bad rows."""
+    from qadesk.services.demo_cases import case_list_name, write_demo_case_list
+    from tests.helpers.case_lists import spoilt_list, write_csv
 
+    work = folder.parent
+    demo_list = work / case_list_name(date.today())
+    write_demo_case_list(w.ctx.store, demo_list, seed=1)
     cases = w.show_screen("cases")
     settle()
-    first = cases.import_file(write_csv(work / "open-cases.csv", case_rows(1200, seed=5)))
+    first = cases.import_file(demo_list)
     settle()
     first.do_import()
     settle()
@@ -138,25 +142,67 @@ def _case_lists(w, save, settle, work: Path) -> None:  # type: ignore[no-untyped
     settle()
     dialog.resize(1280, 720)
     save(dialog, "11-case-list-import")
-def _sample_and_allocate(programmes: object, save: object, settle: object) -> None:
-    """The Sample and allocate dialog on the first programme: ten per team by case type, three auditors."""
+    dialog.reject()
+
+
+def _monthly_cycle(w, save, settle, me: str) -> None:  # type: ignore[no-untyped-def]
+    """This month's programme sampled from the imported list, two per team by case type, allocated to the
+    demo's person and two QA officers; then Home with what was assigned, and the programme's progress."""
+    from datetime import timedelta
+
     from PySide6.QtCore import Qt
 
-    settle()  # type: ignore[operator]
-    programmes.table.selectRow(0)  # type: ignore[attr-defined]
-    dialog = programmes.sample_and_allocate()  # type: ignore[attr-defined]
-    settle()  # type: ignore[operator]
-    dialog.per_team.setValue(3)
+    from qadesk.services.programmes import ProgrammePlan, create_programme
+
+    today = date.today()
+    name = f"Regular audits, {today:%B %Y}"
+    with w.ctx.store.transaction() as s:
+        create_programme(s, ProgrammePlan(name, description="Two cases per team, by case type",
+                                          starts_on=today.replace(day=1), ends_on=today + timedelta(days=21),
+                                          template_id="regular-case-audit", target_per_team=2,
+                                          teams=["Assessment Team 1", "Children in Care East", "Family Support West"]),
+                         actor=me)
+    programmes = w.show_screen("programmes")
+    settle()
+    programmes.table.selectRow(next(i for i, p in enumerate(programmes.items) if p.name == name))
+    settle()
+    dialog = programmes.sample_and_allocate()
+    settle()
     dialog.stratify.setCurrentIndex(dialog.stratify.findData("case_type"))
     dialog.seed.setValue(2026)
-    auditing = [i for i in range(dialog.auditors.count())
-                if "QA officer" in (dialog.auditors.item(i).data(Qt.ItemDataRole.UserRole).role or "")]
-    for i in auditing[:3]:
-        dialog.auditors.item(i).setCheckState(Qt.CheckState.Checked)
+    people = [dialog.auditors.item(i) for i in range(dialog.auditors.count())]
+    officers = [i for i in people if "QA officer" in (i.data(Qt.ItemDataRole.UserRole).role or "")
+                and i.data(Qt.ItemDataRole.UserRole).name != me]
+    for item in [next(i for i in people if i.data(Qt.ItemDataRole.UserRole).name == me), *officers[:2]]:
+        item.setCheckState(Qt.CheckState.Checked)
     dialog.draw()
-    settle()  # type: ignore[operator]
-    save(dialog, "12-sample-and-allocate")  # type: ignore[operator]
-    dialog.reject()
+    settle()
+    dialog.cases.setFocus()
+    dialog.cases.setCurrentCell(1, 0)  # a case chosen: why, in full, under the table
+    save(dialog, "12-sample-and-allocate")
+    dialog.accept()
+    settle()
+    _begin_two(w.ctx.store, name, me)
+    w.show_screen("home")
+    save(w, "13-home-assigned")
+    w.show_screen("programmes")
+    save(w, "14-programme-progress")
+
+
+def _begin_two(store, programme: str, me: str) -> None:  # type: ignore[no-untyped-def]
+    """One of the demo person's assigned audits and one of another auditor's begun (a strength written)."""
+    from sqlalchemy import select
+
+    from qadesk.services.audits import set_summary
+    from qadesk.store.models import Assignment, Programme
+
+    with store.transaction() as s:
+        rows = s.execute(select(Assignment.audit_id, Assignment.auditor_name).join(
+            Programme, Programme.pk == Assignment.programme_pk).where(Programme.name == programme)
+            .order_by(Assignment.audit_id)).all()
+        begun = [next(r for r in rows if r.auditor_name == me), next(r for r in rows if r.auditor_name != me)]
+        for audit_id, auditor in begun:
+            set_summary(s, audit_id, "strengths", "The child's views are recorded at every visit", actor=auditor)
 
 
 if __name__ == "__main__":
