@@ -108,6 +108,7 @@ def _shoot(out: Path, folder: Path, n: int) -> int:
     moderation.waiting.setCurrentIndex(moderation.model.index(0, 0))
     save(w, "06-moderation")
     programmes = w.show_screen("programmes")
+    settle()  # the programmes load in the background: one is chosen once they are shown
     programmes.table.selectRow(0)
     save(w, "07-programmes")
     w.show_screen("templates")
