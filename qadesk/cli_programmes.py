@@ -220,7 +220,10 @@ def _hand_over(args: argparse.Namespace) -> int:
 def _packs(args: argparse.Namespace) -> int:
     from qadesk.services.assignment_packs import export_assignment_packs
 
-    written = export_assignment_packs(_store(args), args.name, Path(args.to), auditors=args.auditor or None)
+    store = _store(args)
+    with store.session() as s:
+        me = _actor(s)
+    written = export_assignment_packs(store, args.name, Path(args.to), auditors=args.auditor or None, me=me)
     if args.json:
         _print_json([{"auditor": p.auditor, "file": str(p.result.path), "pack_id": p.result.pack_id,
                       "audits": p.audits} for p in written])

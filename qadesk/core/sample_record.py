@@ -60,8 +60,9 @@ class SampleOptions:
         """The options in words, as the sample screen and the record show them."""
         parts = [f"{self.per_team} per team" if self.per_team is not None else f"{_pct(self.percent)}% of each team"]
         if self.stratify:
-            parts.append(f"stratified by {self.stratify}" + (f", at least {self.minimum_per_stratum} per stratum"
-                                                            if self.minimum_per_stratum else ", proportional"))
+            by = self.stratify.replace("_", " ")
+            parts.append(f"stratified by {by}" + (f", at least {self.minimum_per_stratum} per stratum"
+                                                 if self.minimum_per_stratum else ", proportional"))
         if self.where:
             parts.append("only " + " and ".join(f.describe() for f in self.where))
         if self.exclude_audited_months:

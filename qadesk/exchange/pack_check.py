@@ -171,6 +171,12 @@ def _ids_and_times(doc: dict[str, Any], where: str) -> list[Problem]:
             if why:
                 out.append(Problem(f"{where}: assignment.due", f"{_shown(assignment['due'])}: {why}"))
         moment_at(assignment, "assigned_at", "assignment.assigned_at")
+        plan = assignment.get("plan")
+        for key in ("starts_on", "ends_on"):
+            if isinstance(plan, dict) and plan.get(key) is not None:
+                why = date_problem(plan[key])
+                if why:
+                    out.append(Problem(f"{where}: assignment.plan.{key}", f"{_shown(plan[key])}: {why}"))
     return out
 
 

@@ -60,12 +60,12 @@ def _unused(folder: Path, name: str, taken: set[str]) -> Path:
 
 
 def export_assignment_packs(store: Any, programme: str, folder: Path | str, *,
-                            auditors: Sequence[str] | None = None, progress: Progress | None = None,
-                            cancel: Cancel | None = None) -> list[AuditorPack]:
+                            auditors: Sequence[str] | None = None, me: str | None = None,
+                            progress: Progress | None = None, cancel: Cancel | None = None) -> list[AuditorPack]:
     """Write one pack per auditor of the draft audits assigned to them in ``programme`` into ``folder``.
 
     ``auditors`` narrows it to these people (a name with no draft assigned is refused, naming who has
-    some). A file of the same name in the folder is replaced (the newest pack for that auditor). Each pack
+    some). ``me``, the person writing the packs, gets none unless named: their audits are on this store. A file of the same name in the folder is replaced (the newest pack for that auditor). Each pack
     is written whole or not at all; the packs written before a refusal or a cancel stay.
     """
     with store.session() as s:
@@ -86,6 +86,11 @@ def export_assignment_packs(store: Any, programme: str, folder: Path | str, *,
                                       f"{', '.join(sorted(groups, key=str.casefold))}")
             wanted[match] = groups[match]
         groups = wanted
+    elif me:
+        groups = {k: v for k, v in groups.items() if not same_person(k, me)}
+        if not groups:
+            raise ValidationError(f"every draft assigned in {programme} is yours, and your audits are on this "
+                                  f"store already: there is no pack to write")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     total = sum(len(g) for g in groups.values())

@@ -66,7 +66,17 @@ def assignment_dict(audit: Audit) -> dict[str, Any] | None:
         return None
     return {"auditor": {"name": a.auditor_name, "role": a.auditor_role}, "team": a.team,
             "due": a.due_on.isoformat() if a.due_on else None, "reason": a.reason,
-            "assigned_at": iso(a.assigned_at), "assigned_by": a.assigned_by, "revision": a.revision_assigned}
+            "assigned_at": iso(a.assigned_at), "assigned_by": a.assigned_by, "revision": a.revision_assigned,
+            "plan": _plan(audit)}
+
+
+def _plan(audit: Audit) -> dict[str, Any] | None:
+    """The programme's plan as far as an auditor's laptop needs it: its template and its dates."""
+    p = audit.programme
+    if p is None:
+        return None
+    return {"template": p.template_id, "starts_on": p.starts_on.isoformat() if p.starts_on else None,
+            "ends_on": p.ends_on.isoformat() if p.ends_on else None}
 
 
 def audit_document(audit: Audit) -> dict[str, Any]:

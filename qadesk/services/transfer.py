@@ -257,6 +257,12 @@ def take_assignment(session: Session, audit: Audit, doc: dict[str, Any], at: dat
     row.assigned_by = given.get("assigned_by") or "unknown"
     if given.get("revision"):
         row.revision_assigned = int(given["revision"])
+    plan = given.get("plan")
+    prog = audit.programme
+    if isinstance(plan, dict) and prog is not None:  # a programme made here by name takes the plan's template and dates
+        prog.template_id = prog.template_id or plan.get("template")
+        prog.starts_on = prog.starts_on or (date.fromisoformat(plan["starts_on"]) if plan.get("starts_on") else None)
+        prog.ends_on = prog.ends_on or (date.fromisoformat(plan["ends_on"]) if plan.get("ends_on") else None)
     session.flush()
 
 

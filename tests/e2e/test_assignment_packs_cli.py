@@ -95,6 +95,8 @@ def test_the_auditors_laptop_files_them_under_the_programme_and_the_finished_wor
     officer = next(r for r in status if r["auditor"] == "C. Officer")
     assert (officer["assigned"], officer["started"], officer["completed"]) == (len(mine), 0, 0)
     assert not [r for r in status if r["by"] == "auditor" and r["auditor"] != "C. Officer"]
+    plan = next(p for p in json.loads(qadesk(laptop, "programme", "list", "--json").stdout) if p["name"] == PROGRAMME)
+    assert (plan["template"]["id"], plan["starts_on"], plan["ends_on"]) == ("cli-work", "2026-12-01", "2026-12-31")
 
     from qadesk.services.assignments import assigned_to
     from qadesk.store import open_store
@@ -157,3 +159,12 @@ def test_an_external_pack_carries_no_assignment(lead: Path, tmp_path: Path) -> N
     with zipfile.ZipFile(out) as zf:
         docs = [json.loads(zf.read(n)) for n in zf.namelist() if n.startswith("audits/")]
     assert len(docs) == 9 and all(d["assignment"] is None for d in docs)
+
+
+def test_the_qa_lead_gets_no_pack_of_their_own_drafts(lead: Path, tmp_path: Path) -> None:
+    qadesk(lead, "profile", "set", "--name", "B. Manager")
+    packs = json.loads(qadesk(lead, "programme", "packs", PROGRAMME, "--to", str(tmp_path / "o"), "--json").stdout)
+    assert [p["auditor"] for p in packs] == ["C. Officer", "D. Practice"]
+    named = json.loads(qadesk(lead, "programme", "packs", PROGRAMME, "--to", str(tmp_path / "o"), "--auditor",
+                              "B. Manager", "--json").stdout)
+    assert [p["auditor"] for p in named] == ["B. Manager"]  # named, it is written (for another laptop of theirs)
