@@ -768,6 +768,10 @@ def _pack_cases() -> list[Case]:
         new(lambda d: d.update(programme="Made-up programme",
                                assignment={**assigned, "assigned_at": "2026-12-01T24:00:00+00:00"})), newdoc,
         "assignment.assigned_at")
+    add("doc-assignment-plan-bad", "a programme plan ending on 2026-12-32",
+        new(lambda d: d.update(programme="Made-up programme",
+                               assignment={**assigned, "plan": {"template": None, "ends_on": "2026-12-32"}})),
+        newdoc, "assignment.plan.ends_on")
     add("doc-assignment-ok", "an assigned audit with a key this version does not know",
         new(lambda d: d.update(programme="Made-up programme", assignment={**assigned, "priority": "high"})),
         expect="accepted", outcome="filed under the programme, assigned; the unknown key ignored")
