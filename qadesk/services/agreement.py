@@ -1,8 +1,7 @@
 """Agreement between auditors and moderators, from the store: the pairs, the figures per group, the drift.
 
-One *pair* per moderation: the auditor's overall grade and the moderator's own grade for it (the one
-recorded blind, where it was; otherwise the moderated grade, which for an agreed moderation is the
-auditor's). Grades become indices on their scale, lowest first, in the order of their scores; a grade
+One *pair* per moderation: the auditor's overall grade and the moderated grade (for an agreed
+moderation, the auditor's own). Grades become indices on their scale, lowest first, in the order of their scores; a grade
 with no score ("Unclear") takes no part. Pairs on different scales are never mixed: every figure is for
 one scale (the template's grade list), so a RAG data-led audit and a four-point case audit are counted
 apart. The arithmetic is :mod:`qadesk.core.agreement` and its siblings.
@@ -10,6 +9,7 @@ apart. The arithmetic is :mod:`qadesk.core.agreement` and its siblings.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -63,7 +63,6 @@ class Pair:
     moderated_grade: int
     quarter: str
     moderated_on: date
-    blind: bool
 
 
 def scale_of(t: Template, list_name: str) -> Scale:
@@ -83,23 +82,20 @@ def _scales(session: Session) -> dict[int, tuple[Template, Scale]]:
 def overall_pairs(session: Session, selection: Selection | None = None) -> list[Pair]:
     """Every moderation of the selected audits as a pair on the overall judgement."""
     scales = _scales(session)
-    own = getattr(Moderation, "own_grade", None)  # the moderator's independent grade, where it is kept
-    blind = getattr(Moderation, "blind", None)
     cols: list[Any] = [Moderation.moderator_name, Moderation.grade, Moderation.at, Audit.id, Audit.reference,
                        Audit.auditor_name, Audit.team, Audit.overall_grade, Audit.template_pk]
-    cols += [own if own is not None else Moderation.grade, blind if blind is not None else Moderation.agreed]
     q = select(*cols).join(Audit, Audit.id == Moderation.audit_id)
     q = apply(q, selection or Selection(), session.get_bind().dialect.name)
     out = []
-    for moderator, grade, at, aid, ref, auditor, team, overall, tpk, own_grade, was_blind in session.execute(q):
+    for moderator, grade, at, aid, ref, auditor, team, overall, tpk in session.execute(q):
         t, scale = scales[tpk]
-        a, m = scale.index(overall), scale.index(own_grade or grade)
+        a, m = scale.index(overall), scale.index(grade)
         if a is None or m is None:
             continue
         when = as_utc(at)
         assert when is not None
         out.append(Pair(aid, ref, auditor or "No auditor", moderator, team, t.id, None, scale, a, m,
-                        quarter_of(when.date()), when.date(), bool(was_blind) if blind is not None else False))
+                        quarter_of(when.date()), when.date()))
     return out
 
 
@@ -154,8 +150,8 @@ def figures(pairs: Sequence[Pair], by: str | None = None) -> list[GroupFigures]:
     out = [GroupFigures(g, ps[0].scale, pair_agreement([(p.auditor_grade, p.moderated_grade) for p in ps],
                                                         ps[0].scale.k))
            for (_, g), ps in groups.items()]
-    return sorted(out, key=lambda f: (-sum(1 for p in pairs if p.scale.key == f.scale.key), f.scale.key,
-                                      f.group is None, str(f.group or "")))
+    on_scale = Counter(p.scale.key for p in pairs)  # the scale most pairs are on comes first
+    return sorted(out, key=lambda f: (-on_scale[f.scale.key], f.scale.key, f.group is None, str(f.group or "")))
 
 
 @dataclass(frozen=True)
@@ -179,8 +175,8 @@ def drifts(pairs: Sequence[Pair]) -> list[AuditorDrift]:
 
 def main_scale(pairs: Sequence[Pair]) -> Scale | None:
     """The scale most pairs are on (what a screen shows first)."""
-    counts: dict[str, tuple[int, Scale]] = {}
-    for p in pairs:
-        n, _ = counts.get(p.scale.key, (0, p.scale))
-        counts[p.scale.key] = (n + 1, p.scale)
-    return max(counts.values(), key=lambda x: x[0])[1] if counts else None
+    counts = Counter(p.scale.key for p in pairs)
+    if not counts:
+        return None
+    top = counts.most_common(1)[0][0]
+    return next(p.scale for p in pairs if p.scale.key == top)
