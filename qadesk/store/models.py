@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -362,6 +363,60 @@ class Moderation(Base):
     grade: Mapped[str | None] = mapped_column(String(64))
     agreed: Mapped[bool] = mapped_column(Boolean, default=True)
     rationale: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Blind second marking (migration 0013): whether the auditor's judgements were hidden until the
+    # moderator had recorded their own; the moderator's own overall grade and when they recorded it
+    # (for an open moderation, recorded with the outcome); learning points for the auditor.
+    blind: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    own_grade: Mapped[str | None] = mapped_column(String(64))
+    own_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    learning_points: Mapped[str | None] = mapped_column(Text)
+
+    sections: Mapped[list[ModerationSection]] = relationship(cascade="all, delete-orphan", lazy="selectin",
+                                                             order_by="ModerationSection.section_id")
+    notes: Mapped[list[ModerationNote]] = relationship(cascade="all, delete-orphan", lazy="selectin",
+                                                       order_by="ModerationNote.at")
+
+
+class ModerationSection(Base):
+    """The moderator's own judgement of one section, with the auditor's grade of it when they moderated."""
+
+    __tablename__ = "moderation_sections"
+
+    moderation_id: Mapped[str] = mapped_column(ForeignKey("moderations.id", ondelete="CASCADE"), primary_key=True)
+    section_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    own_grade: Mapped[str | None] = mapped_column(String(64))
+    auditor_grade: Mapped[str | None] = mapped_column(String(64))
+
+
+class ModerationNote(Base):
+    """One entry of the dialogue after a moderation: the moderator's note or the auditor's response."""
+
+    __tablename__ = "moderation_notes"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    moderation_id: Mapped[str] = mapped_column(ForeignKey("moderations.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))  # moderator | auditor
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BlindJudgement(Base):
+    """A moderator's own judgements of an audit, recorded blind, before they see the auditor's.
+
+    One per audit and moderator until they conclude the moderation (then the moderation row keeps them
+    and this row goes; the history keeps both steps)."""
+
+    __tablename__ = "blind_judgements"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    audit_id: Mapped[str] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), index=True)
+    moderator_name: Mapped[str] = mapped_column(String(200))
+    moderator_organisation: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))  # internal, external
+    own_grade: Mapped[str | None] = mapped_column(String(64))
+    sections: Mapped[str] = mapped_column(Text)  # JSON: section id -> the moderator's grade
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

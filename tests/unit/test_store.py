@@ -279,3 +279,20 @@ def test_data_dir_from_the_environment(tmp_path: Path, monkeypatch: pytest.Monke
         assert store.path == tmp_path / "env-data" / DB_FILENAME
     finally:
         store.close()
+
+
+# ------------------------------------------------------------------ migrations match the models
+
+
+def test_the_migrated_schema_is_the_models_schema(store) -> None:
+    """Every table, column, index and foreign key the models declare is what the migrations made (and no more)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from qadesk.store.models import Base
+
+    with store.engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": False})
+        diff = [d for d in compare_metadata(ctx, Base.metadata)
+                if not (isinstance(d, tuple) and d[0] == "remove_table" and d[1].name == "alembic_version")]
+    assert diff == []
