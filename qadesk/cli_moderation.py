@@ -9,15 +9,114 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
-from qadesk.cli_support import EXIT_OK, _actor, _print_json, _store, check_chosen, selection_from
+from qadesk.cli_support import EXIT_OK, _actor, _pairs, _print_json, _store, check_chosen, selection_from
 from qadesk.core.dates import british_date
 
-ACTIONS = ("sample", "stats")
+ACTIONS = ("sample", "stats", "judge", "evidence", "note", "blind")
 
 
 def cmd_moderation(args: argparse.Namespace) -> int:
-    return _sample(args) if args.action == "sample" else _stats(args)
+    return {"sample": _sample, "stats": _stats, "judge": _judge, "evidence": _evidence, "note": _note,
+            "blind": _blind}[args.action](args)
+
+
+def _moderator(s: Any) -> Any:
+    from qadesk.services.audit_access import Actor
+    from qadesk.services.profile import get_profile
+
+    profile = get_profile(s)
+    return Actor(name=_actor(s), role=profile.role if profile else None,
+                 organisation=profile.organisation if profile else None)
+
+
+def _judge(args: argparse.Namespace) -> int:
+    """Record the moderator's own judgements blind, then show them beside the auditor's."""
+    from qadesk.services import blind_moderation as bm
+    from qadesk.services.audit_access import get_audit
+
+    store = _store(args)
+    with store.transaction() as s:
+        moderator = _moderator(s)
+        b = bm.record_blind(s, args.audit, moderator=moderator, own_grade=args.overall,
+                            sections=dict(_pairs(args.section, "SECTION")), kind=args.kind)
+        s.flush()
+        rows = bm.comparison(s, b.audit_id, moderator.name)
+        reference = get_audit(s, b.audit_id).reference
+    if args.json:
+        _print_json([{"section": r.section_id, "title": r.title, "own": r.own, "auditor": r.auditor,
+                      "steps": r.steps, "differs": r.differs} for r in rows])
+        return EXIT_OK
+    print(f"{reference}: your judgements are recorded. Yours beside the auditor's:")
+    for r in rows:
+        mark = "  ≠" if r.differs else ""
+        print(f"  {r.title}\tyours: {r.own or '—'}\tauditor's: {r.auditor or '—'}{mark}")
+    print("Conclude with: qadesk moderation record " + reference + " (--agree | --grade GRADE --rationale TEXT)",
+          file=sys.stderr)
+    return EXIT_OK
+
+
+def _evidence(args: argparse.Namespace) -> int:
+    """The evidence as the moderator reads it; the auditor's judgements hidden while they judge blind."""
+    from qadesk.services import blind_moderation as bm
+    from qadesk.services.audit_access import get_audit
+    from qadesk.services.moderation import pending_blind, same_person
+
+    store = _store(args)
+    with store.session() as s:
+        audit = get_audit(s, args.audit)
+        me = _actor(s)
+        blind = bm.blind_by_default(s) and pending_blind(s, audit.id, me) is None and not any(
+            same_person(m.moderator_name, me) for m in audit.moderations)
+        ev = bm.evidence(audit, blind=blind)
+    if args.json:
+        _print_json([{"reference": ev.reference, "blind": ev.blind,
+                      "sections": [{"id": x.id, "title": x.title, "graded": x.graded,
+                                    "auditor_grade": x.auditor_grade,
+                                    "items": [{"question": i.question, "answer": i.answer, "evidence": i.evidence}
+                                              for i in x.items]} for x in ev.sections],
+                      "summary": dict(ev.summary), "auditor_overall": ev.auditor_overall,
+                      "auditor_rationale": ev.auditor_rationale}])
+        return EXIT_OK
+    print(f"{ev.reference}" + (" (blind: the auditor's judgements are hidden until you record yours)"
+                               if ev.blind else ""))
+    for x in ev.sections:
+        print(f"\n{x.title}" + (f" — auditor's grade: {x.auditor_grade}" if x.auditor_grade else ""))
+        for i in x.items:
+            print(f"  {i.question}: {i.answer}" + (f" ({i.evidence})" if i.evidence else ""))
+    for heading, text in ev.summary:
+        print(f"\n{heading}: {text}")
+    if not ev.blind:
+        print(f"\nAuditor's overall grade: {ev.auditor_overall or '—'}")
+    return EXIT_OK
+
+
+def _note(args: argparse.Namespace) -> int:
+    from qadesk.services import blind_moderation as bm
+
+    store = _store(args)
+    with store.transaction() as s:
+        n = bm.add_note(s, args.moderation, author=_actor(s), text=args.text)
+        role = n.role
+    print(f"Added to the moderation's dialogue as its {role}.")
+    return EXIT_OK
+
+
+def _blind(args: argparse.Namespace) -> int:
+    from qadesk.services import blind_moderation as bm
+
+    store = _store(args)
+    if args.state is None:
+        with store.session() as s:
+            on = bm.blind_by_default(s)
+    else:
+        with store.transaction() as s:
+            bm.set_blind_by_default(s, args.state == "on", actor=_actor(s))
+            on = args.state == "on"
+    print("Blind moderation is " + ("on: moderators record their own judgements before they see the auditor's."
+                                    if on else "off: moderators see the auditor's judgements from the start."))
+    return EXIT_OK
 
 
 def _sample(args: argparse.Namespace) -> int:
@@ -59,7 +158,8 @@ def _stats(args: argparse.Namespace) -> int:
     store = _store(args)
     check_chosen(store, args)
     with store.session() as s:
-        pairs = agreement.overall_pairs(s, selection_from(args))
+        sel = selection_from(args)
+        pairs = agreement.section_pairs(s, sel) if args.by == "section" else agreement.overall_pairs(s, sel)
     if args.drift:
         rows = agreement.drifts(pairs)
         if args.json:

@@ -15,6 +15,7 @@ from qadesk.cli_support import (
     EXIT_OK,
     UsageError,
     _actor,
+    _pairs,
     _print_json,
     _store,
     check_chosen,
@@ -123,7 +124,9 @@ def cmd_moderation(args: argparse.Namespace) -> int:
             moderator = svc.Actor(name=_actor(s), role=profile.role if profile else None,
                                   organisation=profile.organisation if profile else None)
             m = svc.moderate(s, args.audit, moderator=moderator, agreed=args.agree, grade=args.grade,
-                             rationale=(args.rationale or "").strip() or None, kind=args.kind)
+                             rationale=(args.rationale or "").strip() or None, kind=args.kind,
+                             sections=dict(_pairs(args.section, "SECTION")) or None,
+                             learning_points=args.learning_points)
             audit = svc.get_audit(s, m.audit_id)
             t = svc.template_for(audit)
             reference = audit.reference

@@ -244,6 +244,26 @@ def _work(sub: Any) -> None:
     view.add_argument("--grade", metavar="GRADE", help="the moderated grade (a value of the overall scale)")
     mr.add_argument("--rationale", help="why (needed with --grade)")
     mr.add_argument("--kind", choices=["internal", "external"], default="internal")
+    mr.add_argument("--section", action="append", default=[], metavar="SECTION=GRADE",
+                    help="your own judgement of a section (repeat for each); not with judgements recorded blind")
+    mr.add_argument("--learning-points", metavar="TEXT", help="learning points for the auditor")
+    mj = mosub.add_parser("judge", help="blind moderation: record your own judgements before you see the "
+                          "auditor's (then shows both side by side; conclude with 'moderation record')")
+    mj.add_argument("audit", metavar="AUDIT", help="the audit's id or reference")
+    mj.add_argument("--overall", required=True, metavar="GRADE", help="your overall grade (a value of the overall scale)")
+    mj.add_argument("--section", action="append", default=[], metavar="SECTION=GRADE",
+                    help="your judgement of a section (repeat for each)")
+    mj.add_argument("--kind", choices=["internal", "external"], default="internal")
+    mj.add_argument("--json", action="store_true")
+    me = mosub.add_parser("evidence", help="an audit's evidence as a moderator reads it: the auditor's judgements "
+                          "hidden while blind moderation is on and you have not recorded your own")
+    me.add_argument("audit", metavar="AUDIT", help="the audit's id or reference")
+    me.add_argument("--json", action="store_true")
+    mn = mosub.add_parser("note", help="add to a moderation's dialogue: the moderator's note or the auditor's response")
+    mn.add_argument("moderation", metavar="MODERATION_ID")
+    mn.add_argument("--text", required=True)
+    mb = mosub.add_parser("blind", help="show, or set (the QA lead), whether moderators judge blind")
+    mb.add_argument("state", nargs="?", choices=["on", "off"])
     ml = mosub.add_parser("list", help="moderations recorded, newest first (or --awaiting)")
     ml.add_argument("--awaiting", action="store_true",
                     help="instead: completed audits awaiting moderation, oldest completed first")

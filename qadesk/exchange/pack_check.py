@@ -164,6 +164,10 @@ def _ids_and_times(doc: dict[str, Any], where: str) -> list[Problem]:
                 moment_at(item, "told_at", f"actions.{i}.told_at")
             else:
                 moment_at(item, "at", f"moderations.{i}.at")
+                moment_at(item, "own_at", f"moderations.{i}.own_at")
+                for j, note in enumerate(item.get("notes") or []):
+                    uuid_at(note, f"moderations.{i}.notes.{j}.id")
+                    moment_at(note, "at", f"moderations.{i}.notes.{j}.at")
     assignment = doc.get("assignment")
     if isinstance(assignment, dict):
         if assignment.get("due") is not None:
@@ -341,6 +345,18 @@ def check_against_template(doc: dict[str, Any], t: Template, where: str) -> list
         if overall.get(key) is not None and overall[key] not in scale:
             out.append(Problem(f"{where}: overall.{key}", f"'{overall[key]}' is not on the overall scale"))
     for i, m in enumerate(doc.get("moderations") or []):
-        if m.get("grade") is not None and m["grade"] not in scale:
-            out.append(Problem(f"{where}: moderations[{i}].grade", f"'{m['grade']}' is not on the overall scale"))
+        for key in ("grade", "own_grade"):
+            if m.get(key) is not None and m[key] not in scale:
+                out.append(Problem(f"{where}: moderations[{i}].{key}", f"'{m[key]}' is not on the overall scale"))
+        for sid, g in (m.get("sections") or {}).items():
+            judged = next((x for x in t.sections if x.id == sid), None)
+            if judged is None or judged.grade_list is None:
+                out.append(Problem(f"{where}: moderations[{i}].sections.{sid}",
+                                   f"the template {t.key} has no graded section '{sid}'"))
+                continue
+            values = {c.value for c in t.lists[judged.grade_list]}
+            for key in ("own", "auditor"):
+                if g.get(key) is not None and g[key] not in values:
+                    out.append(Problem(f"{where}: moderations[{i}].sections.{sid}.{key}",
+                                       f"'{g[key]}' is not a judgement on this section's scale"))
     return out[:10]

@@ -1,7 +1,9 @@
 """Agreement between auditors and moderators, from the store: the pairs, the figures per group, the drift.
 
-One *pair* per moderation: the auditor's overall grade and the moderated grade (for an agreed
-moderation, the auditor's own). Grades become indices on their scale, lowest first, in the order of their scores; a grade
+One *pair* per moderation: the auditor's overall grade and the moderator's: their own grade where
+they judged blind (recorded before they saw the auditor's), the moderated grade otherwise (for an
+agreed moderation, the auditor's own). Drift is measured against the grade moderation settled on.
+:func:`section_pairs` gives one pair per section a moderator judged. Grades become indices on their scale, lowest first, in the order of their scores; a grade
 with no score ("Unclear") takes no part. Pairs on different scales are never mixed: every figure is for
 one scale (the template's grade list), so a RAG data-led audit and a four-point case audit are counted
 apart. The arithmetic is :mod:`qadesk.core.agreement` and its siblings.
@@ -25,7 +27,7 @@ from qadesk.core.selection import Selection
 from qadesk.core.template import Template
 from qadesk.services.queries import apply
 from qadesk.services.templates import template_of
-from qadesk.store.models import Audit, Moderation, TemplateVersion
+from qadesk.store.models import Audit, Moderation, ModerationSection, TemplateVersion
 
 BY = ("auditor", "moderator", "team", "template", "section", "quarter")
 
@@ -60,9 +62,15 @@ class Pair:
     section: str | None  # None: the overall judgement
     scale: Scale
     auditor_grade: int
-    moderated_grade: int
+    moderated_grade: int  # the moderator's own grade: recorded blind where they judged blind
     quarter: str
     moderated_on: date
+    outcome_grade: int | None = None  # the moderated grade, where it differs from the moderator's own
+
+    @property
+    def final(self) -> int:
+        """The grade moderation settled on (what drift is measured against)."""
+        return self.moderated_grade if self.outcome_grade is None else self.outcome_grade
 
 
 def scale_of(t: Template, list_name: str) -> Scale:
@@ -80,21 +88,57 @@ def _scales(session: Session) -> dict[int, tuple[Template, Scale]]:
 
 
 def overall_pairs(session: Session, selection: Selection | None = None) -> list[Pair]:
-    """Every moderation of the selected audits as a pair on the overall judgement."""
+    """Every moderation of the selected audits as a pair on the overall judgement.
+
+    The moderator's side is their own grade where they judged blind (recorded before they saw the
+    auditor's: the independent judgement agreement is about), the moderated grade otherwise."""
     scales = _scales(session)
     cols: list[Any] = [Moderation.moderator_name, Moderation.grade, Moderation.at, Audit.id, Audit.reference,
-                       Audit.auditor_name, Audit.team, Audit.overall_grade, Audit.template_pk]
+                       Audit.auditor_name, Audit.team, Audit.overall_grade, Audit.template_pk, Moderation.blind,
+                       Moderation.own_grade]
     q = select(*cols).join(Audit, Audit.id == Moderation.audit_id)
     q = apply(q, selection or Selection(), session.get_bind().dialect.name)
     out = []
-    for moderator, grade, at, aid, ref, auditor, team, overall, tpk in session.execute(q):
+    for moderator, grade, at, aid, ref, auditor, team, overall, tpk, blind, own in session.execute(q):
         t, scale = scales[tpk]
-        a, m = scale.index(overall), scale.index(grade)
+        a, m = scale.index(overall), scale.index(own if blind and own else grade)
+        if a is None or m is None:
+            continue
+        settled = scale.index(grade)
+        when = as_utc(at)
+        assert when is not None
+        out.append(Pair(aid, ref, auditor or "No auditor", moderator, team, t.id, None, scale, a, m,
+                        quarter_of(when.date()), when.date(), None if settled == m else settled))
+    return out
+
+
+def section_pairs(session: Session, selection: Selection | None = None) -> list[Pair]:
+    """Every section a moderator judged beside the auditor's grade of it, as pairs on the section's scale.
+
+    ``section`` is the section's title (its id where templates give one id several titles is not
+    worth the confusion: the title is what a QA lead reads); a section ungraded by either side is left out."""
+    sections: dict[int, tuple[Template, dict[str, Scale]]] = {}
+    for row in session.execute(select(TemplateVersion)).scalars():
+        t = template_of(row)
+        sections[row.pk] = (t, {s.id: scale_of(t, s.grade_list) for s in t.sections if s.grade_list})
+    cols: list[Any] = [ModerationSection.section_id, ModerationSection.own_grade, ModerationSection.auditor_grade,
+                       Moderation.moderator_name, Moderation.at, Audit.id, Audit.reference, Audit.auditor_name,
+                       Audit.team, Audit.template_pk]
+    q = (select(*cols).join(Moderation, Moderation.id == ModerationSection.moderation_id)
+         .join(Audit, Audit.id == Moderation.audit_id))
+    q = apply(q, selection or Selection(), session.get_bind().dialect.name)
+    out = []
+    for sid, own, theirs, moderator, at, aid, ref, auditor, team, tpk in session.execute(q):
+        t, scales = sections[tpk]
+        scale = scales.get(sid)
+        if scale is None:
+            continue
+        a, m = scale.index(theirs), scale.index(own)
         if a is None or m is None:
             continue
         when = as_utc(at)
         assert when is not None
-        out.append(Pair(aid, ref, auditor or "No auditor", moderator, team, t.id, None, scale, a, m,
+        out.append(Pair(aid, ref, auditor or "No auditor", moderator, team, t.id, t.section(sid).title, scale, a, m,
                         quarter_of(when.date()), when.date()))
     return out
 
@@ -167,8 +211,8 @@ def drifts(pairs: Sequence[Pair]) -> list[AuditorDrift]:
     groups: dict[tuple[str, str], list[Pair]] = {}
     for p in pairs:
         groups.setdefault((p.scale.key, p.auditor), []).append(p)
-    out = [AuditorDrift(auditor, ps[0].scale, drift([(p.auditor_grade, p.moderated_grade) for p in ps]),
-                        tuple((p.auditor_grade, p.moderated_grade) for p in ps))
+    out = [AuditorDrift(auditor, ps[0].scale, drift([(p.auditor_grade, p.final) for p in ps]),
+                        tuple((p.auditor_grade, p.final) for p in ps))
            for (_, auditor), ps in groups.items()]
     return sorted(out, key=lambda d: (not d.drift.warning, d.auditor.casefold()))
 

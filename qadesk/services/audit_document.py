@@ -13,7 +13,7 @@ from typing import Any
 
 from qadesk.core.audit import SUMMARY_KEYS
 from qadesk.core.dates import as_utc
-from qadesk.store.models import ActionItem, Audit, Moderation
+from qadesk.store.models import ActionItem, Audit, Moderation, ModerationNote
 
 aware = as_utc  # the name the services and the window have used for it
 
@@ -35,9 +35,25 @@ def subject_dict(audit: Audit) -> dict[str, Any]:
 
 
 def moderation_dict(m: Moderation) -> dict[str, Any]:
-    """One moderation as it appears in the audit document and the history."""
+    """One moderation as it appears in the audit document and the history.
+
+    Beside the outcome (``grade``, ``agreed``, ``rationale``): ``blind`` (the auditor's judgements were
+    hidden until the moderator had recorded their own), ``own_grade`` (the moderator's own overall
+    grade, recorded blind where ``blind``) and ``own_at``, ``sections`` (per section judged, the
+    moderator's grade and the auditor's beside it), ``learning_points`` for the auditor, and ``notes``
+    (the dialogue after: the moderator's notes and the auditor's responses, oldest first).
+    """
     return {"id": m.id, "moderator": {"name": m.moderator_name, "organisation": m.moderator_organisation},
-            "kind": m.kind, "grade": m.grade, "agreed": bool(m.agreed), "rationale": m.rationale, "at": iso(m.at)}
+            "kind": m.kind, "grade": m.grade, "agreed": bool(m.agreed), "rationale": m.rationale, "at": iso(m.at),
+            "blind": bool(m.blind), "own_grade": m.own_grade, "own_at": iso(m.own_at),
+            "sections": {x.section_id: {"own": x.own_grade, "auditor": x.auditor_grade} for x in m.sections},
+            "learning_points": m.learning_points,
+            "notes": [note_dict(n) for n in m.notes]}
+
+
+def note_dict(n: ModerationNote) -> dict[str, Any]:
+    """One entry of a moderation's dialogue, as in the audit document and the history."""
+    return {"id": n.id, "author": n.author, "role": n.role, "text": n.text, "at": iso(n.at)}
 
 
 def action_dict(a: ActionItem) -> dict[str, Any]:

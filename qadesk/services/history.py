@@ -54,6 +54,8 @@ from qadesk.store.models import (
     Audit,
     HistoryEntry,
     Moderation,
+    ModerationNote,
+    ModerationSection,
     Programme,
     SectionJudgement,
     TemplateVersion,
@@ -99,7 +101,15 @@ def _moderation_state(m: dict[str, Any]) -> dict[str, Any]:
     who = m.get("moderator") or {}
     return {"moderator": who.get("name"), "organisation": who.get("organisation"), "kind": m.get("kind"),
             "grade": m.get("grade"), "agreed": bool(m.get("agreed")), "rationale": m.get("rationale"),
-            "at": _iso(m.get("at"))}
+            "at": _iso(m.get("at")), "blind": bool(m.get("blind")), "own_grade": m.get("own_grade"),
+            "sections": {sid: {"own": (g or {}).get("own"), "auditor": (g or {}).get("auditor")}
+                         for sid, g in (m.get("sections") or {}).items()},
+            "learning_points": m.get("learning_points"),
+            "notes": [_note_state(n) for n in m.get("notes") or []]}
+
+
+def _note_state(n: dict[str, Any]) -> dict[str, Any]:
+    return {"author": n.get("author"), "role": n.get("role"), "text": n.get("text"), "at": _iso(n.get("at"))}
 
 
 def _take_document(st: dict[str, Any], doc: dict[str, Any], seq: int) -> None:
@@ -266,8 +276,14 @@ def apply_entry(st: dict[str, Any], entity: str, action: str, entity_id: str | N
             role = a["role"] if "role" in a else (st["auditor"] or {}).get("role")
             st["auditor"] = {"name": a["auditor"], "role": role}
             src["auditor"] = seq
-    elif entity == "moderation_choice":  # chosen for moderation: nothing the audit holds changes
-        pass
+    elif entity in ("moderation_choice", "blind_judgement"):
+        pass  # chosen for moderation, or judged blind before concluding: nothing the audit holds changes
+    elif entity == "moderation_note":  # the dialogue after a moderation
+        a = dict(after or {})
+        mod = st["moderations"].get(str(a.get("moderation")))
+        if mod is None:
+            return "a note on a moderation the history has not recorded"
+        mod["notes"].append(_note_state(a))
     else:
         return f"an entry about '{entity}', which this version does not replay"
     return None
@@ -334,13 +350,28 @@ def table_states(session: Session, ids: list[str]) -> dict[str, dict[str, Any]]:
         states[x[0]]["actions"][x[1]] = {
             "text": x[2], "owner": x[3], "due": x[4].isoformat() if x[4] else None, "status": x[5],
             "urgent": bool(x[6]), "told_whom": x[7] or None, "told_at": _iso(x[8]), "closing_note": x[9]}
+    where = {}
     for m in conn.execute(select(Moderation.audit_id, Moderation.id, Moderation.moderator_name,
                                     Moderation.moderator_organisation, Moderation.kind, Moderation.grade,
-                                    Moderation.agreed, Moderation.rationale, Moderation.at)
+                                    Moderation.agreed, Moderation.rationale, Moderation.at, Moderation.blind,
+                                    Moderation.own_grade, Moderation.learning_points)
                              .where(Moderation.audit_id.in_(ids))).all():
         states[m.audit_id]["moderations"][m.id] = {
             "moderator": m.moderator_name, "organisation": m.moderator_organisation, "kind": m.kind, "grade": m.grade,
-            "agreed": bool(m.agreed), "rationale": m.rationale, "at": _iso(m.at)}
+            "agreed": bool(m.agreed), "rationale": m.rationale, "at": _iso(m.at), "blind": bool(m.blind),
+            "own_grade": m.own_grade, "sections": {}, "learning_points": m.learning_points, "notes": []}
+        where[m.id] = m.audit_id
+    if where:
+        for mid, sid, own, theirs in conn.execute(
+                select(ModerationSection.moderation_id, ModerationSection.section_id, ModerationSection.own_grade,
+                       ModerationSection.auditor_grade).where(ModerationSection.moderation_id.in_(list(where)))).all():
+            states[where[mid]]["moderations"][mid]["sections"][sid] = {"own": own, "auditor": theirs}
+        for n in conn.execute(select(ModerationNote.moderation_id, ModerationNote.author, ModerationNote.role,
+                                        ModerationNote.text, ModerationNote.at)
+                                 .where(ModerationNote.moderation_id.in_(list(where)))
+                                 .order_by(ModerationNote.at)).all():
+            states[where[n[0]]]["moderations"][n[0]]["notes"].append(
+                {"author": n[1], "role": n[2], "text": n[3], "at": _iso(n[4])})
     return states
 
 
@@ -394,7 +425,10 @@ ACTION_WORDS = {"text": "what must happen", "owner": "its owner", "due": "its du
                 "closing_note": "its closing note"}
 MODERATION_WORDS = {"moderator": "the moderator", "organisation": "the moderator's organisation", "kind": "its kind",
                     "grade": "the moderated grade", "agreed": "whether the moderator agreed",
-                    "rationale": "the moderator's rationale", "at": "when it was made"}
+                    "rationale": "the moderator's rationale", "at": "when it was made",
+                    "blind": "whether it was judged blind", "own_grade": "the moderator's own grade",
+                    "sections": "the moderator's section judgements", "learning_points": "the learning points",
+                    "notes": "the dialogue after it"}
 
 
 class Labels:

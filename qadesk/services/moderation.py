@@ -10,7 +10,9 @@ docs/packs-and-reports.md).
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -19,10 +21,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qadesk.core.errors import StateError, ValidationError
+from qadesk.core.template import Template
 from qadesk.services.audit_access import Actor, get_audit, now_utc, refresh_final_grade, template_for, touch
 from qadesk.services.audit_document import moderation_dict
 from qadesk.store import history
-from qadesk.store.models import Audit, HistoryEntry, Moderation
+from qadesk.store.models import Audit, BlindJudgement, HistoryEntry, Moderation, ModerationSection
+
+
+def pending_blind(session: Session, audit_id: str, moderator: str | None) -> BlindJudgement | None:
+    """The moderator's blind judgement of the audit, recorded and not yet concluded (None: there is none)."""
+    for b in session.execute(select(BlindJudgement).where(BlindJudgement.audit_id == audit_id)).scalars():
+        if same_person(b.moderator_name, moderator):
+            return b
+    return None
 
 
 def same_person(a: str | None, b: str | None) -> bool:
@@ -71,15 +82,9 @@ def outcome(audit: Audit) -> Outcome:
     return Outcome(audit.overall_grade, audit.final_grade, mods)
 
 
-def moderate(session: Session, audit_id: str, *, moderator: Actor, agreed: bool, grade: str | None = None,
-             rationale: str | None = None, kind: str = "internal", moderation_id: str | None = None,
-             at: datetime | None = None) -> Moderation:
-    """Record a moderator's view: agreed, or a different moderated grade with a rationale.
-
-    Refused (:class:`StateError`) when the moderator completed the audit themselves, and
-    (:class:`ValidationError`) when a disagreement gives the auditor's own grade.
-    """
-    audit = get_audit(session, audit_id)
+def check_moderator(session: Session, audit: Audit, moderator: Actor, kind: str) -> None:
+    """Refuse a moderation the moderator may not record: the audit is not completed, they have no name,
+    they completed it themselves (:class:`StateError`), or the kind is neither internal nor external."""
     if audit.status not in ("completed", "moderated"):
         raise StateError(f"{audit.reference} is {audit.status}; only completed audits are moderated")
     if not moderator.name or not moderator.name.strip():
@@ -89,7 +94,47 @@ def moderate(session: Session, audit_id: str, *, moderator: Actor, agreed: bool,
         raise StateError(own)
     if kind not in ("internal", "external"):
         raise ValidationError("moderation is internal or external")
+
+
+def checked_sections(t: Template, sections: Mapping[str, str | None] | None) -> dict[str, str]:
+    """The moderator's section grades, each on its section's scale (:class:`ValidationError` otherwise)."""
+    out: dict[str, str] = {}
+    for sid, grade in (sections or {}).items():
+        try:
+            section = t.section(sid)
+        except KeyError:
+            raise ValidationError(f"{t.title} has no section '{sid}'") from None
+        if not section.grade_list:
+            raise ValidationError(f"section '{section.title}' is not graded")
+        if grade is None or grade == "":
+            continue
+        values = [c.value for c in t.list_choices(section.grade_list)]
+        if grade not in values:
+            raise ValidationError(f"'{grade}' is not a grade of section '{section.title}' (one of {', '.join(values)})")
+        out[sid] = grade
+    return out
+
+
+def moderate(session: Session, audit_id: str, *, moderator: Actor, agreed: bool, grade: str | None = None,
+             rationale: str | None = None, kind: str = "internal", moderation_id: str | None = None,
+             at: datetime | None = None, sections: Mapping[str, str | None] | None = None,
+             learning_points: str | None = None) -> Moderation:
+    """Record a moderator's view: agreed, or a different moderated grade with a rationale.
+
+    Where the moderator recorded their own judgements blind first (:func:`qadesk.services.blind_moderation.
+    record_blind`), the moderation keeps them (``blind``, ``own_grade``, the section grades) and the blind
+    judgement is concluded; otherwise ``sections`` are the moderator's section grades, given openly,
+    and their own overall grade is the moderated one.
+
+    Refused (:class:`StateError`) when the moderator completed the audit themselves, and
+    (:class:`ValidationError`) when a disagreement gives the auditor's own grade.
+    """
+    audit = get_audit(session, audit_id)
+    check_moderator(session, audit, moderator, kind)
     t = template_for(audit)
+    blind = pending_blind(session, audit.id, moderator.name)
+    if blind is not None and sections:
+        raise ValidationError("your section judgements were recorded blind; they are not given again")
     if agreed:
         grade = audit.overall_grade
     else:
@@ -100,9 +145,21 @@ def moderate(session: Session, audit_id: str, *, moderator: Actor, agreed: bool,
         if not rationale or not rationale.strip():
             raise ValidationError("a moderator who disagrees gives a rationale")
     at = (at or now_utc()).astimezone(timezone.utc)
+    auditor_sections = {j.section_id: j.grade for j in audit.section_judgements}
     m = Moderation(id=moderation_id or str(uuid.uuid4()), audit_id=audit.id, moderator_name=moderator.name,
                    moderator_organisation=moderator.organisation, kind=kind, grade=grade, agreed=agreed,
-                   rationale=rationale, at=at)
+                   rationale=rationale, at=at, learning_points=(learning_points or "").strip() or None)
+    if blind is not None:
+        own_sections = json.loads(blind.sections or "{}")
+        m.blind, m.own_grade, m.own_at = True, blind.own_grade, blind.at
+        m.kind = blind.kind  # the kind chosen when the judgements were recorded blind
+        session.delete(blind)
+    else:
+        own_sections = checked_sections(t, sections)
+        m.blind, m.own_grade, m.own_at = False, grade, at
+    for sid in sorted(set(own_sections) | (set(auditor_sections) if own_sections else set())):
+        m.sections.append(ModerationSection(section_id=sid, own_grade=own_sections.get(sid),
+                                            auditor_grade=auditor_sections.get(sid)))
     audit.moderations.append(m)
     refresh_final_grade(audit, t)
     before = audit.status

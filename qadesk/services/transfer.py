@@ -33,6 +33,8 @@ from qadesk.store.models import (
     Assignment,
     Audit,
     Moderation,
+    ModerationNote,
+    ModerationSection,
     PackMapping,
     Programme,
     SectionJudgement,
@@ -226,10 +228,20 @@ def _merge_moderations(audit: Audit, mods: list[dict[str, Any]], pairs: list[tup
         if m["id"] in known:
             continue
         who = m.get("moderator") or {}
-        audit.moderations.append(Moderation(
+        mod = Moderation(
             id=m["id"], audit_id=audit.id, moderator_name=who.get("name") or "unknown",
             moderator_organisation=who.get("organisation"), kind=m.get("kind", "internal"), grade=m.get("grade"),
-            agreed=bool(m.get("agreed")), rationale=restore_text(m.get("rationale"), pairs), at=_ts(m["at"])))
+            agreed=bool(m.get("agreed")), rationale=restore_text(m.get("rationale"), pairs), at=_ts(m["at"]),
+            blind=bool(m.get("blind")), own_grade=m.get("own_grade"), own_at=_ts(m.get("own_at")),
+            learning_points=restore_text(m.get("learning_points"), pairs))
+        for sid, g in sorted((m.get("sections") or {}).items()):
+            mod.sections.append(ModerationSection(section_id=sid, own_grade=(g or {}).get("own"),
+                                                  auditor_grade=(g or {}).get("auditor")))
+        for n in m.get("notes") or []:
+            mod.notes.append(ModerationNote(id=n["id"], author=n.get("author") or "unknown",
+                                            role=n.get("role") or "moderator",
+                                            text=restore_text(n.get("text"), pairs) or "", at=_ts(n["at"])))
+        audit.moderations.append(mod)
         added += 1
     return added
 
