@@ -27,6 +27,10 @@ class ColumnChooser(QObject):
         self.menu: QMenu | None = None
         # What a right-click on a row adds above the columns (the audits list: Open, History…).
         self.row_actions: Callable[[QMenu], None] | None = None
+        # Columns kept hidden whatever was chosen (Moderation, judging blind: the auditor's grade); the
+        # choice is remembered for when they are not withheld.
+        self.withheld: set[str] = set()
+        self.wanted: set[str] = set()
         header = table.horizontalHeader()
         # A scroll area gives the position in its viewport's coordinates, the header in its own.
         for widget, origin in ((header, header), (table, table.viewport())):
@@ -36,15 +40,21 @@ class ColumnChooser(QObject):
         self.apply(self.settings.get(option))
 
     def shown(self) -> list[str]:
-        return [k for i, (k, _) in enumerate(self.columns) if not self.table.isColumnHidden(i)]
+        """The columns chosen, in model order (shown unless withheld)."""
+        return [k for k, _ in self.columns if k in self.wanted]
 
     def apply(self, shown: list[str]) -> None:
-        wanted = set(shown) | {self.columns[0][0]}
+        self.wanted = wanted = set(shown) | {self.columns[0][0]}
         for i, (key, _) in enumerate(self.columns):
-            self.table.setColumnHidden(i, key not in wanted)
+            self.table.setColumnHidden(i, key not in wanted or key in self.withheld)
         fit = getattr(self.table, "fit_columns", None)
         if callable(fit):
             fit()
+
+    def withhold(self, keys: set[str]) -> None:
+        """Keep these columns hidden (and out of the menu) until withheld again with another set."""
+        self.withheld = set(keys)
+        self.apply(self.shown())
 
     def set_shown(self, key: str, show: bool) -> None:
         """Show or hide one column, and remember the list's columns."""
@@ -64,7 +74,7 @@ class ColumnChooser(QObject):
             action.setObjectName(f"column.{key}")
             action.setCheckable(True)
             action.setChecked(key in shown)
-            action.setEnabled(i > 0)  # the reference names the audit: it always stays
+            action.setEnabled(i > 0 and key not in self.withheld)  # the reference names the audit: it always stays
             action.toggled.connect(lambda on, k=key: self.set_shown(k, on))
             menu.addAction(action)
         return menu

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from qadesk.services import audits as svc
+from qadesk.services.blind_moderation import set_blind_by_default
 from qadesk.store.models import Moderation
 from qadesk.ui.audits_model import COLUMNS
 from tests.gui.form_support import open_form
@@ -143,6 +144,8 @@ def test_the_moderation_screen_refuses_the_leads_own_audit_with_the_reason(open_
                                                                            tmp_path) -> None:
     folder, ids, refs = graded
     w = open_window("--data-dir", str(folder))
+    with w.ctx.store.transaction() as s:  # the open way: the auditor's grade shown from the start
+        set_blind_by_default(s, False, actor="Pat Lead")
     w.resize(1366, 768)
     w.show()
     view = w.show_screen("moderation")

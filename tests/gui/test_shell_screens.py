@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from qadesk.services.blind_moderation import set_blind_by_default
 from qadesk.services.overview import agreement
 from qadesk.services.programmes import list_programmes
 from qadesk.store.history import verify
@@ -97,6 +98,8 @@ def mine_of(w) -> set[str]:
 
 def test_a_moderation_is_recorded_and_the_agreement_rate_follows(open_window, demo_dir: Path) -> None:
     w = open_window("--data-dir", str(demo_dir))
+    with w.ctx.store.transaction() as s:  # the open way: the auditor's grade shown from the start
+        set_blind_by_default(s, False, actor="Pat Lead")
     view = w.show_screen("moderation")
     assert view.waiting_label.text() == "Loading…"
     settle(w)
