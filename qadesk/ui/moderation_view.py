@@ -71,7 +71,7 @@ class ModerationView(QWidget):
         self.rate_bar.setAccessibleName("Agreement rate")
         self.rate_bar.setMaximumWidth(200)
         self.rate_bar.setFormat("%p% agreed")
-        self.choose = QPushButton("C&hoose what to moderate…")
+        self.choose = QPushButton("Choose &what to moderate…")
         self.choose.setObjectName("moderation.choose")
         self.choose.setToolTip("Draw a sample of completed audits to moderate: every extreme grade, a share spread "
                                "across auditors and grades, a minimum per auditor per quarter")

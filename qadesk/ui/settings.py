@@ -40,7 +40,7 @@ OPTIONS: dict[str, Option] = {o.key: o for o in (
     # The columns a list shows (right-click its header to choose); the defaults fit a 1366x768 laptop.
     Option("audits/columns", list, ["reference", "status", "template", "case_ref", "case_type", "team", "auditor",
                                     "started_at", "grade"], "The columns the Audits list shows."),
-    Option("moderation/columns", list, ["reference", "team", "auditor", "completed_at", "grade"],
+    Option("moderation/columns", list, ["reference", "auditor", "completed_at", "grade"],
            "The columns the Moderation screen's list of audits awaiting moderation shows."),
 )}
 

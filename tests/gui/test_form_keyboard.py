@@ -92,6 +92,7 @@ def test_tab_leaves_every_table(open_window, demo_dir: Path, qtbot):
     moderation = w.show_screen("moderation")
     settle(w)
     _tab_leaves(moderation.waiting)
+    moderation.tabs.setCurrentIndex(1)  # Past moderations
     _tab_leaves(moderation.past)
     # The actions table of an audit.
     from qadesk.store.models import Audit

@@ -148,9 +148,18 @@ def test_audits_moderation_and_actions_read_whole_at_1366_by_768(open_window, de
     moderation = w.show_screen("moderation")
     settle(w)
     QApplication.processEvents()
-    assert _cut_short(moderation.waiting, ["Team", "Auditor", "Grade", "Completed", "Reference"]) == []
-    assert _cut_short(moderation.past, ["Auditor's grade", "Moderated grade", "Kind", "Date"]) == []
+    # Blind moderation (the default): the waiting list does not show the auditor's grade. Beside the evidence
+    # and the judgements the list leaves the team to the panel's heading (right-click the header to add it).
+    assert _cut_short(moderation.waiting, ["Auditor", "Completed", "Reference"]) == []
+    assert moderation.waiting.isColumnHidden(next(i for i, (k, _) in enumerate(COLUMNS) if k == "grade"))
     w.grab().save(str(tmp_path / "moderation.png"))
+    moderation.blind.click()  # the QA lead turns it off: the grade is shown, whole
+    settle(w)
+    QApplication.processEvents()
+    assert _cut_short(moderation.waiting, ["Grade", "Completed", "Reference"]) == []  # a long name may shorten
+    moderation.tabs.setCurrentIndex(1)
+    QApplication.processEvents()
+    assert _cut_short(moderation.past, ["Auditor's grade", "Moderated grade", "Kind", "Date"]) == []
 
     actions = w.show_screen("actions")
     settle(w)
