@@ -13,7 +13,7 @@ import random
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, cast
 
 from sqlalchemy import Table, insert
@@ -33,6 +33,7 @@ from qadesk.store.models import (
     Audit,
     Case,
     Moderation,
+    ModerationSection,
     SectionJudgement,
     TemplateVersion,
 )
@@ -62,6 +63,7 @@ class Batch:
     judgements: list[dict[str, Any]] = field(default_factory=list)
     actions: list[dict[str, Any]] = field(default_factory=list)
     moderations: list[dict[str, Any]] = field(default_factory=list)
+    moderation_sections: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -96,10 +98,17 @@ def _action_dict(a: dict[str, Any], status: str) -> dict[str, Any]:
     return d
 
 
-def _moderation_dict(m: dict[str, Any]) -> dict[str, Any]:
+def _moderation_dict(m: dict[str, Any], sections: list[dict[str, Any]]) -> dict[str, Any]:
     return {"id": m["id"], "moderator": {"name": m["moderator_name"], "organisation": m["moderator_organisation"]},
             "kind": m["kind"], "grade": m["grade"], "agreed": m["agreed"], "rationale": m["rationale"],
-            "at": iso(m["at"])}
+            "at": iso(m["at"]), "blind": m["blind"], "own_grade": m["own_grade"], "own_at": iso(m["own_at"]),
+            "sections": {x["section_id"]: {"own": x["own_grade"], "auditor": x["auditor_grade"]}
+                         for x in sorted(sections, key=lambda x: x["section_id"])},
+            "learning_points": m["learning_points"], "notes": []}
+
+
+# Blind moderation came in with this financial year: earlier demo moderations were made seeing the grade.
+BLIND_FROM = datetime(2026, 4, 1, tzinfo=timezone.utc)
 
 
 def _step(choices: tuple[Choice, ...], value: str | None, rng: random.Random, down: bool) -> str | None:
@@ -270,11 +279,21 @@ class AuditMaker:
         status = "completed" if complete else "draft"
         final = overall
         for at in plan.moderated_at:
-            m = self._moderation(audit_id, at, t, overall, quality, auditor)
+            m, sections = self._moderation(audit_id, at, t, overall, quality, auditor, grades)
             final = m["grade"] or final
             batch.moderations.append(m)
+            batch.moderation_sections.extend(sections)
+            if m["blind"]:  # the moderator's own judgements, recorded before they saw the auditor's
+                own = {x["section_id"]: x["own_grade"] for x in sections if x["own_grade"]}
+                events.append({"at": m["own_at"], "actor": m["moderator_name"], "entity": "blind_judgement",
+                               "entity_id": new_uuid(self.rng), "action": "record", "before": None,
+                               "after": {"moderator": {"name": m["moderator_name"],
+                                                       "organisation": m["moderator_organisation"]},
+                                         "kind": m["kind"], "own_grade": m["own_grade"], "sections": own,
+                                         "at": iso(m["own_at"])}})
             events.append({"at": at, "actor": m["moderator_name"], "entity": "moderation", "entity_id": m["id"],
-                           "action": "moderate", "before": {"status": status}, "after": _moderation_dict(m)})
+                           "action": "moderate", "before": {"status": status},
+                           "after": _moderation_dict(m, sections)})
             status = "moderated"
         if plan.closed_at is not None:
             events.append({"at": plan.closed_at, "actor": auditor, "entity": "audit", "entity_id": audit_id,
@@ -393,8 +412,8 @@ class AuditMaker:
                        "before": {**before, "closing_note": None},
                        "after": {**_action_dict(a, a["status"]), "closing_note": a["closing_note"]}})
 
-    def _moderation(self, audit_id: str, at: datetime, t: Template, overall: str | None,
-                    quality: float, auditor: str) -> dict[str, Any]:
+    def _moderation(self, audit_id: str, at: datetime, t: Template, overall: str | None, quality: float,
+                    auditor: str, grades: dict[str, str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         rng, world = self.rng, self.world
         external = rng.random() < 0.25
         name, org = rng.choice(world.external) if external else (rng.choice(world.internal), world.council)
@@ -403,16 +422,37 @@ class AuditMaker:
         grade, agreed, rationale = overall, True, None
         lean = leaning(auditor)  # some auditors grade generously, some severely: moderation shows the drift
         if rng.random() < (0.15 if lean == "steady" else 0.42):
-            towards = {"generous": 0.88, "severe": 0.12}.get(lean, 0.5 + 0.6 * (0.5 - quality))
+            towards = {"generous": 0.88, "severe": 0.12}.get(lean, 0.5)  # a steady auditor errs either way
             other = _step(t.overall_choices(), overall, rng, down=rng.random() < towards)
             if other is not None:
                 scores = {c.value: c.score for c in t.overall_choices()}
                 higher = (scores[other] or 0) > (scores[overall] or 0)  # type: ignore[index]
                 grade, agreed = other, False
                 rationale = rng.choice(world.w["moderation"]["higher" if higher else "lower"])
-        return {"id": new_uuid(rng), "audit_id": audit_id, "moderator_name": name, "moderator_organisation": org,
-                "kind": "external" if external else "internal", "grade": grade, "agreed": agreed,
-                "rationale": rationale, "at": at}
+        mid = new_uuid(rng)
+        blind = at >= BLIND_FROM
+        own, sections, learning = grade, [], None
+        if blind:
+            # Judged blind: the moderator's own grade of each section, mostly the auditor's, leaning as the
+            # overall does; now and then a moderator who judged otherwise comes round to the auditor's grade.
+            rank = {c.value: c.score or 0.0 for c in t.overall_choices()}
+            down = rank.get(grade or "", 0.0) < rank.get(overall or "", 0.0)
+            for sid, theirs in sorted(grades.items()):
+                section = t.section(sid)
+                mine = theirs
+                if section.grade_list and rng.random() < (0.35 if not agreed else 0.1):
+                    mine = _step(t.list_choices(section.grade_list), theirs, rng,
+                                 down=down if not agreed else rng.random() < 0.5) or theirs
+                sections.append({"moderation_id": mid, "section_id": sid, "own_grade": mine, "auditor_grade": theirs})
+            if agreed and rng.random() < 0.12:
+                own = _step(t.overall_choices(), overall, rng, down=rng.random() < 0.5) or grade
+            if not agreed or own != grade:
+                learning = rng.choice(world.w["moderation"]["learning"])
+        return ({"id": mid, "audit_id": audit_id, "moderator_name": name, "moderator_organisation": org,
+                 "kind": "external" if external else "internal", "grade": grade, "agreed": agreed,
+                 "rationale": rationale, "at": at, "blind": blind, "own_grade": own,
+                 "own_at": at - timedelta(minutes=rng.randrange(20, 240)) if blind else at,
+                 "learning_points": learning}, sections)
 
 
 def leaning(auditor: str) -> str:
@@ -432,7 +472,8 @@ def write_batch(session: Session, world: World, batch: Batch) -> None:
         session.execute(insert(cast(Table, Case.__table__)), world.new_cases)  # a mapped class's table is a Table
         world.new_cases = []
     for table, rows in ((Audit, batch.audits), (Answer, batch.answers), (SectionJudgement, batch.judgements),
-                        (ActionItem, batch.actions), (Moderation, batch.moderations)):
+                        (ActionItem, batch.actions), (Moderation, batch.moderations),
+                        (ModerationSection, batch.moderation_sections)):
         if rows:
             session.execute(insert(cast(Table, table.__table__)), rows)
     history.record_many(session, batch.history)

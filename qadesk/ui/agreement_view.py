@@ -9,7 +9,7 @@ for the auditor chosen, their grades against the moderated ones as a grid. The n
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPaintEvent, QPen
@@ -33,7 +33,7 @@ from qadesk.ui.operations import Loader, Operations
 from qadesk.ui.widgets import tab_leaves
 
 BY = (("All moderated audits", None), ("By auditor", "auditor"), ("By moderator", "moderator"), ("By team", "team"),
-      ("By template", "template"), ("By quarter", "quarter"))
+      ("By template", "template"), ("By section", "section"), ("By quarter", "quarter"))
 COLUMNS = ("Group", "n", "Exact", "Within one", "Weighted kappa (quadratic)", "Gwet's AC2")
 GENEROUS, SEVERE, STEADY = QColor("#b3261e"), QColor("#0b4f6c"), QColor("#6b7780")
 
@@ -42,6 +42,7 @@ GENEROUS, SEVERE, STEADY = QColor("#b3261e"), QColor("#0b4f6c"), QColor("#6b7780
 class Figures:
     pairs: list[Pair]
     drifts: list[AuditorDrift]
+    section_pairs: list[Pair] = field(default_factory=list)  # each section a moderator judged
 
 
 def _colour(direction: str) -> QColor:
@@ -245,7 +246,8 @@ class AgreementPanel(QWidget):
         def fetch() -> Figures:
             with store.session() as s:  # type: ignore[attr-defined]
                 pairs = agreement.overall_pairs(s)
-            return Figures(pairs, agreement.drifts(pairs))
+                sections = agreement.section_pairs(s)
+            return Figures(pairs, agreement.drifts(pairs), sections)
 
         self.loader.load(fetch, self.show_figures)
 
@@ -293,11 +295,25 @@ class AgreementPanel(QWidget):
         self._show_grid()
 
     def _show_table(self) -> None:
-        groups: list[GroupFigures] = agreement.figures(self._pairs(), self.by.currentData())
+        by = self.by.currentData()
+        if by == "section":  # every section's own scale (the scale chosen is the overall judgement's)
+            sections = self.figures.section_pairs if self.figures else []
+            groups: list[GroupFigures] = agreement.figures(sections, "section")
+            several = len({g.scale.key for g in groups}) > 1
+        else:
+            groups, several = agreement.figures(self._pairs(), by), False
         self.table.setRowCount(len(groups))
+        if by == "section" and not groups:
+            self.table.setRowCount(1)
+            self.table.setItem(0, 0, QTableWidgetItem("No section judged by a moderator yet (blind moderation "
+                                                      "records the moderator's grade of each section)"))
+            for col in range(1, len(COLUMNS)):
+                self.table.setItem(0, col, QTableWidgetItem(""))
         for i, g in enumerate(groups):
             a = g.agreement
             name = "All moderated audits" if g.group is None else str(g.group)
+            if several:
+                name += f" ({g.scale.name})"
             if a.judgeable:
                 cells = [name, f"{a.n:,}", f"{a.exact_per_cent:.0f}%", f"{a.within_one_per_cent:.0f}%",
                          a.kappa_quadratic.text(), a.ac2_quadratic.text()]
@@ -315,4 +331,4 @@ class AgreementPanel(QWidget):
         mine = [p for p in self._pairs() if p.auditor == who]
         labels = mine[0].scale.labels if mine else ()
         self.grid.set_pairs(f"{who}: their grade (rows) against the moderated grade" if who else "", labels,
-                            [(p.auditor_grade, p.moderated_grade) for p in mine])
+                            [(p.auditor_grade, p.final) for p in mine])

@@ -22,9 +22,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _pairs(folder: Path, scale: str = "ofsted4") -> list[tuple[str, str, str, int, int]]:
-    """(auditor, moderator, team, auditor's index, moderated index) read straight from the store's tables."""
-    from sqlalchemy import select
+def _pairs(folder: Path, scale: str = "ofsted4", settled: bool = False) -> list[tuple[str, str, str, int, int]]:
+    """(auditor, moderator, team, auditor's index, moderator's index) read straight from the store's tables.
+
+    The moderator's index is of their own grade where they judged blind (what agreement is counted on), of
+    the moderated grade otherwise; with ``settled``, of the moderated grade always (what drift is measured on)."""
+    from sqlalchemy import case, select
 
     from qadesk.store import open_store
     from qadesk.store.models import Audit, Moderation, TemplateVersion
@@ -38,8 +41,11 @@ def _pairs(folder: Path, scale: str = "ofsted4") -> list[tuple[str, str, str, in
     store = open_store(folder)
     try:
         with store.session() as s:
+            theirs = Moderation.grade if settled else case(
+                (Moderation.blind.is_(True) & Moderation.own_grade.is_not(None), Moderation.own_grade),
+                else_=Moderation.grade)
             rows = s.execute(select(Audit.auditor_name, Moderation.moderator_name, Audit.team, Audit.overall_grade,
-                                    Moderation.grade, TemplateVersion.template_id)
+                                    theirs, TemplateVersion.template_id)
                              .join(Moderation, Moderation.audit_id == Audit.id)
                              .join(TemplateVersion, TemplateVersion.pk == Audit.template_pk)).all()
     finally:
@@ -90,12 +96,19 @@ def test_drift_warns_of_the_demos_generous_and_severe_auditors_only(demo: Path) 
 
     rows = json.loads(qadesk(demo, "moderation", "stats", "--drift", "--json").stdout)
     warned = [r for r in rows if r["warning"]]
-    assert warned, "the demo's leaning auditors should show"
+    assert {r["direction"] for r in warned} == {"more generous", "more severe"}, "the demo's leaning auditors show"
     for r in warned:
         expected = {"generous": "more generous", "severe": "more severe"}.get(leaning(r["auditor"]))
-        assert r["direction"] == expected, r
+        # A leaning auditor is never flagged the wrong way; a steady one may be, by chance, as the rule allows
+        # (a 95% interval misses zero one time in twenty): no more often than that, with room for chance.
+        assert expected is None or r["direction"] == expected, r
         assert r["n"] >= 8 and (r["ci"][0] > 0 or r["ci"][1] < 0)
-    pairs = _pairs(demo)
+    steady = [r for r in rows if r["n"] >= 8 and leaning(r["auditor"]) == "steady"]
+    false_alarms = [r for r in warned if leaning(r["auditor"]) == "steady"]
+    assert len(false_alarms) <= max(1, round(0.15 * len(steady))), false_alarms
+    leaning_flagged = [r for r in warned if leaning(r["auditor"]) != "steady"]
+    assert len(leaning_flagged) > len(false_alarms)
+    pairs = _pairs(demo, settled=True)
     for r in rows:
         if r["scale"] == "ofsted4" and r["mean"] is not None:
             diffs = [a - b for who, _m, _t, a, b in pairs if who == r["auditor"]]
