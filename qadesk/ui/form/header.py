@@ -187,8 +187,20 @@ def moderation_lines(template: Template, outcome: Outcome) -> list[str]:
             verdict = f"Moderated grade: {escape(_label(template, m.get('grade')))}"
         line = (f"<b>{verdict}</b> — {escape(m.get('kind') or 'internal')} moderation by {escape(by)}, "
                 f"{escape(fmt_date(_when(m.get('at'))))}")
+        if m.get("blind"):
+            own = _label(template, m.get("own_grade"))
+            line += (f"<br><i>Judged blind: the moderator's own grade, recorded before they saw yours, was "
+                     f"{escape(own)}</i>" if own else "<br><i>Judged blind</i>")
         if m.get("rationale"):
             line += "<br>Rationale: " + escape(m["rationale"]).replace("\n", "<br>")
+        if m.get("learning_points"):
+            line += "<br>Learning points: " + escape(m["learning_points"]).replace("\n", "<br>")
+        for n in m.get("notes") or []:
+            who = "Moderator" if n.get("role") == "moderator" else "Auditor"
+            line += (f"<br>&nbsp;&nbsp;▸ {who}, {escape(n.get('author') or '')}, "
+                     f"{escape(fmt_date(_when(n.get('at'))))}: " + escape(n.get("text") or "").replace("\n", "<br>"))
+        if m.get("id"):
+            line += f' &nbsp;<a href="respond:{escape(m["id"])}">Respond…</a>'
         out.append(line)
     return out
 
@@ -197,7 +209,10 @@ MODERATION_MAX_HEIGHT = 150  # px: two or three moderations; more scroll
 
 
 class ModerationPanel(QFrame):
-    """The moderation outcome, read-only, under the header of a moderated audit: every moderation, newest first."""
+    """The moderation outcome under the header of a moderated audit: every moderation, newest first, with its
+    learning points and dialogue; "Respond…" adds the auditor's response (or the moderator's note)."""
+
+    respond = Signal(str)  # a moderation's id
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -214,7 +229,11 @@ class ModerationPanel(QFrame):
         self.body.setTextFormat(Qt.TextFormat.RichText)
         self.body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
-                                          | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+                                          | Qt.TextInteractionFlag.TextSelectableByKeyboard
+                                          | Qt.TextInteractionFlag.LinksAccessibleByMouse
+                                          | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
+        self.body.linkActivated.connect(
+            lambda link: link.startswith("respond:") and self.respond.emit(link.removeprefix("respond:")))
         self.scroll_area = QScrollArea(self)
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)

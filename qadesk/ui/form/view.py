@@ -28,6 +28,10 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QPlainTextEdit,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -120,6 +124,7 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, ReloadingMixin, 
         self.header.set_others([])
         self._find_other_audits(case_ref)
         self.moderation_panel = ModerationPanel(self)
+        self.moderation_panel.respond.connect(self.respond_to_moderation)
         self.show_outcome(outcome)
         self.header.submit.clicked.connect(self.confirm_submit)
         # Submit is not the second Tab stop of the form: the keyboard reaches it at the end of the Summary
@@ -217,6 +222,22 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, ReloadingMixin, 
         """The grades in the header and the moderation outcome under it (read-only)."""
         self.header.set_grades(self.template, outcome, self.status)
         self.moderation_panel.show_outcome(self.template, outcome)
+
+    def respond_to_moderation(self, moderation_id: str) -> None:
+        """The auditor's response to a moderation (or the moderator's note), added to its dialogue."""
+        from qadesk.services import blind_moderation
+        from qadesk.ui.operations import in_transaction
+
+        dialog = RespondDialog(self)
+        if not dialog.exec():
+            return
+        text, author = dialog.text.toPlainText().strip(), self.ctx.actor()
+        if not text:
+            return
+        in_transaction(self.ctx.operations(), self.ctx.store,
+                       lambda s: blind_moderation.add_note(s, moderation_id, author=author, text=text),
+                       label="Adding to the moderation's dialogue", parent=self,
+                       done=lambda _r: self.ctx.hub is None and self.reload_from_store())
 
     def _find_other_audits(self, case_ref: str | None) -> None:
         """The header's links to the other audits of the same case, found in the background (a search)."""
@@ -489,3 +510,27 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, ReloadingMixin, 
 
         kept = self.__dict__.setdefault("_history_windows", {})
         return open_history(self.ctx, self.audit_id, self.window(), kept)
+
+
+class RespondDialog(QDialog):
+    """A response to a moderation: a few lines, added to its dialogue (and its history)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("audit.respond_dialog")
+        self.setWindowTitle("Respond to the moderation")
+        self.text = QPlainTextEdit()
+        self.text.setObjectName("audit.response")
+        self.text.setAccessibleName("Your response")
+        self.text.setPlaceholderText("Your response to the moderator's judgement and learning points")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Add response")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        caption = QLabel("&Your response (the moderator sees it with the moderation)")
+        caption.setBuddy(self.text)
+        layout.addWidget(caption)
+        layout.addWidget(self.text)
+        layout.addWidget(buttons)
+        self.resize(520, 240)
