@@ -232,8 +232,7 @@ class ModerationPanel(QFrame):
                                           | Qt.TextInteractionFlag.TextSelectableByKeyboard
                                           | Qt.TextInteractionFlag.LinksAccessibleByMouse
                                           | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
-        self.body.linkActivated.connect(
-            lambda link: link.startswith("respond:") and self.respond.emit(link.removeprefix("respond:")))
+        self.body.linkActivated.connect(self._link)
         self.scroll_area = QScrollArea(self)
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
@@ -242,6 +241,10 @@ class ModerationPanel(QFrame):
         lay.addWidget(self.heading)
         lay.addWidget(self.scroll_area)
         self.hide()
+
+    def _link(self, link: str) -> None:
+        if link.startswith("respond:"):
+            self.respond.emit(link.removeprefix("respond:"))
 
     def show_outcome(self, template: Template, outcome: Outcome) -> None:
         lines = moderation_lines(template, outcome)

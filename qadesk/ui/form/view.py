@@ -234,10 +234,13 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, ReloadingMixin, 
         text, author = dialog.text.toPlainText().strip(), self.ctx.actor()
         if not text:
             return
+        def done(_result: object) -> None:
+            if self.ctx.hub is None:  # with the window's hub the change reloads the form itself
+                self.reload_from_store()
+
         in_transaction(self.ctx.operations(), self.ctx.store,
                        lambda s: blind_moderation.add_note(s, moderation_id, author=author, text=text),
-                       label="Adding to the moderation's dialogue", parent=self,
-                       done=lambda _r: self.ctx.hub is None and self.reload_from_store())
+                       label="Adding to the moderation's dialogue", parent=self, done=done)
 
     def _find_other_audits(self, case_ref: str | None) -> None:
         """The header's links to the other audits of the same case, found in the background (a search)."""
