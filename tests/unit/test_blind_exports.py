@@ -94,7 +94,7 @@ def test_the_agreement_sheet_and_the_summary_pdf_have_the_figures_per_section(mo
         assert r[head.index("Exact")] == pytest.approx(round(exact / n, 4))
     pdf = write_report(store, tmp_path / "r.pdf")
     text = " ".join(" ".join((p.extract_text() or "") for p in pypdf.PdfReader(pdf).pages).split())
-    assert "By section" in text
+    assert "By section" in text and "Each section a moderator judged" in text
     for title in expected:
         assert title in text
 
