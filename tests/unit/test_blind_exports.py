@@ -106,6 +106,11 @@ def test_a_pseudonymised_packs_return_keeps_only_the_figures_that_name_no_one(mo
                 resolution=Resolution(rest="mask"))
     with zipfile.ZipFile(pack) as z:
         wb = load_workbook(io.BytesIO(z.read("returns.xlsx")), read_only=True)
+        docs = [z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("audits/")]
+    # The learning points, the dialogue's text and its authors are pseudonymised like the rationale.
+    assert any('"learning_points"' in d and '"role": "auditor"' in d for d in docs)
+    for name in (ACTOR, MOD.name, "Alex Fictional"):
+        assert all(name not in d for d in docs), name
     agreement = _sheet(wb, "Agreement")
     groups = Counter(r[0] for r in agreement[1:] if r and r[0] and r[0] != "Drift")
     assert set(groups) <= {"All", "Quarter", "Section"} and groups["Section"] == len(expected)
