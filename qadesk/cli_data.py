@@ -57,12 +57,14 @@ def cmd_pack(args: argparse.Namespace) -> int:
             raise UsageError("--identifiable goes with --external (a pack for another organisation)")
         if (args.mask_suspects or args.allow_suspects) and not (args.external and not args.identifiable):
             raise UsageError("--mask-suspects and --allow-suspects go with --external (a pseudonymised pack)")
+        if args.blind is not None and args.kind != "moderation_request":
+            raise UsageError("--blind and --no-blind go with --kind moderation_request")
         check_chosen(store, args)
         rest = "mask" if args.mask_suspects else "keep" if args.allow_suspects else "refuse"
         try:
             result = packs.export_pack(store, Path(args.to), kind=args.kind, selection=selection_from(args),
                                        external=args.external, identifiable=args.identifiable,
-                                       resolution=packs.Resolution(rest=rest))
+                                       resolution=packs.Resolution(rest=rest), blind=args.blind)
         except packs.UnresolvedSuspects as exc:
             print(exc, file=sys.stderr)
             print("Mask them too with --mask-suspects, or send them as written with --allow-suspects; "

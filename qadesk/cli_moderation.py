@@ -67,7 +67,7 @@ def _evidence(args: argparse.Namespace) -> int:
     with store.session() as s:
         audit = get_audit(s, args.audit)
         me = _actor(s)
-        blind = bm.blind_by_default(s) and pending_blind(s, audit.id, me) is None and not any(
+        blind = bm.is_blind_for(s, audit.id) and pending_blind(s, audit.id, me) is None and not any(
             same_person(m.moderator_name, me) for m in audit.moderations)
         ev = bm.evidence(audit, blind=blind)
     if args.json:

@@ -159,6 +159,9 @@ def _data(sub: Any) -> None:
     pe.add_argument("--kind", default="audit_transfer", choices=["moderation_request", "moderation_return", "audit_transfer"])
     pe.add_argument("--external", action="store_true", help="for another organisation: pseudonymised unless --identifiable")
     pe.add_argument("--identifiable", action="store_true")
+    pe.add_argument("--blind", action=argparse.BooleanOptionalAction, default=None,
+                    help="a moderation request: leave the auditor's judgements out of its report and workbook, and "
+                         "have the moderator record their own first (default: the store's blind moderation setting)")
     suspects = pe.add_mutually_exclusive_group()
     suspects.add_argument("--mask-suspects", action="store_true",
                           help="pseudonymised: also mask everything else that looks identifying (names, dates, ...)")

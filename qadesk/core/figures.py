@@ -83,7 +83,7 @@ class UnansweredConcern:
 class AgreementRow:
     """Agreement between auditors and moderators for one group of moderated audits, on one grade scale."""
 
-    by: str  # all, auditor, moderator, team, quarter
+    by: str  # all, auditor, moderator, team, quarter, section (the section's title; its own grade list)
     group: str | None  # None with by="all"
     scale: str  # the grade list's id
     grades: tuple[str, ...]  # the scale's labels, lowest first
@@ -127,7 +127,7 @@ class Stats:
     themes: list[Theme] = field(default_factory=list)
     themes_by_team: dict[str, list[Theme]] = field(default_factory=dict)
     # Agreement between auditors and moderators (docs/moderation-statistics.md): all moderated audits, then per
-    # auditor, moderator, team and quarter; and each auditor's drift, the warnings first.
+    # auditor, moderator, team and quarter, then per section; and each auditor's drift, the warnings first.
     agreement: list[AgreementRow] = field(default_factory=list)
     drift: list[DriftRow] = field(default_factory=list)
 

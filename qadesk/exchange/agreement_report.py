@@ -22,7 +22,7 @@ from qadesk.exchange import pdfkit
 WIDTH = pdfkit.A4[0] - 2 * pdfkit.MARGIN
 GENEROUS, SEVERE, STEADY = "#b3261e", "#0b4f6c", "#6b7780"
 BY_TITLES = {"all": "All moderated audits", "auditor": "By auditor", "moderator": "By moderator", "team": "By team",
-             "quarter": "By quarter"}
+             "quarter": "By quarter", "section": "By section"}
 HEADINGS = ["", "n", "Exact", "Within one grade", "Weighted kappa (quadratic, 95% CI)", "Gwet's AC2"]
 ABOUT = ("Each moderation pairs the auditor's overall grade with the moderator's own. Exact and within one grade "
          "are shares of those pairs. Kappa and AC2 discount the agreement chance alone would give; on a scale "
@@ -60,7 +60,7 @@ def agreement_story(st: Stats, ss: Any, table: Callable[[list[list[Any]], list[f
     if not st.agreement:
         return story + [Paragraph("No moderated audits in this selection: nothing to measure yet.", ss["Body"])]
     story.append(Paragraph(ABOUT, ss["Small"]))
-    scales = _scales(st.agreement)
+    scales = _scales([r for r in st.agreement if r.by != "section"]) or _scales(st.agreement)
     main = scales[0]  # the scale most moderated audits are on
     widths = [0.26, 0.07, 0.12, 0.13, 0.26, 0.16]
     for by in ("all", "auditor", "moderator", "team", "quarter"):
@@ -71,6 +71,13 @@ def agreement_story(st: Stats, ss: Any, table: Callable[[list[list[Any]], list[f
         body = [[("All" if r.group is None else r.group) + (f" ({r.scale})" if by == "all" and len(scales) > 1 else ""),
                  *cells(r.agreement)] for r in rows]
         story.append(table([HEADINGS, *body], widths, ss))
+    sections = st.agreement_for("section")
+    if sections:  # each section on its own grade list: named where they are not all the main scale
+        named = any(r.scale != main for r in sections)
+        story.append(Paragraph(BY_TITLES["section"], ss["H2"]))
+        story.append(Paragraph("Each section a moderator judged: their grade of it beside the auditor's.", ss["Small"]))
+        story.append(table([HEADINGS, *[[str(r.group) + (f" ({r.scale})" if named else ""), *cells(r.agreement)]
+                                        for r in sections]], widths, ss))
     if len(scales) > 1:
         story.append(Paragraph(f"Per group, the figures above are for the {main} scale, which most moderated audits "
                                f"are on; the Excel return's Agreement sheet has every scale.", ss["Small"]))

@@ -34,6 +34,7 @@ from qadesk.core.audit import (
 )
 from qadesk.core.template import Template
 from qadesk.exchange import pdfkit
+from qadesk.exchange.blind import BLIND_NOTE, blinded
 from qadesk.exchange.display import answer_text, final_grade_of, grade_label, overall_label
 from qadesk.exchange.output import (
     Cancel,
@@ -85,12 +86,12 @@ def grade_rows(doc: dict[str, Any], t: Template) -> list[tuple[str, str]]:
     return rows
 
 
-def _header(doc: dict[str, Any], t: Template, ss: Any, width: float) -> list[Flowable]:
+def _header(doc: dict[str, Any], t: Template, ss: Any, width: float, blind: bool = False) -> list[Flowable]:
     subj = doc.get("subject") or {}
     overall = doc.get("overall") or {}
     rows = [("Audit", f"{doc['reference']} — {STATUS_LABELS.get(doc['status'], doc['status'])}"),
             ("Template", f"{t.title} (version {t.version})" + (f"; {t.kind_label}" if t.kind_label != t.title else ""))]
-    rows += grade_rows(doc, t)
+    rows += [("Judgements", BLIND_NOTE)] if blind else grade_rows(doc, t)
     if t.theme:
         rows.append(("Theme", t.theme))
     for key, label in SUBJECT_LABELS.items():
@@ -112,7 +113,7 @@ def _header(doc: dict[str, Any], t: Template, ss: Any, width: float) -> list[Flo
     if overall.get("rationale"):
         rows.append(("Rationale", overall["rationale"]))
     grades = [(s.title, grade_label(t, s.grade_list, (doc.get("sections") or {}).get(s.id, {}).get("grade")))
-              for s in t.sections if s.grade_list]
+              for s in t.sections if s.grade_list and not blind]
     out: list[Flowable] = [Paragraph(f"Audit report: {esc(doc['reference'])}", ss["Title"]),
                            _kv_table(rows, ss, width)]
     if grades:
@@ -120,7 +121,7 @@ def _header(doc: dict[str, Any], t: Template, ss: Any, width: float) -> list[Flo
     return out
 
 
-def _sections(doc: dict[str, Any], t: Template, ss: Any, today: date | None) -> list[Flowable]:
+def _sections(doc: dict[str, Any], t: Template, ss: Any, today: date | None, blind: bool = False) -> list[Flowable]:
     answers = doc.get("answers") or {}
     values = {k: v.get("value") for k, v in answers.items() if isinstance(v, dict)}
     out: list[Flowable] = []
@@ -131,7 +132,7 @@ def _sections(doc: dict[str, Any], t: Template, ss: Any, today: date | None) -> 
         head = [CondPageBreak(40 * mm), Paragraph(esc(s.title), ss["H1"])]
         if s.agency:
             head.append(Paragraph(f"Completed by: {esc(s.agency)}", ss["Small"]))
-        if s.grade_list:
+        if s.grade_list and not blind:
             head.append(Paragraph(f"<b>Section judgement:</b> {esc(grade) or 'Not given'}", ss["Body"]))
         out += head
         for q in s.questions:
@@ -206,12 +207,17 @@ def _moderations(doc: dict[str, Any], t: Template, ss: Any) -> list[Flowable]:
 
 
 def audit_story(doc: dict[str, Any], t: Template, ss: Any | None = None, *, width: float | None = None,
-                today: date | None = None) -> list[Flowable]:
-    """The flowables of one audit's report, for :func:`write_audit_report` and for packs."""
+                today: date | None = None, blind: bool = False) -> list[Flowable]:
+    """The flowables of one audit's report, for :func:`write_audit_report` and for packs.
+
+    ``blind`` (a blind moderation request): the evidence only, none of the auditor's judgements and no
+    moderation (:mod:`qadesk.exchange.blind`)."""
     ss = ss or pdfkit.styles()
     width = width or (pdfkit.A4[0] - 2 * pdfkit.MARGIN)
-    story = _header(doc, t, ss, width)
-    story += _sections(doc, t, ss, today)
+    if blind:
+        doc = blinded(doc)
+    story = _header(doc, t, ss, width, blind)
+    story += _sections(doc, t, ss, today, blind)
     summary = doc.get("summary") or {}
     story += [CondPageBreak(30 * mm), Paragraph("Summary", ss["H1"])]
     for key in SUMMARY_KEYS:
@@ -224,15 +230,16 @@ def audit_story(doc: dict[str, Any], t: Template, ss: Any | None = None, *, widt
 
 def render_audits(items: Iterable[tuple[dict[str, Any], Template]], target: Any, *, organisation: str | None,
                   title: str, total: int = 0, progress: Progress | None = None, cancel: Cancel | None = None,
-                  generated: datetime | None = None) -> None:
-    """Several audits' reports in one PDF (each from a new page) into a path or a binary file."""
+                  generated: datetime | None = None, blind: bool = False) -> None:
+    """Several audits' reports in one PDF (each from a new page) into a path or a binary file
+    (``blind``: without the auditor's judgements, for a blind moderation request)."""
     ss = pdfkit.styles()
     story: list[Flowable] = []
     for n, (doc, t) in enumerate(items):
         check_cancel(cancel)
         if n:
             story.append(PageBreak())
-        story += audit_story(doc, t, ss)
+        story += audit_story(doc, t, ss, blind=blind)
         report_progress(progress, n + 1, total or n + 1)
     if not story:
         story = [Paragraph("No audits were chosen.", ss["Body"]), Spacer(1, 1)]

@@ -43,6 +43,10 @@ class PackHeader:
     # The sending store's history head when the pack was made (entries, seq, hash): a copy of the anchor
     # outside the store, so ``history verify --pack`` finds a history cut short after the pack left.
     history_head: dict[str, Any] | None = None
+    # A blind moderation request: report.pdf and returns.xlsx leave out the auditor's judgements and the
+    # earlier moderations (:mod:`qadesk.exchange.blind`); the manifest says ``"blind": true``, and the
+    # receiving qadesk has its moderators judge these audits blind whatever its own setting.
+    blind: bool = False
 
 
 def write_pack(path: Path, header: PackHeader, items: Sequence[tuple[dict[str, Any], Template]], *,
@@ -66,12 +70,12 @@ def write_pack(path: Path, header: PackHeader, items: Sequence[tuple[dict[str, A
     check_cancel(cancel)
     pdf = io.BytesIO()
     render_audits(items, pdf, organisation=header.sender.get("organisation"), cancel=cancel,
-                  title=f"{KIND_LABELS[header.kind].capitalize()} ({n} audits)")
+                  title=f"{KIND_LABELS[header.kind].capitalize()} ({n} audits)", blind=header.blind)
     members["report.pdf"] = pdf.getvalue()
     report_progress(progress, n + 1, total)
     check_cancel(cancel)
     xlsx = io.BytesIO()
-    write_documents(items, xlsx, stats=stats)
+    write_documents(items, xlsx, stats=stats, blind=header.blind)
     members["returns.xlsx"] = xlsx.getvalue()
     report_progress(progress, n + 2, total)
     sender = dict(header.sender)
@@ -84,6 +88,8 @@ def write_pack(path: Path, header: PackHeader, items: Sequence[tuple[dict[str, A
         "app_version": __version__, "audits": [doc["id"] for doc, _ in items],
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in members.items()},
     }
+    if header.blind:
+        manifest["blind"] = True
     if header.history_head is not None:
         manifest["history_head"] = header.history_head
     with atomic_path(path) as tmp:

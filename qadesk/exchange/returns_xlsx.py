@@ -29,6 +29,7 @@ from qadesk.core.figures import FINAL_GRADE_NOTE, Stats
 from qadesk.core.scoring import question_score
 from qadesk.core.template import Template
 from qadesk.exchange.agreement_report import agreement_sheet_rows, drift_sheet_rows
+from qadesk.exchange.blind import BLIND_NOTE, blinded
 from qadesk.exchange.display import answer_text, final_grade_of, grade_label, overall_label
 from qadesk.exchange.output import Cancel, atomic_path, check_cancel
 from qadesk.exchange.summary_text import headline_rows, month_label, period_text
@@ -112,11 +113,16 @@ def _sheet_title(template_id: str, used: set[str]) -> str:
 
 
 class ReturnBook:
-    """Builds the return from audit documents: ``add(doc, template)`` for each, then :meth:`save`."""
+    """Builds the return from audit documents: ``add(doc, template)`` for each, then :meth:`save`.
 
-    def __init__(self, versions: dict[str, list[Template]], stats: Stats | None, today: date | None = None) -> None:
+    ``blind`` (a blind moderation request's workbook): the documents go in without the auditor's judgements
+    and moderations (:mod:`qadesk.exchange.blind`), and the Summary says so."""
+
+    def __init__(self, versions: dict[str, list[Template]], stats: Stats | None, today: date | None = None,
+                 *, blind: bool = False) -> None:
         self.wb = Workbook(write_only=True)
         self.today = today or date.today()
+        self.blind = blind
         if stats is not None:
             self._summary(stats)
         self.audits = Sheet(self.wb, "Audits", [
@@ -157,7 +163,10 @@ class ReturnBook:
             ("Urgent", 8), ("Overdue", 8), ("Who was told", 24), ("When told (UTC)", 17)])
         self.moderation = Sheet(self.wb, "Moderation", [
             ("Audit", 15), ("Team", 20), ("Moderator", 22), ("Organisation", 24), ("Kind", 10), ("Agreed", 8),
-            ("Auditor's grade", 22), ("Moderated grade", 22), ("Rationale", 60), ("Date", 14)])
+            ("Auditor's grade", 22), ("Moderated grade", 22), ("Rationale", 60), ("Date", 14),
+            # The moderator's own overall grade (recorded before they saw the auditor's where judged blind),
+            # the learning points for the auditor, and how many notes and responses followed.
+            ("Moderator's own grade", 22), ("Judged blind", 8), ("Learning points", 60), ("Dialogue entries", 9)])
         if stats is not None:
             self._agreement(stats)
 
@@ -179,6 +188,8 @@ class ReturnBook:
         width = max((len(sc.labels) for sc in st.scales), default=0)
         sh = Sheet(self.wb, "Summary", [("Measure", 40), ("Count", 14)] + [("", 16)] * width)
         sh.append([sh.text("Selection"), sh.text(period_text(st.selection))])
+        if self.blind:
+            sh.append([sh.text("Blind moderation request"), sh.text(BLIND_NOTE)])
         sh.append([sh.text("Grades counted"), sh.text(FINAL_GRADE_NOTE)])
         for label, value in headline_rows(st):
             sh.append([sh.text(label), int(value.split(" ")[0].replace(",", ""))])
@@ -217,6 +228,8 @@ class ReturnBook:
 
     def add(self, doc: dict[str, Any], t: Template) -> None:
         """One audit's rows on every sheet."""
+        if self.blind:
+            doc = blinded(doc)
         a, subj = self.audits, doc.get("subject") or {}
         ref = doc["reference"]
         overall = doc.get("overall") or {}
@@ -278,7 +291,10 @@ class ReturnBook:
             m.append([m.text(ref), m.text(subj.get("team")), m.text(who.get("name")), m.text(who.get("organisation")),
                       m.text(mod.get("kind")), "Yes" if mod.get("agreed") else "No",
                       m.text(overall_label(t, overall.get("grade"))), m.text(overall_label(t, mod.get("grade"))),
-                      m.text(mod.get("rationale")), m.when(_dt((mod.get("at") or "")[:10]))])
+                      m.text(mod.get("rationale")), m.when(_dt((mod.get("at") or "")[:10])),
+                      m.text(overall_label(t, mod.get("own_grade")) if mod.get("own_grade") else None),
+                      "Yes" if mod.get("blind") else "No", m.text(mod.get("learning_points")),
+                      len(mod.get("notes") or [])])
 
     def discard(self) -> None:
         """Close and delete the sheets' temporary files after a cancel or a failure."""
@@ -299,13 +315,14 @@ class ReturnBook:
 
 
 def write_documents(items: Iterable[tuple[dict[str, Any], Template]], target: Any, *, stats: Stats | None,
-                    today: date | None = None) -> None:
-    """A return of the given audit documents (used by packs, where they may be pseudonymised)."""
+                    today: date | None = None, blind: bool = False) -> None:
+    """A return of the given audit documents (used by packs, where they may be pseudonymised; ``blind``:
+    a blind moderation request's, without the auditor's judgements)."""
     items = list(items)
     versions: dict[str, dict[int, Template]] = {}
     for _, t in items:
         versions.setdefault(t.id, {})[t.version] = t
-    book = ReturnBook({k: list(v.values()) for k, v in versions.items()}, stats, today)
+    book = ReturnBook({k: list(v.values()) for k, v in versions.items()}, stats, today, blind=blind)
     try:
         for doc, t in items:
             book.add(doc, t)

@@ -34,6 +34,7 @@ from qadesk.services.moderation import (
     pending_blind,
     same_person,
 )
+from qadesk.services.transfer import arrived_blind
 from qadesk.store import history
 from qadesk.store.models import Audit, BlindJudgement, Moderation, ModerationNote, Setting
 
@@ -48,6 +49,12 @@ def blind_by_default(session: Session) -> bool:
     """Whether moderators judge blind (the QA lead's setting; on unless they turned it off)."""
     row = session.get(Setting, BLIND_KEY)
     return row is None or row.value != "0"
+
+
+def is_blind_for(session: Session, audit_id: str) -> bool:
+    """Whether this audit's moderators judge it blind: the store's setting is on, or the audit arrived in a
+    blind moderation request (the sender asked for it blind, whatever this store's setting)."""
+    return blind_by_default(session) or arrived_blind(session, audit_id)
 
 
 def set_blind_by_default(session: Session, on: bool, *, actor: str) -> None:

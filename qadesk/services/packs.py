@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from qadesk.core.allocation import same_person
 from qadesk.core.errors import Problem, ValidationError
+from qadesk.core.figures import Stats
 from qadesk.core.selection import Selection
 from qadesk.core.template import Template
 from qadesk.exchange.output import Cancel, Progress, check_cancel, report_progress
@@ -31,6 +32,7 @@ from qadesk.exchange.packs import KIND_LABELS, PackHeader, write_pack
 from qadesk.services import transfer
 from qadesk.services.audit_access import template_for
 from qadesk.services.audit_document import audit_document
+from qadesk.services.blind_moderation import blind_by_default
 from qadesk.services.history import head_for_pack
 from qadesk.services.profile import current_actor_name, get_profile
 from qadesk.services.pseudonymise import Pseudonymiser, Resolution, SuspectFound, UnresolvedSuspects
@@ -72,9 +74,11 @@ class ExportResult:
     audits: int
     pseudonymised: bool
     size: int
+    blind: bool = False
 
     def __str__(self) -> str:
-        how = "pseudonymised" if self.pseudonymised else "identifiable"
+        how = ("pseudonymised" if self.pseudonymised else "identifiable") + (
+            ", blind: the auditor's judgements left out of the report and the workbook" if self.blind else "")
         article = "an" if KIND_LABELS[self.kind][0] in "aeiou" else "a"
         return (f"Written {self.path}: {article} {KIND_LABELS[self.kind]} of {self.audits:,} audit"
                 f"{'s' if self.audits != 1 else ''} ({how}, {self.size / 1024:,.0f} KB, pack {self.pack_id}).")
@@ -102,6 +106,7 @@ class ImportResult:
     unchanged: list[str] = field(default_factory=list)
     kept_local: list[str] = field(default_factory=list)
     moderations_added: int = 0
+    blind: bool = False  # a blind moderation request: its audits are moderated blind here
     templates_added: list[str] = field(default_factory=list)
     conflicts: list[PackConflict] = field(default_factory=list)
     # (programme, auditor) -> audits that arrived assigned: filed under the programme, waiting for the auditor
@@ -131,6 +136,9 @@ class ImportResult:
         if self.assigned and self.not_mine():
             lines.append(f"  note: these are assigned to {', '.join(self.not_mine())}, and your profile's name is "
                          f"{self.me}; Home shows under \"Assigned to you\" only the audits assigned to your name")
+        if self.blind and not self.already_imported:
+            lines.append("  a blind moderation request: record your own judgements of each audit before qadesk "
+                         "shows the auditor's")
         if self.moderations_added:
             lines.append(f"  moderations linked to their audits: {self.moderations_added:,}")
         if self.conflicts:
@@ -190,22 +198,31 @@ def _case_refs(s: Session, ids: list[str]) -> set[str]:
 
 def export_pack(store: Any, path: Path, *, kind: str = "audit_transfer", selection: Selection | None = None,
                 external: bool = False, identifiable: bool = False, resolution: Resolution | None = None,
-                progress: Progress | None = None, cancel: Cancel | None = None) -> ExportResult:
+                blind: bool | None = None, progress: Progress | None = None,
+                cancel: Cancel | None = None) -> ExportResult:
     """Write a pack of the selected audits to ``path``, whole or not at all.
 
     A pack for another organisation is pseudonymised unless ``identifiable``; ``resolution`` says what
     becomes of the text that looks identifying but that the store does not know (the suspects).  By
     default an export with such text is refused (:class:`UnresolvedSuspects`, listing it) before
     anything is written.
+
+    A moderation request is ``blind`` (by default, as the store's blind moderation setting says): its
+    report.pdf and returns.xlsx leave out the auditor's judgements and the earlier moderations, its
+    manifest says ``"blind": true``, and the qadesk that imports it has the moderator judge blind.
     """
     if kind not in KINDS:
         raise ValidationError(f"a pack's kind is one of {', '.join(KINDS)}, not '{kind}'")
+    if blind and kind != "moderation_request":
+        raise ValidationError("only a moderation request is blind (the moderator's own judgements come first)")
     selection = selection_for(kind, selection)
     path = Path(path)
     pseudonymise = external and not identifiable
     pack_id = str(uuid.uuid4())
     # Read in a plain session: the store is not locked while the pages and rows are laid out.
     with store.session() as s:
+        if blind is None:
+            blind = kind == "moderation_request" and blind_by_default(s)
         ids = audit_ids(s, selection)
         if not ids:
             if kind == "moderation_request" and not selection.audit_ids:
@@ -236,8 +253,10 @@ def export_pack(store: Any, path: Path, *, kind: str = "audit_transfer", selecti
         sender = _sender(s, pseudonymise)
         stats = compute(s, Selection(audit_ids=ids))
         if pseudonymise:  # the figures come from the store: in a pseudonymised pack none names an auditor or team
-            stats.agreement = [r for r in stats.agreement if r.by in ("all", "quarter")]
+            stats.agreement = [r for r in stats.agreement if r.by in ("all", "quarter", "section")]
             stats.drift = []
+        if blind:  # grade counts and agreement would give the auditors' grades away (one audit: its grade)
+            stats = without_grades(stats)
         head = head_for_pack(s)
 
     def keep() -> None:
@@ -250,9 +269,15 @@ def export_pack(store: Any, path: Path, *, kind: str = "audit_transfer", selecti
                     s.add(PackMapping(pack_id=pack_id, audit_id=audit_id, field=fld, real_value=real,
                                       pseudonym=pseudonym))
 
-    header = PackHeader(pack_id, kind, sender, pseudonymise, external, history_head=head)
+    header = PackHeader(pack_id, kind, sender, pseudonymise, external, history_head=head, blind=bool(blind))
     size = write_pack(path, header, items, stats=stats, progress=progress, cancel=cancel, keep=keep)
-    return ExportResult(path, pack_id, kind, len(items), pseudonymise, size)
+    return ExportResult(path, pack_id, kind, len(items), pseudonymise, size, bool(blind))
+
+
+def without_grades(stats: Stats) -> Stats:
+    """The figures of a blind request's Summary: no grade counts, moderations, agreement or drift."""
+    return replace(stats, scales=[], regraded=0, moderations=0, moderations_agreed=0, moderation_by_kind={},
+                   agreement=[], drift=[])
 
 
 def import_pack(store: Any, path: Path, *, progress: Progress | None = None,
@@ -266,7 +291,8 @@ def import_pack(store: Any, path: Path, *, progress: Progress | None = None,
     m = contents.manifest
     by = m.get("created_by") or {}
     sender = ", ".join(x for x in (by.get("name"), by.get("organisation")) if x)
-    result = ImportResult(path, contents.pack_id, contents.kind, sender)
+    result = ImportResult(path, contents.pack_id, contents.kind, sender,
+                          blind=contents.kind == "moderation_request" and m.get("blind") is True)
     with store.transaction() as s:
         if s.get(ImportedPack, contents.pack_id) is not None:
             result.already_imported = True
@@ -302,6 +328,8 @@ def import_pack(store: Any, path: Path, *, progress: Progress | None = None,
         for doc in contents.documents:
             check_cancel(cancel, "The import")
             _apply(s, doc, contents, result, actor, by.get("organisation") or sender or None)
+            if result.blind and s.get(Audit, doc["id"]) is not None:
+                transfer.remember_blind(s, contents.pack_id, doc["id"])
         if not result.conflicts:
             s.add(ImportedPack(pack_id=contents.pack_id, kind=contents.kind, sender=json.dumps(by, ensure_ascii=False),
                                imported_at=datetime.now().astimezone()))

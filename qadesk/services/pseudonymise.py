@@ -297,6 +297,9 @@ class Pseudonymiser:
         for i, m in enumerate(out.get("moderations") or []):
             if m.get("moderator"):
                 m["moderator"]["name"] = swap("moderator", m["moderator"].get("name"), f"moderations[{i}].moderator")
+            for j, n in enumerate(m.get("notes") or []):  # the dialogue: the moderator's notes, the auditor's responses
+                kind = "auditor" if n.get("role") == "auditor" else "moderator"
+                n["author"] = swap(kind, n.get("author"), f"moderations[{i}].notes[{j}].author")
         for qid, entry in (out.get("answers") or {}).items():
             question = _question(template, qid)
             if question is None or not isinstance(entry, dict):
@@ -355,6 +358,9 @@ class Pseudonymiser:
                 a["told_whom"] = mask(a["told_whom"], f"actions[{i}].told_whom")
         for i, m in enumerate(out.get("moderations") or []):
             m["rationale"] = mask(m.get("rationale"), f"moderations[{i}].rationale")
+            m["learning_points"] = mask(m.get("learning_points"), f"moderations[{i}].learning_points")
+            for j, n in enumerate(m.get("notes") or []):
+                n["text"] = mask(n.get("text"), f"moderations[{i}].notes[{j}].text")
         return out
 
     def _suspects(self, text: str, field: str, ref: str, aid: str, births: list[tuple[int, int, int]],

@@ -124,6 +124,9 @@ def _agreement(session: Session, sel: Selection, st: Stats) -> None:
             st.agreement.append(AgreementRow(by, None if g.group is None else str(g.group), g.scale.name,
                                              g.scale.labels, g.agreement))
     st.drift = [DriftRow(d.auditor, d.scale.name, d.drift, d.pairs) for d in agreement.drifts(pairs)]
+    # Per section (by its title): the moderator's grade of each section they judged beside the auditor's.
+    for g in agreement.figures(agreement.section_pairs(session, sel), "section"):
+        st.agreement.append(AgreementRow("section", str(g.group), g.scale.name, g.scale.labels, g.agreement))
 
 
 def _actions(session: Session, sel: Selection, st: Stats, urgent_limit: int) -> None:

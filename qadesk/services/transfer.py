@@ -42,6 +42,9 @@ from qadesk.store.models import (
 )
 
 REVISION_FIELD = "_revision"
+# An audit that arrived in a blind moderation request: its moderators here judge it blind whatever this
+# store's own setting (a ``PackMapping`` row with this field, as the sync points are kept).
+BLIND_FIELD = "_blind"
 
 
 @dataclass(frozen=True)
@@ -73,10 +76,22 @@ def remember_revision(session: Session, pack_id: str, audit_id: str, revision: i
                             pseudonym=""))
 
 
+def remember_blind(session: Session, pack_id: str, audit_id: str) -> None:
+    """Note that the audit arrived in a blind moderation request (once: the first such pack is kept)."""
+    if not arrived_blind(session, audit_id):
+        session.add(PackMapping(pack_id=pack_id, audit_id=audit_id, field=BLIND_FIELD, real_value="1", pseudonym=""))
+
+
+def arrived_blind(session: Session, audit_id: str) -> bool:
+    """Whether the audit arrived here in a blind moderation request."""
+    return session.execute(select(PackMapping.pk).where(
+        PackMapping.audit_id == audit_id, PackMapping.field == BLIND_FIELD).limit(1)).first() is not None
+
+
 def pseudonym_pairs(session: Session, audit_id: str) -> list[tuple[str, str]]:
     """(pseudonym, real value) pairs the sender kept for this audit."""
     rows = session.execute(select(PackMapping.pseudonym, PackMapping.real_value).where(
-        PackMapping.audit_id == audit_id, PackMapping.field != REVISION_FIELD)).all()
+        PackMapping.audit_id == audit_id, PackMapping.field.not_in((REVISION_FIELD, BLIND_FIELD)))).all()
     return [(p, r) for p, r in rows if p]
 
 
@@ -238,7 +253,7 @@ def _merge_moderations(audit: Audit, mods: list[dict[str, Any]], pairs: list[tup
             mod.sections.append(ModerationSection(section_id=sid, own_grade=(g or {}).get("own"),
                                                   auditor_grade=(g or {}).get("auditor")))
         for n in m.get("notes") or []:
-            mod.notes.append(ModerationNote(id=n["id"], author=n.get("author") or "unknown",
+            mod.notes.append(ModerationNote(id=n["id"], author=restore_text(n.get("author"), pairs) or "unknown",
                                             role=n.get("role") or "moderator",
                                             text=restore_text(n.get("text"), pairs) or "", at=_ts(n["at"])))
         audit.moderations.append(mod)

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from qadesk.core.identifiers import KIND_LABELS as SUSPECT_KINDS
 from qadesk.core.identifiers import MASKS
 from qadesk.exchange.display import short_grade
+from qadesk.services.blind_moderation import blind_by_default
 from qadesk.services.overview import grade_labels
 from qadesk.services.packs import (
     KIND_LABELS,
@@ -97,6 +98,7 @@ class PackExportDialog(QDialog):
             self.audits: list[AuditRow] = list_audits(s, self.selection, sort="reference", descending=False,
                                                       limit=PREVIEW_LIMIT)
             labels = grade_labels(s)
+            blind_default = blind_by_default(s)
         self.setObjectName("pack_export")
         self.setWindowTitle(f"Export a {KIND_LABELS[kind]}")
         self.resize(880, 660)
@@ -112,6 +114,12 @@ class PackExportDialog(QDialog):
         self.external.setChecked(kind == "moderation_request")
         self.identifiable = QCheckBox("Keep case references and names (identifiable; only with a data sharing agreement)")
         self.identifiable.setObjectName("pack_export.identifiable")
+        # A blind request leaves the auditor's judgements out of its report and workbook, and the moderator's
+        # qadesk has them record their own first (docs/packs-and-reports.md, "Blind moderation requests").
+        self.blind = QCheckBox("&Blind: leave out the auditor's judgements; the moderator records their own first")
+        self.blind.setObjectName("pack_export.blind")
+        self.blind.setChecked(kind == "moderation_request" and blind_default)
+        self.blind.setVisible(kind == "moderation_request")
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.preview = _table(["Audit", "Field", "Now", "In the pack"], "pack_export.preview")
@@ -200,6 +208,7 @@ class PackExportDialog(QDialog):
         layout.addWidget(self.list)
         layout.addWidget(self.external)
         layout.addWidget(self.identifiable)
+        layout.addWidget(self.blind)
         layout.addWidget(self.note)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.buttons)
@@ -207,6 +216,11 @@ class PackExportDialog(QDialog):
         self.identifiable.toggled.connect(self._update)
         self._previewed = False
         self._update()
+
+    @property
+    def blind_choice(self) -> bool | None:
+        """Whether the moderation request is blind, for :func:`qadesk.services.packs.export_pack` (None: not one)."""
+        return self.blind.isChecked() if self.kind == "moderation_request" else None
 
     @property
     def pseudonymised(self) -> bool:

@@ -365,7 +365,7 @@ class ReportsView(QWidget):
         dialog.accepted.connect(lambda: self.make_pack(
             Path(dialog.path.text()), kind, external=dialog.external.isChecked(),
             identifiable=dialog.identifiable.isChecked(), selection=dialog.selection,
-            resolution=dialog.resolution() if dialog.pseudonymised else None))
+            resolution=dialog.resolution() if dialog.pseudonymised else None, blind=dialog.blind_choice))
         dialog.open()
 
     def make_report(self, path: Path, selection: Selection | None = None) -> None:
@@ -384,11 +384,13 @@ class ReportsView(QWidget):
                      label="Writing the audit reports", on_success=lambda p: self._done(f"Written {p}"))
 
     def make_pack(self, path: Path, kind: str, *, external: bool = False, identifiable: bool = False,
-                  selection: Selection | None = None, resolution: Resolution | None = None) -> None:
-        """Write the pack in the background; ``resolution``: what the export dialog decided about the suspects."""
+                  selection: Selection | None = None, resolution: Resolution | None = None,
+                  blind: bool | None = None) -> None:
+        """Write the pack in the background; ``resolution``: what the export dialog decided about the suspects;
+        ``blind``: a blind moderation request (None: as the store's setting says)."""
         sel, store = selection or self.selection(), self.ctx.store
         self.ops.run(lambda progress, cancel: export_pack(store, path, kind=kind, selection=sel, external=external,
-                                                          identifiable=identifiable, resolution=resolution,
+                                                          identifiable=identifiable, resolution=resolution, blind=blind,
                                                           progress=progress, cancel=cancel),
                      label="Writing the pack", on_success=lambda r: self._done(str(r), r))
 
