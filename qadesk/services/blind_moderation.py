@@ -69,11 +69,6 @@ def set_blind_by_default(session: Session, on: bool, *, actor: str) -> None:
                    before={"blind": before}, after={"blind": on})
 
 
-def is_blind_for(session: Session, audit_id: str) -> bool:
-    """Whether a moderator of this audit judges blind: the store's setting."""
-    return blind_by_default(session)
-
-
 # ------------------------------------------------------------------------------------------ the evidence
 
 
