@@ -31,12 +31,13 @@ from qadesk.exchange.display import short_grade
 from qadesk.services import audits as svc
 from qadesk.services import blind_moderation as bm
 from qadesk.services.moderation import completed_by, same_person
-from qadesk.services.overview import ModerationRow, agreement, list_moderations
+from qadesk.services.moderation_sampling import chosen_awaiting
+from qadesk.services.overview import ModerationRow, agreement, grade_labels, list_moderations
 from qadesk.services.profile import current_actor_name
-from qadesk.services.queries import AuditRow, Selection
+from qadesk.services.queries import AuditRow, Selection, count_audits, list_audits
 from qadesk.ui import messages
 from qadesk.ui.agreement_view import AgreementPanel
-from qadesk.ui.audits_model import COLUMNS, AuditsModel, Page
+from qadesk.ui.audits_model import COLUMNS, PAGE, AuditsModel, Page
 from qadesk.ui.audits_view import AuditTable
 from qadesk.ui.columns import ColumnChooser
 from qadesk.ui.context import AppContext
@@ -63,6 +64,7 @@ class ModerationView(QWidget):
         self.loader = Loader(ops, "Loading moderation", self)
         self.loaded = False  # the first figures have arrived
         self.past_rows: list[ModerationRow] = []
+        self.chosen_count = 0  # audits the QA lead's sample chose that are still waiting
 
         self.rate = QLabel()
         self.rate.setObjectName("moderation.rate")
@@ -94,6 +96,11 @@ class ModerationView(QWidget):
         self.waiting.verticalHeader().hide()
         self.columns = ColumnChooser(self.waiting, "moderation/columns", COLUMNS)
         self.waiting_label = QLabel()
+        self.only_chosen = QCheckBox("Only those chosen for moderation")
+        self.only_chosen.setObjectName("moderation.only_chosen")
+        self.only_chosen.setToolTip("The audits the QA lead's sample chose (Choose what to moderate…)")
+        self.only_chosen.setChecked(True)
+        self.only_chosen.hide()
         self.panel = ModerationRecord(ctx, self)
 
         self.past = QTableWidget(0, len(PAST_COLUMNS))
@@ -130,6 +137,7 @@ class ModerationView(QWidget):
         lv = QVBoxLayout(left)
         lv.setContentsMargins(0, 0, 0, 0)
         lv.addWidget(self.waiting_label)
+        lv.addWidget(self.only_chosen)
         lv.addWidget(self.waiting)
         to_moderate = QSplitter(Qt.Orientation.Horizontal)
         to_moderate.setChildrenCollapsible(False)
@@ -175,8 +183,8 @@ class ModerationView(QWidget):
         self.waiting.selectionModel().currentRowChanged.connect(self._chosen)
         self.waiting.openRequested.connect(self._open_waiting)
         self.waiting.doubleClicked.connect(self._open_waiting)
-        self.model.reloaded.connect(lambda n: self.waiting_label.setText(f"{n:,} completed audits awaiting moderation"))
-        self.model.reloaded.connect(lambda n: self.tabs.setTabText(0, f"To moderate ({n:,})"))
+        self.model.reloaded.connect(self._counted)
+        self.only_chosen.toggled.connect(lambda _on: self.refresh())
         self.panel.recorded.connect(self._recorded)
         self.panel.openAudit.connect(self.openAudit.emit)
         self.past.currentCellChanged.connect(lambda row, *_: self._show_past(row))
@@ -199,16 +207,23 @@ class ModerationView(QWidget):
         raise AttributeError(name)
 
     def refresh(self) -> None:
-        """Load the waiting audits, the agreement rate and past moderations (in the background with ``ops``)."""
-        first_page, store = self.model.first_page(), self.ctx.store
+        """Load the waiting audits, the agreement rate and past moderations (in the background with ``ops``).
 
-        def fetch() -> tuple[Page, int, int, list[ModerationRow], bool]:
-            page = first_page()
+        Where the QA lead's sample chose audits for moderation, those are listed (unless "Only those chosen"
+        is unticked: then every completed audit)."""
+        store, only = self.ctx.store, self.only_chosen.isChecked()
+        sort, descending = self.model.sort_key, self.model.descending
+
+        def fetch() -> tuple[Page, int, int, list[ModerationRow], bool, Selection, int]:
             with store.session() as s:
+                chosen = [c.audit_id for c in chosen_awaiting(s)]
+                sel = Selection(statuses=["completed"], audit_ids=chosen if only and chosen else [])
+                page = (count_audits(s, sel), list_audits(s, sel, sort=sort, descending=descending, limit=PAGE),
+                        grade_labels(s))
                 agreed, total = agreement(s)
                 past = list_moderations(s)
                 blind = bm.blind_by_default(s)
-            return page, agreed, total, past, blind
+            return page, agreed, total, past, blind, sel, len(chosen)
 
         if not self.loaded:
             self.waiting_label.setText("Loading…")
@@ -216,9 +231,13 @@ class ModerationView(QWidget):
         if self.tabs.currentIndex() == 2:
             self.agreement.refresh()
 
-    def _show(self, result: tuple[Page, int, int, list[ModerationRow], bool]) -> None:
-        page, agreed, total, past, blind = result
+    def _show(self, result: tuple[Page, int, int, list[ModerationRow], bool, Selection, int]) -> None:
+        page, agreed, total, past, blind, selection, chosen = result
         self.loaded = True
+        self.model.selection = selection  # what scrolling further fetches
+        self.chosen_count = chosen
+        self.only_chosen.setVisible(chosen > 0)
+        self.only_chosen.setText(f"Only the {chosen:,} chosen for moderation")
         self.blind.blockSignals(True)
         self.blind.setChecked(blind)
         self.blind.blockSignals(False)
@@ -254,6 +273,12 @@ class ModerationView(QWidget):
                 item.setData(Qt.ItemDataRole.AccessibleTextRole, full[col])
                 self.past.setItem(i, col, item)
         self._show_past(self.past.currentRow())
+
+    def _counted(self, n: int) -> None:
+        chosen = bool(self.model.selection.audit_ids)
+        self.waiting_label.setText(f"{n:,} {'chosen' if chosen else 'completed'} audit{'s' if n != 1 else ''} "
+                                   "awaiting moderation")
+        self.tabs.setTabText(0, f"To moderate ({n:,})")
 
     def _chosen(self, index: QModelIndex, *_: object) -> None:
         row = self.model.row_at(index.row()) if index.isValid() and index.row() < len(self.model.rows) else None
