@@ -449,10 +449,11 @@ def verify_exercises(session: Session) -> list[str]:
         else:
             problems.append(f"entry {e.seq}: a calibration entry of a kind this version does not know ('{e.action}')")
     for ex in session.execute(select(CalibrationExercise)).scalars():
-        st: dict[str, Any] | None = states.pop(ex.id, None)
-        if st is None or not st["begun"]:
+        held = states.pop(ex.id, None)
+        if held is None or not held["begun"]:
             problems.append(f"{ex.reference}: the store holds this exercise but the history has no record of how it began")
             continue
+        st = held
         if st.get("copy") != _digest(ex.document):
             problems.append(f"{ex.reference}: the copy to grade is not the one the history recorded")
         if st["status"] != ex.status:
@@ -466,7 +467,7 @@ def verify_exercises(session: Session) -> list[str]:
                                 f"({'missing from the store' if s is None else 'not in the history' if h is None else 'changed'})")
         if ex.status == "agreed" and st["agreed"] != (ex.agreed_overall, json.loads(ex.agreed_sections or "{}"), ex.notes):
             problems.append(f"{ex.reference}: the agreed grades or notes differ from the history")
-    for ex_id, st in states.items():
-        if st["begun"]:
-            problems.append(f"the exercise {st.get('reference') or ex_id} is in the history but not in the store: it was deleted")
+    for ex_id, left in states.items():
+        if left["begun"]:
+            problems.append(f"the exercise {left.get('reference') or ex_id} is in the history but not in the store: it was deleted")
     return problems
