@@ -278,7 +278,9 @@ def rate(session: Session, ident: str, *, rater: Actor, overall: str | None, sec
         raise StateError(why)
     sections = dict(sections or {})
     check_grades(template_of_exercise(ex), overall, sections)
-    at = (at or now_utc()).astimezone(timezone.utc)
+    # To the second, as a return pack carries it: the raters are listed in the order they rated, the same
+    # in every store.
+    at = (at or now_utc()).astimezone(timezone.utc).replace(microsecond=0)
     r = CalibrationRating(id=rating_id or str(uuid.uuid4()), exercise_id=ex.id, rater_name=name,
                           rater_key=rater_key(name), rater_role=rater.role, organisation=rater.organisation,
                           overall=overall, sections=json.dumps(sections, ensure_ascii=False, sort_keys=True),
@@ -471,3 +473,33 @@ def verify_exercises(session: Session) -> list[str]:
         if left["begun"]:
             problems.append(f"the exercise {left.get('reference') or ex_id} is in the history but not in the store: it was deleted")
     return problems
+
+
+def readable_copy(session: Session, ident: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The copy as a rater reads it: per section its title, then each answered question's label and answer
+    (choices by their labels, the evidence note after), then the summary."""
+    ex = find_exercise(session, ident)
+    t = template_of_exercise(ex)
+    doc = copy_document(ex)
+    answers = doc.get("answers") or {}
+    out: list[tuple[str, list[tuple[str, str]]]] = []
+    for s in t.sections:
+        lines = []
+        for q in s.questions:
+            entry = answers.get(q.id)
+            if not entry:
+                continue
+            value = entry.get("value")
+            values = value if isinstance(value, list) else [value]
+            shown = ", ".join(c.label if (c := q.choice(v)) is not None else str(v) for v in values if v is not None)
+            if entry.get("evidence"):
+                shown = f"{shown} — evidence: {entry['evidence']}" if shown else f"evidence: {entry['evidence']}"
+            lines.append((q.label, shown))
+        if lines:
+            out.append((s.title, lines))
+    from qadesk.core.audit import SUMMARY_LABELS
+
+    summary = [(SUMMARY_LABELS.get(k, k), v) for k, v in (doc.get("summary") or {}).items() if v]
+    if summary:
+        out.append(("Summary", summary))
+    return out
