@@ -137,3 +137,12 @@ def test_a_calibration_exercise_runs_end_to_end_across_two_stores(tmp_path: Path
 
     for store in (a, b):
         assert q(store, "history", "verify").returncode == 0
+
+    # Hostile or mistaken input: a located refusal, never a traceback.
+    junk = tmp_path / "junk.qapack"
+    junk.write_bytes(b"PK\x03\x04" + b"\x00" * 200)
+    for args in (("calibration", "import", str(junk)), ("calibration", "show", "CAL-1999-0001"),
+                 ("calibration", "rate", "CAL-1999-0001", "--overall", "good")):
+        proc = q(a, *args, check=1)
+        assert proc.stderr.startswith("qadesk: ") and "Traceback" not in proc.stderr, proc.stderr
+    assert q(a, "calibration", "rate", ex_id, "--section", "voice", "--overall", "ri", check=2).stderr

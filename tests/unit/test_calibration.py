@@ -289,3 +289,17 @@ def test_verify_finds_a_rating_changed_behind_qadesks_back(exercise) -> None:
     with store.session() as s:
         assert cal.verify_exercises(s) == [f"{cal.find_exercise(s, ex_id).reference}: the rating by Ash Rater "
                                            "differs from the history (changed)"]
+
+
+def test_a_second_return_from_the_same_laptop_adds_only_the_new_rating(exercise, other, tmp_path: Path) -> None:
+    store, _, ex_id = exercise
+    first = _round_trip(store, other, ex_id, tmp_path)
+    assert import_calibration_pack(store, first).added == ["Robin Rater"]
+    rate(other, ex_id, "Sam Rater", "outstanding")
+    second = tmp_path / "second.qapack"
+    export_calibration_pack(other, ex_id, second)  # a copy sends its judgements back by default
+    done = import_calibration_pack(store, second)
+    assert (done.added, done.unchanged) == (["Sam Rater"], ["Robin Rater"])
+    with store.session() as s:
+        assert cal.result(s, ex_id).raters == ["Robin Rater", "Sam Rater"]
+        assert cal.verify_exercises(s) == []
