@@ -6,7 +6,8 @@ key ``"calibration": {"format": "qadesk-calibration/1", "exercise": ID, "part": 
 
 * ``part: "exercise"`` (kind ``moderation_request``, pseudonymised): ``calibration.json`` names the
   exercise; ``templates/<id>@<version>.json`` its template; ``audits/<exercise id>.json`` the
-  anonymised copy, an audit document with no case reference, names, grades or moderations.
+  anonymised copy, an audit document with no case reference, names, grades or moderations; and
+  ``report.pdf``, the same copy for people.
 * ``part: "judgements"`` (kind ``moderation_return``): ``calibration.json`` names the exercise and
   carries the ratings made on the rater's copy; no audit, no template.
 
@@ -19,6 +20,7 @@ template, the copy against its template; the first failure refuses the pack with
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import zipfile
 from dataclasses import dataclass, field
@@ -30,6 +32,7 @@ from qadesk import __version__
 from qadesk.core.errors import ValidationError
 from qadesk.core.ids import canonical_uuid
 from qadesk.core.template import Template, template_from_dict
+from qadesk.exchange.audit_report import render_audits
 from qadesk.exchange.output import atomic_path
 from qadesk.exchange.pack_check import (
     FORMAT,
@@ -45,6 +48,7 @@ from qadesk.exchange.safezip import PACK_LIMITS, SafeZip
 
 CALIBRATION_FORMAT = "qadesk-calibration/1"
 MEMBER = "calibration.json"
+REPORT = "report.pdf"
 PARTS = {"exercise": "moderation_request", "judgements": "moderation_return"}
 
 
@@ -84,6 +88,10 @@ def write_calibration_pack(path: Path, *, pack_id: str, part: str, exercise: dic
         members[f"templates/{template.key}.json"] = template.to_json().encode("utf-8")
         members[f"audits/{copy['id']}.json"] = json.dumps(copy, ensure_ascii=False, indent=1).encode("utf-8")
         audits.append(copy["id"])
+        pdf = io.BytesIO()  # the copy for people, to read beside the form (graded only in qadesk)
+        render_audits([(copy, template)], pdf, organisation=sender.get("organisation"),
+                      title=f"Calibration exercise {exercise['reference']}")
+        members[REPORT] = pdf.getvalue()
     else:
         body["ratings"] = list(ratings or [])
     members[MEMBER] = json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8")
@@ -151,13 +159,18 @@ def read_calibration_pack(path: Path) -> CalibrationPack:
             raise ValidationError(f"member '{name}' is in the pack but not listed in the manifest", label)
         allowed = {MEMBER} if part == "judgements" else None
         for name in sorted(listed):
-            ok = name == MEMBER or (allowed is None and _in_folder(name))
+            ok = name == MEMBER or (allowed is None and (_in_folder(name) or name == REPORT))
             if not ok:
                 raise ValidationError(f"member '{name}' is not part of a calibration pack of {part}", label)
         if MEMBER not in listed:
             raise ValidationError(f"the pack has no {MEMBER}", label)
         data: dict[str, Any] = {}
         for name in sorted(listed):
+            if name == REPORT:  # for people only: hashed as it streams, never parsed
+                if z.sha256(name) != listed[name]:
+                    raise ValidationError(f"member '{name}' does not match its SHA-256 in the manifest (changed or "
+                                          "damaged on the way)", label)
+                continue
             raw = z.read(name)
             if hashlib.sha256(raw).hexdigest() != listed[name]:
                 raise ValidationError(f"member '{name}' does not match its SHA-256 in the manifest (changed or "

@@ -7,12 +7,14 @@ rater's, the panel agrees, and the figures are checked against the ``krippendorf
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 from pathlib import Path
 
 import krippendorff
 import numpy as np
+import pypdf
 import pytest
 from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
 
@@ -68,7 +70,8 @@ def test_a_calibration_exercise_runs_end_to_end_across_two_stores(tmp_path: Path
     q(a, "calibration", "pack", ex_id, "--to", str(out))
     with zipfile.ZipFile(out) as z:
         manifest = json.loads(z.read("manifest.json"))
-        text = "".join(z.read(n).decode("utf-8") for n in z.namelist())
+        text = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".json"))
+        text += "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(z.read("report.pdf"))).pages)
     assert manifest["format"] == "qadesk-pack/1" and manifest["kind"] == "moderation_request"
     assert manifest["calibration"] == {"format": "qadesk-calibration/1", "exercise": ex_id, "part": "exercise"}
     for secret in secrets:
