@@ -73,7 +73,7 @@ def find_exercise(session: Session, ident: str) -> CalibrationExercise:
     by_ref = list(session.execute(select(CalibrationExercise).where(CalibrationExercise.reference == text)).scalars())
     if not by_ref and len(text) >= 8:
         by_ref = list(session.execute(select(CalibrationExercise).where(
-            CalibrationExercise.id.startswith(text.lower()))).scalars())
+            CalibrationExercise.id.startswith(text.lower(), autoescape=True))).scalars())
     if len(by_ref) == 1:
         return by_ref[0]
     if len(by_ref) > 1:

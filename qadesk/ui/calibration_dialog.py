@@ -41,6 +41,7 @@ from qadesk.services import calibration as cal
 from qadesk.services.audit_access import Actor
 from qadesk.services.calibration_packs import export_calibration_pack, import_calibration_pack
 from qadesk.services.queries import list_audits
+from qadesk.ui import messages
 from qadesk.ui.context import AppContext
 from qadesk.ui.export_dialogs import PACK_FILTER, ask_open_pack, ask_save_path
 from qadesk.ui.operations import in_transaction
@@ -439,34 +440,54 @@ class CalibrationDialog(QDialog):
         self._run(work, "Recording the agreed grades", lambda ref: f"{ref}: the agreed grades and notes are recorded; "
                   "the exercise is closed.", [self.agree_button])
 
+    def _background(self, fn: Any, label: str, done: Any, busy: list[QWidget]) -> None:
+        """A pack written or read off the UI thread; the outcome in the status line."""
+        for w in busy:
+            w.setEnabled(False)
+
+        def release() -> None:
+            for w in busy:
+                w.setEnabled(True)
+
+        def succeeded(value: Any) -> None:
+            release()
+            done(value)
+
+        def failed(exc: BaseException) -> None:
+            release()
+            if isinstance(exc, QadeskError):
+                self.status.setText(f"Please check: {exc}")
+            else:
+                messages.show_exception(exc, self)
+
+        self.ctx.operations().run(lambda _p, _c: fn(), label=label, show_progress=False, on_success=succeeded,
+                                  on_failure=failed)
+
     def export_pack(self, path: Path | None = None) -> None:
         if self.current is None or self.details is None:
             return
-        d = self.details
+        d, ex_id = self.details, self.current
         suggested = f"{d['reference']}-{'judgements' if d['copy'] else 'for-raters'}.qapack"
         path = path or ask_save_path(self, "Send a calibration pack", suggested, PACK_FILTER)
         if path is None:
             return
-        try:
-            done = export_calibration_pack(self.ctx.store, self.current, path)
-        except QadeskError as exc:
-            self.status.setText(f"Please check: {exc}")
-            return
-        self.status.setText(str(done))
+        target = path
+        self._background(lambda: export_calibration_pack(self.ctx.store, ex_id, target), "Writing the calibration pack",
+                         lambda done: self.status.setText(str(done)), [self.export_button])
 
     def import_pack(self, path: Path | None = None) -> None:
         path = path or ask_open_pack(self)
         if path is None:
             return
-        try:
-            done = import_calibration_pack(self.ctx.store, path)
-        except QadeskError as exc:
-            self.status.setText(f"Please check: {exc}")
-            return
-        self.current = done.exercise_id
-        self.status.setText(str(done))
-        self.reload()
+        source = path
 
+        def done(result: Any) -> None:
+            self.current = result.exercise_id
+            self.reload()
+            self.status.setText(str(result))
+
+        self._background(lambda: import_calibration_pack(self.ctx.store, source), "Importing the calibration pack",
+                         done, [self.import_button])
 
 def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br>")

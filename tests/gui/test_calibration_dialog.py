@@ -68,7 +68,8 @@ def test_a_calibration_exercise_through_the_dialog_on_two_stores(store, tmp_path
     out = tmp_path / "for-raters.qapack"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
     qtbot.mouseClick(lead.export_button, Qt.MouseButton.LeftButton)
-    assert out.is_file() and "Written" in lead.status.text()
+    qtbot.waitUntil(lambda: "Written" in lead.status.text(), timeout=10_000)
+    assert out.is_file()
 
     laptop = open_store(tmp_path / "laptop")
     try:
@@ -78,6 +79,7 @@ def test_a_calibration_exercise_through_the_dialog_on_two_stores(store, tmp_path
         qtbot.waitExposed(rater)
         monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(out), ""))
         qtbot.mouseClick(rater.import_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "is here now" in rater.status.text(), timeout=10_000)
         assert rater.current == ex_id and "a copy from Example Borough" in rater.heading.text()
         assert not rater.agree_button.isEnabled()
         _grade(qtbot, rater, "rate", {"voice": "Inadequate", "planning": "Requires", "overall": "Requires"})
@@ -86,14 +88,23 @@ def test_a_calibration_exercise_through_the_dialog_on_two_stores(store, tmp_path
         back = tmp_path / "judgements.qapack"
         monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(back), ""))
         qtbot.mouseClick(rater.export_button, Qt.MouseButton.LeftButton)
-        assert back.is_file(), rater.status.text()
+        qtbot.waitUntil(lambda: "Written" in rater.status.text(), timeout=10_000)
+        assert back.is_file()
         rater.close()
     finally:
         laptop.close()
 
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(back), ""))
     qtbot.mouseClick(lead.import_button, Qt.MouseButton.LeftButton)
-    assert "ratings added: 1 (Robin Rater)" in lead.status.text()
+    qtbot.waitUntil(lambda: "ratings added: 1 (Robin Rater)" in lead.status.text(), timeout=10_000)
+    # The same return again changes nothing; a file that is no pack is refused in the status line.
+    qtbot.mouseClick(lead.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "imported before" in lead.status.text(), timeout=10_000)
+    junk = tmp_path / "junk.qapack"
+    junk.write_bytes(b"not a zip")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(junk), ""))
+    qtbot.mouseClick(lead.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: lead.status.text().startswith("Please check: junk.qapack"), timeout=10_000)
     lead.tabs.setCurrentIndex(1)
     rows = {lead.spread.item(i, 0).text(): i for i in range(lead.spread.rowCount())}
     voice = rows["The child's voice and lived experience"]
