@@ -103,6 +103,12 @@ class GradeBoxes(QWidget):
             self.boxes[key] = box
             self.form.addRow(title, box)
 
+    def show_grades(self, grades: dict[str, str | None]) -> None:
+        for key, value in grades.items():
+            box = self.boxes.get(key)
+            if box is not None:
+                box.setCurrentIndex(max(0, box.findData(value)))
+
     def overall(self) -> str | None:
         box = self.boxes.get("overall")
         return box.currentData() if box is not None else None
@@ -160,6 +166,7 @@ class CalibrationDialog(QDialog):
         self.tabs.addTab(self._rate_tab(), "&Rate")
         self.tabs.addTab(self._result_tab(), "Res&ult")
         self.tabs.addTab(self._agree_tab(), "A&gree")
+        self.tabs.currentChanged.connect(self._relayout)
         self.status = QLabel()
         self.status.setObjectName("calibration.status")
         self.status.setWordWrap(True)
@@ -253,6 +260,18 @@ class CalibrationDialog(QDialog):
         h.addWidget(right, 3)
         return w
 
+    def _relayout(self, _index: int = 0) -> None:
+        # Grade boxes filled while their tab was hidden told its layout nothing (updateGeometry does nothing for
+        # a hidden widget), so the page is laid out again when it is shown.
+        for boxes in (self.rate_boxes, self.agree_boxes):
+            boxes.form.invalidate()
+            boxes.updateGeometry()
+        page = self.tabs.currentWidget()
+        layout = page.layout() if page is not None else None
+        if layout is not None:
+            layout.invalidate()
+            layout.activate()
+
     # ------------------------------------------------------------------------------------- reading
 
     def reload(self) -> None:
@@ -311,7 +330,10 @@ class CalibrationDialog(QDialog):
         self.agree_button.setEnabled(can_agree)
         self.notes.setReadOnly(not can_agree)
         agreed = d.get("agreed")
+        for box in self.agree_boxes.boxes.values():
+            box.setEnabled(can_agree)
         if agreed:
+            self.agree_boxes.show_grades({**agreed["sections"], "overall": agreed["overall"]})
             self.notes.setPlainText(agreed["notes"] or "")
             self.agreed_text.setText(f"Agreed by {agreed['by']} on {agreed['at'][:10]}; the exercise is closed.")
         elif d["copy"]:

@@ -119,17 +119,21 @@ def test_a_calibration_exercise_through_the_dialog_on_two_stores(store, tmp_path
     _grade(qtbot, lead, "agree", {"voice": "Requires", "planning": "Good", "overall": "Good"})
     lead.notes.setFocus()
     qtbot.keyClicks(lead.notes, "Voice: no direct work since the move; agreed Good overall.")
+    lead.grab().save(str(tmp_path / "calibration-agree.png"))
+    lead.grab().save("/tmp/calibration-agree.png")
+    assert lead.agree_boxes.boxes["overall"].height() > 10  # laid out, though filled while its tab was hidden
     qtbot.mouseClick(lead.agree_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "closed" in lead.status.text(), timeout=10_000)
     assert lead.against.rowCount() == 2 and lead.against.item(0, 0).text() == "Quinn Lead"
     assert lead.against.item(0, 2).text() == "3"  # the lead's three grades are the agreed ones
     assert not lead.agree_button.isEnabled() and "Agreed by Quinn Lead" in lead.agreed_text.text()
+    assert lead.agree_boxes.boxes["planning"].currentText() == "Good" and not lead.agree_boxes.boxes["planning"].isEnabled()
     with store.session() as s:
         ex = s.get(CalibrationExercise, ex_id)
         assert ex.status == "agreed" and ex.notes.startswith("Voice:")
         assert cal.verify_exercises(s) == []
     lead.tabs.setCurrentIndex(1)
     lead.grab().save(str(tmp_path / "calibration-result.png"))
-    lead.grab().save("/tmp/calibration-result.png")
-    lead.tabs.setCurrentIndex(0)
-    lead.grab().save("/tmp/calibration-rate.png")
+    for tab in (0, 2):
+        lead.tabs.setCurrentIndex(tab)
+        lead.grab().save(str(tmp_path / f"calibration-{tab}.png"))
