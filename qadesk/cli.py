@@ -4,7 +4,7 @@ Exit codes: 0 success, 1 the input was refused (the reason on stderr), 2 wrong u
 Every option and subcommand is declared in :mod:`qadesk.commandline` (the window parses its options
 with the same parser); they run beside this module: ``cli_audits`` (template, audit), ``cli_data``
 (demo data, packs, reports, history, agency returns, profile, backup, store), ``cli_work``
-(actions, moderation records), ``cli_moderation`` (what to moderate, agreement figures), ``cli_programmes`` (programmes, samples, allocation) and ``cli_cases`` (case
+(actions, moderation records), ``cli_moderation`` (what to moderate, agreement figures), ``cli_calibration`` (calibration exercises), ``cli_programmes`` (programmes, samples, allocation) and ``cli_cases`` (case
 lists, performance data); what they share is in ``cli_support``.  This is the program's entry point,
 above the window: with no subcommand it opens :mod:`qadesk.ui` (imported only then).
 """
@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from qadesk import cli_audits, cli_cases, cli_data, cli_moderation, cli_programmes, cli_work
+from qadesk import cli_audits, cli_calibration, cli_cases, cli_data, cli_moderation, cli_programmes, cli_work
 from qadesk.cli_support import (  # noqa: F401 - re-exported: the names other modules knew in qadesk.cli
     EXIT_OK,
     EXIT_REFUSED,
@@ -36,7 +36,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "backup": cli_data.cmd_backup, "profile": cli_data.cmd_profile, "agency-return": cli_data.cmd_agency_return,
     "store": cli_data.cmd_store, "action": cli_work.cmd_action, "moderation": lambda a: (
         cli_moderation.cmd_moderation(a) if a.action in cli_moderation.ACTIONS else cli_work.cmd_moderation(a)),
-    "programme": cli_programmes.cmd_programme, "case": cli_cases.cmd_case, "indicators": cli_cases.cmd_indicators,
+    "calibration": cli_calibration.cmd_calibration, "programme": cli_programmes.cmd_programme, "case": cli_cases.cmd_case, "indicators": cli_cases.cmd_indicators,
 }
 
 

@@ -274,6 +274,7 @@ def _work(sub: Any) -> None:
     ml.add_argument("--limit", type=int, default=None, metavar="N")
     ml.add_argument("--json", action="store_true")
     _moderation_figures(mosub)
+    _calibration(sub)
 
     _programmes(sub)
 
@@ -307,6 +308,43 @@ def _moderation_figures(mosub: Any) -> None:
     mst.add_argument("--drift", action="store_true", help="instead: each auditor's drift from moderation "
                      "(mean grade difference with its interval, and the warning)")
     mst.add_argument("--json", action="store_true")
+
+
+def _calibration(sub: Any) -> None:
+    """``qadesk calibration ...`` (run by :mod:`qadesk.cli_calibration`, docs/calibration.md)."""
+    ca = sub.add_parser("calibration", help="calibration exercises: one audit graded blind by several auditors, "
+                        "then agreed at a moderation panel")
+    casub = ca.add_subparsers(dest="action", metavar="ACTION", required=True)
+    cc = casub.add_parser("create", help="make an exercise from a completed audit (an anonymised copy); prints its id")
+    cc.add_argument("audit", metavar="AUDIT", help="the audit's id or reference")
+    cl = casub.add_parser("list", help="the exercises here, newest first")
+    cl.add_argument("--json", action="store_true")
+    cs = casub.add_parser("show", help="the copy to grade, the scales, who has rated (not how)")
+    cs.add_argument("id", metavar="ID", help="the exercise's id or reference (CAL-2026-0001)")
+    cs.add_argument("--json", action="store_true")
+
+    def grades(p: argparse.ArgumentParser, who: str) -> None:
+        p.add_argument("id", metavar="ID", help="the exercise's id or reference")
+        p.add_argument("--overall", required=True, metavar="GRADE", help=f"{who} overall grade (a value of the scale)")
+        p.add_argument("--section", action="append", default=[], metavar="SECTION=GRADE",
+                       help=f"{who} grade of a section (repeatable)")
+
+    cr = casub.add_parser("rate", help="record your own blind grades (the profile's person), once per exercise")
+    grades(cr, "your")
+    cp = casub.add_parser("pack", help="write the exercise for raters, or (from a rater's copy) the judgements back")
+    cp.add_argument("id", metavar="ID", help="the exercise's id or reference")
+    cp.add_argument("--to", required=True, metavar="FILE", help="the pack to write (.qapack)")
+    cp.add_argument("--return", dest="judgements", action="store_true",
+                    help="the ratings made on this copy, back to the QA lead (the default for a copy)")
+    ci = casub.add_parser("import", help="a calibration pack: the exercise to rate, or raters' judgements back")
+    ci.add_argument("file", metavar="FILE")
+    cres = casub.add_parser("result", help="the spread per section and overall, the agreement across raters, each "
+                            "rater against the agreed grade, the auditor's grades beside")
+    cres.add_argument("id", metavar="ID", help="the exercise's id or reference")
+    cres.add_argument("--json", action="store_true")
+    ca_ = casub.add_parser("agree", help="record the panel's agreed grades and the notes of the discussion; closes it")
+    grades(ca_, "the panel's")
+    ca_.add_argument("--notes", required=True, metavar="TEXT", help="the notes of the panel's discussion")
 
 
 def _sample_options(p: argparse.ArgumentParser) -> None:

@@ -460,3 +460,54 @@ class ImportedPack(Base):
     kind: Mapped[str] = mapped_column(String(32))
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sender: Mapped[str | None] = mapped_column(Text)
+
+
+class CalibrationExercise(Base):
+    """A calibration exercise (migration 0014): one completed audit, copied without anything that identifies
+    the case or shows its judgements, that several auditors grade blind, then a panel agrees.
+
+    ``document`` is the anonymised copy (an audit document with no case reference, practitioner, team,
+    auditor, dates of birth, grades, rationale or moderations; names in free text masked). ``audit_id`` and
+    ``original`` (the auditor's grades when the exercise was made, JSON) are kept only in the store that
+    made it; a copy imported from a calibration pack has neither, and ``origin`` says where it came from."""
+
+    __tablename__ = "calibration_exercises"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # UUID, the same in every copy
+    reference: Mapped[str] = mapped_column(String(40))
+    template_pk: Mapped[int] = mapped_column(ForeignKey("template_versions.pk"))
+    audit_id: Mapped[str | None] = mapped_column(ForeignKey("audits.id", ondelete="SET NULL"), index=True)
+    document: Mapped[str] = mapped_column(Text)  # JSON: the anonymised copy
+    original: Mapped[str | None] = mapped_column(Text)  # JSON: {"overall": grade, "sections": {id: grade}}
+    owner_name: Mapped[str] = mapped_column(String(200))
+    origin: Mapped[str | None] = mapped_column(String(200))  # a copy: the organisation it came from
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, agreed
+    agreed_overall: Mapped[str | None] = mapped_column(String(64))
+    agreed_sections: Mapped[str | None] = mapped_column(Text)  # JSON: section id -> the agreed grade
+    notes: Mapped[str | None] = mapped_column(Text)  # the panel's discussion
+    agreed_by: Mapped[str | None] = mapped_column(String(200))
+    agreed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    template: Mapped[TemplateVersion] = relationship(lazy="joined")
+    ratings: Mapped[list[CalibrationRating]] = relationship(cascade="all, delete-orphan", lazy="selectin",
+                                                            order_by="CalibrationRating.at")
+
+
+class CalibrationRating(Base):
+    """One rater's blind grades of a calibration exercise: per graded section and overall (one per rater;
+    ``rater_key`` is the name without case or spacing). ``pack_id``: the return it came back in, if any."""
+
+    __tablename__ = "calibration_ratings"
+    __table_args__ = (UniqueConstraint("exercise_id", "rater_key", name="uq_calibration_rater"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    exercise_id: Mapped[str] = mapped_column(ForeignKey("calibration_exercises.id", ondelete="CASCADE"), index=True)
+    rater_name: Mapped[str] = mapped_column(String(200))
+    rater_key: Mapped[str] = mapped_column(String(200))
+    rater_role: Mapped[str | None] = mapped_column(String(200))
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    overall: Mapped[str | None] = mapped_column(String(64))
+    sections: Mapped[str] = mapped_column(Text)  # JSON: section id -> the rater's grade
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    pack_id: Mapped[str | None] = mapped_column(String(36))
