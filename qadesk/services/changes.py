@@ -39,6 +39,8 @@ from qadesk.store.models import (
     Audit,
     Base,
     BlindJudgement,
+    CalibrationExercise,
+    CalibrationRating,
     Case,
     CaseListMapping,
     CasePerson,
@@ -194,6 +196,9 @@ KINDS: dict[type[Base], Callable[[Any, str], Changes]] = {
     # Written with their moderation (which announces its audit), or beside a change to the audit itself.
     ModerationSection: lambda _r, _h: Changes(moderation=True),
     ModerationNote: lambda _r, _h: Changes(moderation=True),
+    # Calibration exercises: the Moderation screen's dialog reads them itself; nothing else shows them.
+    CalibrationExercise: lambda _r, _h: Changes(moderation=True),
+    CalibrationRating: lambda _r, _h: Changes(moderation=True),
     TemplateVersion: lambda _r, _h: Changes(templates=True),
     Programme: lambda _r, _h: Changes(programmes=True),
     ProgrammeSample: lambda _r, _h: Changes(programmes=True),
@@ -232,6 +237,8 @@ _BULK: dict[str, Changes] = {
     "blind_judgements": Changes(moderation=True),
     "moderation_sections": Changes(moderation=True),
     "moderation_notes": Changes(moderation=True),
+    "calibration_exercises": Changes(moderation=True),
+    "calibration_ratings": Changes(moderation=True),
     "history": NOTHING,
     "pack_mappings": NOTHING,
     "imported_packs": NOTHING,

@@ -46,6 +46,7 @@ from qadesk.core.audit import SUMMARY_KEYS, SUMMARY_LABELS
 from qadesk.core.dates import as_utc
 from qadesk.core.scoring import final_grade
 from qadesk.core.template import Template
+from qadesk.services.calibration import verify_exercises
 from qadesk.store import anchor
 from qadesk.store import history as chain
 from qadesk.store.models import (
@@ -612,6 +613,8 @@ def verify_store(session: Session, database: Path | None, *, limit: int = 200,
     _check_templates(session, report, problem)
     state_problems = report.total_problems
     _replay_all(session, report, problem, progress)
+    for words in verify_exercises(session):  # calibration exercises: their own replay (no audit holds them)
+        problem(Difference("Calibration exercises", words, kind="state"))
     if report.unconfirmed_tail is not None:
         if report.total_problems > state_problems:  # the tables hold changes the history no longer has
             report.problems.insert(0, Difference("The history", report.unconfirmed_tail, kind="anchor"))
