@@ -75,7 +75,7 @@ def test_the_copy_names_no_one_and_shows_no_judgement(store) -> None:
 
 
 def test_a_draft_is_refused_and_an_unknown_audit_named(store) -> None:
-    generate(store, audits=12, seed=3)
+    generate(store, audits=40, seed=3)
     with store.transaction() as s:
         draft = s.execute(select(Audit).where(Audit.status == "draft")).scalars().first()
         with pytest.raises(StateError, match="a calibration exercise is made from a completed audit"):

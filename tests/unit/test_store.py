@@ -211,7 +211,10 @@ def _check_old_store(data_dir: Path) -> None:
         assert d1["moderations"] == [{"id": m.MODERATION, "moderator": {"name": "M. Moderator",
                                                                         "organisation": "Example Borough Council"},
                                       "kind": "internal", "grade": "ri", "agreed": False,
-                                      "rationale": "Plan lacks timescales", "at": "2026-03-05T14:00:00+00:00"}]
+                                      "rationale": "Plan lacks timescales", "at": "2026-03-05T14:00:00+00:00",
+                                      # migration 0013: a moderation from before blind marking was made openly
+                                      "blind": False, "own_grade": None, "own_at": None, "sections": {},
+                                      "learning_points": None, "notes": []}]
         assert d2["status"] == "draft" and d2["answers"] == {"seen_alone": {"value": "no"}}
         with store.session() as s:  # migration 0006: the grade's score on its list, for the list's grade order
             scores = dict(s.execute(text("SELECT reference, overall_score FROM audits")).all())
