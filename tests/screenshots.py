@@ -103,10 +103,7 @@ def _shoot(out: Path, folder: Path, n: int) -> int:
     settle()  # Actions and Moderation load in the background
     actions.table.selectRow(0)
     save(w, "05-actions")
-    moderation = w.show_screen("moderation")
-    settle()
-    moderation.waiting.setCurrentIndex(moderation.model.index(0, 0))
-    save(w, "06-moderation")
+    _moderation(w, save, settle, me, folder)
     programmes = w.show_screen("programmes")
     settle()  # the programmes load in the background: one is chosen once they are shown
     programmes.table.selectRow(0)
@@ -121,6 +118,73 @@ def _shoot(out: Path, folder: Path, n: int) -> int:
     for p in shots:
         print(p)
     return 0
+
+
+def _moderation(w, save, settle, me: str, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    """Blind moderation (the evidence, your own judgements), then both side by side; agreement and drift;
+    choosing what to moderate; a calibration exercise's result."""
+    from qadesk.services import calibration as cal
+    from qadesk.services.audit_access import Actor
+    from qadesk.services.queries import Selection, list_audits
+    from qadesk.ui.calibration_dialog import CalibrationDialog
+    from qadesk.ui.moderation_sample_dialog import ModerationSampleDialog
+
+    moderation = w.show_screen("moderation")
+    settle()
+    moderation.only_chosen.setChecked(False)
+    settle()
+    row = next(i for i in range(moderation.model.rowCount()) if moderation.model.row_at(i).auditor != me)
+    moderation.waiting.setCurrentIndex(moderation.model.index(row, 0))
+    panel = moderation.panel
+    for combo in panel.own.values():  # the moderator's own grades: one short of the top, and the overall
+        combo.setCurrentIndex(min(2, combo.count() - 1))
+    panel.own_overall.setCurrentIndex(min(3, panel.own_overall.count() - 1))
+    save(w, "06-moderation")
+    panel.record_own.click()
+    settle()
+    panel.rationale.setPlainText("The plan has no timescales, so the grade is too generous.")
+    panel.learning.setPlainText("Check the plan's timescales against what happened before grading it.")
+    save(w, "15-moderation-side-by-side")
+    moderation.tabs.setCurrentIndex(2)
+    settle()
+    moderation.agreement.by.setCurrentIndex(moderation.agreement.by.findData("quarter"))
+    save(w, "16-agreement-and-drift")
+    moderation.tabs.setCurrentIndex(0)
+    dialog = ModerationSampleDialog(w.ctx, w)
+    dialog.show()
+    dialog.draw_button.click()
+    settle()
+    save(dialog, "17-choose-what-to-moderate")
+    dialog.reject()
+    # A calibration exercise: four auditors graded the same anonymised audit blind.
+    with w.ctx.store.transaction() as s:
+        audit = list_audits(s, Selection(statuses=["moderated"], template_id="regular-case-audit"),
+                            sort="completed_at", limit=1)[0]
+        ex = cal.create_exercise(s, audit.id, actor=me)
+        t = cal.template_of_exercise(ex)
+        graded = cal.graded_sections(t)
+        def best_first(list_name: str) -> list[str]:
+            scored = sorted((c for c in t.list_choices(list_name) if c.score is not None), key=lambda c: -(c.score or 0))
+            return [c.value for c in scored]
+
+        values = best_first(t.overall.list)
+        for i, name in enumerate(("R. Ashdown", "T. Ingleby", "P. Jessop", "F. Prothero")):
+            sections = {}
+            for j, (sid, _title, list_name) in enumerate(graded):
+                grades = best_first(list_name)
+                sections[sid] = grades[min(len(grades) - 1, 1 + (i + j) % 2)]
+            cal.rate(s, ex.id, rater=Actor(name, "Team manager"), overall=values[1 + (i == 3)], sections=sections)
+        exercise = ex.id
+    dialog = CalibrationDialog(w.ctx, w)
+    dialog.show()
+    settle()
+    for r in range(dialog.exercises.rowCount()):
+        dialog.exercises.selectRow(r)
+        if dialog.current == exercise:
+            break
+    dialog.tabs.setCurrentIndex(1)
+    save(dialog, "18-calibration")
+    dialog.reject()
 
 
 def _case_lists(w, save, settle, folder: Path) -> None:  # type: ignore[no-untyped-def]

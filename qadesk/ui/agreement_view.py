@@ -233,7 +233,7 @@ class AgreementPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
-        layout.addWidget(self.table, 2)
+        layout.addWidget(self.table, 3)
         layout.addWidget(self.warnings)
         layout.addLayout(lower, 3)
         self.by.currentIndexChanged.connect(self._show_table)
@@ -291,6 +291,9 @@ class AgreementPanel(QWidget):
             self.auditor.setCurrentIndex(self.auditor.findText(keep))
         elif flagged:
             self.auditor.setCurrentIndex(self.auditor.findText(flagged[0].auditor))
+        elif drifts:  # nobody flagged: the auditor with the most moderated audits, whose grid says most
+            most = max(drifts, key=lambda d: (d.drift.n, d.auditor))
+            self.auditor.setCurrentIndex(self.auditor.findText(most.auditor))
         self.auditor.blockSignals(False)
         self._show_grid()
 

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from qadesk.core.errors import QadeskError
+from qadesk.exchange.display import short_grade
 from qadesk.services import audits as svc
 from qadesk.services import blind_moderation as bm
 from qadesk.services.moderation import own_audit_reason, pending_blind
@@ -122,6 +123,7 @@ class ModerationRecord(QWidget):
         self.own_box = QGroupBox("Your own judgements")
         self.own_form = QFormLayout()
         self.own_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.own_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)  # each section's title above its grade
         self.own: dict[str, QComboBox] = {}
         self.own_overall = QComboBox()
         self.own_overall.setObjectName("moderation.own_overall")
@@ -140,6 +142,7 @@ class ModerationRecord(QWidget):
         own_sections.setLayout(self.own_form)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(own_sections)
         own_layout.addWidget(scroll, 1)
@@ -160,6 +163,8 @@ class ModerationRecord(QWidget):
         self.compare.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in (1, 2):
             self.compare.horizontalHeader().setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.compare.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.compare.setWordWrap(True)
         tab_leaves(self.compare)
         self.compare_note = QLabel()
         self.compare_note.setWordWrap(True)
@@ -251,8 +256,9 @@ class ModerationRecord(QWidget):
         split.setChildrenCollapsible(False)
         split.addWidget(reading)
         split.addWidget(judge)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([480, 480])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)
@@ -373,17 +379,25 @@ class ModerationRecord(QWidget):
         for i, r in enumerate(rows):
             cells = (r.title, r.own or "—", r.auditor or "—")
             for col, text in enumerate(cells):
-                item = QTableWidgetItem(("≠ " if r.differs and col == 0 else "") + text)
+                # Grades short ("RI"), whole in the tooltip and to a screen reader.
+                shown = text if col == 0 else short_grade(text)
+                item = QTableWidgetItem(("≠ " if r.differs and col == 0 else "") + shown)
+                item.setToolTip(text)
+                item.setData(Qt.ItemDataRole.AccessibleTextRole, text)
                 if r.differs:
                     item.setBackground(DIFFERS)
                     item.setFont(bold)
                     steps = r.steps
                     if steps:
-                        item.setToolTip(f"You graded {abs(steps)} grade{'s' if abs(steps) != 1 else ''} "
+                        item.setToolTip(f"{text}: you graded {abs(steps)} grade{'s' if abs(steps) != 1 else ''} "
                                         f"{'higher' if steps > 0 else 'lower'} than the auditor")
                 if r.section_id is None and col == 0:
                     item.setFont(bold)
                 self.compare.setItem(i, col, item)
+        self.compare.resizeRowsToContents()
+        # Every judgement in view: the table is as tall as its rows, up to what the panel can give.
+        tall = self.compare.horizontalHeader().height() + sum(self.compare.rowHeight(i) for i in range(len(rows))) + 4
+        self.compare.setMinimumHeight(min(tall, 330))
         differ = sum(1 for r in rows if r.differs)
         self.compare_note.setText(
             "You and the auditor judged alike." if not differ else
