@@ -145,7 +145,7 @@ class ModerationView(QWidget):
         to_moderate.addWidget(self.panel)
         to_moderate.setStretchFactor(0, 2)
         to_moderate.setStretchFactor(1, 5)
-        to_moderate.setSizes([420, 910])
+        to_moderate.setSizes([470, 860])
         detail = QWidget()
         dv = QVBoxLayout(detail)
         dv.setContentsMargins(0, 0, 0, 0)
