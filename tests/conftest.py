@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -83,3 +84,24 @@ def loaded_store(store):
         for path in sorted(FORMS.glob("*.json")):
             import_template(session, read_template(path), actor="test")
     return store
+
+
+# ---- PostgreSQL: a throw-away server for the session, a database per test (tests/helpers/pg.py) ----------
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL cluster on 127.0.0.1 for this test run, started on first use and stopped after."""
+    from tests.helpers.pg import start_server, stop_server
+
+    server = start_server()
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture
+def pg_url(pg_server) -> Iterator[str]:
+    """The URL of an empty database of this test's own on the test server."""
+    name = pg_server.new_database()
+    yield pg_server.url(name)
+    pg_server.drop_database(name)

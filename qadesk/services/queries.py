@@ -133,6 +133,10 @@ def list_audits(session: Session, sel: Selection | None = None, *, sort: str = "
     if sort in BEST_FIRST:
         descending = not descending
     order = column.desc() if descending else column.asc()
+    if session.get_bind().dialect.name == "postgresql":
+        # SQLite counts NULL below every value; PostgreSQL above. The same order on both: ungraded audits
+        # (and audits not yet completed) after the rest when sorting down, first when sorting up.
+        order = order.nulls_last() if descending else order.nulls_first()
     query = query.order_by(order, Audit.reference.desc() if descending else Audit.reference.asc())
     if offset:
         query = query.offset(offset)

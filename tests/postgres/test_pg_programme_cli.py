@@ -1,0 +1,3 @@
+"""tests/e2e/test_programme_cli.py on PostgreSQL: the real command line in subprocesses, on the test server."""
+
+from tests.e2e.test_programme_cli import *  # noqa: F403
