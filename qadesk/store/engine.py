@@ -194,7 +194,10 @@ class Store:
         half-made copy (``<file>.part``) is wiped, never left behind.
         """
         if not self.is_sqlite:
-            raise RuntimeError("backup is for the SQLite store; use the database server's own tools")
+            from qadesk.core.errors import StateError
+
+            raise StateError("qadesk backs up the SQLite store on this computer; a database server is backed up "
+                             "with its own tools (for PostgreSQL, pg_dump: docs/deployment.md)")
         from qadesk.store import single_writer
         from qadesk.store.examine import StoreWriteFailed, describe_disk_error, describe_os_error
 
