@@ -61,23 +61,25 @@ def _evidence(args: argparse.Namespace) -> int:
     """The evidence as the moderator reads it; the auditor's judgements hidden while they judge blind."""
     from qadesk.services import blind_moderation as bm
     from qadesk.services.audit_access import get_audit
-    from qadesk.services.moderation import pending_blind, same_person
+    from qadesk.services.moderation import own_audit_reason, pending_blind, same_person
 
     store = _store(args)
     with store.session() as s:
         audit = get_audit(s, args.audit)
         me = _actor(s)
-        blind = bm.is_blind_for(s, audit.id) and pending_blind(s, audit.id, me) is None and not any(
-            same_person(m.moderator_name, me) for m in audit.moderations)
+        # Blind while this person may still judge it blind: not their own audit, not yet judged by them.
+        blind = (bm.is_blind_for(s, audit.id) and pending_blind(s, audit.id, me) is None
+                 and own_audit_reason(s, audit, me) is None
+                 and not any(same_person(m.moderator_name, me) for m in audit.moderations))
         ev = bm.evidence(audit, blind=blind)
     if args.json:
-        _print_json([{"reference": ev.reference, "blind": ev.blind,
+        _print_json({"reference": ev.reference, "blind": ev.blind,
                       "sections": [{"id": x.id, "title": x.title, "graded": x.graded,
                                     "auditor_grade": x.auditor_grade,
                                     "items": [{"question": i.question, "answer": i.answer, "evidence": i.evidence}
                                               for i in x.items]} for x in ev.sections],
                       "summary": dict(ev.summary), "auditor_overall": ev.auditor_overall,
-                      "auditor_rationale": ev.auditor_rationale}])
+                      "auditor_rationale": ev.auditor_rationale})
         return EXIT_OK
     print(f"{ev.reference}" + (" (blind: the auditor's judgements are hidden until you record yours)"
                                if ev.blind else ""))

@@ -132,8 +132,9 @@ def cmd_moderation(args: argparse.Namespace) -> int:
             reference = audit.reference
             labels = {c.value: c.label for c in t.overall_choices()}
             grade = labels.get(m.grade or "", m.grade or "no grade")
+            kind = m.kind  # the kind chosen when the judgements were recorded blind, if they were
         verdict = "agreed with the auditor's grade" if m.agreed else f"moderated grade {grade}"
-        print(f"{reference}: {args.kind} moderation recorded by {moderator.name} — {verdict}.")
+        print(f"{reference}: {kind} moderation recorded by {moderator.name} — {verdict}.")
         return EXIT_OK
     if args.limit is not None and args.limit < 1:
         raise UsageError("--limit takes a whole number from 1")
@@ -151,14 +152,23 @@ def _awaiting(store: Any, args: argparse.Namespace) -> int:
     if sel.statuses and set(sel.statuses) != {"completed"}:
         raise UsageError("--awaiting lists completed audits; leave out --status")
     sel.statuses = ["completed"]
+    from qadesk.services.blind_moderation import blind_awaiting, blind_by_default
+
     with store.session() as s:
         rows = list_audits(s, sel, sort="completed_at", descending=False, limit=args.limit)
         labels = grade_labels(s)
+        # Blind moderation: whoever lists what awaits moderation sees no auditor's grade (the window's
+        # list withholds it too); an audit sent here for blind moderation is blind whatever the setting.
+        everyone = blind_by_default(s)
+        sent_blind = blind_awaiting(s)
+    hidden = {r.id for r in rows if everyone or r.id in sent_blind}
     if args.json:
-        _print_json([r.as_dict() for r in rows])
+        _print_json([{**r.as_dict(), "grade": None, "auditor_grade": None, "blind": True} if r.id in hidden
+                     else {**r.as_dict(), "blind": False} for r in rows])
         return EXIT_OK
     for r in rows:
-        grade = labels.get((r.template_id, r.template_version), {}).get(r.grade or "", r.grade or "-")
+        grade = "(blind)" if r.id in hidden else labels.get((r.template_id, r.template_version), {}).get(
+            r.grade or "", r.grade or "-")
         done = british_date(r.completed_at.astimezone().date()) if r.completed_at else "-"
         print(f"{r.reference}\tcompleted {done}\t{r.team or '-'}\t{r.auditor or '-'}\t{grade}\t{r.id}")
     print(f"{len(rows):,} completed audit{'s' if len(rows) != 1 else ''} awaiting moderation.", file=sys.stderr)
@@ -189,7 +199,7 @@ def _recorded(store: Any, args: argparse.Namespace) -> int:
         verdict = "agreed" if m.agreed else f"changed to {names.get(m.moderated_grade or '', m.moderated_grade)}"
         who = m.moderator + (f", {m.organisation}" if m.organisation else "")
         print(f"{british_date(m.at.astimezone().date())}\t{m.audit_reference}\t{m.kind}\t{who}\t"
-              f"auditor {auditor}, {verdict}" + (f"\t{m.rationale}" if m.rationale else ""))
+              f"auditor {auditor}, {verdict}\t{m.id[:8]}" + (f"\t{m.rationale}" if m.rationale else ""))
     if not rows:
         print("No moderations recorded" + (" for these audits." if chosen is not None else " yet."), file=sys.stderr)
     return EXIT_OK

@@ -248,6 +248,9 @@ def read_pack(path: Path, *, stored: dict[str, str] | None = None, progress: Pro
             raise ValidationError(f"member '{extra[0]}' is in the pack but not listed in the manifest", label)
         # Only the members contracts.md section 3 names; anything else (even listed and hashed) is refused.
         unknown = sorted(n for n in listed if not _known_member(n))
+        if unknown and "calibration" in manifest:
+            raise ValidationError("this is a calibration pack: import it with 'qadesk calibration import' "
+                                  "(or Moderation ▸ Calibration exercises… ▸ Import pack…)", label)
         if unknown:
             raise ValidationError(f"member '{unknown[0]}' is not part of a qadesk pack (only templates/, audits/, "
                                   f"report.pdf and returns.xlsx)", label)

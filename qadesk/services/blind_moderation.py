@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qadesk.core.errors import NotFound, StateError, ValidationError
@@ -31,6 +32,7 @@ from qadesk.services.moderation import (
     check_moderator,
     checked_sections,
     completed_by,
+    grade_value,
     pending_blind,
     same_person,
 )
@@ -55,6 +57,23 @@ def is_blind_for(session: Session, audit_id: str) -> bool:
     """Whether this audit's moderators judge it blind: the store's setting is on, or the audit arrived in a
     blind moderation request (the sender asked for it blind, whatever this store's setting)."""
     return blind_by_default(session) or arrived_blind(session, audit_id)
+
+
+def blind_awaiting(session: Session) -> frozenset[str]:
+    """The audits that arrived in a blind moderation request and are not yet moderated here: whoever
+    lists them sees no grade of theirs (the Audits and Moderation screens, ``moderation list``)."""
+    from qadesk.services.transfer import BLIND_FIELD
+    from qadesk.store.models import Audit, PackMapping
+
+    rows = session.execute(select(PackMapping.audit_id).join(Audit, Audit.id == PackMapping.audit_id)
+                           .where(PackMapping.field == BLIND_FIELD, ~Audit.moderations.any())).scalars()
+    return frozenset(rows)
+
+
+def blind_until_judged(session: Session, audit_id: str, person: str | None) -> bool:
+    """Whether the audit's grades are kept from this person for now: it arrived here for blind moderation,
+    is not yet moderated, and they have not recorded their own judgements of it."""
+    return audit_id in blind_awaiting(session) and pending_blind(session, audit_id, person) is None
 
 
 def set_blind_by_default(session: Session, on: bool, *, actor: str) -> None:
@@ -153,8 +172,12 @@ def record_blind(session: Session, audit_id: str, *, moderator: Actor, own_grade
     audit = get_audit(session, audit_id)
     check_moderator(session, audit, moderator, kind)
     t = template_for(audit)
+    if not is_blind_for(session, audit.id):
+        raise StateError(f"blind moderation is off for {audit.reference}: the auditor's judgements are shown "
+                         "from the start, so record the moderation itself (qadesk moderation record)")
     if pending_blind(session, audit.id, moderator.name) is not None:
         raise StateError(f"your own judgements of {audit.reference} are already recorded; conclude the moderation")
+    own_grade = grade_value(t.overall_choices(), own_grade) or own_grade
     values = [c.value for c in t.overall_choices()]
     if own_grade not in values:
         raise ValidationError(f"your overall grade is one of {', '.join(values)}")
@@ -248,14 +271,27 @@ def moderation_comparison(audit: Audit, m: Moderation) -> list[ComparedJudgement
 # ------------------------------------------------------------------------------------------ the dialogue
 
 
+def find_moderation(session: Session, ident: str) -> Moderation:
+    """The moderation with this id, or the start of its id (8 characters or more, as lists show it)."""
+    text = (ident or "").strip().lower()
+    m = session.get(Moderation, text) if text else None
+    if m is not None:
+        return m
+    found = list(session.execute(select(Moderation).where(Moderation.id.startswith(text, autoescape=True))
+                                 .limit(2)).scalars()) if len(text) >= 8 else []
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise ValidationError(f"'{ident}' is the start of more than one moderation's id; give more of it")
+    raise NotFound(f"no moderation '{ident}' (give its id, or its first 8 characters, from qadesk moderation list)")
+
+
 def add_note(session: Session, moderation_id: str, *, author: str, text: str,
              at: datetime | None = None) -> ModerationNote:
     """Add to a moderation's dialogue: a note by its moderator, or the auditor's response.
 
     Only the two of them write in it (:class:`StateError` for anyone else)."""
-    m = session.get(Moderation, moderation_id)
-    if m is None:
-        raise NotFound(f"no moderation '{moderation_id}'")
+    m = find_moderation(session, moderation_id)
     text = (text or "").strip()
     if not text:
         raise ValidationError("a note needs some text")

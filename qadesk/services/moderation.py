@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qadesk.core.errors import StateError, ValidationError
-from qadesk.core.template import Template
+from qadesk.core.template import Choice, Template
 from qadesk.services.audit_access import Actor, get_audit, now_utc, refresh_final_grade, template_for, touch
 from qadesk.services.audit_document import moderation_dict
 from qadesk.store import history
@@ -96,18 +96,33 @@ def check_moderator(session: Session, audit: Audit, moderator: Actor, kind: str)
         raise ValidationError("moderation is internal or external")
 
 
+def grade_value(choices: Sequence[Choice], text: str | None) -> str | None:
+    """The value of a grade given as its value or its label, in any case ("Good", "good"); None if neither."""
+    if not text:
+        return None
+    wanted = " ".join(text.split()).casefold()
+    return next((c.value for c in choices if wanted in (c.value.casefold(), c.label.casefold())), None)
+
+
 def checked_sections(t: Template, sections: Mapping[str, str | None] | None) -> dict[str, str]:
-    """The moderator's section grades, each on its section's scale (:class:`ValidationError` otherwise)."""
+    """The moderator's section grades, each on its section's scale (:class:`ValidationError` otherwise).
+
+    A section is named by its id or its title, a grade by its value or its label, in any case."""
     out: dict[str, str] = {}
-    for sid, grade in (sections or {}).items():
-        try:
-            section = t.section(sid)
-        except KeyError:
-            raise ValidationError(f"{t.title} has no section '{sid}'") from None
+    graded = [s for s in t.sections if s.grade_list]
+    for named, given in (sections or {}).items():
+        key = " ".join(named.split()).casefold()
+        section = next((s for s in t.sections if key in (s.id.casefold(), " ".join(s.title.split()).casefold())),
+                       None)
+        if section is None:
+            raise ValidationError(f"{t.title} has no section '{named}' (its graded sections: "
+                                  f"{', '.join(s.id for s in graded) or 'none'})")
+        sid = section.id
         if not section.grade_list:
             raise ValidationError(f"section '{section.title}' is not graded")
-        if grade is None or grade == "":
+        if given is None or given == "":
             continue
+        grade = grade_value(t.list_choices(section.grade_list), given) or given
         values = [c.value for c in t.list_choices(section.grade_list)]
         if grade not in values:
             raise ValidationError(f"'{grade}' is not a grade of section '{section.title}' (one of {', '.join(values)})")
@@ -138,6 +153,7 @@ def moderate(session: Session, audit_id: str, *, moderator: Actor, agreed: bool,
     if agreed:
         grade = audit.overall_grade
     else:
+        grade = grade_value(t.overall_choices(), grade) or grade
         if not grade or grade not in {c.value for c in t.overall_choices()}:
             raise ValidationError("a moderator who disagrees gives the moderated grade from the overall scale")
         if grade == audit.overall_grade:

@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor
 
 from qadesk.core.audit import CASE_TYPE_LABELS
 from qadesk.exchange.display import short_grade
+from qadesk.services.blind_moderation import blind_awaiting
 from qadesk.services.overview import grade_labels
 from qadesk.services.queries import AuditRow, Selection, count_audits, list_audits
 from qadesk.store import Store
@@ -29,7 +30,8 @@ COLUMNS: list[tuple[str, str]] = [
 AUDIT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 Index = QModelIndex | QPersistentModelIndex
-Page = tuple[int, list[AuditRow], dict[tuple[str, int], dict[str, str]]]  # total, first rows, grade labels
+# total, first rows, grade labels, and the audits whose grade is withheld (they arrived for blind moderation)
+Page = tuple[int, list[AuditRow], dict[tuple[str, int], dict[str, str]], frozenset[str]]
 
 
 class AuditsModel(QAbstractTableModel):
@@ -43,6 +45,7 @@ class AuditsModel(QAbstractTableModel):
         self.selection = selection or Selection()
         self.sort_key = "started_at"
         self.descending = True
+        self.hidden_grades: frozenset[str] = frozenset()
         self.total = 0
         self.rows: list[AuditRow] = []
         self.labels: dict[tuple[str, int], dict[str, str]] = {}
@@ -64,15 +67,15 @@ class AuditsModel(QAbstractTableModel):
             with store.session() as s:
                 total = count_audits(s, selection)
                 rows = list_audits(s, selection, sort=sort, descending=descending, limit=PAGE)
-                return total, rows, grade_labels(s)
+                return total, rows, grade_labels(s), blind_awaiting(s)
 
         return fetch
 
     def show_page(self, page: Page) -> None:
         """Show what :meth:`first_page`'s function returned (on the UI thread)."""
-        total, rows, labels = page
+        total, rows, labels, hidden = page
         self.beginResetModel()
-        self.total, self.rows, self.labels = total, rows, labels
+        self.total, self.rows, self.labels, self.hidden_grades = total, rows, labels, hidden
         self.endResetModel()
         self.reloaded.emit(total)
 
@@ -146,6 +149,13 @@ class AuditsModel(QAbstractTableModel):
             return None
         r = self.rows[index.row()]
         key = COLUMNS[index.column()][0]
+        if key == "grade" and r.id in self.hidden_grades:
+            # Sent for blind moderation: its grades are shown once its moderator has recorded their own.
+            if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+                return "(blind)"
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return "Sent here for blind moderation: the grades show once it has been moderated"
+            return None if role != AUDIT_ID_ROLE else r.id
         if role == Qt.ItemDataRole.DisplayRole and key == "grade":
             # "RI", "Good (mod.)": the full label, and the auditor's grade, are the tooltip; the whole
             # label with "(moderated)" is what a screen reader says.

@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
 from qadesk import APP_NAME, __version__
 from qadesk.core.errors import QadeskError
 from qadesk.services.audits import get_audit
+from qadesk.services.blind_moderation import blind_until_judged
+from qadesk.services.profile import current_actor_name
 from qadesk.ui import messages
 from qadesk.ui.change_hub import ChangeHub, follow
 from qadesk.ui.context import AppContext
@@ -233,8 +235,15 @@ class MainWindow(QMainWindow):
             with self.ctx.store.session() as s:
                 audit = get_audit(s, audit_id)
                 audit_id, reference = audit.id, audit.reference
+                hidden = blind_until_judged(s, audit_id, current_actor_name(s))
         except QadeskError as exc:
             messages.show_exception(exc, self)
+            return None
+        if hidden:
+            # Sent here for blind moderation: the form would show the auditor's grades.
+            messages.info(f"{reference} was sent here for blind moderation. Read its evidence and record your own "
+                          "judgements on the Moderation screen first: the audit opens once they are recorded.",
+                          parent=self, title="Blind moderation")
             return None
         self.show_screen("audits")
         self.settings.remember_audit(audit_id)

@@ -68,6 +68,8 @@ class Loaded:
     own_reason: str | None  # why this person may not moderate it
     overall: tuple[tuple[str, str], ...]
     auditor_grade: str | None  # value, for the disagree choice (never shown while blind)
+    origin: str | None = None  # the organisation the audit came from, if another
+    kind: str | None = None  # internal or external, as chosen when the judgements were recorded blind
 
 
 def evidence_html(ev: bm.Evidence) -> str:
@@ -249,6 +251,12 @@ class ModerationRecord(QWidget):
         buttons.addStretch(1)
         jv.addLayout(buttons)
 
+        # The judgements scroll inside their column rather than make the window taller than a laptop's screen.
+        judging = QScrollArea()
+        judging.setWidgetResizable(True)
+        judging.setFrameShape(QScrollArea.Shape.NoFrame)
+        judging.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        judging.setWidget(judge)
         reading = QWidget()
         rv = QVBoxLayout(reading)
         rv.setContentsMargins(0, 0, 0, 0)
@@ -257,7 +265,7 @@ class ModerationRecord(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setChildrenCollapsible(False)
         split.addWidget(reading)
-        split.addWidget(judge)
+        split.addWidget(judging)
         split.setStretchFactor(0, 4)
         split.setStretchFactor(1, 5)
         split.setSizes([400, 500])
@@ -303,7 +311,8 @@ class ModerationRecord(QWidget):
         compared = bm.comparison(s, audit.id, me) if pending is not None and me else None
         t = svc.template_for(audit)
         return Loaded(row, blind, judging_blind, bm.evidence(audit, blind=blind), compared, own,
-                      tuple((c.value, c.label) for c in t.overall_choices()), None if blind else audit.overall_grade)
+                      tuple((c.value, c.label) for c in t.overall_choices()), None if blind else audit.overall_grade,
+                      audit.origin, pending.kind if pending is not None else None)
 
     def _own_controls(self, sections: dict[str, tuple[str, tuple[tuple[str, str], ...]]],
                       overall: tuple[tuple[str, str], ...]) -> None:
@@ -341,11 +350,16 @@ class ModerationRecord(QWidget):
         graded = {x.id: (x.title, x.grades) for x in d.evidence.sections if x.graded}
         self._own_controls(graded if d.blind else {}, d.overall)
         self.grade.clear()
+        self.grade.addItem("— choose the moderated grade —", None)  # never a grade nobody chose
         for value, label in d.overall:
             self.grade.addItem(label, value)
         self.rationale.clear()
         self.learning.clear()
         self.agree.setChecked(True)
+        # An audit another organisation sent here is moderated externally; the kind chosen when the
+        # judgements were recorded blind stays.
+        kind = d.kind or ("external" if d.origin else "internal")
+        self.kind.setCurrentIndex(max(0, self.kind.findData(kind)))
         if d.blind:  # step 1: the moderator's own judgements; the auditor's are nowhere in this panel
             self.steps.setCurrentIndex(0)
             self.record.hide()
@@ -373,7 +387,10 @@ class ModerationRecord(QWidget):
     def _show_compared(self, rows: list[bm.ComparedJudgement] | None) -> None:
         self.compare.setVisible(rows is not None)
         if rows is None:
-            self.compare_note.setText("Blind moderation is off: the auditor's judgements are in the evidence.")
+            d = self.loaded
+            self.compare_note.setText(
+                "This is your own audit: someone else moderates it." if d is not None and d.own_reason else
+                "Blind moderation is off: the auditor's judgements are in the evidence.")
             return
         self.compare.setRowCount(len(rows))
         bold = QFont()

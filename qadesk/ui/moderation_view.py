@@ -72,7 +72,9 @@ class ModerationView(QWidget):
         self.rate_bar.setObjectName("moderation.rate_bar")
         self.rate_bar.setAccessibleName("Agreement rate")
         self.rate_bar.setMaximumWidth(200)
-        self.rate_bar.setFormat("%p% agreed")
+        self.rate_bar.setFormat("%p% kept")
+        self.rate_bar.setToolTip("Moderations that agreed with the auditor's grade (the agreement statistics "
+                                 "are under Agreement and drift)")
         self.choose = QPushButton("Choose &what to moderate…")
         self.choose.setObjectName("moderation.choose")
         self.choose.setToolTip("Draw a sample of completed audits to moderate: every extreme grade, a share spread "
@@ -219,7 +221,7 @@ class ModerationView(QWidget):
                 chosen = [c.audit_id for c in chosen_awaiting(s)]
                 sel = Selection(statuses=["completed"], audit_ids=chosen if only and chosen else [])
                 page = (count_audits(s, sel), list_audits(s, sel, sort=sort, descending=descending, limit=PAGE),
-                        grade_labels(s))
+                        grade_labels(s), bm.blind_awaiting(s))
                 agreed, total = agreement(s)
                 past = list_moderations(s)
                 blind = bm.blind_by_default(s)
@@ -251,12 +253,14 @@ class ModerationView(QWidget):
             self.waiting.setCurrentIndex(self.model.index(again, 0))
         self._chosen(self.waiting.currentIndex())
         labels = self.model.labels
+        # How often moderation left the auditor's grade as it was (the agreement figures, on the moderator's
+        # own blind grades, are under "Agreement and drift").
         if total:
-            self.rate.setText(f"Agreement: {agreed:,} of {total:,} moderations")
+            self.rate.setText(f"Auditor's grade kept: {agreed:,} of {total:,} moderations")
             self.rate_bar.setValue(round(100 * agreed / total))
         else:
             self.rate.setText("No moderations recorded yet")
-            self.rate_bar.setValue(0)
+        self.rate_bar.setVisible(bool(total))
         self.past_rows = past
         self.past.setRowCount(len(past))
         for i, m in enumerate(past):

@@ -91,7 +91,7 @@ def test_a_blind_request_hides_the_judgements_for_people_and_the_round_trip_brin
     qadesk(b, "moderation", "blind", "off")
     r = qadesk(b, "pack", "import", str(pack))
     assert "blind moderation request" in r.stdout
-    ev = json.loads(qadesk(b, "moderation", "evidence", aid, "--json").stdout)[0]
+    ev = json.loads(qadesk(b, "moderation", "evidence", aid, "--json").stdout)
     assert ev["blind"] is True and ev["auditor_overall"] is None and ev["auditor_rationale"] is None
     assert all(x["auditor_grade"] is None for x in ev["sections"]) and any(x["items"] for x in ev["sections"])
     text = qadesk(b, "moderation", "evidence", aid).stdout
@@ -130,7 +130,7 @@ def test_a_blind_request_hides_the_judgements_for_people_and_the_round_trip_brin
     assert doc["final_grade"] == own and doc["status"] == "moderated"
     # The sender's own store has no reason to judge its audits blind because of the pack it sent.
     qadesk(a, "moderation", "blind", "off")
-    assert json.loads(qadesk(a, "moderation", "evidence", ids[1], "--json").stdout)[0]["blind"] is False
+    assert json.loads(qadesk(a, "moderation", "evidence", ids[1], "--json").stdout)["blind"] is False
 
 
 def test_no_blind_sends_the_judgements_and_the_receiver_follows_its_own_setting(sender, tmp_path):
@@ -146,10 +146,10 @@ def test_no_blind_sends_the_judgements_and_the_receiver_follows_its_own_setting(
     qadesk(b, "profile", "set", "--name", "Riley External")
     qadesk(b, "moderation", "blind", "off")
     qadesk(b, "pack", "import", str(pack))
-    ev = json.loads(qadesk(b, "moderation", "evidence", ids[0], "--json").stdout)[0]
+    ev = json.loads(qadesk(b, "moderation", "evidence", ids[0], "--json").stdout)
     assert ev["blind"] is False and ev["auditor_overall"]
     qadesk(b, "moderation", "blind", "on")
-    assert json.loads(qadesk(b, "moderation", "evidence", ids[0], "--json").stdout)[0]["blind"] is True
+    assert json.loads(qadesk(b, "moderation", "evidence", ids[0], "--json").stdout)["blind"] is True
 
 
 def test_the_default_follows_the_senders_setting(sender, tmp_path):

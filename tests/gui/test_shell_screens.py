@@ -112,7 +112,7 @@ def test_a_moderation_is_recorded_and_the_agreement_rate_follows(open_window, de
     audit = view.audit
     assert audit is not None and audit.reference in view.audit_info.text()
     view.disagree.setChecked(True)
-    other = next(i for i in range(view.grade.count()) if view.grade.itemData(i) != audit.grade)
+    other = next(i for i in range(view.grade.count()) if view.grade.itemData(i) not in (None, audit.grade))
     view.grade.setCurrentIndex(other)
     moderated = view.grade.itemData(other)
     view.record.click()  # no rationale: refused, nothing stored

@@ -147,3 +147,37 @@ def test_the_blind_setting_is_on_unless_the_qa_lead_turns_it_off(store):
         assert not bm.blind_by_default(s)
         entry = s.query(HistoryEntry).filter_by(entity="setting", entity_id=bm.BLIND_KEY).one()
         assert json.loads(entry.after) == {"blind": False}
+
+
+def test_judging_blind_is_refused_when_blind_moderation_is_off(completed):
+    """A judgement made after the auditor's grades were on show is never counted as blind."""
+    store, aid, _, _, overall, _ = completed
+    with store.transaction() as s:
+        bm.set_blind_by_default(s, False, actor="Pat Lead")
+    with store.transaction() as s, pytest.raises(StateError, match="blind moderation is off"):
+        bm.record_blind(s, aid, moderator=MOD, own_grade=overall)
+    with store.transaction() as s:
+        m = svc.moderate(s, aid, moderator=MOD, agreed=True)
+        assert m.blind is False and m.own_grade == overall
+
+
+def test_sections_and_grades_are_named_as_people_write_them_and_a_moderation_by_the_start_of_its_id(completed):
+    store, aid, graded, _, _, _ = completed
+    with store.transaction() as s:
+        t = svc.template_for(svc.get_audit(s, aid))
+        first = t.section(graded[0])
+        top = max((c for c in t.overall_choices() if c.score is not None), key=lambda c: c.score or 0)
+        b = bm.record_blind(s, aid, moderator=MOD, own_grade=top.label.upper(),
+                            sections={f"  {first.title.lower()} ": t.list_choices(first.grade_list)[0].label})
+        assert b.own_grade == top.value
+        assert json.loads(b.sections) == {first.id: t.list_choices(first.grade_list)[0].value}
+        with pytest.raises(ValidationError, match="its graded sections: "):
+            bm.record_blind(s, aid, moderator=svc.Actor("Another Moderator"), own_grade=top.value,
+                            sections={"nonesuch": "good"})
+        m = svc.moderate(s, aid, moderator=MOD, agreed=True)
+        mid = m.id
+    with store.transaction() as s:
+        note = bm.add_note(s, mid[:8].upper(), author=ACTOR, text="Thank you")
+        assert note.role == "auditor"
+        with pytest.raises(Exception, match="no moderation"):
+            bm.add_note(s, "0000000000", author=ACTOR, text="Thank you")
