@@ -67,7 +67,8 @@ def _show(args: argparse.Namespace) -> int:
     print(f"{d['reference']} ({d['id']}): {d['title']} ({d['template']}), {d['status']}"
           + (f", a copy from {d['origin']}" if d["copy"] else ""))
     print(f"Rated by: {', '.join(d['raters']) or 'nobody yet'}")
-    print("To grade: " + ", ".join(f"{x['id']} ({x['title']})" for x in d["sections"]) + ", and the overall judgement")
+    graded = ", ".join(f"{x['id']} ({x['title']})" for x in d["sections"])
+    print(f"To grade: {graded}, and the overall judgement" if graded else "To grade: the overall judgement")
     print("Overall scale: " + ", ".join(f"{c['value']} ({c['label']})" for c in d["overall_scale"]))
     for qid, entry in d["document"]["answers"].items():
         value = entry.get("value")
@@ -121,7 +122,8 @@ def _result(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(r.as_dict())
         return EXIT_OK
-    print(f"{r.reference}: {len(r.raters)} raters ({', '.join(r.raters) or 'none yet'}), {r.status}")
+    n = len(r.raters)
+    print(f"{r.reference}: {n} rater{'' if n == 1 else 's'} ({', '.join(r.raters) or 'none yet'}), {r.status}")
     for item in r.items:
         counts = ", ".join(f"{label} {n}" for label, n in zip(item.scale.labels, item.spread.counts, strict=True) if n)
         extra = []

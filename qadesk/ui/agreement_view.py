@@ -35,6 +35,17 @@ from qadesk.ui.widgets import tab_leaves
 BY = (("All moderated audits", None), ("By auditor", "auditor"), ("By moderator", "moderator"), ("By team", "team"),
       ("By template", "template"), ("By section", "section"), ("By quarter", "quarter"))
 COLUMNS = ("Group", "n", "Exact", "Within one", "Weighted kappa (quadratic)", "Gwet's AC2")
+# What each figure means, in a line (docs/moderation-statistics.md says more, and when to trust it).
+COLUMN_TIPS = (
+    "Who or what the figures are for",
+    "Pairs counted: the auditor's grade and the moderator's own grade of the same audit (or section)",
+    "How often the moderator's grade was the auditor's",
+    "How often the two grades were the same or next to each other on the scale",
+    "Agreement beyond chance, a near miss counting nearly as agreement: 1 is perfect, 0 no better than "
+    "chance. Misleads when nearly every grade is the same one; read AC2 beside it. With its 95% interval",
+    "Gwet's AC2: agreement beyond chance that stays steady when most grades are 'Good'. 1 is perfect. "
+    "With its 95% interval",
+)
 GENEROUS, SEVERE, STEADY = QColor("#b3261e"), QColor("#0b4f6c"), QColor("#6b7780")
 
 
@@ -193,6 +204,10 @@ class AgreementPanel(QWidget):
         self.table.setObjectName("agreement.table")
         self.table.setAccessibleName("Agreement between auditors and moderators")
         self.table.setHorizontalHeaderLabels(COLUMNS)
+        for col, tip in enumerate(COLUMN_TIPS):
+            head = self.table.horizontalHeaderItem(col)
+            if head is not None:
+                head.setToolTip(tip)
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
