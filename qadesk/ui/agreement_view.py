@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QScrollArea,
     QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
@@ -236,7 +237,14 @@ class AgreementPanel(QWidget):
         lower = QHBoxLayout()
         drift_box = QVBoxLayout()
         drift_box.addWidget(QLabel("<b>Drift</b>: each auditor's grade minus the moderated grade (mean, 95% interval)"))
-        drift_box.addWidget(self.chart, 1)
+        # Each auditor is a row: many auditors scroll inside the chart's box rather than squeeze the table.
+        chart_scroll = QScrollArea()
+        chart_scroll.setObjectName("agreement.drift_scroll")
+        chart_scroll.setWidgetResizable(True)
+        chart_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        chart_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        chart_scroll.setWidget(self.chart)
+        drift_box.addWidget(chart_scroll, 1)
         lower.addLayout(drift_box, 3)
         grid_box = QVBoxLayout()
         who = QLabel("Grades of")
