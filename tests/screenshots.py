@@ -183,6 +183,7 @@ def _moderation(w, save, settle, me: str, folder: Path) -> None:  # type: ignore
         if dialog.current == exercise:
             break
     dialog.tabs.setCurrentIndex(1)
+    dialog.show_auditor.setChecked(True)  # the panel's discussion: the auditor's grades beside
     save(dialog, "18-calibration")
     dialog.reject()
 

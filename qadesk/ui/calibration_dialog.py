@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -124,6 +125,7 @@ class CalibrationDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.current: str | None = None  # the chosen exercise's id
+        self._last_result: cal.CalibrationResult | None = None
         self.details: dict[str, Any] | None = None
         self.setObjectName("calibration.dialog")
         self.setWindowTitle("Calibration exercises")
@@ -224,7 +226,14 @@ class CalibrationDialog(QDialog):
         self.against = _table(("Rater", "Items", "Same as agreed", "Within one grade", "Mean difference"),
                               "calibration.against")
         self.against.setAccessibleName("Each rater against the agreed grade")
+        # The auditor's own grades are the exercise maker's to see, but not before they choose to: a QA lead
+        # who also rates would otherwise rate having seen them.
+        self.show_auditor = QCheckBox("Show the auditor's grades beside")
+        self.show_auditor.setObjectName("calibration.show_auditor")
+        self.show_auditor.setToolTip("Leave this until you have rated, if you rate: your grades then stay your own")
+        self.show_auditor.toggled.connect(self._auditor_shown)
         v = QVBoxLayout(w)
+        v.addWidget(self.show_auditor)
         v.addWidget(self.spread, 3)
         v.addWidget(self.coefficients)
         v.addWidget(QLabel("Each rater against the agreed grades"))
@@ -361,11 +370,19 @@ class CalibrationDialog(QDialog):
         for b in (self.rate_button, self.agree_button, self.export_button):
             b.setEnabled(False)
 
+    def _auditor_shown(self, _on: bool) -> None:
+        if self._last_result is not None:
+            self.show_result(self._last_result)
+
     def show_result(self, r: cal.CalibrationResult) -> None:
         """The spread per section and overall, the coefficients with their n and verdict, each rater against
         the agreed grade."""
+        self._last_result = r
+        agreed = r.status == "agreed"
+        self.show_auditor.setVisible(not r.copy and not agreed)
+        with_auditor = not r.copy and (agreed or self.show_auditor.isChecked())
         labels = list(r.items[-1].scale.labels) if r.items else []
-        columns = ["Graded", *(short_grade(x) for x in labels), "Range", "Agreed"] + (["Auditor"] if not r.copy else [])
+        columns = ["Graded", *(short_grade(x) for x in labels), "Range", "Agreed"] + (["Auditor"] if with_auditor else [])
         self.spread.setColumnCount(len(columns))
         self.spread.setHorizontalHeaderLabels(columns)
         for j, label in enumerate(labels):

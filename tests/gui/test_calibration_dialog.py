@@ -109,7 +109,13 @@ def test_a_calibration_exercise_through_the_dialog_on_two_stores(store, tmp_path
     rows = {lead.spread.item(i, 0).text(): i for i in range(lead.spread.rowCount())}
     voice = rows["The child's voice and lived experience"]
     headers = [lead.spread.horizontalHeaderItem(j).text() for j in range(lead.spread.columnCount())]
-    assert headers[-1] == "Auditor" and "Range" in headers
+    assert "Auditor" not in headers and "Range" in headers  # the auditor's grades only when asked for
+    assert lead.show_auditor.isVisible() and not lead.show_auditor.isChecked()
+    lead.show_auditor.setFocus()
+    qtbot.keyClick(lead.show_auditor, Qt.Key.Key_Space)
+    assert lead.show_auditor.isChecked()
+    headers = [lead.spread.horizontalHeaderItem(j).text() for j in range(lead.spread.columnCount())]
+    assert headers[-1] == "Auditor"
     assert lead.spread.item(voice, headers.index("Range")).text() == "1"
     assert "n = 3: too few to judge" in lead.coefficients.text()
     assert "Krippendorff's alpha (ordinal)" in lead.coefficients.text()
