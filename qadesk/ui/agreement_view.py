@@ -74,7 +74,7 @@ class DriftChart(QWidget):
     def set_rows(self, rows: Sequence[AuditorDrift]) -> None:
         self.rows = [r for r in rows if r.drift.n >= 3]  # one or two audits draw no line worth reading
         self.setAccessibleDescription("; ".join(f"{r.auditor}: {r.drift.verdict}" for r in self.rows) or "No data")
-        self.setMinimumHeight(int(self._row() * (len(self.rows) + 2.5)))
+        self.setMinimumHeight(int(self._row() * (len(self.rows) + 2.7)))
         self.updateGeometry()
         self.update()
 
@@ -82,7 +82,7 @@ class DriftChart(QWidget):
         return QFontMetricsF(self.font()).height() * 1.35
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
-        return QSize(420, int(self._row() * (len(self.rows) + 2.5)))
+        return QSize(420, int(self._row() * (len(self.rows) + 2.7)))
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         p = QPainter(self)
@@ -106,9 +106,21 @@ class DriftChart(QWidget):
         top, bottom = row * 0.5, row * (len(self.rows) + 0.5)
         p.setPen(QPen(muted, 1))
         p.drawLine(QPointF(x(0), top), QPointF(x(0), bottom))
-        p.drawText(QRectF(left, bottom + 2, width / 2, row), Qt.AlignmentFlag.AlignLeft, "◀ more severe")
-        p.drawText(QRectF(left + width / 2, bottom + 2, width / 2, row), Qt.AlignmentFlag.AlignRight,
-                   "more generous ▶")
+        # The scale, in grades: a tick at every whole grade (every half grade when the drifts are small).
+        step = 0.5 if span <= 1.0 else 1.0
+        ticks = [i * step for i in range(-int(span / step), int(span / step) + 1)]
+        faint = QColor(muted)
+        faint.setAlpha(70)
+        for t in ticks:
+            if t:
+                p.setPen(QPen(faint, 1, Qt.PenStyle.DotLine))
+                p.drawLine(QPointF(x(t), top), QPointF(x(t), bottom))
+            p.setPen(muted)
+            p.drawText(QRectF(x(t) - 30, bottom + 2, 60, row), Qt.AlignmentFlag.AlignHCenter,
+                       "0" if not t else f"{t:+g}".replace("-", "−"))
+        p.drawText(QRectF(left, bottom + row, width / 2, row), Qt.AlignmentFlag.AlignLeft, "◀ more severe")
+        p.drawText(QRectF(left + width / 2, bottom + row, width / 2, row), Qt.AlignmentFlag.AlignRight,
+                   "more generous ▶ (grades)")
         for i, r in enumerate(self.rows):
             y = top + row * (i + 0.5)
             colour = _colour(r.drift.direction)
