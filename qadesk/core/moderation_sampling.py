@@ -163,7 +163,7 @@ def draw_moderation_sample(candidates: Sequence[Candidate], options: ModerationS
         picked = random.Random(f"qadesk-moderation/{options.seed}/{key[0]}/{key[1]}").sample(rest, min(want, len(rest)))
         for c in picked:
             taken[c.audit_id] = Chosen(c, f"random: {shares[key]} of the auditor's {len(members)} graded {key[1]} "
-                                          f"({options.percent:g}%)", "share")
+                                          f"(their part of the {options.percent:g}% share)", "share")
     if options.minimum_per_quarter:
         done = dict(moderated_per_quarter or {})
         groups: dict[tuple[str, str], list[Candidate]] = {}
