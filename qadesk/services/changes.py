@@ -177,7 +177,7 @@ def _of_audit(**kind: bool) -> Callable[[Any, str], Changes]:
 
 
 def _setting(row: Setting, _how: str) -> Changes:
-    return Changes(profile=row.key in PROFILE_SETTINGS)
+    return Changes(profile=row.key in PROFILE_SETTINGS or row.key.startswith("profile@"))  # a server login's
 
 
 def _none(_row: Any, _how: str) -> Changes:

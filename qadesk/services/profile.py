@@ -6,6 +6,7 @@ import getpass
 import json
 from dataclasses import asdict, dataclass
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from qadesk.store.models import Setting
@@ -25,9 +26,24 @@ class Profile:
         return bool(self.name.strip())
 
 
+def server_login(session: Session) -> str | None:
+    """The database login this session works as, on a database server (None for the laptop's store)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    return str(session.execute(text("SELECT current_user")).scalar_one())
+
+
+def profile_key(session: Session) -> str:
+    """Where this person's profile is kept: the laptop store has one person; on a database server each
+    login (a person's own role there) has a profile of its own, so one person's first run never writes
+    over another's."""
+    login = server_login(session)
+    return PROFILE_KEY if login is None else f"{PROFILE_KEY}@{login}"[:100]
+
+
 def get_profile(session: Session) -> Profile | None:
     """The profile saved in this store; None if nobody has set one."""
-    row = session.get(Setting, PROFILE_KEY)
+    row = session.get(Setting, profile_key(session))
     if row is None:
         return None
     data = json.loads(row.value)
@@ -35,20 +51,25 @@ def get_profile(session: Session) -> Profile | None:
 
 
 def set_profile(session: Session, profile: Profile) -> None:
-    """Save the profile in this store (replacing any before)."""
-    row = session.get(Setting, PROFILE_KEY)
+    """Save the profile in this store (replacing any before), on a server this login's own."""
+    key = profile_key(session)
+    row = session.get(Setting, key)
     value = json.dumps(asdict(profile), ensure_ascii=False)
     if row is None:
-        session.add(Setting(key=PROFILE_KEY, value=value))
+        session.add(Setting(key=key, value=value))
     else:
         row.value = value
 
 
 def current_actor_name(session: Session) -> str:
-    """Who is making changes: the profile's name, else the computer's login name."""
+    """Who is making changes: the profile's name, else the database login on a server, else the computer's
+    login name."""
     profile = get_profile(session)
     if profile and profile.is_set:
         return profile.name
+    login = server_login(session)
+    if login:  # on a database server, the person is the database login
+        return login
     try:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no login name on some systems; history still needs a name
