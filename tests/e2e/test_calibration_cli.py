@@ -77,7 +77,7 @@ def test_a_calibration_exercise_runs_end_to_end_across_two_stores(tmp_path: Path
     for secret in secrets:
         assert secret not in text, secret
     # The ordinary importer refuses it whole, rather than take the copy for an audit.
-    assert "not part of a qadesk pack" in q(a, "pack", "import", str(out), check=1).stderr
+    assert "this is a calibration pack: import it with 'qadesk calibration import'" in q(a, "pack", "import", str(out), check=1).stderr
 
     q(b, "profile", "set", "--name", "Robin Rater", "--role", "Team manager")
     assert "is here now" in q(b, "calibration", "import", str(out)).stdout
