@@ -248,7 +248,9 @@ class AgreementPanel(QWidget):
         top.addStretch(1)
         lower = QHBoxLayout()
         drift_box = QVBoxLayout()
-        drift_box.addWidget(QLabel("<b>Drift</b>: each auditor's grade minus the moderated grade (mean, 95% interval)"))
+        drift_title = QLabel("<b>Drift</b>: each auditor's grade minus the moderated grade (mean, 95% interval)")
+        drift_title.setWordWrap(True)
+        drift_box.addWidget(drift_title)
         # Each auditor is a row: many auditors scroll inside the chart's box rather than squeeze the table.
         chart_scroll = QScrollArea()
         chart_scroll.setObjectName("agreement.drift_scroll")

@@ -71,7 +71,7 @@ class ModerationView(QWidget):
         self.rate_bar = QProgressBar()
         self.rate_bar.setObjectName("moderation.rate_bar")
         self.rate_bar.setAccessibleName("Agreement rate")
-        self.rate_bar.setMaximumWidth(200)
+        self.rate_bar.setMaximumWidth(140)
         self.rate_bar.setFormat("%p% kept")
         self.rate_bar.setToolTip("Moderations that agreed with the auditor's grade (the agreement statistics "
                                  "are under Agreement and drift)")
@@ -176,8 +176,14 @@ class ModerationView(QWidget):
         head.addWidget(self.calibration)
         head.addWidget(self.blind)
         head.addStretch(1)
-        head.addWidget(self.rate)
-        head.addWidget(self.rate_bar)
+        # How often the auditor's grade was kept: beside the tabs, so the heading row stays narrow enough
+        # for a laptop whatever the buttons' words.
+        corner = QWidget()
+        cv = QHBoxLayout(corner)
+        cv.setContentsMargins(0, 0, 4, 2)
+        cv.addWidget(self.rate)
+        cv.addWidget(self.rate_bar)
+        self.tabs.setCornerWidget(corner, Qt.Corner.TopRightCorner)
         layout = QVBoxLayout(self)
         layout.addLayout(head)
         layout.addWidget(self.tabs, 1)
