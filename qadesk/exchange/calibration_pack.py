@@ -37,10 +37,10 @@ from qadesk.exchange.output import atomic_path
 from qadesk.exchange.pack_check import (
     FORMAT,
     MANIFEST,
-    MANIFEST_JSON,
     MEMBER_JSON,
     check_against_template,
     datetime_problem,
+    read_manifest,
     schema_problems,
 )
 from qadesk.exchange.safejson import load_json
@@ -125,18 +125,7 @@ def read_calibration_pack(path: Path) -> CalibrationPack:
         raise ValidationError(f"there is no file {path}")
     with SafeZip(path, PACK_LIMITS, label=label) as z:
         names = z.names()
-        if MANIFEST not in names:
-            raise ValidationError("the file has no manifest.json (is this a qadesk pack?)", label)
-        try:
-            manifest = load_json(z.read(MANIFEST), MANIFEST, MANIFEST_JSON)
-        except ValidationError as exc:
-            raise type(exc)(exc.problems, label) from None
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            fmt = manifest.get("format") if isinstance(manifest, dict) else None
-            raise ValidationError(f"manifest.json: the format is {fmt!r:.60}; this qadesk reads {FORMAT!r}", label)
-        problems = schema_problems("pack-manifest", manifest, MANIFEST)
-        if problems:
-            raise ValidationError(problems, label)
+        manifest = read_manifest(z, names, label)
         cal = manifest.get("calibration")
         if not isinstance(cal, dict) or cal.get("format") != CALIBRATION_FORMAT:
             raise ValidationError("manifest.json: calibration: this is not a calibration pack (it is an ordinary "

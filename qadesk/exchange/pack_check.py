@@ -213,6 +213,24 @@ def _manifest_problems(manifest: dict[str, Any]) -> list[Problem]:
     return out
 
 
+def read_manifest(z: SafeZip, names: list[str], label: str) -> dict[str, Any]:
+    """A pack's manifest, read and checked against the pack-manifest schema (packs and calibration packs):
+    :class:`ValidationError` naming the pack for a missing, unreadable or foreign manifest."""
+    if MANIFEST not in names:
+        raise ValidationError("the pack has no manifest.json (is this a qadesk pack?)", label)
+    try:
+        manifest = load_json(z.read(MANIFEST), MANIFEST, MANIFEST_JSON)
+    except ValidationError as exc:
+        raise type(exc)(exc.problems, label) from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        fmt = manifest.get("format") if isinstance(manifest, dict) else None
+        raise ValidationError(f"manifest.json: the format is {_shown(fmt)}; this qadesk reads {FORMAT!r}", label)
+    problems = schema_problems("pack-manifest", manifest, MANIFEST)
+    if problems:
+        raise ValidationError(problems, label)
+    return manifest
+
+
 def read_pack(path: Path, *, stored: dict[str, str] | None = None, progress: Progress | None = None) -> PackContents:
     """Open, verify and validate a pack; raise :class:`ValidationError` with the reason if any check fails.
 
@@ -226,16 +244,8 @@ def read_pack(path: Path, *, stored: dict[str, str] | None = None, progress: Pro
         raise ValidationError(f"there is no file {path}")
     with SafeZip(path, PACK_LIMITS, label=label) as z:
         names = z.names()
-        if MANIFEST not in names:
-            raise ValidationError("the pack has no manifest.json (is this a qadesk pack?)", label)
-        try:
-            manifest = load_json(z.read(MANIFEST), MANIFEST, MANIFEST_JSON)
-        except ValidationError as exc:
-            raise type(exc)(exc.problems, label) from None
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            fmt = manifest.get("format") if isinstance(manifest, dict) else None
-            raise ValidationError(f"manifest.json: the format is {_shown(fmt)}; this qadesk reads {FORMAT!r}", label)
-        problems = schema_problems("pack-manifest", manifest, MANIFEST) or _manifest_problems(manifest)
+        manifest = read_manifest(z, names, label)
+        problems = _manifest_problems(manifest)
         if problems:
             raise ValidationError(problems, label)
         listed: dict[str, str] = manifest["files"]
