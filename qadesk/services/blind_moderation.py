@@ -73,7 +73,10 @@ def blind_awaiting(session: Session) -> frozenset[str]:
 def blind_until_judged(session: Session, audit_id: str, person: str | None) -> bool:
     """Whether the audit's grades are kept from this person for now: it arrived here for blind moderation,
     is not yet moderated, and they have not recorded their own judgements of it."""
-    return audit_id in blind_awaiting(session) and pending_blind(session, audit_id, person) is None
+    if not arrived_blind(session, audit_id):  # one indexed look, not the whole set, for the audit being opened
+        return False
+    moderated = session.execute(select(Moderation.id).where(Moderation.audit_id == audit_id).limit(1)).first()
+    return moderated is None and pending_blind(session, audit_id, person) is None
 
 
 def set_blind_by_default(session: Session, on: bool, *, actor: str) -> None:

@@ -256,8 +256,9 @@ class ModerationView(QWidget):
         # The audit being moderated stays chosen when the list reloads (its judgements were just recorded).
         again = next((i for i, r in enumerate(self.model.rows) if r.id == keep), None)
         if again is not None:
-            self.waiting.setCurrentIndex(self.model.index(again, 0))
-        self._chosen(self.waiting.currentIndex())
+            self.waiting.setCurrentIndex(self.model.index(again, 0))  # shows it (currentRowChanged)
+        else:
+            self._chosen(QModelIndex())
         labels = self.model.labels
         # How often moderation left the auditor's grade as it was (the agreement figures, on the moderator's
         # own blind grades, are under "Agreement and drift").
