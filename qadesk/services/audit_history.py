@@ -225,9 +225,27 @@ def describe(e: Any, words: _Words) -> Change:
             doc = a.get("document") or {}
             return change(f"Imported from a pack{source}", "" if before is None else "the copy here",
                           STATUS_WORDS.get(str(doc.get("status")), str(doc.get("status") or "")), "import")
+        if action == "sync":
+            a = after or {}
+            fields = ", ".join(a.get("fields") or []) or "no field"
+            return change(f"Synced with {a.get('server') or 'the team server'}", "the copy before",
+                          f"merged: {fields}", "sync")
+        if action == "resolve":
+            a = after or {}
+            return change(f"Conflict resolved ({a.get('resolution') or ''}): {a.get('field') or ''}",
+                          shown_json(a.get("before")), shown_json(a.get("value")), "resolve")
         if action == "baseline":
             return change("Recorded as it stood when qadesk was upgraded", "", "every field, as then", "baseline")
     return change(f"{entity} {action}", "", "", entity)
+
+
+def shown_json(value: Any) -> str:
+    """A value from a conflict entry in words ("" when there was none)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
 
 
 def audit_changes(session: Session, audit_id: str, *, newest_first: bool = False) -> list[Change]:
@@ -277,7 +295,8 @@ def _rows(st: dict[str, Any], words: _Words) -> tuple[tuple[str, str, str], ...]
 
 MILESTONES = {("audit", "submit"): "Submitted", ("audit", "reopen"): "Reopened", ("audit", "close"): "Closed",
               ("audit", "import"): "Imported", ("moderation", "moderate"): "Moderated",
-              ("moderation", "import"): "Moderation taken in", ("audit", "baseline"): "As recorded at the upgrade"}
+              ("moderation", "import"): "Moderation taken in", ("audit", "baseline"): "As recorded at the upgrade",
+              ("audit", "sync"): "Synced", ("audit", "resolve"): "Conflict resolved"}
 
 
 def audit_versions(session: Session, audit_id: str) -> list[Version]:

@@ -210,7 +210,8 @@ def apply_entry(st: dict[str, Any], entity: str, action: str, entity_id: str | N
             src["status"] = src["completed_at"] = seq
         elif action == "close":
             st["status"], src["status"] = "closed", seq
-        elif action == "import":
+        elif action in ("import", "sync", "resolve"):
+            # import: from a pack; sync: merged with the team server's copy; resolve: a conflict resolved.
             a = after or {}
             _take_document(st, a.get("document") or {}, seq)
             if before is None:  # a new audit from a pack: where it came from

@@ -511,3 +511,46 @@ class CalibrationRating(Base):
     sections: Mapped[str] = mapped_column(Text)  # JSON: section id -> the rater's grade
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     pack_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class Conflict(Base):
+    """One field of an audit that two copies changed differently (migration 0015): found by a sync with the
+    team server or a pack import, kept until a person resolves it (mine, theirs, both, or their own text).
+
+    ``base``, ``mine`` and ``theirs`` are JSON ``{"v": value}``, or NULL where that copy has no value (the
+    answer was not given, the action was removed). ``mine`` is this store's copy, ``theirs`` the server's or
+    the pack's. The history records the resolution (an audit entry ``resolve``)."""
+
+    __tablename__ = "conflicts"
+    __table_args__ = (Index("ix_conflicts_audit_open", "audit_id", "resolved_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    audit_id: Mapped[str] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(16))  # sync | pack
+    source_ref: Mapped[str | None] = mapped_column(String(200))  # the server's name, or the pack's id
+    path: Mapped[str] = mapped_column(String(200))  # qadesk.core.merge field path: answers.q3.evidence
+    base: Mapped[str | None] = mapped_column(Text)
+    mine: Mapped[str | None] = mapped_column(Text)
+    theirs: Mapped[str | None] = mapped_column(Text)
+    theirs_revision: Mapped[int | None] = mapped_column(Integer)  # the other copy's revision when found
+    theirs_by: Mapped[str | None] = mapped_column(String(200))  # who changed theirs, where known
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by: Mapped[str | None] = mapped_column(String(200))
+    resolution: Mapped[str | None] = mapped_column(String(16))  # mine | theirs | both | edited
+    resolved_value: Mapped[str | None] = mapped_column(Text)  # JSON {"v": value}, NULL: no value
+
+
+class SyncBase(Base):
+    """On a laptop that syncs with a team server (migration 0015): each checked-out audit's copy as both
+    sides last agreed it — the base of the next three-way merge — and where each side stood then."""
+
+    __tablename__ = "sync_bases"
+
+    audit_id: Mapped[str] = mapped_column(ForeignKey("audits.id", ondelete="CASCADE"), primary_key=True)
+    server_revision: Mapped[int] = mapped_column(Integer)  # the server's revision of the audit at the last sync
+    local_revision: Mapped[int] = mapped_column(Integer)  # this store's revision of it just after
+    server_seq: Mapped[int] = mapped_column(Integer, default=0)  # the server's history head then
+    local_seq: Mapped[int] = mapped_column(Integer, default=0)  # this store's history head then
+    document: Mapped[str] = mapped_column(Text)  # JSON: the audit document both sides agreed
+    synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
