@@ -236,11 +236,28 @@ def _fill(session: Session, audit: Audit, doc: dict[str, Any], t: Template, at: 
     refresh_final_grade(audit, t)
 
 
+def write_document(session: Session, audit: Audit, doc: dict[str, Any], t: Template, at: datetime) -> None:
+    """Write a validated (or merged) document into an existing audit's rows: subject, status, answers,
+    judgements, grades, summary and actions as the document has them; its moderations and their notes
+    that are new here are added (a moderation is never removed or rewritten). The caller moves the
+    revision on and records the history entry."""
+    _fill(session, audit, doc, t, at)
+    session.flush()
+
+
 def _merge_moderations(audit: Audit, mods: list[dict[str, Any]], pairs: list[tuple[str, str]]) -> int:
-    known = {m.id for m in audit.moderations}
+    known = {m.id: m for m in audit.moderations}
     added = 0
     for m in mods:
         if m["id"] in known:
+            # The dialogue after a moderation grows on either copy: its new entries are taken in.
+            have = known[m["id"]]
+            noted = {n.id for n in have.notes}
+            for n in m.get("notes") or []:
+                if n["id"] not in noted:
+                    have.notes.append(ModerationNote(id=n["id"], author=restore_text(n.get("author"), pairs) or "unknown",
+                                                     role=n.get("role") or "moderator",
+                                                     text=restore_text(n.get("text"), pairs) or "", at=_ts(n["at"])))
             continue
         who = m.get("moderator") or {}
         mod = Moderation(
