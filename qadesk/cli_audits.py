@@ -141,8 +141,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.action == "show":
         with store.session() as s:
+            from qadesk.services.blind_moderation import shown_document
+
             audit = svc.get_audit(s, args.id)
-            doc = svc.audit_document(audit)
+            doc = shown_document(s, audit)  # without the auditor's grades while it waits for your blind judgement
             t = svc.template_for(audit)
         if args.json:
             _print_json(doc)
@@ -216,6 +218,8 @@ def _print_audit(doc: dict[str, Any], t: Any) -> None:
     print(f"{doc['reference']}  {t.title} (v{t.version})  [{doc['status']}]")
     print(f"Case {subj.get('case_ref') or '-'} ({subj.get('case_type') or '-'}), team {subj.get('team') or '-'}, "
           f"practitioner {subj.get('practitioner') or '-'}; auditor {doc['auditor']['name'] or '-'}")
+    if doc.get("withheld"):
+        print(f"(Blind moderation: {doc['withheld']}.)")
     for s in t.sections:
         grade = grade_label(t, s.grade_list, doc["sections"].get(s.id, {}).get("grade"))
         print(f"\n== {s.title}" + (f"  — judgement: {grade}" if grade else ""))
@@ -225,6 +229,8 @@ def _print_audit(doc: dict[str, Any], t: Any) -> None:
                 print(f"  {q.label}\n    {answer_text(q, a.get('value')) or '-'}"
                       + (f"\n    evidence: {a['evidence']}" if a.get("evidence") else ""))
     o = doc["overall"]
+    if doc.get("withheld"):
+        o = {"grade": "(withheld)", "suggested": "(withheld)"}
     print(f"\nOverall: {overall_label(t, o['grade']) or '-'} (suggested {overall_label(t, o['suggested']) or '-'})")
     if doc.get("moderations"):
         print(f"Final grade (moderated): {overall_label(t, doc.get('final_grade')) or '-'}")

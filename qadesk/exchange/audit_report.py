@@ -214,6 +214,7 @@ def audit_story(doc: dict[str, Any], t: Template, ss: Any | None = None, *, widt
     moderation (:mod:`qadesk.exchange.blind`)."""
     ss = ss or pdfkit.styles()
     width = width or (pdfkit.A4[0] - 2 * pdfkit.MARGIN)
+    blind = blind or bool(doc.get("withheld"))  # kept back from this reader (services.blind_moderation)
     if blind:
         doc = blinded(doc)
     story = _header(doc, t, ss, width, blind)

@@ -62,21 +62,40 @@ def is_blind_for(session: Session, audit_id: str) -> bool:
 def blind_awaiting(session: Session) -> frozenset[str]:
     """The audits that arrived in a blind moderation request and are not yet moderated here: whoever
     lists them sees no grade of theirs (the Audits and Moderation screens, ``moderation list``)."""
-    from qadesk.services.transfer import BLIND_FIELD
-    from qadesk.store.models import Audit, PackMapping
+    from qadesk.services.transfer import blind_arrivals
 
-    rows = session.execute(select(PackMapping.audit_id).join(Audit, Audit.id == PackMapping.audit_id)
-                           .where(PackMapping.field == BLIND_FIELD, ~Audit.moderations.any())).scalars()
-    return frozenset(rows)
+    arrivals = blind_arrivals(session)
+    if not arrivals:
+        return frozenset()
+    ids = list(arrivals)
+    made: dict[str, set[str]] = {}
+    for start in range(0, len(ids), 500):
+        for aid, mid in session.execute(select(Moderation.audit_id, Moderation.id)
+                                        .where(Moderation.audit_id.in_(ids[start:start + 500]))):
+            made.setdefault(aid, set()).add(mid)
+    return frozenset(aid for aid, came in arrivals.items() if not _made_here(made.get(aid, set()), came))
+
+
+def _made_here(moderations: set[str], arrived_with: set[str] | None) -> bool:
+    """Whether any of an audit's moderations was made here, not brought with it in the blind request."""
+    return bool(moderations - arrived_with) if arrived_with is not None else bool(moderations)
+
+
+def moderated_here(session: Session, audit_id: str) -> bool:
+    """Whether a moderation of this audit was concluded in this store (not one it arrived with)."""
+    from qadesk.services.transfer import blind_arrivals
+
+    came = blind_arrivals(session, [audit_id]).get(audit_id)
+    mods = set(session.execute(select(Moderation.id).where(Moderation.audit_id == audit_id)).scalars())
+    return _made_here(mods, came)
 
 
 def blind_until_judged(session: Session, audit_id: str, person: str | None) -> bool:
     """Whether the audit's grades are kept from this person for now: it arrived here for blind moderation,
-    is not yet moderated, and they have not recorded their own judgements of it."""
+    is not yet moderated here, and they have not recorded their own judgements of it."""
     if not arrived_blind(session, audit_id):  # one indexed look, not the whole set, for the audit being opened
         return False
-    moderated = session.execute(select(Moderation.id).where(Moderation.audit_id == audit_id).limit(1)).first()
-    return moderated is None and pending_blind(session, audit_id, person) is None
+    return not moderated_here(session, audit_id) and pending_blind(session, audit_id, person) is None
 
 
 def set_blind_by_default(session: Session, on: bool, *, actor: str) -> None:
@@ -315,3 +334,22 @@ def add_note(session: Session, moderation_id: str, *, author: str, text: str,
     history.record(session, actor=author, entity="moderation_note", entity_id=n.id, audit_id=audit.id,
                    action="add", before=None, after={"moderation": m.id, **note_dict(n)}, at=at)
     return n
+
+
+WITHHELD = ("the auditor's judgements are kept back until you record your own in a blind moderation "
+            "(qadesk moderation judge)")
+
+
+def shown_document(session: Session, audit: Any) -> dict[str, Any]:
+    """The audit's document as this person may read it now: whole, or without the auditor's judgements
+    (:func:`qadesk.exchange.blind.blinded`) while it waits here for their blind moderation — so
+    ``audit show`` and an audit's report keep the grades back as the Moderation screen does."""
+    from qadesk.exchange.blind import blinded
+    from qadesk.services.audit_document import audit_document
+    from qadesk.services.profile import current_actor_name
+
+    doc = audit_document(audit)
+    if blind_until_judged(session, audit.id, current_actor_name(session)):
+        doc = blinded(doc)
+        doc["withheld"] = WITHHELD
+    return doc

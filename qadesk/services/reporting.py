@@ -26,6 +26,7 @@ from qadesk.exchange.reports import write_summary_report
 from qadesk.exchange.returns_xlsx import write_return_book
 from qadesk.services.audit_access import get_audit, template_for
 from qadesk.services.audit_document import audit_document
+from qadesk.services.blind_moderation import blind_awaiting, shown_document
 from qadesk.services.indicators import latest_figures
 from qadesk.services.profile import get_profile
 from qadesk.services.pseudonymise import Pseudonymiser, Resolution
@@ -75,11 +76,13 @@ def audit_documents(session: Session, sel: Selection | None, cancel: Cancel | No
                     progress: Progress | None = None) -> Iterator[tuple[dict[str, Any], Template]]:
     """The selected audits as documents with their templates, a batch at a time (never all loaded at once)."""
     ids = audit_ids(session, sel)
+    withheld = blind_awaiting(session)  # those waiting here for a blind moderation (one query)
     done = 0
     for batch in audit_batches(session, ids, BATCH):
         check_cancel(cancel)
         for audit in batch:
-            yield audit_document(audit), template_for(audit)
+            doc = shown_document(session, audit) if audit.id in withheld else audit_document(audit)
+            yield doc, template_for(audit)
         session.expunge_all()
         done += len(batch)
         report_progress(progress, done, len(ids))
@@ -112,7 +115,7 @@ def write_audit_report(session: Session, audit_id: str, path: Path, *, progress:
                        cancel: Cancel | None = None, pseudonymise: bool = False) -> Path:
     """Write one audit's report to ``path`` (PDF), whole or not at all; returns the path."""
     audit = get_audit(session, audit_id)
-    doc, t = audit_document(audit), template_for(audit)
+    doc, t = shown_document(session, audit), template_for(audit)
     if pseudonymise:
         # No preview here: whatever still looks identifying is masked too.
         doc = Pseudonymiser(session, Resolution(rest="mask")).apply(doc, t)

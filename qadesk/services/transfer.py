@@ -79,7 +79,27 @@ def remember_revision(session: Session, pack_id: str, audit_id: str, revision: i
 def remember_blind(session: Session, pack_id: str, audit_id: str) -> None:
     """Note that the audit arrived in a blind moderation request (once: the first such pack is kept)."""
     if not arrived_blind(session, audit_id):
-        session.add(PackMapping(pack_id=pack_id, audit_id=audit_id, field=BLIND_FIELD, real_value="1", pseudonym=""))
+        # The moderations it arrived with (earlier ones, made where it came from): only one made here
+        # concludes the blind moderation (qadesk.services.blind_moderation.moderated_here).
+        arrived = sorted(session.execute(select(Moderation.id).where(Moderation.audit_id == audit_id)).scalars())
+        session.add(PackMapping(pack_id=pack_id, audit_id=audit_id, field=BLIND_FIELD,
+                                real_value=json.dumps(arrived), pseudonym=""))
+
+
+def blind_arrivals(session: Session, audit_ids: list[str] | None = None) -> dict[str, set[str] | None]:
+    """The audits that arrived here blind, each with the ids of the moderations it arrived with (None: not
+    known, a pack taken in before qadesk kept them, when any moderation counts as made here)."""
+    q = select(PackMapping.audit_id, PackMapping.real_value).where(PackMapping.field == BLIND_FIELD)
+    if audit_ids is not None:
+        q = q.where(PackMapping.audit_id.in_(audit_ids))
+    out: dict[str, set[str] | None] = {}
+    for aid, value in session.execute(q):
+        try:
+            ids = json.loads(value)
+        except ValueError:
+            ids = None
+        out[aid] = set(ids) if isinstance(ids, list) else None
+    return out
 
 
 def arrived_blind(session: Session, audit_id: str) -> bool:

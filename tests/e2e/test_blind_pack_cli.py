@@ -96,6 +96,15 @@ def test_a_blind_request_hides_the_judgements_for_people_and_the_round_trip_brin
     assert all(x["auditor_grade"] is None for x in ev["sections"]) and any(x["items"] for x in ev["sections"])
     text = qadesk(b, "moderation", "evidence", aid).stdout
     assert "auditor's grade" not in text.lower().replace("the auditor's judgements are hidden", "")
+    # audit show and the audit's report keep the judgements back too, until the moderator has recorded theirs.
+    shown_doc = json.loads(qadesk(b, "audit", "show", aid, "--json").stdout)
+    assert shown_doc["withheld"] and shown_doc["overall"]["grade"] is None and not shown_doc["sections"]
+    assert not shown_doc["moderations"] and shown_doc["final_grade"] is None
+    text = qadesk(b, "audit", "show", aid).stdout
+    assert "Blind moderation" in text and "(withheld)" in text and RATIONALE not in text
+    qadesk(b, "audit", "report", aid, "--to", str(tmp_path / "early.pdf"))
+    early = _text((tmp_path / "early.pdf").read_bytes())
+    assert "Blind moderation" in early and RATIONALE not in early and EARLIER not in early
     # Another audit here, not from the blind pack, follows this store's setting (off).
     own = next(o for o in facts["overall_list"] if o != facts["overall"])
     first = facts["graded"][0]
@@ -104,6 +113,7 @@ def test_a_blind_request_hides_the_judgements_for_people_and_the_round_trip_brin
     shown = json.loads(qadesk(b, "moderation", "judge", aid, "--overall", own, "--section", f"{first}={mine}",
                               "--kind", "external", "--json").stdout)
     overall_row = shown[-1]
+    assert json.loads(qadesk(b, "audit", "show", aid, "--json").stdout)["overall"]["grade"] == facts["overall"]
     assert overall_row["section"] is None and overall_row["auditor"] and overall_row["differs"]
     assert next(x for x in shown if x["section"] == first)["differs"]
     qadesk(b, "moderation", "record", aid, "--grade", own, "--rationale", "Plan has no timescales for Auditor A",
