@@ -53,8 +53,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from qadesk.ui.app import run
 
         return run(argv)
-    with printable_output():  # nothing from a file or the store reaches the terminal as a control character
-        return _run(parser, args)
+    try:
+        with printable_output():  # nothing from a file or the store reaches the terminal as a control character
+            return _run(parser, args)
+    except BrokenPipeError:
+        # The reader went away (``qadesk audit list | head``): what it wanted it has; stop quietly, and
+        # point stdout at nothing so that Python's own flush at exit does not complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -65,6 +72,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     except QadeskError as exc:
         print(f"qadesk: {exc}", file=sys.stderr)
         return EXIT_REFUSED
+    except BrokenPipeError:
+        raise  # not a fault of the store or a file: main() stops quietly
     except OSError as exc:  # a data folder that is a file, no permission, a full disk: the reason, no traceback
         where = f": {exc.filename}" if exc.filename else ""
         print(f"qadesk: {exc.strerror or exc}{where}", file=sys.stderr)
