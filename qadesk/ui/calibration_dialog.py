@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from qadesk.core.errors import QadeskError
 from qadesk.core.selection import Selection
 from qadesk.exchange.display import short_grade
+from qadesk.exchange.output import uk_date
 from qadesk.services import calibration as cal
 from qadesk.services.audit_access import Actor
 from qadesk.services.calibration_packs import export_calibration_pack, import_calibration_pack
@@ -344,7 +345,7 @@ class CalibrationDialog(QDialog):
         if agreed:
             self.agree_boxes.show_grades({**agreed["sections"], "overall": agreed["overall"]})
             self.notes.setPlainText(agreed["notes"] or "")
-            self.agreed_text.setText(f"Agreed by {agreed['by']} on {agreed['at'][:10]}; the exercise is closed.")
+            self.agreed_text.setText(f"Agreed by {agreed['by']} on {uk_date(agreed['at'])}; the exercise is closed.")
         elif d["copy"]:
             self.agreed_text.setText("This is a rater's copy: the panel agrees in the store that made the exercise.")
         else:

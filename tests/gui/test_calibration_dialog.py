@@ -4,6 +4,7 @@ judgements back; the lead imports them, sees the spread and the figures, and the
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -133,6 +134,7 @@ def test_a_calibration_exercise_through_the_dialog_on_two_stores(store, tmp_path
     assert lead.against.rowCount() == 2 and lead.against.item(0, 0).text() == "Quinn Lead"
     assert lead.against.item(0, 2).text() == "3"  # the lead's three grades are the agreed ones
     assert not lead.agree_button.isEnabled() and "Agreed by Quinn Lead" in lead.agreed_text.text()
+    assert re.search(r"on \d{1,2} [A-Z][a-z]{2} \d{4};", lead.agreed_text.text())  # 2 Dec 2026, not ISO
     assert lead.agree_boxes.boxes["planning"].currentText() == "Good" and not lead.agree_boxes.boxes["planning"].isEnabled()
     with store.session() as s:
         ex = s.get(CalibrationExercise, ex_id)
