@@ -214,7 +214,7 @@ def apply_entry(st: dict[str, Any], entity: str, action: str, entity_id: str | N
             # import: from a pack; sync: merged with the team server's copy; resolve: a conflict resolved.
             a = after or {}
             _take_document(st, a.get("document") or {}, seq)
-            if before is None:  # a new audit from a pack: where it came from
+            if before is None and action == "import":  # a new audit from a pack: where it came from
                 st["origin"], src["origin"] = a.get("from"), seq
             st["begun"] = True
         else:
