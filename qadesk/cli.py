@@ -17,7 +17,16 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from qadesk import cli_audits, cli_calibration, cli_cases, cli_data, cli_moderation, cli_programmes, cli_work
+from qadesk import (
+    cli_audits,
+    cli_calibration,
+    cli_cases,
+    cli_data,
+    cli_moderation,
+    cli_programmes,
+    cli_sync,
+    cli_work,
+)
 from qadesk.cli_support import (  # noqa: F401 - re-exported: the names other modules knew in qadesk.cli
     EXIT_OK,
     EXIT_REFUSED,
@@ -37,6 +46,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "store": cli_data.cmd_store, "action": cli_work.cmd_action, "moderation": lambda a: (
         cli_moderation.cmd_moderation(a) if a.action in cli_moderation.ACTIONS else cli_work.cmd_moderation(a)),
     "calibration": cli_calibration.cmd_calibration, "programme": cli_programmes.cmd_programme, "case": cli_cases.cmd_case, "indicators": cli_cases.cmd_indicators,
+    "sync": cli_sync.cmd_sync, "conflicts": cli_sync.cmd_conflicts,
 }
 
 

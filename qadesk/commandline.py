@@ -277,6 +277,7 @@ def _work(sub: Any) -> None:
     _calibration(sub)
 
     _programmes(sub)
+    _sync(sub)
 
 
 def _moderation_figures(mosub: Any) -> None:
@@ -308,6 +309,32 @@ def _moderation_figures(mosub: Any) -> None:
     mst.add_argument("--drift", action="store_true", help="instead: each auditor's drift from moderation "
                      "(mean grade difference with its interval, and the warning)")
     mst.add_argument("--json", action="store_true")
+
+
+def _sync(sub: Any) -> None:
+    """``qadesk sync ...`` and ``qadesk conflicts ...`` (run by :mod:`qadesk.cli_sync`, docs/sync.md)."""
+    sy = sub.add_parser("sync", help="a laptop that works offline: check out your audits from the team server, "
+                        "then send your changes up and bring others' down")
+    sysub = sy.add_subparsers(dest="action", metavar="ACTION")
+    sc = sysub.add_parser("checkout", help="make this laptop sync with a team server and bring down the audits "
+                          "assigned to a person")
+    sc.add_argument("--server", required=True, metavar="URL", help="the team server's PostgreSQL URL "
+                    "(the password from ~/.pgpass or PGPASSWORD)")
+    sc.add_argument("--person", metavar="NAME", help="whose audits (default: the profile's name)")
+    sr = sysub.add_parser("run", help="sync now (the default)")
+    sr.add_argument("--server", metavar="URL", help="the server's URL, when not the one checked out from")
+    ss = sysub.add_parser("status", help="which server, for whom, how many audits, when last synced")
+    ss.add_argument("--json", action="store_true")
+    co = sub.add_parser("conflicts", help="fields that this copy and another (the server, a pack) changed "
+                        "differently, kept until a person resolves them")
+    cosub = co.add_subparsers(dest="action", metavar="ACTION", required=True)
+    cl = cosub.add_parser("list", help="the conflicts waiting (or --all)")
+    cl.add_argument("--all", action="store_true", help="resolved ones too")
+    cl.add_argument("--json", action="store_true")
+    cr = cosub.add_parser("resolve", help="keep mine, take theirs, keep both (text), or give the text")
+    cr.add_argument("id", metavar="ID", help="the conflict's id (its first 8 characters will do)")
+    cr.add_argument("choice", nargs="?", default="edited", choices=["mine", "theirs", "both", "edited"])
+    cr.add_argument("--text", metavar="TEXT", help="what the field should hold (instead of a choice)")
 
 
 def _calibration(sub: Any) -> None:

@@ -280,7 +280,8 @@ def _sync_one(laptop: Any, server: Any, aid: str, laptop_id: str, name: str, res
             write_document(ss, remote, server_doc, template_for(remote), at)
             remote.revision += 1
             ss.flush()
-        if server_changed:
+        server_written = server_changed or bool(to_copy_up)  # a change, or entries the server has not had
+        if server_written:
             _copy_entries(ss, to_copy_up, laptop_id)
             history.record(ss, actor=person or "qadesk sync", entity="audit", entity_id=aid, audit_id=aid,
                            action="sync", before={"revision": theirs["revision"]} if theirs else None,
@@ -311,7 +312,8 @@ def _sync_one(laptop: Any, server: Any, aid: str, laptop_id: str, name: str, res
             write_document(ls, local, laptop_doc, template_for(local), at)
             local.revision += 1
             ls.flush()
-        if laptop_changed:
+        laptop_written = laptop_changed or bool(theirs_entries)
+        if laptop_written:
             _copy_entries(ls, theirs_entries, FROM_SERVER)
             history.record(ls, actor=person or "qadesk sync", entity="audit", entity_id=aid, audit_id=aid,
                            action="sync", before={"revision": before["revision"]} if before else None,
@@ -321,7 +323,7 @@ def _sync_one(laptop: Any, server: Any, aid: str, laptop_id: str, name: str, res
             conflicts.record(ls, aid, c, source="sync", source_ref=name, theirs_revision=server_revision,
                              theirs_by=theirs_by)
             result.conflicts.append((local.reference, c.path))
-        if base_row is None or server_changed or laptop_changed or base_row.server_revision != server_revision:
+        if base_row is None or server_written or laptop_written or base_row.server_revision != server_revision:
             local_head = _head_seq(ls)  # the entries above are flushed already
             b = ls.get(SyncBase, aid)
             if b is None:

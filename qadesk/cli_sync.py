@@ -1,0 +1,141 @@
+"""``qadesk sync ...`` and ``qadesk conflicts ...``: a laptop that works offline and syncs with the team
+server (docs/sync.md), and the conflicts a sync or a pack import keeps for a person to resolve.
+
+The laptop's store is this data folder's (its own SQLite file, encrypted when it has a passphrase);
+the server is ``--server URL`` (a PostgreSQL URL; the password from ``~/.pgpass`` or ``PGPASSWORD``,
+never kept), remembered at checkout without its password.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from qadesk.cli_support import EXIT_OK, EXIT_REFUSED, UsageError, _actor, _print_json, _store
+from qadesk.core.errors import StateError
+
+EXIT_CONFLICTS = 3  # the sync ran, and conflicts wait for a person (qadesk conflicts list)
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    return {"checkout": _checkout, "run": _run, "status": _status}[args.action or "run"](args)
+
+
+def _server(args: argparse.Namespace, laptop: Any) -> Any:
+    from qadesk.services import sync
+    from qadesk.store import open_store
+
+    url = getattr(args, "server", None)
+    if not url:
+        with laptop.session() as s:
+            row = sync._setting(s, sync.SERVER_KEY)
+        if not row:
+            raise StateError("this laptop has not checked out from a team server yet: "
+                             "qadesk sync checkout --server URL --person NAME")
+        url = row
+    if not url.startswith("postgresql"):
+        raise UsageError("--server is the team server's PostgreSQL URL, e.g. postgresql+psycopg://login@host/qadesk")
+    return open_store(url=url)
+
+
+def _laptop(args: argparse.Namespace) -> Any:
+    import os
+
+    if os.environ.get("QADESK_DATABASE_URL"):
+        raise StateError("a laptop syncs its own store with the team server; QADESK_DATABASE_URL points this copy "
+                         "of qadesk at a server already (unset it on the laptop)")
+    return _store(args)
+
+
+def _print_result(result: Any, verb: str) -> int:
+    print(f"{verb}:")
+    for line in result.lines():
+        print(line)
+    return EXIT_CONFLICTS if result.open_conflicts else EXIT_OK
+
+
+def _checkout(args: argparse.Namespace) -> int:
+    from qadesk.services import sync
+
+    laptop = _laptop(args)
+    person = args.person
+    if not person:
+        with laptop.session() as s:
+            person = _actor(s)
+    server = _server(args, laptop)
+    try:
+        result = sync.checkout(laptop, server, person, url=args.server)
+    finally:
+        server.close()
+    print(f"This laptop now syncs with {sync.server_name(server)} for {person}.")
+    return _print_result(result, "Checked out")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from qadesk.services import sync
+
+    laptop = _laptop(args)
+    server = _server(args, laptop)
+    try:
+        result = sync.sync(laptop, server)
+    finally:
+        server.close()
+    return _print_result(result, f"Synced with {sync.server_name(server)}")
+
+
+def _status(args: argparse.Namespace) -> int:
+    from qadesk.exchange.output import uk_datetime
+    from qadesk.services import sync
+
+    st = sync.status(_laptop(args))
+    if args.json:
+        _print_json({**st, "last_sync": st["last_sync"].isoformat() if st["last_sync"] else None})
+        return EXIT_OK
+    if not st["server"]:
+        print("This laptop does not sync with a team server (qadesk sync checkout --server URL --person NAME).")
+        return EXIT_OK
+    print(f"Syncs with {st['server']} for {st['person']}: {st['audits']:,} audits checked out; "
+          f"last synced {uk_datetime(st['last_sync']) or 'never'}; conflicts waiting: {st['open_conflicts']:,}")
+    return EXIT_OK
+
+
+def cmd_conflicts(args: argparse.Namespace) -> int:
+    from qadesk.core.merge import MISSING
+    from qadesk.services import conflicts
+
+    store = _store(args)
+    if args.action == "list":
+        with store.session() as s:
+            rows = conflicts.list_conflicts(s, resolved=args.all)
+
+        def shown(v: Any) -> Any:
+            return None if v is MISSING else v
+        if args.json:
+            _print_json([{"id": c.id, "audit": c.reference, "audit_id": c.audit_id, "source": c.source,
+                          "from": c.source_ref, "field": c.path, "base": shown(c.base), "mine": shown(c.mine),
+                          "theirs": shown(c.theirs), "theirs_by": c.theirs_by, "resolution": c.resolution}
+                         for c in rows])
+            return EXIT_OK
+        if not rows:
+            print("No conflicts wait to be resolved.")
+        for c in rows:
+            print(f"{c.id[:8]}  {c.reference}  {c.path}  (from {c.source_ref or c.source})"
+                  + (f"  resolved: {c.resolution}" if c.resolution else ""))
+            print(f"    mine:   {shown(c.mine)!s:.200}")
+            print(f"    theirs: {shown(c.theirs)!s:.200}" + (f"  (by {c.theirs_by})" if c.theirs_by else ""))
+        return EXIT_OK
+    if args.action == "resolve":
+        choice = args.choice
+        value: Any = MISSING
+        if args.text is not None:
+            choice, value = "edited", args.text
+        elif choice == "edited":
+            raise UsageError("give the field's text with --text")
+        with store.transaction() as s:
+            c = conflicts.resolve(s, args.id, choice, actor=_actor(s), value=value)
+            ref, path = c.reference, c.path
+        print(f"{ref}: {path} resolved ({choice}); the next sync takes it to the server.")
+        return EXIT_OK
+    print(f"unknown action {args.action}", file=sys.stderr)
+    return EXIT_REFUSED
