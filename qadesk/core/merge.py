@@ -182,7 +182,9 @@ def merge(base: dict[str, Any] | None, mine: dict[str, Any], theirs: dict[str, A
     no_base = base is None
     for path in sorted(set(b) | set(m) | set(t), key=_path_order):
         bv, mv, tv = b.get(path, MISSING), m.get(path, MISSING), t.get(path, MISSING)
-        if mv == tv:
+        if path == "reference":  # the server's (or the receiving store's) numbering names the audit
+            value = tv if tv is not MISSING else mv
+        elif mv == tv:
             value = mv
         elif no_base and (mv is MISSING or tv is MISSING):
             value = tv if mv is MISSING else mv

@@ -82,6 +82,14 @@ def record(session: Session, audit_id: str, conflict: FieldConflict, *, source: 
     return row
 
 
+def was_resolved(session: Session, audit_id: str, path: str, theirs: Any, *, source_ref: str | None) -> bool:
+    """Whether a conflict on this field, with this value from the same other copy, was resolved already."""
+    rows = session.execute(select(Conflict.theirs).where(
+        Conflict.audit_id == audit_id, Conflict.path == path, Conflict.source_ref == source_ref,
+        Conflict.resolved_at.is_not(None))).scalars()
+    return any(_load(t) == theirs for t in rows)
+
+
 def _open(session: Session, row: Conflict, reference: str) -> OpenConflict:
     return OpenConflict(row.id, row.audit_id, reference, row.source, row.source_ref, row.path, _load(row.base),
                         _load(row.mine), _load(row.theirs), row.theirs_by, row.opened_at, row.resolved_at,
@@ -162,6 +170,6 @@ def resolve(session: Session, conflict_id: str, choice: str, *, actor: str, valu
                           "before": None if mine is MISSING else mine,
                           "value": None if chosen is MISSING else chosen,
                           "theirs": None if theirs is MISSING else theirs,
-                          "document": audit_document(audit)}, at=at)
+                          "origin": audit.origin, "document": audit_document(audit)}, at=at)
     session.flush()
     return _open(session, row, audit.reference)

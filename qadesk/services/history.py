@@ -216,6 +216,8 @@ def apply_entry(st: dict[str, Any], entity: str, action: str, entity_id: str | N
             _take_document(st, a.get("document") or {}, seq)
             if before is None and action == "import":  # a new audit from a pack: where it came from
                 st["origin"], src["origin"] = a.get("from"), seq
+            elif action != "import" and "origin" in a:  # a sync or a resolution says where the copy came from
+                st["origin"], src["origin"] = a["origin"], seq
             st["begun"] = True
         else:
             return f"an audit entry of a kind this version does not know ('{action}')"

@@ -216,6 +216,24 @@ def _ensure_template(session: Session, other: Session, audit_template: tuple[str
     return row
 
 
+def server_reference_for(session: Session, reference: str, audit_id: str) -> str:
+    """The reference an audit from a laptop takes on the server: its own when free there; else the next
+    of the server's own AUD-YYYY-NNNN sequence (two laptops each numbered from AUD-2026-0001 offline),
+    which the laptop then takes too."""
+    owner = session.execute(select(Audit.id).where(Audit.reference == reference)).scalar()
+    if owner is None or owner == audit_id:
+        return reference
+    parts = reference.split("-")
+    if len(parts) >= 3 and parts[0] == "AUD" and parts[1].isdigit():
+        from qadesk.services.audits import next_reference
+
+        while True:
+            candidate = next_reference(session, int(parts[1]))
+            if session.execute(select(Audit.id).where(Audit.reference == candidate)).scalar() is None:
+                return candidate
+    return free_reference(session, reference, audit_id)
+
+
 def _same(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
     return flatten(a) == flatten(b)
 
@@ -270,7 +288,7 @@ def _sync_one(laptop: Any, server: Any, aid: str, laptop_id: str, name: str, res
             assert mine is not None
             with laptop.session() as ls2:
                 row = _ensure_template(ss, ls2, (mine["template"]["id"], mine["template"]["version"]))
-            audit = Audit(id=aid, reference=free_reference(ss, mine["reference"], aid), template_pk=row.pk, template=row,
+            audit = Audit(id=aid, reference=server_reference_for(ss, mine["reference"], aid), template_pk=row.pk, template=row,
                           revision=mine["revision"], started_at=at, updated_at=at)
             ss.add(audit)
             write_document(ss, audit, mine, template_of(row), at)
@@ -286,7 +304,7 @@ def _sync_one(laptop: Any, server: Any, aid: str, laptop_id: str, name: str, res
             history.record(ss, actor=person or "qadesk sync", entity="audit", entity_id=aid, audit_id=aid,
                            action="sync", before={"revision": theirs["revision"]} if theirs else None,
                            after={"server": name, "from": "laptop", "synced_from": laptop_id,
-                                  "fields": _changed(theirs, server_doc), "document": audit_document(remote)}, at=at)
+                                  "fields": _changed(theirs, server_doc), "origin": remote.origin, "document": audit_document(remote)}, at=at)
         server_doc = audit_document(remote)
         server_revision, server_reference = remote.revision, remote.reference
         server_head = _head_seq(ss)
@@ -318,7 +336,7 @@ def _sync_one(laptop: Any, server: Any, aid: str, laptop_id: str, name: str, res
             history.record(ls, actor=person or "qadesk sync", entity="audit", entity_id=aid, audit_id=aid,
                            action="sync", before={"revision": before["revision"]} if before else None,
                            after={"server": name, "from": "server", "synced_from": FROM_SERVER,
-                                  "fields": _changed(before, laptop_doc), "document": audit_document(local)}, at=at)
+                                  "fields": _changed(before, laptop_doc), "origin": local.origin, "document": audit_document(local)}, at=at)
         for c in found:
             conflicts.record(ls, aid, c, source="sync", source_ref=name, theirs_revision=server_revision,
                              theirs_by=theirs_by)
@@ -348,3 +366,101 @@ def _sync_one(laptop: Any, server: Any, aid: str, laptop_id: str, name: str, res
 def _changed(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
     a, b = flatten(before), flatten(after)
     return sorted(p for p in set(a) | set(b) if a.get(p, MISSING) != b.get(p, MISSING))[:200]
+
+
+@dataclass
+class TakeInResult:
+    """What taking a laptop's store into the team server did."""
+
+    source: str
+    created: list[str] = field(default_factory=list)  # audits new to the server
+    merged: list[str] = field(default_factory=list)  # audits the server held too, merged field by field
+    unchanged: int = 0
+    conflicts: list[tuple[str, str]] = field(default_factory=list)  # kept on the server for a person
+    entries: int = 0  # history entries copied into the server's chain
+    templates: int = 0  # template versions new to the server
+
+    def lines(self) -> list[str]:
+        out = [f"  audits new to the server: {len(self.created):,}",
+               f"  audits the server held too, merged: {len(self.merged):,}",
+               f"  the same on both: {self.unchanged:,}",
+               f"  template versions new to the server: {self.templates:,}",
+               f"  history entries taken in: {self.entries:,}"]
+        if self.conflicts:
+            out.append(f"  conflicts kept on the server to resolve (qadesk conflicts list): {len(self.conflicts):,}")
+            out += [f"    {ref}: {path}" for ref, path in self.conflicts]
+        return out
+
+
+def take_in(server: Any, source: Any, *, name: str | None = None) -> TakeInResult:
+    """Move a laptop's store onto the team server, keeping every audit with its answers, judgements,
+    actions and moderations, and every history entry (copied into the server's chain, each marked with
+    where it came from). An audit the server already holds (another laptop's copy, taken in first) is
+    merged field by field with no common base: a field only one copy has is kept, and a field both hold
+    differently is a conflict kept on the server for a person to resolve, never a duplicate.
+    Taking the same store in again changes nothing."""
+    from qadesk.core.merge import FieldConflict
+
+    with source.session() as src:
+        origin = _setting(src, LAPTOP_KEY) or f"store:{source.path or source.url}"
+        ids = sorted(src.execute(select(Audit.id)).scalars())
+        rows = list(src.execute(select(TemplateVersion)).scalars())
+        general = [_plain(e) for e in src.execute(select(HistoryEntry).where(HistoryEntry.audit_id.is_(None))
+                                                  .order_by(HistoryEntry.seq)).scalars()]
+    label = name or str(source.path.parent if source.path else source.url)
+    result = TakeInResult(label)
+    with server.transaction() as ss:
+        for row in rows:
+            _, created = import_template(ss, template_of(row), actor="qadesk take-in")
+            result.templates += created
+        had = {_origin(e)[1] for e in ss.execute(select(HistoryEntry).where(HistoryEntry.audit_id.is_(None)))
+               .scalars() if _origin(e)[0] == origin}
+        result.entries += _copy_entries(ss, [e for e in general if e["seq"] not in had], origin)
+    for aid in ids:
+        with source.session() as src:
+            local = src.get(Audit, aid)
+            doc = audit_document(local)
+            entries = [_plain(e) for e in _entries_since(src, aid, 0)]
+        with server.transaction() as ss:
+            remote = ss.get(Audit, aid)
+            at = now_utc()
+            if remote is None:
+                row = get_row(ss, doc["template"]["id"], doc["template"]["version"])
+                remote = Audit(id=aid, reference=server_reference_for(ss, doc["reference"], aid), template_pk=row.pk,
+                               template=row, revision=doc["revision"], started_at=at, updated_at=at)
+                ss.add(remote)
+                write_document(ss, remote, doc, template_of(row), at)
+                take_assignment(ss, remote, doc, at)
+                result.entries += _copy_entries(ss, entries, origin)
+                history.record(ss, actor="qadesk take-in", entity="audit", entity_id=aid, audit_id=aid, action="sync",
+                               after={"server": "take-in", "from": label, "synced_from": origin,
+                                      "fields": [], "origin": remote.origin, "document": audit_document(remote)}, at=at)
+                result.created.append(remote.reference)
+                continue
+            ours = audit_document(remote)
+            had = {_origin(e)[1] for e in _entries_since(ss, aid, 0) if _origin(e)[0] == origin}
+            fresh = [e for e in entries if e["seq"] not in had]
+            merged = merge(None, doc, ours)  # the server's copy kept on every field both hold differently
+            changed = not _same(merged.document, ours)
+            if changed:
+                write_document(ss, remote, merged.document, template_for(remote), at)
+                remote.revision += 1
+                ss.flush()
+            if changed or fresh:
+                result.entries += _copy_entries(ss, fresh, origin)
+                history.record(ss, actor="qadesk take-in", entity="audit", entity_id=aid, audit_id=aid,
+                               action="sync", before={"revision": ours["revision"]},
+                               after={"server": "take-in", "from": label, "synced_from": origin,
+                                      "fields": _changed(ours, merged.document),
+                                      "origin": remote.origin, "document": audit_document(remote)}, at=at)
+            for c in merged.conflicts:  # from the server's side: mine is the server's copy, theirs the laptop's
+                if conflicts.was_resolved(ss, aid, c.path, c.mine, source_ref=label):
+                    continue  # this laptop's value for it was resolved already: taking it in again changes nothing
+                conflicts.record(ss, aid, FieldConflict(c.path, c.base, c.theirs, c.mine), source="sync",
+                                 source_ref=label, theirs_revision=doc["revision"], theirs_by=doc["auditor"]["name"])
+                result.conflicts.append((remote.reference, c.path))
+            if changed:
+                result.merged.append(remote.reference)
+            elif not merged.conflicts:
+                result.unchanged += 1
+    return result
