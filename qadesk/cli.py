@@ -46,7 +46,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "store": cli_data.cmd_store, "action": cli_work.cmd_action, "moderation": lambda a: (
         cli_moderation.cmd_moderation(a) if a.action in cli_moderation.ACTIONS else cli_work.cmd_moderation(a)),
     "calibration": cli_calibration.cmd_calibration, "programme": cli_programmes.cmd_programme, "case": cli_cases.cmd_case, "indicators": cli_cases.cmd_indicators,
-    "sync": cli_sync.cmd_sync, "conflicts": cli_sync.cmd_conflicts,
+    "sync": cli_sync.cmd_sync, "conflicts": cli_sync.cmd_conflicts, "server": cli_sync.cmd_server,
 }
 
 

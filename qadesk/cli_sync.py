@@ -139,3 +139,41 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"unknown action {args.action}", file=sys.stderr)
     return EXIT_REFUSED
+
+
+def cmd_server(args: argparse.Namespace) -> int:
+    """``qadesk server take-in FOLDER...``: move laptops' stores onto this store (the team server)."""
+    from pathlib import Path
+
+    from qadesk.services import sync
+    from qadesk.store import open_store
+    from qadesk.store.crypto import is_encrypted
+    from qadesk.store.paths import DB_FILENAME
+
+    server = _store(args)
+    if server.is_sqlite:
+        raise StateError("take-in moves laptops' stores onto the team server: point QADESK_DATABASE_URL at it")
+    status = EXIT_OK
+    for folder in args.folders:
+        path = Path(folder).expanduser()
+        if not (path / DB_FILENAME).exists():
+            raise StateError(f"{path} holds no qadesk store (no {DB_FILENAME} in it)")
+        import os
+
+        passphrase = os.environ.get("QADESK_PASSPHRASE") if is_encrypted(path) else None
+        saved = os.environ.pop("QADESK_DATABASE_URL", None)  # the laptop's own file, not the server
+        try:
+            source = open_store(path, passphrase=passphrase) if passphrase else open_store(path)
+        finally:
+            if saved is not None:
+                os.environ["QADESK_DATABASE_URL"] = saved
+        try:
+            result = sync.take_in(server, source, name=path.name)
+        finally:
+            source.close()
+        print(f"Taken in from {path}:")
+        for line in result.lines():
+            print(line)
+        if result.conflicts:
+            status = EXIT_CONFLICTS
+    return status

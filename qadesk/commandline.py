@@ -335,6 +335,12 @@ def _sync(sub: Any) -> None:
     cr.add_argument("id", metavar="ID", help="the conflict's id (its first 8 characters will do)")
     cr.add_argument("choice", nargs="?", default="edited", choices=["mine", "theirs", "both", "edited"])
     cr.add_argument("--text", metavar="TEXT", help="what the field should hold (instead of a choice)")
+    se = sub.add_parser("server", help="the team server: take laptops' stores into it")
+    sesub = se.add_subparsers(dest="action", metavar="ACTION", required=True)
+    st = sesub.add_parser("take-in", help="move laptops' stores onto the team server (QADESK_DATABASE_URL), keeping "
+                          "every audit and history entry; an audit the server holds already is merged, and what "
+                          "differs is kept as conflicts to resolve (an encrypted store: QADESK_PASSPHRASE)")
+    st.add_argument("folders", nargs="+", metavar="FOLDER", help="a laptop's data folder (holding qadesk.sqlite)")
 
 
 def _calibration(sub: Any) -> None:

@@ -152,3 +152,18 @@ def test_the_command_line_checks_out_syncs_and_resolves(server, pg_url, tmp_path
     assert r.returncode == 0, (r.stdout, r.stderr)
     assert documents(server, [aid])[aid][f"answers.{q}.evidence"] == "On the laptop\n\nOn the server"
     assert "No conflicts wait" in run_qadesk(folder, "conflicts", "list", **env).stdout
+
+
+def test_qadesk_server_take_in_moves_a_laptop_store_onto_the_server(server, pg_url, tmp_path):
+    from tests.sync.test_take_in import _counts, _make_laptop
+
+    store, ids = _make_laptop(tmp_path / "laptop-c", "Robin Fictional", 3, 3)
+    want = _counts(store)
+    store.close()
+    r = run_qadesk(None, "server", "take-in", str(tmp_path / "laptop-c"), QADESK_DATABASE_URL=pg_url)
+    assert r.returncode == 0, r.stderr
+    assert "audits new to the server: 3" in r.stdout
+    assert _counts(server, ids) == want
+    again = run_qadesk(None, "server", "take-in", str(tmp_path / "laptop-c"), QADESK_DATABASE_URL=pg_url)
+    assert "audits new to the server: 0" in again.stdout and "history entries taken in: 0" in again.stdout
+    verified(server)
