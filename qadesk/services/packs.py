@@ -30,7 +30,7 @@ from qadesk.exchange.output import Cancel, Progress, check_cancel, report_progre
 from qadesk.exchange.pack_check import KINDS, check_against_template, read_pack
 from qadesk.exchange.packs import KIND_LABELS, PackHeader, write_pack
 from qadesk.services import transfer
-from qadesk.services.audit_access import template_for
+from qadesk.services.audit_access import now_utc, template_for
 from qadesk.services.audit_document import audit_document
 from qadesk.services.blind_moderation import blind_by_default
 from qadesk.services.history import head_for_pack
@@ -39,6 +39,7 @@ from qadesk.services.pseudonymise import Pseudonymiser, Resolution, SuspectFound
 from qadesk.services.queries import audit_batches, audit_ids
 from qadesk.services.stats import compute
 from qadesk.services.templates import get_row, get_template, import_template, template_of
+from qadesk.store import history
 from qadesk.store.models import Audit, ImportedPack, PackMapping, TemplateVersion
 
 __all__ = ["KIND_LABELS", "MODERATION_STATUSES", "ExportResult", "ImportResult", "PackConflict", "Preview", "Resolution",
@@ -109,6 +110,7 @@ class ImportResult:
     blind: bool = False  # a blind moderation request: its audits are moderated blind here
     templates_added: list[str] = field(default_factory=list)
     conflicts: list[PackConflict] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)  # edited on both sides, in different fields: merged
     # (programme, auditor) -> audits that arrived assigned: filed under the programme, waiting for the auditor
     assigned: dict[tuple[str, str], int] = field(default_factory=dict)
     me: str = ""  # who imported it (the profile's name): Home's "Assigned to you" shows that name's audits
@@ -119,7 +121,7 @@ class ImportResult:
 
     @property
     def changed(self) -> bool:
-        return bool(self.created or self.updated or self.moderations_added or self.templates_added)
+        return bool(self.created or self.updated or self.merged or self.moderations_added or self.templates_added)
 
     def __str__(self) -> str:
         head = f"{self.path.name}: {KIND_LABELS.get(self.kind, self.kind)} from {self.sender or 'an unknown sender'}"
@@ -141,8 +143,12 @@ class ImportResult:
                          "shows the auditor's")
         if self.moderations_added:
             lines.append(f"  moderations linked to their audits: {self.moderations_added:,}")
+        if self.merged:
+            lines.append(f"  edited here and in the pack, in different fields, merged: {len(self.merged):,} "
+                         f"({', '.join(self.merged[:8])}{' …' if len(self.merged) > 8 else ''})")
         if self.conflicts:
-            lines.append(f"  conflicts, left unchanged for you to resolve: {len(self.conflicts):,}")
+            lines.append(f"  audits with fields changed differently on both sides, kept as here for you to "
+                         f"resolve (Conflicts to resolve…, or qadesk conflicts list): {len(self.conflicts):,}")
             lines += [f"    {c}" for c in self.conflicts]
         if len(lines) == 1:
             lines.append("  nothing to change")
@@ -231,7 +237,7 @@ def export_pack(store: Any, path: Path, *, kind: str = "audit_transfer", selecti
             raise ValidationError("no audits match the selection; the pack would be empty")
         pz = Pseudonymiser(s, resolution)
         items: list[tuple[dict[str, Any], Template]] = []
-        revisions: list[tuple[str, int]] = []
+        revisions: list[tuple[str, int, dict[str, Any] | None]] = []  # with the copy sent: the next merge's base
         total = len(ids) + 3
         n = 0
         if pseudonymise:
@@ -245,7 +251,7 @@ def export_pack(store: Any, path: Path, *, kind: str = "audit_transfer", selecti
                 if external:  # who audits what by when is this organisation's own business
                     doc["assignment"] = None
                 items.append((pz.apply(doc, template) if pseudonymise else doc, template))
-                revisions.append((audit.id, audit.revision))
+                revisions.append((audit.id, audit.revision, doc if not pseudonymise else None))
                 n += 1
                 report_progress(progress, n, total)
         if pseudonymise and pz.unresolved:
@@ -262,8 +268,8 @@ def export_pack(store: Any, path: Path, *, kind: str = "audit_transfer", selecti
     def keep() -> None:
         # The sender keeps the sync points and pseudonyms only if the file is written whole.
         with store.transaction() as s:
-            for aid, revision in revisions:
-                transfer.remember_revision(s, pack_id, aid, revision)
+            for aid, revision, sent in revisions:
+                transfer.remember_revision(s, pack_id, aid, revision, sent)
             if pseudonymise:
                 for audit_id, fld, real, pseudonym in pz.mappings:
                     s.add(PackMapping(pack_id=pack_id, audit_id=audit_id, field=fld, real_value=real,
@@ -347,7 +353,8 @@ def _apply(s: Session, doc: dict[str, Any], contents: Any, result: ImportResult,
         result.kept_local.append(ref)
         return
     if verdict.action == "conflict":
-        result.conflicts.append(PackConflict(doc["id"], ref, verdict.reason))
+        assert local is not None
+        _merge_conflicting(s, local, doc, contents, result, actor, verdict.reason)
         return
     row = get_row(s, doc["template"]["id"], doc["template"]["version"])
     t = template_of(row)
@@ -365,3 +372,37 @@ def _apply(s: Session, doc: dict[str, Any], contents: Any, result: ImportResult,
     else:
         transfer.replace_from_document(s, local, doc, t, actor=actor, pack_id=contents.pack_id)
         result.updated.append(ref)
+
+
+def _merge_conflicting(s: Session, local: Audit, doc: dict[str, Any], contents: Any, result: ImportResult, actor: str,
+                       reason: str) -> None:
+    """An audit edited here and in the pack since they parted: merged field by field against the copy at
+    their last exchange (qadesk.core.merge); a field changed on one side only is taken from it, and a
+    field both changed differently is kept as ours and recorded as a conflict for a person to resolve
+    (the Conflicts to resolve window; ``qadesk conflicts``), never overwritten."""
+    from qadesk.core.merge import FieldConflict, flatten, merge
+    from qadesk.services import conflicts as conflict_store
+
+    ours = audit_document(local)
+    merged = merge(transfer.sync_document(s, local.id), doc, ours)  # keeps ours on every conflicting field
+    sender = result.sender or None
+    kept = 0
+    for c in merged.conflicts:  # from this store's side: mine is ours, theirs the pack's
+        if conflict_store.was_resolved(s, local.id, c.path, c.mine, source_ref=contents.pack_id):
+            continue
+        conflict_store.record(s, local.id, FieldConflict(c.path, c.base, c.theirs, c.mine), source="pack",
+                              source_ref=contents.pack_id, theirs_revision=doc["revision"], theirs_by=sender)
+        kept += 1
+    if flatten(merged.document) != flatten(ours):
+        at = now_utc()
+        transfer.write_document(s, local, merged.document, template_for(local), at)
+        local.revision += 1
+        s.flush()
+        history.record(s, actor=actor, entity="audit", entity_id=local.id, audit_id=local.id, action="import",
+                       before=ours, after={"pack": contents.pack_id, "merged": True, "document": audit_document(local)},
+                       at=at)
+        result.merged.append(local.reference)
+    if kept:
+        result.conflicts.append(PackConflict(doc["id"], local.reference,
+                                             f"{reason}; {kept} field{'s' if kept != 1 else ''} changed differently "
+                                             "on both, kept as here for you to resolve"))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from qadesk.core.audit import SUMMARY_KEYS
@@ -45,6 +45,7 @@ REVISION_FIELD = "_revision"
 # An audit that arrived in a blind moderation request: its moderators here judge it blind whatever this
 # store's own setting (a ``PackMapping`` row with this field, as the sync points are kept).
 BLIND_FIELD = "_blind"
+DOCUMENT_FIELD = "_document"  # the audit's document at its last pack exchange: the base of the next merge
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,25 @@ def sync_revision(session: Session, audit_id: str) -> int | None:
     return int(value) if value is not None else None
 
 
-def remember_revision(session: Session, pack_id: str, audit_id: str, revision: int) -> None:
-    """Note which revision of the audit went out in the pack, to tell later edits from the pack's own."""
+def remember_revision(session: Session, pack_id: str, audit_id: str, revision: int,
+                      document: dict[str, Any] | None = None) -> None:
+    """Note which revision of the audit went out in the pack, to tell later edits from the pack's own;
+    with ``document``, keep that copy too (only the latest), the base a later pack is merged against."""
     session.add(PackMapping(pack_id=pack_id, audit_id=audit_id, field=REVISION_FIELD, real_value=str(revision),
                             pseudonym=""))
+    if document is not None:
+        session.execute(delete(PackMapping).where(PackMapping.audit_id == audit_id,
+                                                  PackMapping.field == DOCUMENT_FIELD))
+        session.add(PackMapping(pack_id=pack_id, audit_id=audit_id, field=DOCUMENT_FIELD, pseudonym="",
+                                real_value=json.dumps(document, ensure_ascii=False, sort_keys=True)))
+
+
+def sync_document(session: Session, audit_id: str) -> dict[str, Any] | None:
+    """The copy of the audit at its last pack exchange (None: none kept, e.g. from before qadesk kept it)."""
+    value = session.execute(select(PackMapping.real_value).where(
+        PackMapping.audit_id == audit_id, PackMapping.field == DOCUMENT_FIELD).order_by(
+        PackMapping.pk.desc()).limit(1)).scalar()
+    return json.loads(value) if value else None
 
 
 def remember_blind(session: Session, pack_id: str, audit_id: str) -> None:
@@ -111,7 +127,7 @@ def arrived_blind(session: Session, audit_id: str) -> bool:
 def pseudonym_pairs(session: Session, audit_id: str) -> list[tuple[str, str]]:
     """(pseudonym, real value) pairs the sender kept for this audit."""
     rows = session.execute(select(PackMapping.pseudonym, PackMapping.real_value).where(
-        PackMapping.audit_id == audit_id, PackMapping.field.not_in((REVISION_FIELD, BLIND_FIELD)))).all()
+        PackMapping.audit_id == audit_id, PackMapping.field.not_in((REVISION_FIELD, BLIND_FIELD, DOCUMENT_FIELD)))).all()
     return [(p, r) for p, r in rows if p]
 
 
@@ -340,9 +356,10 @@ def create_from_document(session: Session, doc: dict[str, Any], row: TemplateVer
     _fill(session, audit, doc, t, at)
     session.flush()
     take_assignment(session, audit, doc, at)
-    remember_revision(session, pack_id, audit.id, audit.revision)
+    now = audit_document(audit)
+    remember_revision(session, pack_id, audit.id, audit.revision, now)
     history.record(session, actor=actor, entity="audit", entity_id=audit.id, audit_id=audit.id, action="import",
-                   after={"pack": pack_id, "from": origin, "document": audit_document(audit)}, at=at)
+                   after={"pack": pack_id, "from": origin, "document": now}, at=at)
     return audit
 
 
@@ -355,9 +372,10 @@ def replace_from_document(session: Session, audit: Audit, doc: dict[str, Any], t
     audit.revision = max(audit.revision + 1, doc["revision"])
     session.flush()
     take_assignment(session, audit, doc, at)
-    remember_revision(session, pack_id, audit.id, audit.revision)
+    now = audit_document(audit)
+    remember_revision(session, pack_id, audit.id, audit.revision, now)
     history.record(session, actor=actor, entity="audit", entity_id=audit.id, audit_id=audit.id, action="import",
-                   before=before, after={"pack": pack_id, "document": audit_document(audit)}, at=at)
+                   before=before, after={"pack": pack_id, "document": now}, at=at)
 
 
 def add_returned_moderations(session: Session, audit: Audit, doc: dict[str, Any], *, actor: str,

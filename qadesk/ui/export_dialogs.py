@@ -8,6 +8,7 @@ makes.  Exporting with suspects nobody decided about asks first (:class:`Suspect
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import shiboken6
@@ -447,7 +448,8 @@ class SuspectsQuestion(QDialog):
 class PackImportDialog(QDialog):
     """What an import did, and any conflicts left for the user to resolve."""
 
-    def __init__(self, result: ImportResult, parent: QWidget | None = None) -> None:
+    def __init__(self, result: ImportResult, parent: QWidget | None = None,
+                 open_conflicts: Callable[[], object] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("pack_import")
         self.setWindowTitle("Pack imported" if not result.conflicts else "Pack imported with conflicts")
@@ -458,18 +460,29 @@ class PackImportDialog(QDialog):
         summary.setAccessibleName("What the import did")
         layout = QVBoxLayout(self)
         layout.addWidget(summary, 1)
-        self.conflicts = _table(["Audit", "Why it was left unchanged"], "pack_import.conflicts")
+        self.conflicts = _table(["Audit", "What was kept for you to resolve"], "pack_import.conflicts")
         self.conflicts.setRowCount(len(result.conflicts))
         for r, c in enumerate(result.conflicts):
             self.conflicts.setItem(r, 0, QTableWidgetItem(c.reference))
             self.conflicts.setItem(r, 1, QTableWidgetItem(c.reason))
         if result.conflicts:
-            label = QLabel("These audits were edited here and in the pack since they left. Nothing was overwritten: "
-                           "agree with the sender which copy is right, then export it again.")
+            label = QLabel("These audits were edited here and in the pack since they left, some fields differently "
+                           "on each side. Nothing was overwritten: the audit keeps this copy's value of each such "
+                           "field until you choose, field by field, in Conflicts to resolve.")
             label.setWordWrap(True)
             layout.addWidget(label)
             layout.addWidget(self.conflicts, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.resolve_button = None
+        if result.conflicts and open_conflicts is not None:
+            self.resolve_button = buttons.addButton("&Resolve conflicts…", QDialogButtonBox.ButtonRole.ActionRole)
+            self.resolve_button.setObjectName("pack_import.resolve")
+            chosen = open_conflicts
+
+            def resolve() -> None:
+                self.accept()
+                chosen()
+            self.resolve_button.clicked.connect(resolve)
         buttons.rejected.connect(self.reject)
         buttons.button(QDialogButtonBox.StandardButton.Close).setDefault(True)
         layout.addWidget(buttons)

@@ -113,6 +113,10 @@ class MainWindow(QMainWindow):
         self.saved_label.setObjectName("status.saved")
         self.folder_label = QLabel()
         self.folder_label.setObjectName("status.folder")
+        self.conflicts_label = QLabel()
+        self.conflicts_label.setObjectName("status.conflicts")
+        self.conflicts_label.hide()
+        self.statusBar().addPermanentWidget(self.conflicts_label)
         self.statusBar().addPermanentWidget(self.saved_label)
         self.statusBar().addPermanentWidget(self.folder_label)
         self._build_menus()
@@ -152,6 +156,8 @@ class MainWindow(QMainWindow):
         self._nav_changed(self.nav.currentRow())
         self._fill_recent()
         self._update_title()
+        self.refresh_conflicts()
+        ctx.hub.changed.connect(lambda _changes: self.refresh_conflicts())  # a sync or an import may bring some
         self.storeChanged.emit()
 
     def detach(self) -> None:
@@ -366,6 +372,32 @@ class MainWindow(QMainWindow):
 
     def shortcuts_text(self) -> str:
         return shortcuts_text(self)
+
+    def show_conflicts(self) -> QWidget | None:
+        """Conflicts to resolve: fields this copy and another (the team server, a pack) changed differently."""
+        if self.ctx is None:
+            return None
+        from qadesk.ui.conflicts_dialog import ConflictsDialog
+
+        dialog = ConflictsDialog(self.ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda _r: self.refresh_conflicts())
+        dialog.show()
+        self.conflicts_dialog = dialog
+        return dialog
+
+    def refresh_conflicts(self) -> None:
+        """The status bar's count of conflicts waiting (hidden when none)."""
+        if self.ctx is None:
+            self.conflicts_label.hide()
+            return
+        from qadesk.services.conflicts import count_open
+
+        with self.ctx.store.session() as s:
+            n = count_open(s)
+        self.conflicts_label.setText(f"Conflicts to resolve: {n:,}" if n else "")
+        self.conflicts_label.setToolTip("Audit ▸ Conflicts to resolve…")
+        self.conflicts_label.setVisible(bool(n))
 
     def show_shortcuts(self) -> None:
         messages.info(self.shortcuts_text(), parent=self, title="Keyboard shortcuts")

@@ -93,6 +93,9 @@ def build_menus(window: MainWindow) -> None:
     window.store_actions.append(
         _action(window, audit, "&Close audit", window.close_current_audit, "Ctrl+W", "action.close_audit")
     )
+    window.store_actions.append(
+        _action(window, audit, "Conflicts to re&solve…", window.show_conflicts, None, "action.conflicts")
+    )
     help_menu = bar.addMenu("&Help")
     _action(window, help_menu, "&Keyboard shortcuts", window.show_shortcuts, "F1", "action.shortcuts")
     _action(window, help_menu, f"&About {APP_NAME}", window.show_about, None, "action.about")

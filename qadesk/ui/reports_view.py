@@ -399,13 +399,21 @@ class ReportsView(QWidget):
         self.ops.run(lambda progress, cancel: import_pack(store, path, progress=progress, cancel=cancel),
                      label="Importing the pack", on_success=self._imported)
 
+    def show_conflicts(self) -> None:
+        """The Conflicts to resolve window, over this screen."""
+        from qadesk.ui.conflicts_dialog import ConflictsDialog
+
+        self.conflicts_dialog = ConflictsDialog(self.ctx, self)
+        self.conflicts_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.conflicts_dialog.show()
+
     def _done(self, text: str, result: Any = None) -> None:
         self.last_result = result if result is not None else text
         messages.info(text, parent=self, title="Done")
 
     def _imported(self, result: ImportResult) -> None:
         self.last_result = result
-        self.import_dialog = PackImportDialog(result, self)
+        self.import_dialog = PackImportDialog(result, self, open_conflicts=self.show_conflicts)
         self.import_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.import_dialog.show()
         self.refresh()

@@ -122,7 +122,10 @@ def test_pack_export_then_import_shows_the_result(view, qtbot, tmp_path):
 
 def test_import_with_conflicts_lists_them(view, qtbot, tmp_path):
     from qadesk.services import audits as svc
+    from qadesk.services.queries import audit_ids as _ids
 
+    with view.ctx.store.transaction() as s:
+        shared = svc.add_action(s, _ids(s)[0], "Ring the school", actor="test").id
     first = tmp_path / "first.qapack"
     export_pack(view.ctx.store, first, selection=Selection())
     other = open_store(tmp_path / "other")
@@ -133,9 +136,10 @@ def test_import_with_conflicts_lists_them(view, qtbot, tmp_path):
         import_pack(other, first)
         with other.session() as s:
             target = audit_ids(s)[0]
-        for store in (other, view.ctx.store):
+        for store, text in ((other, "Theirs: ring the school today"), (view.ctx.store, "Ours: ring the head")):
             with store.transaction() as s:
-                svc.add_action(s, target, "Edited on this side", actor="test")
+                svc.add_action(s, target, f"Edited on this side: {text}", actor="test")  # merges: both kept
+                svc.update_action(s, shared, actor="test", text=text)  # the same field: a conflict
         back = tmp_path / "back.qapack"
         export_pack(other, back, selection=Selection())
     finally:
@@ -143,9 +147,20 @@ def test_import_with_conflicts_lists_them(view, qtbot, tmp_path):
     view.import_file(back)
     view.ops.wait()
     table = view.import_dialog.findChild(QTableWidget, "pack_import.conflicts")
-    assert table.rowCount() == 1 and "edited here" in table.item(0, 1).text()
+    assert table.rowCount() == 1 and "1 field changed differently" in table.item(0, 1).text()
     view.import_dialog.grab().save(str(Path(tmp_path) / "conflicts.png"))
-    view.import_dialog.close()
+    qtbot.mouseClick(view.import_dialog.resolve_button, Qt.MouseButton.LeftButton)
+    dialog = view.conflicts_dialog
+    qtbot.waitExposed(dialog)
+    assert dialog.list.count() == 1 and dialog.mine.toPlainText() == "Ours: ring the head"
+    assert dialog.theirs.toPlainText() == "Theirs: ring the school today" and "a pack" in dialog.current()["from"]
+    qtbot.mouseClick(dialog.take_theirs, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.list.count() == 0, timeout=10_000)
+    with view.ctx.store.session() as s:
+        doc = svc.audit_document(svc.get_audit(s, target))
+    assert next(a for a in doc["actions"] if a["id"] == shared)["text"] == "Theirs: ring the school today"
+    assert sum(a["text"].startswith("Edited on this side") for a in doc["actions"]) == 2
+    dialog.close()
 
 
 def test_a_refused_pack_is_reported_not_crashed(view, tmp_path, messages_seen):

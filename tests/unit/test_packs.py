@@ -246,10 +246,11 @@ def test_edits_on_both_sides_are_a_conflict_not_an_overwrite(loaded_store, tmp_p
             svc.add_action(s, ids[0], f"Follow-up agreed by {reason}", actor="test")
     back = tmp_path / "back.qapack"
     export_pack(empty_store, back, selection=Selection())
-    before = _documents(loaded_store)
     result = import_pack(loaded_store, back)
-    assert len(result.conflicts) == 1 and "edited here" in str(result)
-    assert _documents(loaded_store) == before
+    # Edited on both sides, in different fields (an action added on each): merged, both actions kept.
+    assert not result.conflicts and result.merged and "merged: 1" in str(result)
+    texts = [a["text"] for a in _documents(loaded_store)[ids[0]]["actions"]]
+    assert "Follow-up agreed by ours" in texts and "Follow-up agreed by theirs" in texts
     # Changed only on the other side: the local copy follows.
     with empty_store.transaction() as s:
         svc.add_action(s, ids[0], "Another follow-up", actor="test")
@@ -388,3 +389,42 @@ def test_keys_a_newer_qadesk_adds_to_the_audit_document_are_accepted(sent, empty
 
     result = import_pack(empty_store, _rehashed(path, tmp_path / "newer.qapack", add_keys))
     assert len(result.created) == 4
+
+
+def test_the_same_field_changed_on_both_sides_is_a_conflict_kept_for_a_person(loaded_store, tmp_path, empty_store):
+    from qadesk.services import conflicts
+    from qadesk.services.history import verify_store
+
+    ids = make_audits(loaded_store, 1, submit=False)
+    first = tmp_path / "first.qapack"
+    export_pack(loaded_store, first, selection=Selection())
+    import_pack(empty_store, first)
+    with loaded_store.session() as s:
+        q = next(a.question_id for a in svc.get_audit(s, ids[0]).answers if a.evidence)
+    for store, text in ((loaded_store, "Ours: seen at home"), (empty_store, "Theirs: seen at school")):
+        with store.transaction() as s:
+            value = svc.state_of(svc.get_audit(s, ids[0])).answers.get(q)
+            svc.save_answer(s, ids[0], q, value, actor="test", evidence=text)
+            if store is empty_store:
+                svc.set_summary(s, ids[0], "strengths", f"Strengths as {text[:4]} saw them", actor="test")
+    back = tmp_path / "back.qapack"
+    export_pack(empty_store, back, selection=Selection())
+    result = import_pack(loaded_store, back)
+    assert len(result.conflicts) == 1 and "1 field changed differently" in str(result)
+    doc = _documents(loaded_store)[ids[0]]
+    assert doc["answers"][q]["evidence"] == "Ours: seen at home"  # ours kept, not overwritten
+    assert doc["summary"]["strengths"] == "Strengths as Thei saw them"  # changed only in the pack: taken
+    with loaded_store.transaction() as s:
+        (c,) = conflicts.list_conflicts(s)
+        assert (c.source, c.mine, c.theirs, c.path) == ("pack", "Ours: seen at home", "Theirs: seen at school",
+                                                         f"answers.{q}.evidence")
+    again = import_pack(loaded_store, back)  # the same pack again: no second conflict
+    with loaded_store.transaction() as s:
+        assert len(conflicts.list_conflicts(s)) == 1
+        conflicts.resolve(s, c.id, "theirs", actor="test")
+    assert again.conflicts
+    third = import_pack(loaded_store, back)
+    assert not third.conflicts
+    assert _documents(loaded_store)[ids[0]]["answers"][q]["evidence"] == "Theirs: seen at school"
+    with loaded_store.session() as s:
+        assert verify_store(s, loaded_store.path).ok
