@@ -82,6 +82,8 @@ class ConflictsDialog(QDialog):
         self.save_edit.hide()
         for b, choice in ((self.keep_mine, "mine"), (self.take_theirs, "theirs"), (self.keep_both, "both")):
             b.clicked.connect(lambda _=False, c=choice: self.resolve(c))
+        for b in (self.keep_mine, self.take_theirs, self.keep_both, self.edit, self.save_edit):
+            b.setAutoDefault(False)  # Enter never chooses for the person: each choice is a deliberate click or key
         self.edit.clicked.connect(self.start_edit)
         self.save_edit.clicked.connect(lambda: self.resolve("edited", self.editor.toPlainText()))
         self.status = QLabel()
