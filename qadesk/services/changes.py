@@ -44,6 +44,7 @@ from qadesk.store.models import (
     Case,
     CaseListMapping,
     CasePerson,
+    Conflict,
     HistoryEntry,
     ImportedPack,
     Indicator,
@@ -57,6 +58,7 @@ from qadesk.store.models import (
     ProgrammeSample,
     SectionJudgement,
     Setting,
+    SyncBase,
     TemplateVersion,
 )
 
@@ -214,6 +216,9 @@ KINDS: dict[type[Base], Callable[[Any, str], Changes]] = {
     HistoryEntry: _none,
     PackMapping: _none,
     ImportedPack: _none,
+    # A conflict kept or resolved: the audit's own row changes beside it when resolved; the window's count follows.
+    Conflict: lambda r, _h: Changes(audits=True, audit_ids=frozenset({r.audit_id})),
+    SyncBase: _none,  # a laptop's note of where each side stood at the last sync: nothing anyone sees
 }
 
 # The same for a bulk statement on a table (demo data, many rows at once): its rows are not named.
@@ -242,6 +247,8 @@ _BULK: dict[str, Changes] = {
     "history": NOTHING,
     "pack_mappings": NOTHING,
     "imported_packs": NOTHING,
+    "conflicts": Changes(audits=True, all_audits=True),
+    "sync_bases": NOTHING,
 }
 
 

@@ -94,7 +94,7 @@ def build_menus(window: MainWindow) -> None:
         _action(window, audit, "&Close audit", window.close_current_audit, "Ctrl+W", "action.close_audit")
     )
     window.store_actions.append(
-        _action(window, audit, "Conflicts to re&solve…", window.show_conflicts, None, "action.conflicts")
+        _action(window, audit, "Con&flicts to resolve…", window.show_conflicts, None, "action.conflicts")
     )
     help_menu = bar.addMenu("&Help")
     _action(window, help_menu, "&Keyboard shortcuts", window.show_shortcuts, "F1", "action.shortcuts")
