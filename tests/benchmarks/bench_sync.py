@@ -32,17 +32,6 @@ TABLES = ("template_versions", "programmes", "audits", "answers", "section_judge
           "history")
 
 
-def _laptop(folder: Path):  # noqa: ANN202
-    from qadesk.store import open_store
-
-    saved = os.environ.pop("QADESK_DATABASE_URL", None)
-    try:
-        return open_store(folder)
-    finally:
-        if saved is not None:
-            os.environ["QADESK_DATABASE_URL"] = saved
-
-
 def _bare(pg, db: str, tmp: Path) -> float:  # noqa: ANN001
     dump = tmp / "rows.dump"
     target = pg.new_database()
@@ -69,6 +58,7 @@ def run(store_dir: Path | None = None, audits: int = 1000) -> list[Result]:
     from qadesk.store import open_store
     from qadesk.store.models import Answer, Audit
     from tests.helpers.pg import start_server, stop_server
+    from tests.sync.sync_world import laptop as sync_laptop
 
     tmp = Path(tempfile.mkdtemp(prefix="qadesk-bench-sync-"))
     pg = start_server()
@@ -81,7 +71,7 @@ def run(store_dir: Path | None = None, audits: int = 1000) -> list[Result]:
             s.execute(update(Audit).where(Audit.id.in_(ids)).values(status="draft", completed_at=None,
                                                                      auditor_name=PERSON)
                       .execution_options(synchronize_session=False))
-        laptop = _laptop(tmp / "laptop")
+        laptop = sync_laptop(tmp / "laptop")
         t0 = time.perf_counter()
         sync.checkout(laptop, server, PERSON)
         checkout_s = time.perf_counter() - t0

@@ -9,7 +9,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 
-from qadesk.services import audits as svc
 from qadesk.services import conflicts, sync
 from qadesk.services.profile import Profile, set_profile
 from qadesk.store import open_store
@@ -18,6 +17,8 @@ from tests.gui.shell_support import dispose, open_window_fixture, settle  # noqa
 from tests.sync.sync_world import (
     AUDITORS,
     documents,
+    drop_connections,
+    evidence,
     first_question_with_evidence,
     laptop,
     seed_server,
@@ -27,18 +28,8 @@ from tests.sync.sync_world import (
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 
 
-def _evidence(store, aid, qid, text, who):
-    with store.transaction() as s:
-        value = svc.state_of(svc.get_audit(s, aid)).answers.get(qid)
-        svc.save_answer(s, aid, qid, value, actor=who, evidence=text)
 
 
-def _drop(pg_server, pg_url, allow):
-    db = pg_url.rsplit("/", 1)[1]
-    pg_server.execute(f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS {"true" if allow else "false"}')
-    if not allow:
-        pg_server.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}' "
-                          "AND pid <> pg_backend_pid()")
 
 
 def test_two_laptops_sync_through_a_dropped_connection_and_the_conflicts_are_resolved_in_the_window(
@@ -57,23 +48,23 @@ def test_two_laptops_sync_through_a_dropped_connection_and_the_conflicts_are_res
     qb, qs = first_question_with_evidence(b, b1, 0), first_question_with_evidence(b, b1, 1)
     # Edits on all three: the same fields of A's audits on the laptop and on the server; B and the server
     # on different fields of B's audit.
-    _evidence(a, a1, q1, "Laptop: the child was seen alone at home", AUDITORS[0])
-    _evidence(server, a1, q1, "Server: seen with the family support worker", "Quinn Lead")
-    _evidence(a, a2, q2, "Laptop: no plan on file", AUDITORS[0])
-    _evidence(server, a2, q2, "Server: plan added on 1 Dec", "Quinn Lead")
-    _evidence(b, b1, qb, "Laptop B: the school was asked", AUDITORS[1])
-    _evidence(server, b1, qs, "Server: the QA lead's note", "Quinn Lead")
+    evidence(a, a1, q1, "Laptop: the child was seen alone at home", AUDITORS[0])
+    evidence(server, a1, q1, "Server: seen with the family support worker", "Quinn Lead")
+    evidence(a, a2, q2, "Laptop: no plan on file", AUDITORS[0])
+    evidence(server, a2, q2, "Server: plan added on 1 Dec", "Quinn Lead")
+    evidence(b, b1, qb, "Laptop B: the school was asked", AUDITORS[1])
+    evidence(server, b1, qs, "Server: the QA lead's note", "Quinn Lead")
 
     calls: list[str] = []
 
     def cut(aid: str) -> None:
         calls.append(aid)
         if len(calls) == 1:
-            _drop(pg_server, pg_url, allow=False)
+            drop_connections(pg_server, pg_url, allow=False)
 
     with pytest.raises(Exception):  # noqa: B017 - the driver's own error for a server gone away
         sync.sync(a, server, after_each=cut)
-    _drop(pg_server, pg_url, allow=True)
+    drop_connections(pg_server, pg_url, allow=True)
     server.engine.dispose()
     sync.sync(a, server)
     sync.sync(b, server)

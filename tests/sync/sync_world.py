@@ -69,3 +69,20 @@ def first_question_with_evidence(store: Any, aid: str, skip: int = 0) -> str:
         audit = svc.get_audit(s, aid)
         qs = [a.question_id for a in audit.answers if a.evidence]
     return qs[skip]
+
+
+def evidence(store: Any, aid: str, qid: str, text: str, who: str) -> None:
+    """Write an evidence note on one answer, as the form does (its value kept)."""
+    with store.transaction() as s:
+        value = svc.state_of(svc.get_audit(s, aid)).answers.get(qid)
+        svc.save_answer(s, aid, qid, value, actor=who, evidence=text)
+
+
+def drop_connections(pg_server: Any, pg_url: str, *, allow: bool) -> None:
+    """Cut the server off from qadesk for real: refuse new connections to its database and end the open
+    ones (``allow=True`` lets them in again)."""
+    db = pg_url.rsplit("/", 1)[1]
+    pg_server.execute(f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS {"true" if allow else "false"}')
+    if not allow:
+        pg_server.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}' "
+                          "AND pid <> pg_backend_pid()")

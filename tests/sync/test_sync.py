@@ -11,6 +11,7 @@ from qadesk.services import conflicts, sync
 from tests.sync.sync_world import (
     AUDITORS,
     documents,
+    evidence,
     first_question_with_evidence,
     laptop,
     seed_server,
@@ -34,10 +35,6 @@ def world(server, tmp_path):
     b.close()
 
 
-def _evidence(store, aid, qid, text, who):
-    with store.transaction() as s:
-        value = svc.state_of(svc.get_audit(s, aid)).answers.get(qid)
-        svc.save_answer(s, aid, qid, value, actor=who, evidence=text)
 
 
 def test_checkout_brings_down_only_the_persons_audits_with_their_templates_and_history(world):
@@ -61,10 +58,10 @@ def test_edits_to_different_fields_merge_and_the_same_field_is_a_conflict_resolv
     q1 = first_question_with_evidence(a, aid, 0)
     q2 = first_question_with_evidence(a, aid, 1)
     q3 = first_question_with_evidence(a, aid, 2)
-    _evidence(a, aid, q1, "Laptop: seen at home with the worker", AUDITORS[0])
-    _evidence(server, aid, q2, "Server: the team manager's note", "Quinn Lead")
-    _evidence(a, aid, q3, "Laptop: the plan has no dates", AUDITORS[0])
-    _evidence(server, aid, q3, "Server: the plan was updated", "Quinn Lead")
+    evidence(a, aid, q1, "Laptop: seen at home with the worker", AUDITORS[0])
+    evidence(server, aid, q2, "Server: the team manager's note", "Quinn Lead")
+    evidence(a, aid, q3, "Laptop: the plan has no dates", AUDITORS[0])
+    evidence(server, aid, q3, "Server: the plan was updated", "Quinn Lead")
     r = sync.sync(a, server)
     assert r.conflicts == [(r.conflicts[0][0], f"answers.{q3}.evidence")]
     mine, theirs = documents(a, [aid])[aid], documents(server, [aid])[aid]
@@ -93,7 +90,7 @@ def test_every_change_is_in_both_histories(world):
     aid = ids[AUDITORS[0]][1]
     sync.checkout(a, server, AUDITORS[0])
     q = first_question_with_evidence(a, aid, 0)
-    _evidence(a, aid, q, "Made on the laptop, offline", AUDITORS[0])
+    evidence(a, aid, q, "Made on the laptop, offline", AUDITORS[0])
     sync.sync(a, server)
     from qadesk.services.audit_history import audit_changes
 

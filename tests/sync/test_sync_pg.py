@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from qadesk.services import audits as svc
 from qadesk.services import conflicts, sync
 from qadesk.store import open_store
 from tests.helpers.cli import run_qadesk
 from tests.sync.sync_world import (
     AUDITORS,
     documents,
+    drop_connections,
+    evidence,
     first_question_with_evidence,
     laptop,
     seed_server,
@@ -29,19 +30,8 @@ def server(pg_url):
     s.close()
 
 
-def _evidence(store, aid, qid, text, who):
-    with store.transaction() as s:
-        value = svc.state_of(svc.get_audit(s, aid)).answers.get(qid)
-        svc.save_answer(s, aid, qid, value, actor=who, evidence=text)
 
 
-def _drop_connections(pg_server, pg_url, *, allow: bool) -> None:
-    """Cut the server off from qadesk: refuse new connections to its database and end the open ones."""
-    db = pg_url.rsplit("/", 1)[1]
-    pg_server.execute(f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS {"true" if allow else "false"}')
-    if not allow:
-        pg_server.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}' "
-                          "AND pid <> pg_backend_pid()")
 
 
 def test_two_laptops_and_the_server_converge_after_a_dropped_connection_and_a_resolved_conflict(
@@ -54,13 +44,13 @@ def test_two_laptops_and_the_server_converge_after_a_dropped_connection_and_a_re
     qa = [first_question_with_evidence(a, aid, 0) for aid in mine_a]
     # Edits on all three: each laptop offline on its own audits; the server (a QA lead in the office) on both.
     for aid, q in zip(mine_a, qa, strict=True):
-        _evidence(a, aid, q, f"Laptop A, offline, on {q}", AUDITORS[0])
+        evidence(a, aid, q, f"Laptop A, offline, on {q}", AUDITORS[0])
     qb = first_question_with_evidence(b, mine_b[0], 1)
-    _evidence(b, mine_b[0], qb, "Laptop B: the child's words recorded", AUDITORS[1])
+    evidence(b, mine_b[0], qb, "Laptop B: the child's words recorded", AUDITORS[1])
     q_server = first_question_with_evidence(server, mine_a[1], 2)
-    _evidence(server, mine_a[1], q_server, "Server: the QA lead's added note", "Quinn Lead")
-    _evidence(server, mine_a[2], qa[2], "Server: a different note on the same question", "Quinn Lead")
-    _evidence(server, mine_b[0], qb, "Server: the team manager's view", "Quinn Lead")
+    evidence(server, mine_a[1], q_server, "Server: the QA lead's added note", "Quinn Lead")
+    evidence(server, mine_a[2], qa[2], "Server: a different note on the same question", "Quinn Lead")
+    evidence(server, mine_b[0], qb, "Server: the team manager's view", "Quinn Lead")
 
     # Laptop A's connection drops after its first audit: the sync stops with an error, both sides consistent.
     done: list[str] = []
@@ -68,11 +58,11 @@ def test_two_laptops_and_the_server_converge_after_a_dropped_connection_and_a_re
     def cut(aid: str) -> None:
         done.append(aid)
         if len(done) == 1:
-            _drop_connections(pg_server, pg_url, allow=False)
+            drop_connections(pg_server, pg_url, allow=False)
 
     with pytest.raises(Exception):  # noqa: B017 - whatever the driver raises for a lost server
         sync.sync(a, server, after_each=cut)
-    _drop_connections(pg_server, pg_url, allow=True)
+    drop_connections(pg_server, pg_url, allow=True)
     server.engine.dispose()
     verified(a)
     verified(server)
@@ -138,9 +128,9 @@ def test_the_command_line_checks_out_syncs_and_resolves(server, pg_url, tmp_path
     aid = ids[AUDITORS[0]][0]
     lap = laptop(folder)
     q = first_question_with_evidence(lap, aid, 0)
-    _evidence(lap, aid, q, "On the laptop", AUDITORS[0])
+    evidence(lap, aid, q, "On the laptop", AUDITORS[0])
     lap.close()
-    _evidence(server, aid, q, "On the server", "Quinn Lead")
+    evidence(server, aid, q, "On the server", "Quinn Lead")
     r = run_qadesk(folder, "sync", **env)
     assert r.returncode == 3 and "conflicts found" in r.stdout and f"answers.{q}.evidence" in r.stdout
     listed = run_qadesk(folder, "conflicts", "list", **env)
