@@ -146,14 +146,15 @@ def cmd_agency_return(args: argparse.Namespace) -> int:
 
 
 def cmd_profile(args: argparse.Namespace) -> int:
-    from qadesk.services.profile import Profile, get_profile, set_profile
+    from qadesk.services.profile import Profile, get_profile, roles_from_server, set_profile
 
     store = _store(args)
     if args.action == "show":
         with store.session() as s:
             profile = get_profile(s)
         data = {"name": profile.name, "role": profile.role, "team": profile.team,
-                "organisation": profile.organisation} if profile else None
+                "organisation": profile.organisation,
+                "roles": list(profile.roles) if profile.roles else "all (this person's own desk)"} if profile else None
         if args.json:
             _print_json(data)
         elif data is None:
@@ -169,7 +170,11 @@ def cmd_profile(args: argparse.Namespace) -> int:
             role=args.role if args.role is not None else current.role,
             team=args.team if args.team is not None else current.team,
             organisation=args.organisation if args.organisation is not None else current.organisation,
+            roles=_profile_roles(args.roles) if args.roles is not None else current.roles,
         )
+        if args.roles is not None and roles_from_server(s):
+            raise ValidationError("this laptop takes its roles from the team server it syncs with; "
+                                  "ask the server's administrator to change them")
         if not updated.name:
             raise ValidationError("the profile needs a name (--name)")
         for what, value in (("name", updated.name), ("role", updated.role), ("team", updated.team),
@@ -180,6 +185,19 @@ def cmd_profile(args: argparse.Namespace) -> int:
     print(f"Profile saved: {updated.name}" + (f", {updated.role}" if updated.role else "")
           + (f", {updated.organisation}" if updated.organisation else ""))
     return EXIT_OK
+
+
+def _profile_roles(text: str) -> list[str] | None:
+    """``--roles``: None for "all" (a person's own desk), else the roles' ids; refused when one is not a role."""
+    from qadesk.core import permissions as perm
+
+    if text.strip().casefold() in ("all", "every", ""):
+        return None
+    try:
+        roles = perm.parse_roles(text)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+    return [r.value for r in perm.Role if r in roles]
 
 
 def cmd_backup(args: argparse.Namespace) -> int:

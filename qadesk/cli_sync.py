@@ -59,16 +59,12 @@ def _checkout(args: argparse.Namespace) -> int:
     from qadesk.services import sync
 
     laptop = _laptop(args)
-    person = args.person
-    if not person:
-        with laptop.session() as s:
-            person = _actor(s)
     server = _server(args, laptop)
     try:
-        result = sync.checkout(laptop, server, person, url=args.server)
+        result = sync.checkout(laptop, server, args.person or None, url=args.server)
     finally:
         server.close()
-    print(f"This laptop now syncs with {sync.server_name(server)} for {person}.")
+    print(f"This laptop now syncs with {sync.server_name(server)} for {sync.status(laptop)['person']}.")
     return _print_result(result, "Checked out")
 
 
@@ -142,6 +138,73 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
 
 
 def cmd_server(args: argparse.Namespace) -> int:
+    """``qadesk server take-in|setup-roles|add-person|people``: the team server (docs/roles.md, docs/sync.md)."""
+    return {"take-in": _take_in, "setup-roles": _setup_roles, "add-person": _add_person,
+            "people": _people}[args.action](args)
+
+
+def _server_store(args: argparse.Namespace, what: str) -> Any:
+    store = _store(args)
+    if store.is_sqlite:
+        raise StateError(f"{what} is the team server's: point QADESK_DATABASE_URL at it (a laptop's person is "
+                         "its profile: qadesk profile set --roles ...)")
+    return store
+
+
+def _setup_roles(args: argparse.Namespace) -> int:
+    from qadesk.core.permissions import Do
+    from qadesk.services import permissions
+    from qadesk.store import server_roles
+
+    store = _server_store(args, "setting up roles")
+    with store.transaction() as s:
+        permissions.require(s, Do.MANAGE_PEOPLE)
+        done = server_roles.setup(s.connection())
+    print(f"The server's qadesk roles are set up ({len(done)} statements): "
+          + ", ".join(server_roles.group(r) for r in server_roles.Role) + ".")
+    print("Give each person a login of their own: qadesk server add-person LOGIN --name NAME --role ROLE")
+    return EXIT_OK
+
+
+def _add_person(args: argparse.Namespace) -> int:
+    import os
+
+    from qadesk.core import permissions as perm
+    from qadesk.core.errors import ValidationError
+    from qadesk.services import team
+
+    try:
+        roles = perm.parse_roles(",".join(args.role))
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+    store = _server_store(args, "adding a person with a login")
+    with store.transaction() as s:
+        team.give_login(s, args.login, roles, password=os.environ.get("QADESK_NEW_PASSWORD") or None)
+        member = team.add_or_update(s, args.name, roles, actor=_actor(s), team=args.team,
+                                    organisation=args.organisation, job_title=args.job_title, login=args.login)
+    print(f"{member.name} works on this server as the login {member.login}: {perm.roles_words(member.roles)}.")
+    return EXIT_OK
+
+
+def _people(args: argparse.Namespace) -> int:
+    from qadesk.core import permissions as perm
+    from qadesk.services import team
+
+    store = _store(args)
+    with store.session() as s:
+        people = team.list_team(s)
+    if args.json:
+        _print_json([p.as_dict() for p in people])
+        return EXIT_OK
+    if not people:
+        print("Nobody is on the people list yet (qadesk server add-person LOGIN --name NAME --role ROLE).")
+    for p in people:
+        print(f"{p.name}  login {p.login or '-'}  {perm.roles_words(p.roles)}"
+              + (f"  team {p.team}" if p.team else ""))
+    return EXIT_OK
+
+
+def _take_in(args: argparse.Namespace) -> int:
     """``qadesk server take-in FOLDER...``: move laptops' stores onto this store (the team server)."""
     from pathlib import Path
 

@@ -197,9 +197,12 @@ def _data(sub: Any) -> None:
     prs.add_argument("--json", action="store_true")
     prset = prsub.add_parser("set", help="set the profile (fields not given are kept)")
     prset.add_argument("--name")
-    prset.add_argument("--role")
+    prset.add_argument("--role", help="your job title, as reports show it (e.g. Team manager)")
     prset.add_argument("--team")
     prset.add_argument("--organisation")
+    prset.add_argument("--roles", metavar="ROLE,ROLE", help="what you do in qadesk on this laptop: auditor, "
+                       "moderator, qa_lead, psw, practitioner, administrator (comma-separated; 'all' for your own "
+                       "desk, every role: docs/roles.md)")
 
     b = sub.add_parser("backup", help="write a consistent copy of the store")
     b.add_argument("--to", required=True, metavar="FILE")
@@ -320,7 +323,8 @@ def _sync(sub: Any) -> None:
                           "assigned to a person")
     sc.add_argument("--server", required=True, metavar="URL", help="the team server's PostgreSQL URL "
                     "(the password from ~/.pgpass or PGPASSWORD)")
-    sc.add_argument("--person", metavar="NAME", help="whose audits (default: the profile's name)")
+    sc.add_argument("--person", metavar="NAME", help="whose audits (default: the person the server login is; "
+                    "for the server's owner, this laptop's profile)")
     sr = sysub.add_parser("run", help="sync now (the default)")
     sr.add_argument("--server", metavar="URL", help="the server's URL, when not the one checked out from")
     ss = sysub.add_parser("status", help="which server, for whom, how many audits, when last synced")
@@ -335,12 +339,25 @@ def _sync(sub: Any) -> None:
     cr.add_argument("id", metavar="ID", help="the conflict's id (its first 8 characters will do)")
     cr.add_argument("choice", nargs="?", default="edited", choices=["mine", "theirs", "both", "edited"])
     cr.add_argument("--text", metavar="TEXT", help="what the field should hold (instead of a choice)")
-    se = sub.add_parser("server", help="the team server: take laptops' stores into it")
+    se = sub.add_parser("server", help="the team server: its roles and people, and taking laptops' stores into it")
     sesub = se.add_subparsers(dest="action", metavar="ACTION", required=True)
     st = sesub.add_parser("take-in", help="move laptops' stores onto the team server (QADESK_DATABASE_URL), keeping "
                           "every audit and history entry; an audit the server holds already is merged, and what "
                           "differs is kept as conflicts to resolve (an encrypted store: QADESK_PASSPHRASE)")
     st.add_argument("folders", nargs="+", metavar="FOLDER", help="a laptop's data folder (holding qadesk.sqlite)")
+    sesub.add_parser("setup-roles", help="create qadesk's group roles on the server and grant each what it may do, "
+                     "with row-level security (run by the database's owner; again after each upgrade)")
+    sa = sesub.add_parser("add-person", help="give a person a login of their own on the server, with their roles, "
+                          "and put them on the people list (their password: QADESK_NEW_PASSWORD, or set by IT)")
+    sa.add_argument("login", metavar="LOGIN", help="the database login (lower case, e.g. rfirstperson)")
+    sa.add_argument("--name", required=True, help="the person's name, as audits and history show it")
+    sa.add_argument("--role", action="append", required=True, metavar="ROLE", help="a role (repeat, or comma-"
+                    "separate): auditor, moderator, qa_lead, psw, practitioner, administrator")
+    sa.add_argument("--team")
+    sa.add_argument("--organisation")
+    sa.add_argument("--job-title", metavar="TITLE", help="e.g. Team manager")
+    sp = sesub.add_parser("people", help="the people list: names, logins and roles")
+    sp.add_argument("--json", action="store_true")
 
 
 def _calibration(sub: Any) -> None:

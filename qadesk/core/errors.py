@@ -64,6 +64,16 @@ class WriteConflict(Conflict):
     """
 
 
+class PermissionDenied(QadeskError):
+    """The person may not do this: their roles do not allow it, or a rule about the audit forbids it
+    (qadesk.core.permissions).  Nothing was changed; the message says who may.  ``rule`` names the rule
+    when it was one of the table's rules about the audit (None when it was the table itself)."""
+
+    def __init__(self, message: str, rule: str | None = None) -> None:
+        self.rule = rule
+        super().__init__(message)
+
+
 class AnswerRefused(QadeskError):
     """An answer does not fit its question (type, range, constraint)."""
 

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from qadesk.core.allocation import Auditor, refusal, same_person
 from qadesk.core.cases import CaseRow
 from qadesk.core.errors import NotFound, StateError, ValidationError
+from qadesk.core.permissions import Do
+from qadesk.services import permissions
 from qadesk.services.audit_access import now_utc, touch
 from qadesk.services.sampling import programme_row
 from qadesk.store import history
@@ -145,6 +147,7 @@ def hand_over(session: Session, audit_id: str, to: Auditor, *, actor: str, due_o
     Refused when the audit is not assigned, no longer a draft, or ``to`` is the case's own worker (or, with
     ``not_own_team``, in the case's team).
     """
+    permissions.require(session, Do.PLAN_PROGRAMMES)
     audit = session.get(Audit, audit_id) or session.execute(
         select(Audit).where(Audit.reference == audit_id)).scalar_one_or_none()
     row = session.get(Assignment, audit.id) if audit is not None else None

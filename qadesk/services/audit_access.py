@@ -29,6 +29,7 @@ from qadesk.core.errors import NotDraft, NotFound
 from qadesk.core.ids import lookup_id
 from qadesk.core.scoring import choice_score, final_grade
 from qadesk.core.template import Template
+from qadesk.services import permissions
 from qadesk.services.templates import template_of
 from qadesk.store.models import Audit, HistoryEntry, TemplateVersion
 
@@ -58,7 +59,7 @@ def get_audit(session: Session, audit_id: str, *, for_answers: bool = False) -> 
     audit = session.get(Audit, lookup_id(audit_id), options=opts)  # ids are kept in lower case (core/ids.py)
     if audit is None:
         audit = session.execute(select(Audit).where(Audit.reference == audit_id).options(*opts)).scalar_one_or_none()
-    if audit is None:
+    if audit is None or not permissions.can_see(session, audit):  # a practitioner's: only their own work
         raise NotFound(f"no audit '{audit_id}' (give its id or reference, e.g. AUD-2026-0042)")
     return audit
 

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from qadesk.core.audit import ActionFacts
 from qadesk.core.errors import NotFound, StateError, ValidationError
+from qadesk.core.permissions import Do
+from qadesk.services import permissions
 from qadesk.services.audit_access import editable, get_audit, now_utc, touch
 from qadesk.services.audit_document import action_dict, aware
 from qadesk.store import history
@@ -58,6 +60,7 @@ def add_action(session: Session, audit_id: str, text: str, *, actor: str, owner:
     come later, but submit needs them (:func:`qadesk.core.audit.urgent_missing`).
     """
     audit = get_audit(session, audit_id)
+    permissions.require_change(session, audit, Do.SET_ACTIONS)
     if audit.status == "closed":
         raise StateError(f"{audit.reference} is closed")
     if not text or not text.strip():
@@ -84,6 +87,7 @@ def update_action(session: Session, action_id: str, *, actor: str, **changes: An
     item = session.get(ActionItem, action_id)
     if item is None:
         raise NotFound(f"no action '{action_id}'")
+    permissions.require_change(session, get_audit(session, item.audit_id), Do.SET_ACTIONS)
     allowed = {"text", "owner", "due", "urgent", "status", "closing_note", "told_whom", "told_at"}
     unknown = set(changes) - allowed
     if unknown:
@@ -119,6 +123,7 @@ def remove_action(session: Session, action_id: str, *, actor: str) -> None:
     if item is None:
         raise NotFound(f"no action '{action_id}'")
     audit = get_audit(session, item.audit_id)
+    permissions.require_change(session, audit, Do.SET_ACTIONS)
     editable(audit)
     before = action_dict(item)
     audit.actions.remove(item)

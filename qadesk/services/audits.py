@@ -32,11 +32,12 @@ from qadesk.core.audit import (
 )
 from qadesk.core.audit import coerce_answer as _coerce
 from qadesk.core.errors import AnswerRefused, StateError, SubmitRefused, ValidationError
+from qadesk.core.permissions import Do
 from qadesk.core.scoring import choice_score, question_score, rationale_needed, suggest_overall
 from qadesk.core.template import Question, Template
 from qadesk.core.template_marks import subject_answer, subject_value
 from qadesk.core.template_plan import Evaluation, plan_of
-from qadesk.services import evaluations
+from qadesk.services import evaluations, permissions
 from qadesk.services.audit_access import (
     Actor,
     editable,
@@ -125,6 +126,7 @@ def start_audit(session: Session, template_id: str, subject: Subject, auditor: A
     ``by``: who starts it when that is not its auditor (a QA lead confirming an allocation); the history
     says so, and the audit is still the auditor's.
     """
+    permissions.require_start(session, auditor.name)
     row = get_row(session, template_id, version)
     if row.retired and version is None:
         raise StateError(f"the template '{template_id}' is retired: no new audits can be started on it")
@@ -204,6 +206,7 @@ def save_answer(session: Session, audit_id: str, question_id: str, value: Any, *
     Pass ``evidence=...`` (the default) to leave the note as it is.
     """
     audit = get_audit(session, audit_id, for_answers=True)
+    permissions.require_change(session, audit)
     editable(audit)
     t = template_for(audit)
     if not t.has_question(question_id):
@@ -319,6 +322,7 @@ def set_section_grade(session: Session, audit_id: str, section_id: str, grade: s
                       today: date | None = None) -> SaveResult:
     """Record (or clear, with None) the judgement of one section of a draft audit."""
     audit = get_audit(session, audit_id, for_answers=True)
+    permissions.require_change(session, audit)
     editable(audit)
     t = template_for(audit)
     try:
@@ -359,6 +363,7 @@ def set_overall(session: Session, audit_id: str, *, actor: str, grade: str | Non
                 rationale: str | None | object = ..., today: date | None = None) -> SaveResult:
     """The auditor's overall judgement and its rationale (needed when it differs from the suggestion)."""
     audit = get_audit(session, audit_id, for_answers=True)
+    permissions.require_change(session, audit)
     editable(audit)
     t = template_for(audit)
     before = {"grade": audit.overall_grade, "rationale": audit.overall_rationale}
@@ -389,6 +394,7 @@ def set_summary(session: Session, audit_id: str, key: str, text: str | None, *, 
     if key not in SUMMARY_KEYS:
         raise ValidationError(f"'{key}' is not a summary field ({', '.join(SUMMARY_KEYS)})")
     audit = get_audit(session, audit_id, for_answers=True)
+    permissions.require_change(session, audit, Do.RESPOND if key == "practitioner_reflection" else Do.EDIT_AUDIT)
     editable(audit)
     if text is not None and len(text) > 200_000:
         raise ValidationError("the summary is longer than 200,000 characters")
@@ -418,6 +424,7 @@ def submit(session: Session, audit_id: str, *, actor: str, today: date | None = 
     are cleared now (never while typing); the history keeps them.
     """
     audit = get_audit(session, audit_id)
+    permissions.require_change(session, audit)
     editable(audit)
     missing = check_submit(session, audit_id, today)
     if missing:
@@ -451,6 +458,7 @@ def submit(session: Session, audit_id: str, *, actor: str, today: date | None = 
 def reopen(session: Session, audit_id: str, reason: str, *, actor: str) -> Audit:
     """Back to draft with a reason; the history keeps the completed version whole."""
     audit = get_audit(session, audit_id)
+    permissions.require_change(session, audit, Do.REOPEN_AUDIT)
     if audit.status == "draft":
         raise StateError(f"{audit.reference} is already a draft")
     if not reason or not reason.strip():

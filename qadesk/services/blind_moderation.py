@@ -23,9 +23,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qadesk.core.errors import NotFound, StateError, ValidationError
+from qadesk.core.permissions import Do
 from qadesk.core.relevance import question_relevant, section_relevant
 from qadesk.core.template import Template
 from qadesk.exchange.display import answer_text, grade_label
+from qadesk.services import permissions
 from qadesk.services.audit_access import Actor, get_audit, now_utc, state_of, template_for, touch
 from qadesk.services.audit_document import iso, note_dict
 from qadesk.services.moderation import (
@@ -100,6 +102,7 @@ def blind_until_judged(session: Session, audit_id: str, person: str | None) -> b
 
 def set_blind_by_default(session: Session, on: bool, *, actor: str) -> None:
     """Turn blind moderation on or off for everyone who moderates in this store (in the history)."""
+    permissions.require(session, Do.MODERATION_RULES)
     before = blind_by_default(session)
     row = session.get(Setting, BLIND_KEY)
     if row is None:
@@ -191,6 +194,7 @@ def record_blind(session: Session, audit_id: str, *, moderator: Actor, own_grade
     Once recorded they are not changed (they are what the moderator thought before seeing the auditor's);
     the moderation is then concluded with :func:`qadesk.services.moderation.moderate`.
     """
+    permissions.require(session, Do.MODERATE)
     audit = get_audit(session, audit_id)
     check_moderator(session, audit, moderator, kind)
     t = template_for(audit)
@@ -221,6 +225,7 @@ def blind_dict(b: BlindJudgement) -> dict[str, Any]:
 
 def withdraw_blind(session: Session, audit_id: str, *, moderator: Actor) -> None:
     """Set aside a blind judgement that will not be concluded (the history keeps that it was made)."""
+    permissions.require(session, Do.MODERATE)
     audit = get_audit(session, audit_id)
     b = pending_blind(session, audit.id, moderator.name)
     if b is None:

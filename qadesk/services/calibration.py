@@ -38,7 +38,9 @@ from qadesk.core.agreement_multi import (
 )
 from qadesk.core.errors import NotFound, StateError, ValidationError
 from qadesk.core.ids import lookup_id
+from qadesk.core.permissions import Do
 from qadesk.core.template import Template
+from qadesk.services import permissions
 from qadesk.services.agreement import Scale, scale_of
 from qadesk.services.audit_access import Actor, get_audit, template_for
 from qadesk.services.audit_document import audit_document, iso
@@ -195,6 +197,7 @@ def anonymised_copy(session: Session, audit: Audit, exercise_id: str, reference:
 
 def create_exercise(session: Session, audit_ident: str, *, actor: str, at: datetime | None = None) -> CalibrationExercise:
     """A new calibration exercise from one completed (or moderated) audit."""
+    permissions.require(session, Do.RUN_CALIBRATION)
     audit = get_audit(session, audit_ident)
     if audit.status not in GRADED_STATUSES:
         raise StateError(f"{audit.reference} is a {audit.status}; a calibration exercise is made from a completed audit")
@@ -271,6 +274,7 @@ def rate(session: Session, ident: str, *, rater: Actor, overall: str | None, sec
          at: datetime | None = None, rating_id: str | None = None, pack_id: str | None = None,
          actor: str | None = None) -> CalibrationRating:
     """Record one rater's blind grades: overall (needed) and any graded sections."""
+    permissions.require(session, Do.RATE_CALIBRATION)
     ex = find_exercise(session, ident)
     name = (rater.name or "").strip()
     why = refusal_to_rate(ex, name)
@@ -298,6 +302,7 @@ def rate(session: Session, ident: str, *, rater: Actor, overall: str | None, sec
 def agree(session: Session, ident: str, *, actor: str, overall: str, sections: dict[str, str] | None = None,
           notes: str, at: datetime | None = None) -> CalibrationExercise:
     """Record the grades the panel agreed and the notes of its discussion; the exercise is then closed."""
+    permissions.require(session, Do.RUN_CALIBRATION)
     ex = find_exercise(session, ident)
     if is_copy(ex):
         raise StateError(f"{ex.reference} here is a rater's copy from {ex.origin}; the panel's agreed grades are "

@@ -36,7 +36,7 @@ from qadesk.services.calibration import (
 )
 from qadesk.services.history import head_for_pack
 from qadesk.services.profile import current_actor_name, get_profile
-from qadesk.services.templates import import_template
+from qadesk.services.templates import store_template
 from qadesk.store import history
 from qadesk.store.models import CalibrationExercise, ImportedPack
 
@@ -145,7 +145,7 @@ def import_calibration_pack(store: Any, path: Path) -> CalibrationImport:
                 raise ValidationError(f"{path.name}: exercise {ex.reference} was made in this store; rate it here, "
                                       "there is nothing to import")
             if ex is None:
-                row, _ = import_template(s, pack.template, actor=actor)
+                row, _ = store_template(s, pack.template, actor=actor)
                 origin = ex_info.get("organisation") or pack.sender.get("organisation") or "a calibration pack"
                 document = json.dumps(pack.copy, ensure_ascii=False)
                 ex = CalibrationExercise(id=ex_info["id"], reference=ex_info["reference"], template_pk=row.pk,

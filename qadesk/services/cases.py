@@ -25,7 +25,9 @@ from sqlalchemy.orm import Session
 
 from qadesk.core.cases import CASE_TYPES, ROLES, CaseRow, ColumnMapping
 from qadesk.core.errors import NotFound, Problem, ValidationError
+from qadesk.core.permissions import Do
 from qadesk.exchange.case_list import CaseListReading, read_case_list
+from qadesk.services import permissions
 from qadesk.store import history
 from qadesk.store.models import Case, CaseListMapping, HistoryEntry
 
@@ -144,6 +146,7 @@ def get_mapping(session: Session, name: str) -> ColumnMapping:
 
 def save_mapping(session: Session, mapping: ColumnMapping, headers: Iterable[str], *, actor: str) -> None:
     """Save (or replace) a mapping by its name, with the headers of the file it was made for."""
+    permissions.require(session, Do.IMPORT_CASES)
     name = (mapping.name or "").strip()
     problems = []
     if not name:
@@ -199,6 +202,7 @@ def read_file(session: Session, path: Path | str, mapping: ColumnMapping | str |
 
     ``mapping``: a mapping, or a saved mapping's name; None recognises the headers (or uses the saved mapping
     made for the same headers)."""
+    permissions.require(session, Do.IMPORT_CASES)
     if isinstance(mapping, str):
         mapping = get_mapping(session, mapping)
     saved = _saved(session) if mapping is None else []
@@ -215,6 +219,7 @@ def import_case_list(session: Session, path: Path | str, *, actor: str, mapping:
 
     ``save_as``: a mapping (and the file's headers) to save with the import, in the same transaction.
     """
+    permissions.require(session, Do.IMPORT_CASES)
     path = Path(path)
     reading = read_file(session, path, mapping, today=today, progress=progress)
     if not reading.ok:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from qadesk.core.errors import QadeskError
 from qadesk.core.template import Template
 from qadesk.services.demo_answers import clamp, forms_dir, weighted, words
-from qadesk.services.templates import import_template, template_of
+from qadesk.services.templates import store_template, template_of
 from qadesk.store.models import Case, Programme, TemplateVersion
 
 WINDOW_DAYS = 548  # the 18 months before the anchor date
@@ -131,7 +131,7 @@ def install_templates(session: Session) -> dict[str, tuple[TemplateVersion, Temp
         t = read_template(path)
         shipped.append(t.id)
         if session.execute(select(TemplateVersion.pk).where(TemplateVersion.template_id == t.id)).first() is None:
-            import_template(session, t, actor=ACTOR)
+            store_template(session, t, actor=ACTOR)
     rows = session.execute(select(TemplateVersion).where(TemplateVersion.retired.is_(False))
                            .order_by(TemplateVersion.template_id, TemplateVersion.version)).scalars().all()
     newest = {r.template_id: r for r in rows}

@@ -20,8 +20,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qadesk.core.errors import StateError, ValidationError
+from qadesk.core import permissions as perm
+from qadesk.core.errors import PermissionDenied, StateError, ValidationError
+from qadesk.core.permissions import Do
 from qadesk.core.template import Choice, Template
+from qadesk.services import permissions
 from qadesk.services.audit_access import Actor, get_audit, now_utc, refresh_final_grade, template_for, touch
 from qadesk.services.audit_document import moderation_dict
 from qadesk.store import history
@@ -89,9 +92,11 @@ def check_moderator(session: Session, audit: Audit, moderator: Actor, kind: str)
         raise StateError(f"{audit.reference} is {audit.status}; only completed audits are moderated")
     if not moderator.name or not moderator.name.strip():
         raise ValidationError("a moderation needs the moderator's name (set it in your profile)")
-    own = own_audit_reason(session, audit, moderator.name)
+    me = permissions.me(session)
+    own = own_audit_reason(session, audit, moderator.name) or (
+        None if me.desk else own_audit_reason(session, audit, me.name))  # the login's person, whatever name is given
     if own:
-        raise StateError(own)
+        raise PermissionDenied(own, rule=perm.MODERATOR_NOT_OWN.name)
     if kind not in ("internal", "external"):
         raise ValidationError("moderation is internal or external")
 
@@ -144,6 +149,7 @@ def moderate(session: Session, audit_id: str, *, moderator: Actor, agreed: bool,
     Refused (:class:`StateError`) when the moderator completed the audit themselves, and
     (:class:`ValidationError`) when a disagreement gives the auditor's own grade.
     """
+    permissions.require(session, Do.MODERATE)
     audit = get_audit(session, audit_id)
     check_moderator(session, audit, moderator, kind)
     t = template_for(audit)

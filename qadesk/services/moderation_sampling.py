@@ -27,6 +27,8 @@ from qadesk.core.moderation_sampling import (
     ModerationSampleOptions,
     draw_moderation_sample,
 )
+from qadesk.core.permissions import Do
+from qadesk.services import permissions
 from qadesk.services.audit_access import now_utc
 from qadesk.services.templates import template_of
 from qadesk.store import history
@@ -56,6 +58,7 @@ def get_rules(session: Session) -> ModerationRules:
 
 def set_rules(session: Session, rules: ModerationRules, *, actor: str) -> None:
     """Keep the QA lead's choices (recorded in the history with who changed them)."""
+    permissions.require(session, Do.MODERATION_RULES)
     probe = ModerationSampleOptions(seed=0, percent=rules.percent, minimum_per_quarter=rules.minimum_per_quarter,
                                     all_extremes=rules.all_extremes)
     problems = probe.problems()
@@ -122,6 +125,7 @@ def confirm(session: Session, sample: ModerationSample, *, actor: str,
     """Record the chosen audits (all of the sample, or those given) as chosen for moderation; how many are new.
 
     An audit moderated since the draw, or already chosen, is left as it is."""
+    permissions.require(session, Do.MODERATION_RULES)
     at = now_utc()
     options = json.dumps(sample.options.to_dict())
     ids = [c.candidate.audit_id for c in (sample.chosen if chosen is None else chosen)]

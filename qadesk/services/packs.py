@@ -24,12 +24,13 @@ from sqlalchemy.orm import Session
 from qadesk.core.allocation import same_person
 from qadesk.core.errors import Problem, ValidationError
 from qadesk.core.figures import Stats
+from qadesk.core.permissions import Do
 from qadesk.core.selection import Selection
 from qadesk.core.template import Template
 from qadesk.exchange.output import Cancel, Progress, check_cancel, report_progress
 from qadesk.exchange.pack_check import KINDS, check_against_template, read_pack
 from qadesk.exchange.packs import KIND_LABELS, PackHeader, write_pack
-from qadesk.services import transfer
+from qadesk.services import permissions, transfer
 from qadesk.services.audit_access import now_utc, template_for
 from qadesk.services.audit_document import audit_document
 from qadesk.services.blind_moderation import blind_by_default
@@ -38,7 +39,7 @@ from qadesk.services.profile import current_actor_name, get_profile
 from qadesk.services.pseudonymise import Pseudonymiser, Resolution, SuspectFound, UnresolvedSuspects
 from qadesk.services.queries import audit_batches, audit_ids
 from qadesk.services.stats import compute
-from qadesk.services.templates import get_row, get_template, import_template, template_of
+from qadesk.services.templates import get_row, get_template, store_template, template_of
 from qadesk.store import history
 from qadesk.store.models import Audit, ImportedPack, PackMapping, TemplateVersion
 
@@ -219,6 +220,8 @@ def export_pack(store: Any, path: Path, *, kind: str = "audit_transfer", selecti
     """
     if kind not in KINDS:
         raise ValidationError(f"a pack's kind is one of {', '.join(KINDS)}, not '{kind}'")
+    with store.session() as s:
+        permissions.require(s, Do.EXPORT)
     if blind and kind != "moderation_request":
         raise ValidationError("only a moderation request is blind (the moderator's own judgements come first)")
     selection = selection_for(kind, selection)
@@ -291,6 +294,7 @@ def import_pack(store: Any, path: Path, *, progress: Progress | None = None,
     """Verify, validate, then import a pack in one transaction (see the module's docstring)."""
     path = Path(path)
     with store.session() as s:
+        permissions.require(s, Do.IMPORT_PACKS)
         stored = {f"{r.template_id}@{r.version}": r.fingerprint for r in s.execute(select(TemplateVersion)).scalars()}
     contents = read_pack(path, stored=stored, progress=progress)
     check_cancel(cancel, "The import")
@@ -328,7 +332,7 @@ def import_pack(store: Any, path: Path, *, progress: Progress | None = None,
         actor = current_actor_name(s)
         result.me = actor
         for t in contents.templates.values():
-            _, created = import_template(s, t, actor=actor)
+            _, created = store_template(s, t, actor=actor)
             if created:
                 result.templates_added.append(t.key)
         for doc in contents.documents:

@@ -6,10 +6,10 @@ import getpass
 import json
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from qadesk.store.models import Setting
+from qadesk.store.models import Person, Setting
 
 PROFILE_KEY = "profile"
 
@@ -20,6 +20,9 @@ class Profile:
     role: str | None = None
     team: str | None = None
     organisation: str | None = None
+    # What the person does in qadesk (qadesk.core.permissions.Role ids).  None on a single person's desk:
+    # every role is theirs.  ``role`` above is the job title ("Team manager"), shown on reports.
+    roles: list[str] | None = None
 
     @property
     def is_set(self) -> bool:
@@ -47,7 +50,7 @@ def get_profile(session: Session) -> Profile | None:
     if row is None:
         return None
     data = json.loads(row.value)
-    return Profile(**{k: data.get(k) for k in ("name", "role", "team", "organisation")})
+    return Profile(**{k: data.get(k) for k in ("name", "role", "team", "organisation", "roles")})
 
 
 def set_profile(session: Session, profile: Profile) -> None:
@@ -59,15 +62,26 @@ def set_profile(session: Session, profile: Profile) -> None:
         session.add(Setting(key=key, value=value))
     else:
         row.value = value
+    session.info.pop("qadesk.me", None)  # the person's roles are read again (services.permissions)
+
+
+def roles_from_server(session: Session) -> bool:
+    """Whether this laptop syncs with a team server, and so keeps to the roles the server gives its person
+    (set at checkout; the profile's roles are then not the laptop's to change)."""
+    return session.get(Setting, "sync.server") is not None and bool((get_profile(session) or Profile("")).roles)
 
 
 def current_actor_name(session: Session) -> str:
-    """Who is making changes: the profile's name, else the database login on a server, else the computer's
-    login name."""
+    """Who is making changes: on a server the person the login is (the people list), else the profile's
+    name, else the database login on a server, else the computer's login name."""
+    login = server_login(session)
+    if login:
+        named = session.execute(select(Person.name).where(Person.login == login)).scalar()
+        if named:
+            return str(named)
     profile = get_profile(session)
     if profile and profile.is_set:
         return profile.name
-    login = server_login(session)
     if login:  # on a database server, the person is the database login
         return login
     try:

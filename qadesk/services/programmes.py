@@ -15,6 +15,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from qadesk.core.errors import Conflict, NotFound, ValidationError
+from qadesk.core.permissions import Do
+from qadesk.services import permissions
 from qadesk.services.templates import get_row
 from qadesk.store import history
 from qadesk.store.models import Audit, Programme, TemplateVersion
@@ -104,6 +106,7 @@ def _validate(session: Session, plan: ProgrammePlan) -> tuple[str, list[str]]:
 
 def create_programme(session: Session, plan: ProgrammePlan, *, actor: str) -> Programme:
     """Create a programme; refused if the name is taken or the plan does not make sense."""
+    permissions.require(session, Do.PLAN_PROGRAMMES)
     name, teams = _validate(session, plan)
     if session.execute(select(Programme.pk).where(Programme.name == name)).first():
         raise Conflict(f"a programme called '{name}' already exists")

@@ -315,12 +315,15 @@ class Pseudonymiser:
         people = self.case_people(real_case if isinstance(real_case, str) else None)
         # The people list first (their roles), then the pseudonymised names, then the team's members.
         # One masker a name, made once for the pack (a practitioner's name comes back audit after audit).
-        names = sorted({(r, p) for r, p in known if not p.startswith("[")}, key=lambda k: -len(k[0]))
+        names = sorted({(r, p) for r, p in known if not p.startswith("[")}, key=lambda k: (-len(k[0]), k))
         others = tuple(p for ref_, listed in sorted(self._people.items()) if ref_ != real_case for p in listed)
         maskers = [_masker(_people_entries(tuple(role_masks(people)))),
                    # People listed on the pack's other cases (a sibling's audit names this child): "[name]".
                    _masker(_people_entries(tuple((p, NAME_MASK) for p in others))),
-                   *(_masker(_known_entries((k,))) for k in names),
+                   # Every whole name before any name's parts: "J. Kovalenko" is the practitioner's pseudonym
+                   # whole, never "J." and another known Kovalenko's pseudonym.
+                   *(_masker(_known_entries((k,), parts=False)) for k in names),
+                   *(_masker(_known_entries((k,), whole=False)) for k in names),
                    _masker(_known_entries(tuple((r, p) for r, p in known if p.startswith("[")))),
                    _masker(_team_entries(tuple(self._team_members(subject.get("team")))))]
         used = {p for _, p in self._pseudonyms.items()} | {p for _, p in known}
@@ -416,14 +419,15 @@ def _people_entries(people: tuple[tuple[PersonEntry, str], ...]) -> Entries:
                  for p, sensitive in name_parts(name))
 
 
-def _known_entries(known: tuple[tuple[str, str], ...]) -> Entries:
+def _known_entries(known: tuple[tuple[str, str], ...], *, whole: bool = True, parts: bool = True) -> Entries:
     """The audit's pseudonymised names (whole and by their parts) and removed values (whole)."""
     out: list[tuple[str, bool, str]] = []
     for real, replacement in known:
         if len(real.strip()) < 2:
             continue
-        out.append((whole_name(real), False, replacement))
-        if not replacement.startswith("["):
+        if whole:
+            out.append((whole_name(real), False, replacement))
+        if parts and not replacement.startswith("["):
             out += [(p, s, replacement) for p, s in name_parts(real)[1:]]
     return tuple(out)
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from qadesk.core.dates import as_utc
 from qadesk.core.selection import Selection  # the value lives in core; callers know it here too
+from qadesk.services import permissions
 from qadesk.store.models import ActionItem, Audit, Programme, TemplateVersion
 
 SORT_COLUMNS = {
@@ -128,7 +129,7 @@ def list_audits(session: Session, sel: Selection | None = None, *, sort: str = "
     from qadesk.services.audits import aware
 
     query: Any = select(*_ROW_COLUMNS).join(TemplateVersion, Audit.template_pk == TemplateVersion.pk)
-    query = apply(query, sel or Selection(), session.get_bind().dialect.name)
+    query = permissions.visible(session, apply(query, sel or Selection(), session.get_bind().dialect.name))
     column = SORT_COLUMNS.get(sort, Audit.started_at)
     if sort in BEST_FIRST:
         descending = not descending
@@ -153,12 +154,14 @@ def count_audits(session: Session, sel: Selection | None = None) -> int:
     # count(*), not count(id): SQLite can then answer from an index without reading the audit rows.
     """How many audits the selection holds (one COUNT in SQL)."""
     query = apply(select(func.count()).select_from(Audit), sel or Selection(), session.get_bind().dialect.name)
+    query = permissions.visible(session, query)
     return int(session.execute(query).scalar() or 0)
 
 
 def audit_ids(session: Session, sel: Selection | None = None) -> list[str]:
     """The ids of the selected audits, oldest first (the order of reports, returns and packs)."""
-    query = apply(select(Audit.id), sel or Selection()).order_by(Audit.started_at, Audit.reference)
+    query = permissions.visible(session, apply(select(Audit.id), sel or Selection()))
+    query = query.order_by(Audit.started_at, Audit.reference)
     return list(session.execute(query).scalars())
 
 

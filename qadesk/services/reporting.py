@@ -18,12 +18,14 @@ from sqlalchemy.orm import Session
 
 from qadesk.core.errors import LimitError, ValidationError
 from qadesk.core.indicators import IndicatorFigure
+from qadesk.core.permissions import Do
 from qadesk.core.selection import Selection
 from qadesk.core.template import Template
 from qadesk.exchange.audit_report import write_audit_pdf
 from qadesk.exchange.output import Cancel, Progress, check_cancel, report_progress
 from qadesk.exchange.reports import write_summary_report
 from qadesk.exchange.returns_xlsx import write_return_book
+from qadesk.services import permissions
 from qadesk.services.audit_access import get_audit, template_for
 from qadesk.services.audit_document import audit_document
 from qadesk.services.blind_moderation import blind_awaiting, shown_document
@@ -56,6 +58,7 @@ def write_report(store: Any, path: Path, selection: Selection | None = None, *, 
                               f"not '{path.suffix or path.name}'")
     report_progress(progress, 0, 3)
     with store.session() as s:
+        permissions.require(s, Do.EXPORT)
         stats = compute(s, selection, today=today)
         organisation = _organisation(s)
         indicators = report_indicators(s, selection)
@@ -104,6 +107,7 @@ def write_return(store: Any, path: Path, selection: Selection | None = None, *, 
                  cancel: Cancel | None = None, today: date | None = None) -> Path:
     """Write the Excel return of the selected audits to ``path``; whole or not at all."""
     with store.session() as s:
+        permissions.require(s, Do.EXPORT)
         stats = compute(s, selection, today=today)
         versions = _versions_used(s, selection)
         # The documents stream from this session into the workbook, a batch at a time.
@@ -127,6 +131,7 @@ def write_audit_reports(store: Any, path: Path, selection: Selection | None = No
                         progress: Progress | None = None, cancel: Cancel | None = None) -> Path:
     """The reports of the selected audits in one PDF, each from a new page (at most 500 audits)."""
     with store.session() as s:
+        permissions.require(s, Do.EXPORT)
         n = count_audits(s, selection)
         if n > MAX_AUDITS_IN_ONE_PDF:
             raise LimitError(f"{n:,} audits are chosen; one PDF holds at most {MAX_AUDITS_IN_ONE_PDF:,} audit reports "

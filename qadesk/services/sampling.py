@@ -24,7 +24,9 @@ from qadesk.core.allocation import AllocatedCase, Allocation, Auditor, allocate,
 from qadesk.core.audit import CASE_TYPES
 from qadesk.core.cases import CaseRow
 from qadesk.core.errors import Conflict, NotFound, ValidationError
+from qadesk.core.permissions import Do
 from qadesk.core.sampling import Sample, SampleOptions, draw_sample
+from qadesk.services import permissions
 from qadesk.services.audits import Actor, Subject, now_utc, start_audit
 from qadesk.services.cases import list_cases
 from qadesk.services.profile import get_profile
@@ -170,6 +172,7 @@ def confirm(session: Session, proposal: Proposal, *, actor: str,
     own worker (or own team, under that rule), names an auditor not offered, names a case not in the sample,
     or a case has meanwhile got an audit in the programme.
     """
+    permissions.require(session, Do.PLAN_PROGRAMMES)
     prog = programme_row(session, proposal.programme)
     if not prog.template_id:
         raise ValidationError(f"the programme '{prog.name}' names no template: say which template its audits use")

@@ -26,18 +26,21 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from qadesk.core.errors import StateError, WriteConflict
+from qadesk.core import permissions as perm
+from qadesk.core.errors import PermissionDenied, StateError, WriteConflict
 from qadesk.core.merge import MISSING, flatten, get_field, merge, set_field
-from qadesk.services import conflicts
+from qadesk.core.permissions import Do, Role
+from qadesk.services import conflicts, permissions
 from qadesk.services.audit_access import now_utc, template_for
 from qadesk.services.audit_document import audit_document
-from qadesk.services.templates import get_row, import_template, template_of
+from qadesk.services.profile import Profile, current_actor_name, get_profile, set_profile
+from qadesk.services.templates import get_row, store_template, template_of
 from qadesk.services.transfer import free_reference, take_assignment, write_document
 from qadesk.store import history
 from qadesk.store.models import Assignment, Audit, HistoryEntry, Setting, SyncBase, TemplateVersion
@@ -100,15 +103,29 @@ def server_name(server: Any) -> str:
     return f"{u.host or 'localhost'}/{u.database}"
 
 
-def checkout(laptop: Any, server: Any, person: str, *, url: str | None = None,
+def checkout(laptop: Any, server: Any, person: str | None = None, *, url: str | None = None,
              after_each: Callable[[str], None] | None = None) -> SyncResult:
-    """Make this laptop sync with ``server`` for ``person`` and bring down their audits."""
-    person = " ".join(person.split())
-    if not person:
-        raise StateError("say whose audits this laptop takes (the person's name as the server knows it)")
+    """Make this laptop sync with ``server`` for ``person`` and bring down their audits.
+
+    On a server with people's logins the person is the login's (``person`` may be left out), and the laptop
+    keeps to that person's roles there; only a QA lead or the PSW checks out another person's audits."""
     if laptop.url == server.url:
         raise StateError("the laptop's store and the team server are the same database")
+    with server.session() as ss:
+        who = permissions.require(ss, Do.SYNC)
+    if not person and who.desk:  # the server's owner: the person is this laptop's (its profile)
+        with laptop.session() as ls:
+            person = current_actor_name(ls)
+    person = " ".join((person or who.name).split())
+    if not person:
+        raise StateError("say whose audits this laptop takes (the person's name as the server knows it)")
+    if not (who.desk or who.is_lead) and person.casefold() != who.name.casefold():
+        raise PermissionDenied(f"{who.name} may take only their own audits away, not {person}'s: "
+                               f"{perm.AUDITOR_OWN_AUDITS.words}.", rule=perm.AUDITOR_OWN_AUDITS.name)
     with laptop.transaction() as ls:
+        if not who.desk and person.casefold() == who.name.casefold():  # the laptop keeps to the server's roles
+            profile = get_profile(ls) or Profile(name=person)
+            set_profile(ls, replace(profile, name=person, roles=[r.value for r in Role if r in who.roles]))
         known = _setting(ls, SERVER_KEY)
         shown = _shown_url(url or server.url)
         if known and known != shown:
@@ -145,9 +162,14 @@ def sync(laptop: Any, server: Any, *, after_each: Callable[[str], None] | None =
         person, laptop_id = _setting(ls, PERSON_KEY), _setting(ls, LAPTOP_KEY)
         if not person or not laptop_id:
             raise StateError("this laptop has not checked out from a team server yet (qadesk sync checkout)")
+        permissions.require(ls, Do.SYNC)
         based = set(ls.execute(select(SyncBase.audit_id)).scalars())
         local_only = set(ls.execute(select(Audit.id).where(~Audit.id.in_(select(SyncBase.audit_id)))).scalars())
     with server.session() as ss:
+        who = permissions.require(ss, Do.SYNC)
+        if not (who.desk or who.is_lead) and person.casefold() != who.name.casefold():
+            raise PermissionDenied(f"this laptop syncs {person}'s audits, but the server knows this login as "
+                                   f"{who.name}: {perm.AUDITOR_OWN_AUDITS.words}.", rule=perm.AUDITOR_OWN_AUDITS.name)
         wanted = set(ss.execute(select(Audit.id).outerjoin(Assignment, Assignment.audit_id == Audit.id).where(
             Audit.status == "draft", or_(Assignment.auditor_name == person, Audit.auditor_name == person))).scalars())
     name = server_name(server)
@@ -212,7 +234,7 @@ def _ensure_template(session: Session, other: Session, audit_template: tuple[str
                                                         TemplateVersion.version == version)).scalar_one_or_none()
     if row is None:
         there = get_row(other, tid, version)
-        row, _ = import_template(session, template_of(there), actor="qadesk sync")
+        row, _ = store_template(session, template_of(there), actor="qadesk sync")
     return row
 
 
@@ -401,6 +423,8 @@ def take_in(server: Any, source: Any, *, name: str | None = None) -> TakeInResul
     Taking the same store in again changes nothing."""
     from qadesk.core.merge import FieldConflict
 
+    with server.session() as ss:
+        permissions.require(ss, Do.TAKE_IN)
     with source.session() as src:
         origin = _setting(src, LAPTOP_KEY) or f"store:{source.path or source.url}"
         ids = sorted(src.execute(select(Audit.id)).scalars())
@@ -411,7 +435,7 @@ def take_in(server: Any, source: Any, *, name: str | None = None) -> TakeInResul
     result = TakeInResult(label)
     with server.transaction() as ss:
         for row in rows:
-            _, created = import_template(ss, template_of(row), actor="qadesk take-in")
+            _, created = store_template(ss, template_of(row), actor="qadesk take-in")
             result.templates += created
         had = {_origin(e)[1] for e in ss.execute(select(HistoryEntry).where(HistoryEntry.audit_id.is_(None)))
                .scalars() if _origin(e)[0] == origin}

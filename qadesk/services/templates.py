@@ -12,7 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qadesk.core.errors import Conflict, NotFound
+from qadesk.core.permissions import Do
 from qadesk.core.template import Template, template_from_dict
+from qadesk.services import permissions
 from qadesk.store import history
 from qadesk.store.models import Audit, TemplateVersion
 
@@ -61,7 +63,15 @@ def template_of(row: TemplateVersion) -> Template:
 
 
 def import_template(session: Session, template: Template, actor: str = "qadesk") -> tuple[TemplateVersion, bool]:
-    """Store one template version; ``(row, created)``.
+    """A person imports a template file: only a QA lead may (qadesk.core.permissions); see :func:`store_template`."""
+    permissions.require(session, Do.IMPORT_TEMPLATES)
+    return store_template(session, template, actor)
+
+
+def store_template(session: Session, template: Template, actor: str = "qadesk") -> tuple[TemplateVersion, bool]:
+    """Store one template version; ``(row, created)``.  For the templates qadesk ships, and those that come
+    with a pack's or a laptop's audits (whoever may import those stores the template they were made with);
+    a person importing a template file goes through :func:`import_template`.
 
     The same content again is a no-op; different content under an existing
     (id, version) is refused with :class:`Conflict`.
@@ -145,6 +155,7 @@ def list_templates(session: Session, *, include_retired: bool = True, newest_onl
 
 def set_retired(session: Session, template_id: str, retired: bool, actor: str = "qadesk") -> int:
     """Retire (or restore) every version of a template: no new audits; existing ones unaffected."""
+    permissions.require(session, Do.RETIRE_TEMPLATES)
     rows = session.execute(select(TemplateVersion).where(TemplateVersion.template_id == template_id)).scalars().all()
     if not rows:
         raise NotFound(f"no template '{template_id}' is installed")

@@ -358,7 +358,23 @@ def make_engine(url: str, *, key: bytes | None = None) -> Engine:
         event.listen(engine, "connect", _set_sqlite_pragmas)
         event.listen(engine, "handle_error", _plain_disk_errors)
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    event.listen(engine, "handle_error", _server_refusals)
+    return engine
+
+
+def _server_refusals(ctx: ExceptionContext) -> None:
+    """The team server refusing a login what its grants or row-level security do not allow (SQLSTATE 42501):
+    a :class:`~qadesk.core.errors.PermissionDenied` in words, not a traceback.  The services refuse first
+    (qadesk.services.permissions); this is the database backing them, e.g. for a person whose roles changed
+    while they worked, or another program using their login."""
+    from qadesk.core.errors import PermissionDenied
+
+    code = getattr(ctx.original_exception, "sqlstate", None) or getattr(ctx.original_exception, "pgcode", None)
+    if code == "42501":
+        said = str(ctx.original_exception).strip().splitlines()[0]
+        raise PermissionDenied(f"the team server refused this for your login ({said}). Nothing was changed; "
+                               "ask the server's administrator for the role this needs.") from None
 
 
 def open_store(data_dir: Path | str | None = None, url: str | None = None, *,

@@ -142,3 +142,9 @@ def upgrade(engine: Engine, target: str = "head") -> None:
     from alembic import command
 
     command.upgrade(alembic_config(engine), target)
+    if engine.dialect.name == "postgresql":
+        from qadesk.store import server_roles
+
+        with engine.begin() as conn:
+            if server_roles.groups_exist(conn):  # a team server set up for people: the new tables' grants
+                server_roles.setup(conn)

@@ -66,6 +66,10 @@ class Person(Base):
     role: Mapped[str | None] = mapped_column(String(200))
     team: Mapped[str | None] = mapped_column(String(200))
     organisation: Mapped[str] = mapped_column(String(200), default="")
+    # Migration 0016: the person's database login on a team server (unique where given), and what they do
+    # in qadesk (qadesk.core.permissions.Role ids, comma-separated; ``role`` is their job title).
+    login: Mapped[str | None] = mapped_column(String(100), index=True, unique=True)
+    roles: Mapped[str | None] = mapped_column(String(200))
 
 
 class Case(Base):

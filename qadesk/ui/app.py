@@ -130,13 +130,13 @@ def install_shipped_templates(store: Store) -> int:
         if s.execute(select(TemplateVersion.pk).limit(1)).first() is not None:
             return 0
     from qadesk.exchange.templates import read_template
-    from qadesk.services.templates import import_template
+    from qadesk.services.templates import store_template
 
     forms = bundle_path("forms")
     n = 0
     with store.transaction() as s:
         for path in sorted(forms.glob("*.json")):
-            import_template(s, read_template(path), actor="qadesk")
+            store_template(s, read_template(path), actor="qadesk")
             n += 1
     return n
 

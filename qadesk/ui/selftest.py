@@ -130,7 +130,7 @@ def run_self_test(app: QApplication) -> int:
         from qadesk.exchange.templates import read_template
         from qadesk.services import audits
         from qadesk.services.profile import Profile, set_profile
-        from qadesk.services.templates import import_template
+        from qadesk.services.templates import store_template
         from qadesk.store import open_store
 
         forms = forms_folder()
@@ -139,7 +139,7 @@ def run_self_test(app: QApplication) -> int:
             return 1
         store = open_store(folder)
         with store.transaction() as s:
-            import_template(s, read_template(forms / f"{REGULAR}.json"), actor="self-test")
+            store_template(s, read_template(forms / f"{REGULAR}.json"), actor="self-test")
             set_profile(s, Profile(name="Self-test Auditor", role="Auditor", team="QA"))
             audit = audits.start_audit(s, REGULAR, audits.Subject(case_ref="SELFTEST-0001", case_type="CIN",
                                                                  team="Made-up Team", practitioner="A. Practitioner"),

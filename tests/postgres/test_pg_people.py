@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from qadesk.services import audits as svc
 from qadesk.services.profile import Profile, current_actor_name, get_profile, set_profile
-from qadesk.store import open_store
+from qadesk.store import open_store, server_roles
 from qadesk.store.models import HistoryEntry
 from tests.helpers.exports import import_dict
 
@@ -24,8 +24,7 @@ def _login(pg_server, database: str) -> str:
     """A person's own role on the server, with what qadesk's tables need granted."""
     name = f"p_{uuid.uuid4().hex[:10]}"
     pg_server.execute(f'CREATE ROLE "{name}" LOGIN')
-    pg_server.execute(f'GRANT ALL ON ALL TABLES IN SCHEMA public TO "{name}"', database)
-    pg_server.execute(f'GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO "{name}"', database)
+    pg_server.execute(f'GRANT qadesk_auditor TO "{name}"', database)  # an auditor (qadesk server setup-roles)
     return name
 
 
@@ -33,6 +32,8 @@ def test_two_people_on_the_server_keep_a_profile_each_and_the_history_names_each
     database = pg_url.rsplit("/", 1)[1]
     store = open_store(url=pg_url)  # made (migrated) by the server's owner
     import_dict(store, SMALL)
+    with store.transaction() as s:
+        server_roles.setup(s.connection())
     store.close()
     first, second = _login(pg_server, database), _login(pg_server, database)
     mine = open_store(url=pg_server.url(database, first), migrate=False)
