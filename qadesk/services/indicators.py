@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 
 from qadesk.core.errors import Problem, ValidationError
 from qadesk.core.indicators import IndicatorFigure
+from qadesk.core.permissions import Do
 from qadesk.exchange.indicator_list import IndicatorReading, read_indicators
+from qadesk.services import permissions
 from qadesk.services.cases import located_problems
 from qadesk.store import history
 from qadesk.store.models import Indicator
@@ -51,6 +53,7 @@ def import_indicators(session: Session, path: Path | str, *, actor: str, today: 
                       ) -> IndicatorImportResult:
     """Import a performance data file in the caller's transaction: all of it or (:class:`IndicatorsRefused`)
     none of it."""
+    permissions.require(session, Do.IMPORT_CASES)
     reading = read_indicators(path, today)
     if not reading.ok:
         raise IndicatorsRefused(reading)

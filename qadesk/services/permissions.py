@@ -183,6 +183,15 @@ def require_change(session: Session, audit: Any, what: Do = Do.EDIT_AUDIT) -> Me
     return person
 
 
+def change_refusal(session: Session, audit: Any, what: Do = Do.EDIT_AUDIT) -> str | None:
+    """None if the person here may make this change to this audit; else why not (for a read-only form)."""
+    try:
+        require_change(session, audit, what)
+    except PermissionDenied as exc:
+        return str(exc)
+    return None
+
+
 def require_start(session: Session, auditor: str | None) -> Me:
     """The person here, if they may start an audit whose auditor is ``auditor``: an auditor starts their
     own; a QA lead or the PSW (or allocation, which a QA lead confirms) starts anyone's."""

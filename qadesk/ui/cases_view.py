@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from qadesk.core.cases import CASE_TYPES, CaseRow
 from qadesk.core.errors import QadeskError
+from qadesk.core.permissions import Do
 from qadesk.services import cases as svc
 from qadesk.services import indicators as indicators_svc
 from qadesk.services.demo_cases import find_demo_case_list
@@ -39,7 +40,7 @@ from qadesk.ui import messages
 from qadesk.ui.case_import_dialog import CaseImportDialog
 from qadesk.ui.context import AppContext
 from qadesk.ui.operations import Loader, in_transaction
-from qadesk.ui.widgets import Heading, fmt_date, fmt_time, tab_leaves
+from qadesk.ui.widgets import Heading, fmt_date, fmt_time, gate, tab_leaves
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -192,6 +193,9 @@ class CasesView(QWidget):
     def _show_teams(self, result: tuple[list[svc.TeamCount], list[svc.ListImport], Path | None]) -> None:
         teams, imports, demo_list = result
         self.any_import = bool(imports)
+        refused = self.ctx.why_not(Do.IMPORT_CASES)  # the QA lead's (qadesk.core.permissions)
+        for button in (self.import_button, self.indicators_button, self.demo_button):
+            gate(button, refused)
         self._show_demo_list(demo_list, imported=bool(imports) and demo_list is not None
                              and imports[0].file == demo_list.name)
         chosen = self.team.currentData()

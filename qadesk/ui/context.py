@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qadesk.core.permissions import Do
+from qadesk.services import permissions
 from qadesk.services.profile import Profile, current_actor_name, get_profile
 from qadesk.store import Store
 from qadesk.ui.operations import Operations
@@ -42,3 +44,9 @@ class AppContext:
     def actor(self) -> str:
         with self.store.session() as s:
             return current_actor_name(s)
+
+    def why_not(self, what: Do) -> str | None:
+        """None if the person here may do this (qadesk.core.permissions); else the reason, for the tooltip of
+        the button greyed out for them.  The services refuse it anyway: the window only asks."""
+        with self.store.session() as s:
+            return permissions.why_not(s, what)

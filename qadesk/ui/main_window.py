@@ -157,7 +157,9 @@ class MainWindow(QMainWindow):
         self._fill_recent()
         self._update_title()
         self.refresh_conflicts()
+        self.refresh_gates()
         ctx.hub.changed.connect(lambda _changes: self.refresh_conflicts())  # a sync or an import may bring some
+        ctx.hub.changed.connect(lambda changes: self.refresh_gates(changed=True) if changes.profile else None)
         self.storeChanged.emit()
 
     def detach(self) -> None:
@@ -386,6 +388,39 @@ class MainWindow(QMainWindow):
         self.conflicts_dialog = dialog
         return dialog
 
+    def _roles_fixed(self) -> str | None:
+        """Why the profile's roles are not this person's to change here (None when they are)."""
+        from qadesk.services import permissions
+        from qadesk.services.profile import roles_from_server
+
+        assert self.ctx is not None
+        with self.ctx.store.session() as s:
+            me = permissions.me(s)
+            if not self.ctx.store.is_sqlite:
+                return (f"On the team server you are your login{f' ({me.login})' if me.login else ''}: "
+                        f"{me.words}. The server's administrator changes your roles.")
+            if roles_from_server(s):
+                return (f"This laptop keeps to the roles the team server gives you: {me.words}. "
+                        "The server's administrator changes them.")
+        return None
+
+    def refresh_gates(self, changed: bool = False) -> None:
+        """Grey out the menu items this person may not use (their roles: qadesk.core.permissions), saying why;
+        each screen does the same for its own buttons when it loads."""
+        if self.ctx is None:
+            return
+        from qadesk.core.permissions import Do
+        from qadesk.ui.widgets import gate
+
+        for name, what in (("action.new_audit", Do.START_AUDIT), ("action.import_case_list", Do.IMPORT_CASES)):
+            action = self.findChild(QAction, name)
+            if action is not None:
+                gate(action, self.ctx.why_not(what))
+        for screen in self.screens.values():  # the screens built so far grey out their own buttons again
+            refresh = getattr(screen, "refresh", None)
+            if callable(refresh) and changed:
+                refresh()
+
     def refresh_conflicts(self) -> None:
         """The status bar's count of conflicts waiting (hidden when none)."""
         if self.ctx is None:
@@ -416,7 +451,7 @@ class MainWindow(QMainWindow):
 
         dialog = ProfileDialog(self.ctx.profile(), self.ctx.data_dir, self.settings, self,
                                first_run=first_run, folder_fixed=folder_fixed or self.ctx.demo,
-                               **store_encryption(self))
+                               roles_fixed=self._roles_fixed(), **store_encryption(self))
         self.profile_dialog = dialog
 
         def accepted() -> None:

@@ -39,9 +39,11 @@ from PySide6.QtWidgets import (
 )
 
 from qadesk.core.errors import QadeskError
+from qadesk.core.permissions import Do
 from qadesk.exchange.display import short_grade
 from qadesk.services import audits as svc
 from qadesk.services import blind_moderation as bm
+from qadesk.services import permissions
 from qadesk.services.moderation import own_audit_reason, pending_blind
 from qadesk.services.profile import current_actor_name
 from qadesk.services.queries import AuditRow
@@ -306,7 +308,8 @@ class ModerationRecord(QWidget):
         me = current_actor_name(s)
         judging_blind = bm.is_blind_for(s, audit.id)
         pending = pending_blind(s, audit.id, me) if me else None
-        own = own_audit_reason(s, audit, me)
+        # Not a moderator (qadesk.core.permissions), or their own audit: the reason it cannot be moderated here.
+        own = permissions.why_not(s, Do.MODERATE) or own_audit_reason(s, audit, me)
         blind = judging_blind and pending is None and own is None  # their own audit: nothing to hide from them
         compared = bm.comparison(s, audit.id, me) if pending is not None and me else None
         t = svc.template_for(audit)

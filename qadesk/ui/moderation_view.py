@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from qadesk.core.errors import QadeskError
+from qadesk.core.permissions import Do
 from qadesk.exchange.display import short_grade
 from qadesk.services import audits as svc
 from qadesk.services import blind_moderation as bm
@@ -43,7 +44,7 @@ from qadesk.ui.columns import ColumnChooser
 from qadesk.ui.context import AppContext
 from qadesk.ui.moderation_record import ModerationRecord
 from qadesk.ui.operations import Loader, Operations, in_transaction
-from qadesk.ui.widgets import Heading, fmt_date, grade_label, tab_leaves
+from qadesk.ui.widgets import Heading, fmt_date, gate, grade_label, tab_leaves
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -249,6 +250,9 @@ class ModerationView(QWidget):
         self.blind.blockSignals(True)
         self.blind.setChecked(blind)
         self.blind.blockSignals(False)
+        rules = self.ctx.why_not(Do.MODERATION_RULES)  # the QA lead's and the PSW's settings
+        gate(self.blind, rules)
+        gate(self.choose, rules)
         # Blind: the list does not show the auditor's grade either (right-click the header for the others).
         self.columns.withhold({"grade"} if blind else set())
         keep = self.audit.id if self.audit else None

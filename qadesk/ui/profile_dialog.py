@@ -13,11 +13,13 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QCompleter,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qadesk.core.permissions import ROLE_HELP, ROLE_WORDS, Role
 from qadesk.services.encryption import FirstRunChoice
 from qadesk.services.profile import Profile
 from qadesk.ui.settings import Settings
@@ -63,8 +66,9 @@ class ProfileDialog(QDialog):
     def __init__(self, profile: Profile | None, data_dir: Path | None, settings: Settings,
                  parent: QWidget | None = None, *, first_run: bool = False, folder_fixed: bool = False,
                  encryption: StoreEncryption | None = None,
-                 encrypt: Callable[[QWidget], bool] | None = None) -> None:
+                 encrypt: Callable[[QWidget], bool] | None = None, roles_fixed: str | None = None) -> None:
         super().__init__(parent)
+        self._profile_roles = (profile.roles if profile else None)
         self.settings = settings
         self._encrypt = encrypt
         self.setObjectName("profile.dialog")
@@ -76,7 +80,7 @@ class ProfileDialog(QDialog):
         intro.setWordWrap(True)
         p = profile or Profile(name="")
         self.name = self._line("profile.name", "Your name (required)", p.name, "e.g. Sam Taylor")
-        self.role = self._line("profile.role", "Your role", p.role, "e.g. Team manager")
+        self.role = self._line("profile.role", "Your job title", p.role, "e.g. Team manager")
         self.role.setCompleter(QCompleter(list(ROLES), self.role))
         self.team = self._line("profile.team", "Your team", p.team, "e.g. Quality Assurance")
         self.organisation = self._line("profile.organisation", "Your organisation", p.organisation,
@@ -98,9 +102,10 @@ class ProfileDialog(QDialog):
 
         form = QFormLayout()
         form.addRow("&Name", self.name)
-        form.addRow("&Role", self.role)
+        form.addRow("&Job title", self.role)
         form.addRow("&Team", self.team)
         form.addRow("&Organisation", self.organisation)
+        form.addRow("What you do", self._roles_box(p.roles, roles_fixed))
         folder_label = QLabel("&Data folder")  # a row of two: the label needs its buddy
         folder_label.setBuddy(self.folder)
         form.addRow(folder_label, folder_row)
@@ -141,6 +146,54 @@ class ProfileDialog(QDialog):
         self.setMinimumWidth(520)
         settings.restore_geometry(self)
 
+    def _roles_box(self, held: list[str] | None, fixed: str | None) -> QVBoxLayout:
+        """What the person does in qadesk (qadesk.core.permissions): every role on their own desk, or those
+        ticked; shown but not changeable when the team server gives them (``fixed`` says so)."""
+        box = QVBoxLayout()
+        box.setSpacing(2)
+        self.every_role = QCheckBox("&Everything: this is my own desk")
+        self.every_role.setObjectName("profile.roles.all")
+        self.every_role.setToolTip("One person's laptop: you import templates, plan, audit and moderate "
+                                   "(but never moderate your own audits)")
+        self.every_role.setChecked(not held)
+        box.addWidget(self.every_role)
+        grid = QGridLayout()
+        grid.setContentsMargins(18, 0, 0, 0)
+        self.role_boxes: dict[Role, QCheckBox] = {}
+        for i, role in enumerate(Role):
+            check = QCheckBox(ROLE_WORDS[role])
+            check.setObjectName(f"profile.roles.{role.value}")
+            check.setToolTip(f"{ROLE_WORDS[role]}: {ROLE_HELP[role]}")
+            check.setChecked(bool(held) and role.value in (held or []))
+            grid.addWidget(check, i // 3, i % 3)
+            self.role_boxes[role] = check
+        box.addLayout(grid)
+        self.every_role.toggled.connect(self._every_toggled)
+        self._every_toggled(self.every_role.isChecked())
+        if fixed:
+            self.every_role.setEnabled(False)
+            for check in self.role_boxes.values():
+                check.setEnabled(False)
+            note = QLabel(fixed)
+            note.setObjectName("profile.roles.fixed")
+            note.setWordWrap(True)
+            note.setProperty("role", "hint")
+            box.addWidget(note)
+        self._roles_fixed = fixed
+        return box
+
+    def _every_toggled(self, on: bool) -> None:
+        for check in self.role_boxes.values():
+            check.setEnabled(not on and not getattr(self, "_roles_fixed", None))
+
+    def roles(self) -> list[str] | None:
+        """The roles ticked (their ids), or None for every role (the person's own desk)."""
+        if self._roles_fixed:
+            return self._profile_roles
+        if self.every_role.isChecked():
+            return None
+        return [r.value for r, check in self.role_boxes.items() if check.isChecked()]
+
     @staticmethod
     def _line(name: str, accessible: str, value: str | None, placeholder: str) -> QLineEdit:
         e = QLineEdit(value or "")
@@ -170,7 +223,7 @@ class ProfileDialog(QDialog):
             return e.text().strip() or None
 
         return Profile(name=self.name.text().strip(), role=clean(self.role), team=clean(self.team),
-                       organisation=clean(self.organisation))
+                       organisation=clean(self.organisation), roles=self.roles())
 
     def data_dir(self) -> Path | None:
         return Path(self.folder.text()) if self.folder.text() else None
@@ -180,6 +233,11 @@ class ProfileDialog(QDialog):
             self.problem.setText("Please give your name: it is recorded with every change you make.")
             self.problem.show()
             self.name.setFocus()
+            return
+        if self.roles() == []:
+            self.problem.setText("Tick what you do in QA Desk, or Everything if this is your own desk.")
+            self.problem.show()
+            self.every_role.setFocus()
             return
         self.settings.save_geometry(self)
         super().accept()

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qadesk.core.permissions import Do
+from qadesk.services import permissions
 from qadesk.services.assignment_packs import AuditorPack, export_assignment_packs
 from qadesk.services.assignments import ProgrammeStatus, Progress, programme_status
 from qadesk.services.programmes import ProgrammeProgress, list_programmes
@@ -31,7 +33,9 @@ from qadesk.ui.context import AppContext
 from qadesk.ui.operations import Loader
 from qadesk.ui.programme_dialog import ProgrammeDialog
 from qadesk.ui.sample_dialog import SampleDialog
-from qadesk.ui.widgets import Heading, fmt_date, tab_leaves
+from qadesk.ui.widgets import Heading, fmt_date, gate, tab_leaves
+
+GATED = (Do.PLAN_PROGRAMMES, Do.START_AUDIT, Do.EXPORT)  # the buttons greyed out for those who may not
 
 if TYPE_CHECKING:
     pass
@@ -59,6 +63,7 @@ class ProgrammesView(QWidget):
         self.ctx = ctx
         self.setObjectName("programmes.view")
         self.items: list[ProgrammeProgress] = []
+        self.refusals: dict[Do, str | None] = {}  # why this person may not (None: they may), read with the list
         self.loader = Loader(ctx.operations(), "Loading programmes", self)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("programmes.table")
@@ -125,14 +130,15 @@ class ProgrammesView(QWidget):
         """Load the programmes and their progress in the background, then show them."""
         store = self.ctx.store
 
-        def fetch() -> list[ProgrammeProgress]:
+        def fetch() -> tuple[list[ProgrammeProgress], dict[Do, str | None]]:
             with store.session() as s:
-                return list_programmes(s)
+                return list_programmes(s), {d: permissions.why_not(s, d) for d in GATED}
 
         self.loader.load(fetch, self._show)
 
-    def _show(self, items: list[ProgrammeProgress]) -> None:
-        self.items = items
+    def _show(self, loaded: tuple[list[ProgrammeProgress], dict[Do, str | None]]) -> None:
+        self.items, self.refusals = loaded
+        gate(self.new_button, self.refusals.get(Do.PLAN_PROGRAMMES))
         self.table.setRowCount(len(self.items))
         for i, p in enumerate(self.items):
             period = _period(p.starts_on, p.ends_on)
@@ -172,10 +178,10 @@ class ProgrammesView(QWidget):
 
     def _chosen(self) -> None:
         p = self.current()
-        self.start_button.setEnabled(p is not None)
+        gate(self.start_button, self.refusals.get(Do.START_AUDIT), enabled=p is not None)
         self.audits_button.setEnabled(p is not None)
-        self.sample_button.setEnabled(p is not None)
-        self.packs_button.setEnabled(p is not None)
+        gate(self.sample_button, self.refusals.get(Do.PLAN_PROGRAMMES), enabled=p is not None)
+        gate(self.packs_button, self.refusals.get(Do.EXPORT), enabled=p is not None)
         if p is None:
             self.detail.setText("Choose a programme to see its progress team by team." if self.items else
                                 "No programmes yet. A programme plans a round of audits, e.g. ten cases per "

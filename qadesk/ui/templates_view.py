@@ -26,13 +26,18 @@ from PySide6.QtWidgets import (
 )
 
 from qadesk.core.errors import QadeskError
+from qadesk.core.permissions import Do
 from qadesk.core.template import KIND_LABELS
 from qadesk.exchange.templates import write_template
+from qadesk.services import permissions
 from qadesk.services import templates as svc
 from qadesk.ui import messages
 from qadesk.ui.context import AppContext
 from qadesk.ui.operations import Loader, in_transaction
 from qadesk.ui.templates_dialogs import DiffDialog, ImportReportDialog, PreviewDialog
+from qadesk.ui.widgets import gate
+
+GATED = (Do.IMPORT_TEMPLATES, Do.RETIRE_TEMPLATES)  # the buttons greyed out for those who may not
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -60,6 +65,7 @@ class TemplatesView(QWidget):
         layout.addWidget(hint)
         bar = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
+        self.refusals: dict[Do, str | None] = {}  # why this person may not (None: they may), read with the list
         for key, text, slot, shortcut in (
             ("import", "&Import…", self.choose_import, QKeySequence.StandardKey.Open),
             ("preview", "&Preview", self.preview_selected, None),
@@ -93,11 +99,12 @@ class TemplatesView(QWidget):
         """
         store = self.ctx.store
 
-        def fetch() -> list[svc.TemplateInfo]:
+        def fetch() -> tuple[list[svc.TemplateInfo], dict[Do, str | None]]:
             with store.session() as s:
-                return svc.list_templates(s)
+                return svc.list_templates(s), {d: permissions.why_not(s, d) for d in GATED}
 
-        def show(infos: list[svc.TemplateInfo]) -> None:
+        def show(loaded: tuple[list[svc.TemplateInfo], dict[Do, str | None]]) -> None:
+            infos, self.refusals = loaded
             self._show(infos)
             if then is not None:
                 then()
@@ -146,8 +153,11 @@ class TemplatesView(QWidget):
 
     def _update_buttons(self) -> None:
         sel = self.selected()
-        for key in ("preview", "retire", "export"):
+        for key in ("preview", "export"):
             self.buttons[key].setEnabled(sel is not None)
+        gate(self.buttons["import"], self.refusals.get(Do.IMPORT_TEMPLATES))
+        gate(self.buttons["retire"], self.refusals.get(Do.RETIRE_TEMPLATES), enabled=sel is not None)
+        self.setAcceptDrops(self.refusals.get(Do.IMPORT_TEMPLATES) is None)
         self.buttons["retire"].setText("&Restore" if sel and sel[2] else "&Retire")
 
     # ---------------------------------------------------------------- import

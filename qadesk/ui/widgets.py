@@ -6,7 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from qadesk.core.bundle import bundle_path
@@ -49,6 +49,23 @@ def tab_leaves(view: QAbstractItemView) -> QAbstractItemView:
     """
     view.setTabKeyNavigation(False)
     return view
+
+
+def gate(target: QWidget | QAction, reason: str | None, *, enabled: bool = True) -> None:
+    """Enable ``target`` when the person may use it (``reason`` None, and ``enabled`` for the screen's own
+    conditions, e.g. something is selected); when they may not, grey it out with the reason as its tooltip
+    (qadesk.core.permissions says why, e.g. "... may not import templates: that is for a QA lead")."""
+    tip = target.property("qadesk.tip")
+    if tip is None:  # the tooltip it has when allowed, kept the first time
+        tip = target.toolTip()
+        target.setProperty("qadesk.tip", tip)
+    target.setEnabled(reason is None and enabled)
+    target.setToolTip(reason or str(tip))
+    target.setProperty("qadesk.refused", reason or "")
+    if isinstance(target, QAction):
+        target.setStatusTip(reason or "")
+    else:
+        target.setAccessibleDescription(reason or "")
 
 
 def literal(text: str) -> str:

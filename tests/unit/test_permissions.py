@@ -470,3 +470,18 @@ def test_a_refusal_says_who_may_and_a_desk_with_no_roles_set_may_do_everything(t
     with team_of.owner.session() as s:
         me = permissions.me(s)
         assert me.desk and all(me.may(d) for d in Do)
+
+
+def test_docs_roles_md_prints_the_same_table_as_the_code() -> None:
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "roles.md").read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| What")]
+    header = next(line for line in text.splitlines() if line.startswith("| What"))
+    columns = [c.strip() for c in header.strip("|").split("|")][1:]
+    assert columns == [perm.ROLE_WORDS[r] for r in Role]
+    shown = {}
+    for line in rows:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        shown[cells[0].casefold()] = {r for r, c in zip(Role, cells[1:], strict=True) if c == "yes"}
+    assert shown == {d.value.casefold(): set(roles) for d, roles in perm.TABLE.items()}

@@ -95,7 +95,8 @@ class EditingMixin(FormHost):
             if self.template.has_question(qid) and self.template.question(qid).subject_field:
                 self._subject_followed()
         if not self.saver.pending:
-            self._set_save_state(saved_text(when))
+            # A practitioner's response saved: the rest of the form stays read only for them, and says so.
+            self._set_save_state(saved_text(when) + (" · the rest is read only for you" if self.refusal else ""))
             self.savedAt.emit(when)
 
     def _subject_followed(self) -> None:

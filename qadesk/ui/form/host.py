@@ -41,6 +41,8 @@ if TYPE_CHECKING:
         state: AuditState
         status: str
         reference: str
+        refusal: str | None  # why this person may not change the audit (None: they may)
+        may_respond: bool  # whether they may write the practitioner's response
         subject_text: str
         show_missing: bool
         _audit_id: str

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from qadesk.core.errors import Missing, QadeskError, SubmitRefused
-from qadesk.services import audits
+from qadesk.core.permissions import Do
+from qadesk.services import audits, permissions
 from qadesk.services.moderation import outcome as moderation_outcome
 from qadesk.ui import messages
 from qadesk.ui.form.actions_panel import action_row
@@ -200,6 +201,8 @@ class SubmittingMixin(FormHost):
             actions = [action_row(a) for a in audit.actions]
             subject = audits.subject_dict(audit)
             outcome = moderation_outcome(audit)
+            self.refusal = permissions.change_refusal(s, audit)
+            self.may_respond = permissions.change_refusal(s, audit, Do.RESPOND) is None
         self._loading = True
         try:
             self._load_values(actions)
@@ -216,17 +219,27 @@ class SubmittingMixin(FormHost):
             self.statusChanged.emit(self.status)
 
     def _apply_status(self) -> None:
-        read_only = self.status != "draft"
+        read_only = self.read_only
         for page in self.section_pages.values():
             if page.built:
                 page.set_read_only(read_only)
         self.judgement.set_read_only(read_only)
         self.summary.set_read_only(read_only)
         self.summary.submit.setVisible(not read_only)
+        if read_only and self.status == "draft" and self.may_respond:  # a practitioner: their response only
+            self.summary.fields["practitioner_reflection"].setReadOnly(False)
+        if self.refusal is not None:
+            self.header.submit.setVisible(False)
+            self.header.reopen.setEnabled(False)
+            self.header.reopen.setToolTip(self.refusal)
+            self._set_save_state("Read only for you" + (": you may add your response on the Summary page"
+                                                        if self.may_respond and self.status == "draft" else ""))
+            self.header.saved.setToolTip(self.refusal)
 
     @property
     def read_only(self) -> bool:
-        return self.status != "draft"
+        """Whether the form is shown without editing: a completed audit, or one this person may not change."""
+        return self.status != "draft" or self.refusal is not None
 
 
 def subject_line(subject: dict[str, Any]) -> str:

@@ -39,10 +39,11 @@ from PySide6.QtWidgets import (
 
 from qadesk.core.audit import AuditState, is_blank, relevant_questions
 from qadesk.core.errors import Missing
+from qadesk.core.permissions import Do
 from qadesk.core.scoring import rationale_needed
 from qadesk.core.template import Template
 from qadesk.core.template_plan import Evaluation
-from qadesk.services import audits, moderation
+from qadesk.services import audits, moderation, permissions
 from qadesk.services.queries import Selection, list_audits
 from qadesk.ui.context import AppContext
 from qadesk.ui.form.actions_panel import ActionsPanel, action_row
@@ -98,6 +99,8 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, ReloadingMixin, 
             self.case_ref = case_ref
             outcome = moderation.outcome(audit)
             revision = audit.revision
+            self.refusal = permissions.change_refusal(s, audit)  # None when this person may change it
+            self.may_respond = permissions.change_refusal(s, audit, Do.RESPOND) is None
         self.actor = ctx.actor()
         self.show_missing = False
         self.submitting = False  # the audit is being submitted in the background
@@ -196,8 +199,9 @@ class AuditFormView(PagingMixin, EditingMixin, SubmittingMixin, ReloadingMixin, 
         app = QApplication.instance()
         assert isinstance(app, QApplication)  # typed as QCoreApplication; a widget has a QApplication
         app.focusChanged.connect(self._focus_changed)
-        self._set_save_state(saved_text(None) if self.status == "draft" else "Read only: the audit is "
-                         f"{self.status}")
+        if self.refusal is None:
+            self._set_save_state(saved_text(None) if self.status == "draft" else "Read only: the audit is "
+                                 f"{self.status}")
         self._follow_store(revision)  # changes made elsewhere come in (qadesk.ui.form.reloading)
 
     def edit_people(self) -> None:
