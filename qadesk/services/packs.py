@@ -356,6 +356,14 @@ def _apply(s: Session, doc: dict[str, Any], contents: Any, result: ImportResult,
     if verdict.action == "keep_local":
         result.kept_local.append(ref)
         return
+    if verdict.action == "conflict" and contents.kind == "moderation_return" and local is not None:
+        # A return brings the moderator's judgements and nothing else of the audit: the audit edited here since
+        # it was sent (an action added, say) takes them as it is, and the return's copy of the rest (the
+        # pseudonymised text of an external request, above all) is never merged into it.
+        result.moderations_added += transfer.add_returned_moderations(s, local, doc, actor=actor,
+                                                                      pack_id=contents.pack_id)
+        result.updated.append(ref)
+        return
     if verdict.action == "conflict":
         assert local is not None
         _merge_conflicting(s, local, doc, contents, result, actor, verdict.reason)

@@ -151,7 +151,7 @@ class ProfileDialog(QDialog):
         ticked; shown but not changeable when the team server gives them (``fixed`` says so)."""
         box = QVBoxLayout()
         box.setSpacing(2)
-        self.every_role = QCheckBox("&Everything: this is my own desk")
+        self.every_role = QCheckBox("E&verything: this is my own desk")
         self.every_role.setObjectName("profile.roles.all")
         self.every_role.setToolTip("One person's laptop: you import templates, plan, audit and moderate "
                                    "(but never moderate your own audits)")

@@ -428,3 +428,45 @@ def test_the_same_field_changed_on_both_sides_is_a_conflict_kept_for_a_person(lo
     assert _documents(loaded_store)[ids[0]]["answers"][q]["evidence"] == "Theirs: seen at school"
     with loaded_store.session() as s:
         assert verify_store(s, loaded_store.path).ok
+
+
+def test_a_moderation_return_for_an_audit_edited_here_since_brings_the_moderation_and_nothing_else(
+        loaded_store, tmp_path):
+    """An action added here after the request went: the return's judgement is added (the pseudonyms in its
+    rationale mapped back), the audit becomes moderated, the action stays, and the return's pseudonymised copy
+    of the rest of the audit raises no conflict and changes nothing."""
+    from datetime import date, timedelta
+
+    from qadesk.services.audit_actions import add_action
+    from qadesk.services.conflicts import count_open
+
+    ids = make_audits(loaded_store, 2)
+    request = tmp_path / "request.qapack"
+    export_pack(loaded_store, request, kind="moderation_request", selection=Selection(), external=True)
+    moderator = open_store(tmp_path / "moderator")
+    try:
+        with moderator.transaction() as s:
+            set_profile(s, Profile(name="Mo Derator", organisation="Neighbouring Council"))
+        import_pack(moderator, request)
+        with moderator.transaction() as s:
+            a = svc.get_audit(s, ids[0])
+            svc.moderate(s, ids[0], moderator=svc.Actor("Mo Derator", organisation="Neighbouring Council"),
+                         agreed=False, grade="good", rationale=f"{a.practitioner} showed good analysis",
+                         kind="external")
+        back = tmp_path / "return.qapack"
+        export_pack(moderator, back, kind="moderation_return", selection=Selection(audit_ids=ids[:1]))
+    finally:
+        moderator.close()
+    with loaded_store.transaction() as s:
+        add_action(s, ids[0], "Chase the health visitor's report", actor="Sender", owner="Team manager",
+                   due=date.today() + timedelta(days=7))
+        before = svc.audit_document(svc.get_audit(s, ids[0]))
+    result = import_pack(loaded_store, back)
+    assert result.moderations_added == 1 and not result.conflicts and not result.merged
+    with loaded_store.session() as s:
+        a = svc.get_audit(s, ids[0])
+        assert a.status == "moderated" and count_open(s) == 0
+        assert a.moderations[-1].rationale == "Alex Fictional showed good analysis"
+        after = svc.audit_document(a)
+        assert after["answers"] == before["answers"] and after["summary"] == before["summary"]
+        assert after["subject"] == before["subject"] and len(after["actions"]) == len(before["actions"])
