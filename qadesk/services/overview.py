@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timezone
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from qadesk.services import permissions
 from qadesk.services.audits import aware
 from qadesk.services.queries import ActionRow, AuditRow, Selection, count_audits, list_actions, list_audits
 from qadesk.services.templates import template_of
@@ -50,6 +51,7 @@ def grades_by_month(session: Session, *, months: int = 6, today: date | None = N
     query = (select(month, Audit.final_grade, func.count())
              .where(Audit.completed_at >= since, Audit.status.in_(DONE_STATUSES), Audit.final_grade.is_not(None))
              .group_by(month, Audit.final_grade))
+    query = permissions.visible(session, query)
     if team:
         query = query.where(Audit.team == team)
     buckets: dict[date, dict[str, int]] = {_month_start(today, back): {} for back in range(months - 1, -1, -1)}
@@ -86,9 +88,10 @@ def home_summary(session: Session, me: str, *, today: date | None = None, limit:
     # Open urgent actions head the list until done (a child may be at risk), then the overdue ones.
     actions = sorted(mine.values(), key=lambda a: (not a.urgent, not a.overdue(today), a.due or date.max))
     concerns = unanswered_concerns(session, Selection(auditor=me), limit=limit)[0]
-    open_n = session.execute(select(func.count()).select_from(ActionItem).where(ActionItem.status == "open")).scalar()
-    overdue_n = session.execute(select(func.count()).select_from(ActionItem).where(
-        ActionItem.status == "open", ActionItem.due < today)).scalar()
+    counted = permissions.visible(session, select(func.count()).select_from(ActionItem)
+                                  .join(Audit, ActionItem.audit_id == Audit.id).where(ActionItem.status == "open"))
+    open_n = session.execute(counted).scalar()
+    overdue_n = session.execute(counted.where(ActionItem.due < today)).scalar()
     # The concerns head the same list on Home, which keeps to limit * 2 lines in all.
     return HomeSummary(drafts, done, actions[: max(0, limit * 2 - len(concerns))], int(open_n or 0),
                        int(overdue_n or 0),
@@ -123,6 +126,7 @@ def list_moderations(session: Session, *, limit: int = 300) -> list[ModerationRo
              .join(Audit, Moderation.audit_id == Audit.id)
              .join(TemplateVersion, Audit.template_pk == TemplateVersion.pk)
              .order_by(Moderation.at.desc()).limit(limit))
+    query = permissions.visible(session, query)
     return [ModerationRow(mid, aid, ref, tid, ver, who, org, kind, agreed, grade, moderated, why, aware(at))
             for mid, aid, ref, tid, ver, who, org, kind, agreed, grade, moderated, why, at in session.execute(query)]
 

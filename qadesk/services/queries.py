@@ -223,6 +223,7 @@ def list_actions(session: Session, *, status: str | None = "open", owner: str | 
     query = select(ActionItem.id, ActionItem.audit_id, Audit.reference, ActionItem.text, ActionItem.owner,
                    ActionItem.due, ActionItem.status, ActionItem.urgent, Audit.team, ActionItem.told_whom,
                    ActionItem.told_at).join(Audit, ActionItem.audit_id == Audit.id)
+    query = permissions.visible(session, query)  # a practitioner: the actions of their own work's audits
     if status:
         query = query.where(ActionItem.status == status)
     if owner:

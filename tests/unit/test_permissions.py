@@ -423,8 +423,28 @@ def test_rule_a_practitioner_sees_only_the_audits_of_their_own_work(team_of: Tea
         for audit_id in others:
             with pytest.raises(NotFound):
                 svc.get_audit(s, audit_id)
+    from datetime import date, timedelta
+
+    from qadesk.services.audit_actions import add_action
+    from qadesk.services.overview import home_summary, list_moderations
+
+    with team_of.owner.transaction() as s:  # an action on each of one of theirs and one of another's
+        for audit_id in (mine[0], others[0]):
+            add_action(s, audit_id, "Update the plan", actor="Owner", owner="Team manager",
+                       due=date.today() - timedelta(days=1))
+    done = _audit(team_of.owner, practitioner=OTHER, completed=True)
+    with team_of.owner.transaction() as s:
+        svc.moderate(s, done, moderator=svc.Actor("Mo Derator"), agreed=True, kind="internal")
+    with practitioner.session() as s:  # the actions, moderations and Home's figures of their own work only
+        assert {a.audit_id for a in queries.list_actions(s)} == {mine[0]}
+        assert list_moderations(s) == []
+        home = home_summary(s, practitioner.name)
+        assert (home.open_actions, home.overdue_actions) == (1, 1)
+        assert all(not grades for _, grades in home.grades)
     with team_of.person({Role.AUDITOR}).session() as s:  # anyone else on the team reads them all
         assert {r.id for r in queries.list_audits(s)} >= set(mine) | set(others)
+        assert {a.audit_id for a in queries.list_actions(s)} >= {mine[0], others[0]}
+        assert len(list_moderations(s)) == 1
 
 
 def test_rule_a_practitioner_only_responds(team_of: Team) -> None:
