@@ -42,6 +42,11 @@ class Scale:
     labels: tuple[str, ...]
 
     @property
+    def words(self) -> str:
+        """The scale as people read it, its best grade to its lowest ("Outstanding to Inadequate"), never its id."""
+        return f"{self.labels[-1]} to {self.labels[0]}" if len(self.labels) > 1 else "".join(self.labels) or self.name
+
+    @property
     def k(self) -> int:
         return len(self.values)
 

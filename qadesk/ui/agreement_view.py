@@ -295,7 +295,7 @@ class AgreementPanel(QWidget):
         self.scale.clear()
         seen: dict[str, str] = {}
         for p in figures.pairs:
-            seen.setdefault(p.scale.key, p.scale.name)
+            seen.setdefault(p.scale.key, p.scale.words)
         counts = {k: sum(1 for p in figures.pairs if p.scale.key == k) for k in seen}
         for key in sorted(seen, key=lambda k: -counts[k]):
             self.scale.addItem(f"{seen[key]} ({counts[key]} moderated)", key)
@@ -353,7 +353,7 @@ class AgreementPanel(QWidget):
             a = g.agreement
             name = "All moderated audits" if g.group is None else str(g.group)
             if several:
-                name += f" ({g.scale.name})"
+                name += f" ({g.scale.words})"
             if a.judgeable:
                 cells = [name, f"{a.n:,}", f"{a.exact_per_cent:.0f}%", f"{a.within_one_per_cent:.0f}%",
                          a.kappa_quadratic.text(), a.ac2_quadratic.text()]
