@@ -154,13 +154,15 @@ def cmd_profile(args: argparse.Namespace) -> int:
             profile = get_profile(s)
         data = {"name": profile.name, "role": profile.role, "team": profile.team,
                 "organisation": profile.organisation,
-                "roles": list(profile.roles) if profile.roles else "all (this person's own desk)"} if profile else None
+                "roles": list(profile.roles) if profile.roles else None} if profile else None
         if args.json:
             _print_json(data)
         elif data is None:
             print("No profile yet: qadesk profile set --name NAME --role ROLE --team TEAM --organisation ORG")
         else:
             for key, value in data.items():
+                if key == "roles":
+                    value = ", ".join(value) if value else "all (this is the person's own desk)"
                 print(f"{key}: {value or '-'}")
         return EXIT_OK
     with store.transaction() as s:

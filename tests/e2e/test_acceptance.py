@@ -115,7 +115,7 @@ def test_the_profile_is_set_from_the_command_line_and_signs_new_audits(tmp_path)
     assert qadesk(folder, "profile", "set", "--team", "Assessment Team 2").returncode == 0
     shown = json.loads(qadesk(folder, "profile", "show", "--json").stdout)
     assert shown == {"name": "Sam Rivers", "role": "Team manager", "team": "Assessment Team 2",
-                     "organisation": "Example Borough Council"}
+                     "organisation": "Example Borough Council", "roles": None}  # None: every role (their own desk)
     assert qadesk(folder, "template", "import", str(ROOT / "forms" / "regular-case-audit.json")).returncode == 0
     audit_id = qadesk(folder, "audit", "new", "--template", "regular-case-audit").stdout.strip()
     doc = json.loads(qadesk(folder, "audit", "show", audit_id, "--json").stdout)

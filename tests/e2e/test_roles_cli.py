@@ -28,7 +28,8 @@ def test_an_auditor_is_refused_a_template_import_and_a_qa_lead_is_not(tmp_path: 
     assert run_qadesk(data, "profile", "set", "--roles", "qa_lead").returncode == 0
     assert run_qadesk(data, "template", "import", template).returncode == 0
     assert run_qadesk(data, "profile", "set", "--roles", "all").returncode == 0  # back to one person's desk
-    assert json.loads(run_qadesk(data, "profile", "show", "--json").stdout)["roles"].startswith("all")
+    assert json.loads(run_qadesk(data, "profile", "show", "--json").stdout)["roles"] is None
+    assert "roles: all (this is the person's own desk)" in run_qadesk(data, "profile", "show").stdout
 
 
 def test_a_role_that_is_not_one_is_refused_saying_which_are(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from qadesk.core.errors import StateError, ValidationError
+from qadesk.core.errors import PermissionDenied, StateError, ValidationError
 from qadesk.services import agreement
 from qadesk.services import audits as svc
 from qadesk.services import blind_moderation as bm
@@ -135,7 +135,7 @@ def test_refusals_are_located(completed):
             bm.record_blind(s, aid, moderator=MOD, own_grade=overall, sections={"nonesuch": "good"})
         with pytest.raises(ValidationError, match="is not a grade of section"):
             bm.record_blind(s, aid, moderator=MOD, own_grade=overall, sections={graded[0]: "splendid"})
-        with pytest.raises(StateError, match="a moderator must be someone else"):
+        with pytest.raises(PermissionDenied, match="a moderator must be someone else"):
             bm.record_blind(s, aid, moderator=svc.Actor(ACTOR), own_grade=overall)
 
 

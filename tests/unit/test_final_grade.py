@@ -11,7 +11,7 @@ import pypdf
 import pytest
 from openpyxl import load_workbook
 
-from qadesk.core.errors import StateError, ValidationError
+from qadesk.core.errors import PermissionDenied, ValidationError
 from qadesk.exchange.display import final_grade_of
 from qadesk.services import audits as svc
 from qadesk.services.moderation import outcome, same_person
@@ -176,7 +176,7 @@ def test_the_auditor_cannot_moderate_their_own_audit(loaded_store):
         aid = fill_audit(s, "regular-case-audit")
         ref = svc.get_audit(s, aid).reference
     for name in (ACTOR, "  test   AUDITOR ", "test auditor"):
-        with pytest.raises(StateError) as refused, loaded_store.transaction() as s:
+        with pytest.raises(PermissionDenied) as refused, loaded_store.transaction() as s:
             svc.moderate(s, aid, moderator=svc.Actor(name), agreed=True)
         assert str(refused.value) == f"{ref} was completed by {ACTOR}; a moderator must be someone else"
     with loaded_store.session() as s:
@@ -192,7 +192,7 @@ def test_whoever_submitted_the_audit_cannot_moderate_it_either(loaded_store):
         aid = fill_audit(s, "regular-case-audit", submit=False)
         ref = svc.get_audit(s, aid).reference
         svc.submit(s, aid, actor="Pat Lead")  # completed on the auditor's behalf
-    with pytest.raises(StateError, match=f"^{ref} was completed by Pat Lead; a moderator must be someone else$"), \
+    with pytest.raises(PermissionDenied, match=f"^{ref} was completed by Pat Lead; a moderator must be someone else$"), \
             loaded_store.transaction() as s:
         svc.moderate(s, aid, moderator=svc.Actor("pat lead"), agreed=True)
     with loaded_store.session() as s:
