@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session
 
 from qadesk.core.errors import NotFound, ValidationError
 from qadesk.core.merge import MISSING, FieldConflict, both_texts, is_text_path, set_field
+from qadesk.core.permissions import Do
+from qadesk.services import permissions
 from qadesk.services.audit_access import get_audit, now_utc, template_for
 from qadesk.services.audit_document import audit_document
 from qadesk.store import history
@@ -153,6 +155,12 @@ def resolve(session: Session, conflict_id: str, choice: str, *, actor: str, valu
             raise ValidationError("say what the field should hold")
         chosen = value
     audit = get_audit(session, row.audit_id)
+    # Resolving writes the audit: whoever may change it (its auditor, a QA lead, the PSW); a moderation's
+    # field, whoever moderates.
+    if row.path.startswith("moderations."):
+        permissions.require(session, Do.MODERATE)
+    else:
+        permissions.require_change(session, audit)
     before = audit_document(audit)
     doc = set_field(before, row.path, chosen)
     from qadesk.services import transfer

@@ -479,6 +479,24 @@ def test_rule_an_auditor_changes_only_their_own_audits_a_qa_lead_any(team_of: Te
         assert svc.get_audit(s, theirs).auditor_name == OTHER  # read, yes
 
 
+def test_a_conflict_is_resolved_only_by_someone_who_may_change_the_audit(team_of: Team) -> None:
+    from qadesk.core.merge import FieldConflict
+    from qadesk.services import conflicts
+
+    auditor, other = team_of.person({Role.AUDITOR}), team_of.person({Role.AUDITOR})
+    audit_id = _audit(team_of.owner, auditor=auditor.name)
+    with team_of.owner.transaction() as s:
+        row = conflicts.record(s, audit_id, FieldConflict("summary.strengths", None, "Here", "There"),
+                               source="pack", source_ref="pack-1")
+        ident = row.id
+    with pytest.raises(PermissionDenied), other.transaction() as s:  # not their audit
+        conflicts.resolve(s, ident, "both", actor=other.name)
+    with auditor.transaction() as s:
+        conflicts.resolve(s, ident, "both", actor=auditor.name)
+    with team_of.owner.session() as s:
+        assert svc.get_audit(s, audit_id).strengths == "Here\n\nThere"
+
+
 def test_a_refusal_says_who_may_and_a_desk_with_no_roles_set_may_do_everything(team_of: Team) -> None:
     from qadesk.services import permissions
 
