@@ -17,23 +17,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from qadesk.core import permissions as perm
 from qadesk.core.errors import PermissionDenied
 from qadesk.core.permissions import Do, Role
-from qadesk.services.profile import get_profile, server_login
-from qadesk.store.models import Audit, Person
+from qadesk.services.profile import current_actor_name, get_profile, server_login
+from qadesk.store import server_roles
+from qadesk.store.models import Audit
 
 _ME = "qadesk.me"
 Q = TypeVar("Q")  # a query (Select) over audits, of whatever columns
-GROUP_PREFIX = "qadesk_"
-
-
-def group_role(role: Role) -> str:
-    """The PostgreSQL group role that holds this qadesk role on a team server (e.g. qadesk_qa_lead)."""
-    return GROUP_PREFIX + role.value
 
 
 @dataclass(frozen=True)
@@ -79,8 +74,6 @@ def forget(session: Session) -> None:
 
 
 def _desk_person(session: Session) -> Me:
-    from qadesk.services.profile import current_actor_name
-
     profile = get_profile(session)
     name = current_actor_name(session)
     if profile is None or not profile.roles:
@@ -93,8 +86,6 @@ def _desk_person(session: Session) -> Me:
 
 
 def _server_person(session: Session) -> Me:
-    from qadesk.services.profile import current_actor_name
-
     login = server_login(session) or ""
     name = current_actor_name(session)
     row = session.execute(text(
@@ -105,7 +96,7 @@ def _server_person(session: Session) -> Me:
     held = session.execute(text(
         "SELECT rolname FROM pg_roles WHERE rolname LIKE 'qadesk\\_%' AND pg_has_role(current_user, oid, 'MEMBER')"
     )).scalars()
-    names = {str(n)[len(GROUP_PREFIX):] for n in held}
+    names = {str(n)[len(server_roles.PREFIX):] for n in held}
     return Me(name, frozenset(r for r in Role if r.value in names), login=login)
 
 
@@ -202,8 +193,3 @@ def require_start(session: Session, auditor: str | None) -> Me:
         return person
     raise PermissionDenied(f"{person.name} may not start an audit for {auditor or 'nobody'}: "
                            f"{perm.AUDITOR_OWN_AUDITS.words}.", rule=perm.AUDITOR_OWN_AUDITS.name)
-
-
-def person_row(session: Session, name: str) -> Person | None:
-    """The people list's row for this name (any organisation), or None."""
-    return session.execute(select(Person).where(Person.name == name).limit(1)).scalar_one_or_none()

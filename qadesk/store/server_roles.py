@@ -118,10 +118,11 @@ def setup(conn: Connection) -> list[str]:
             f"CREATE ROLE {group(role)} NOLOGIN; END IF; END $$")
     every = _groups(Role)
     tables = _tables(conn)
-    run(f"GRANT USAGE ON SCHEMA {_ident(_schema(conn))} TO {every}")
-    run(f"REVOKE ALL ON ALL TABLES IN SCHEMA {_ident(_schema(conn))} FROM {every}")
-    run(f"GRANT SELECT ON ALL TABLES IN SCHEMA {_ident(_schema(conn))} TO {every}")
-    run(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {_ident(_schema(conn))} TO {every}")
+    schema = _ident(_schema(conn))
+    run(f"GRANT USAGE ON SCHEMA {schema} TO {every}")
+    run(f"REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {every}")
+    run(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {every}")
+    run(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {every}")
     if "history" in tables:
         run(f"GRANT INSERT ON history TO {every}")
     for table, writers in WRITERS.items():
